@@ -30,10 +30,15 @@ let package = Package(
       name: "EtiquetteChecker",
       dependencies: ["EtiquetteDiagnostics", "EtiquetteSyntax", "EtiquetteText"]
     ),
+    // The compiled matcher: one automaton for every phrase, prefiltered PCRE2 patterns.
+    .target(name: "EtiquetteMatcher", dependencies: ["EtiquetteChecker", "EtiquetteText"]),
+    // Conversation state and decisions: a pure, deterministic library.
+    .target(name: "EtiquetteEngine", dependencies: ["EtiquetteMatcher", "EtiquetteChecker"]),
     .executableTarget(
       name: "EtiquetteCLI",
       dependencies: [
         "EtiquetteDiagnostics", "EtiquetteSyntax", "EtiquetteFormat", "EtiquetteChecker",
+        "EtiquetteEngine",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -50,7 +55,9 @@ let package = Package(
     ),
     .testTarget(
       name: "EtiquetteFormatTests",
-      dependencies: ["EtiquetteFormat", "EtiquetteTestSupport"],
+      dependencies: [
+        "EtiquetteFormat", "EtiquetteSyntax", "EtiquetteDiagnostics", "EtiquetteTestSupport",
+      ],
       exclude: ["Fixtures"]
     ),
     .testTarget(name: "EtiquetteTextTests", dependencies: ["EtiquetteText"]),
@@ -60,8 +67,19 @@ let package = Package(
       exclude: ["Fixtures"]
     ),
     .testTarget(
+      name: "EtiquetteMatcherTests",
+      dependencies: ["EtiquetteMatcher", "EtiquetteSyntax", "EtiquetteTestSupport"],
+      exclude: ["Fixtures"]
+    ),
+    .testTarget(
+      name: "EtiquetteEngineTests",
+      dependencies: ["EtiquetteEngine", "EtiquetteSyntax", "EtiquetteTestSupport"],
+      exclude: ["Fixtures"]
+    ),
+    .testTarget(
       name: "EtiquetteCLITests",
-      dependencies: ["EtiquetteCLI", "EtiquetteTestSupport"]
+      dependencies: ["EtiquetteCLI", "EtiquetteTestSupport"],
+      exclude: ["Fixtures"]
     ),
   ]
 )

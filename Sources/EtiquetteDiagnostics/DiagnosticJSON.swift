@@ -35,6 +35,10 @@ public enum DiagnosticJSON {
   public struct Summary: Codable, Sendable, Equatable {
     public var errors: Int
     public var warnings: Int
+    public init(errors: Int, warnings: Int) {
+      self.errors = errors
+      self.warnings = warnings
+    }
   }
   public struct Document: Codable, Sendable, Equatable {
     public var diagnostics: [Entry]

@@ -49,12 +49,18 @@ public struct DiagnosticRenderer: Sendable {
     for (label, isPrimary) in labels {
       guard let file = sources[label.span.file] else { continue }
       let start = file.location(ofOffset: label.span.start)
-      if isPrimary || lastFile != label.span.file {
-        let arrow = isPrimary ? "-->" : ":::"
-        out.append("\(pad)\(style.paint(arrow, .blue, bold: true)) \(file.path):\(start)")
+      if isPrimary {
+        out.append("\(pad)\(style.paint("-->", .blue, bold: true)) \(file.path):\(start)")
+        out.append("\(pad) \(bar)")
+      } else if lastFile != label.span.file {
+        // Another file: a separator line, then its own header, as rustc does.
+        out.append("\(pad) \(bar)")
+        out.append("\(pad)\(style.paint(":::", .blue, bold: true)) \(file.path):\(start)")
+        out.append("\(pad) \(bar)")
+      } else {
+        out.append("\(pad) \(style.paint("...", .blue, bold: true))")
       }
       lastFile = label.span.file
-      out.append("\(pad) \(bar)")
       out.append(
         contentsOf: snippet(
           file: file, label: label, isPrimary: isPrimary, gutterWidth: gutterWidth,

@@ -1,0 +1,78 @@
+import ArgumentParser
+import EtiquetteDiagnostics
+import Foundation
+
+/// `etiquette explain CODE`: the long explanation of a diagnostic code.
+struct ExplainCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "explain",
+    abstract: "Explain a diagnostic code (for example E012), or list every code.",
+    discussion: "Without a CODE, lists every code with its title."
+  )
+
+  @Argument(help: "A diagnostic code such as E012 or W003.")
+  var code: String?
+
+  @Option(name: .long, help: "Colour: auto, always or never.")
+  var color: ColourChoice = .auto
+
+  @Flag(name: .long, help: "Print every code as a Markdown table (code, meaning, example), as in the README.")
+  var markdown = false
+
+  func run() throws {
+    let out = Terminal.standardOutput
+    let style = out.style(color)
+    if markdown {
+      out.write(ExplainCommand.markdownTable(CodeCatalogue.all))
+      return
+    }
+    guard let code else {
+      for entry in CodeCatalogue.all {
+        let colour: TerminalStyle.Colour = entry.code.defaultSeverity == .error ? .red : .yellow
+        out.write("\(style.paint(entry.code.rawValue, colour, bold: true))  \(entry.title)\n")
+      }
+      return
+    }
+    guard let entry = CodeCatalogue.explanation(for: code) else {
+      throw UsageError(
+        description: "unknown diagnostic code \"\(code)\" (run `etiquette explain` to list them)")
+    }
+    out.write(ExplainCommand.render(entry, style: style))
+  }
+
+  /// The README's table of codes; a test keeps the README in step with the catalogues.
+  static func markdownTable(_ entries: [CodeExplanation]) -> String {
+    var text = "| code | meaning | example |\n|---|---|---|\n"
+    for entry in entries {
+      let example = entry.example.split(separator: "\n").first {
+        !$0.trimmingCharacters(in: .whitespaces).isEmpty
+      }.map { "`\($0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "|", with: "\\|"))`" } ?? ""
+      text += "| \(entry.code) | \(entry.title.replacingOccurrences(of: "|", with: "\\|")) | \(example) |\n"
+    }
+    return text
+  }
+
+  static func render(_ entry: CodeExplanation, style: TerminalStyle) -> String {
+    let severity = entry.code.defaultSeverity == .error ? "error" : "warning"
+    let colour: TerminalStyle.Colour = entry.code.defaultSeverity == .error ? .red : .yellow
+    var text = style.paint("\(severity)[\(entry.code)]: \(entry.title)", colour, bold: true) + "\n\n"
+    text += entry.explanation.trimmingTrailingNewlines() + "\n"
+    if !entry.example.isEmpty {
+      text += "\n" + style.paint("Example:", nil, bold: true) + "\n\n"
+      for line in entry.example.trimmingTrailingNewlines().split(
+        separator: "\n", omittingEmptySubsequences: false)
+      {
+        text += "    \(line)\n"
+      }
+    }
+    return text
+  }
+}
+
+extension String {
+  func trimmingTrailingNewlines() -> String {
+    var s = Substring(self)
+    while s.last == "\n" { s = s.dropLast() }
+    return String(s)
+  }
+}

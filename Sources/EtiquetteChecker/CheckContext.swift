@@ -1,0 +1,111 @@
+import EtiquetteDiagnostics
+import EtiquetteSyntax
+
+/// The names of one kind (labels, teams, …) declared in the rule set, first declaration winning,
+/// with folded spellings ready for "did you mean".
+struct NameIndex<ID: Hashable & Sendable>: Sendable {
+  private(set) var ids: [String: ID] = [:]
+  private(set) var spans: [String: SourceSpan] = [:]
+  private var folded: [(String, [Character])] = []
+
+  /// Registers a name; returns the span of the earlier declaration when it is a duplicate.
+  mutating func declare(_ name: String, id: ID, span: SourceSpan) -> SourceSpan? {
+    if let first = spans[name] { return first }
+    ids[name] = id
+    spans[name] = span
+    folded.append((name, Array(NameMatching.fold(name))))
+    return nil
+  }
+
+  subscript(name: String) -> ID? { ids[name] }
+
+  var names: [String] { folded.map(\.0) }
+  var count: Int { folded.count }
+
+  func closest(to name: String) -> String? {
+    NameMatching.closest(to: name, amongFolded: folded)
+  }
+}
+
+/// State shared by the passes of one check: the sources, the diagnostics found so far and the
+/// declarations every pass resolves names against.
+struct CheckContext {
+  let sources: SourceMap
+  private(set) var diagnostics: [Diagnostic] = []
+
+  var labels = NameIndex<LabelID>()
+  var teams = NameIndex<TeamID>()
+  var events = NameIndex<EventID>()
+  var hours = NameIndex<HoursID>()
+  var members = NameIndex<String>()
+  var contactAttributes: [String: AttributeSchema] = [:]
+  var contactAttributeOrder: [String] = []
+  var eventDefinitions: [EventDefinition] = []
+
+  init(sources: SourceMap) {
+    self.sources = sources
+  }
+
+  mutating func report(_ diagnostic: Diagnostic) {
+    diagnostics.append(diagnostic)
+  }
+
+  mutating func report(_ more: [Diagnostic]) {
+    diagnostics.append(contentsOf: more)
+  }
+
+  /// "path:line:column".
+  func describe(_ span: SourceSpan) -> String { sources.describe(span) }
+
+  /// 1-based line of a span's start.
+  func line(of span: SourceSpan) -> Int {
+    sources[span.file]?.line(ofOffset: span.start) ?? 0
+  }
+
+  func suggestion<ID>(for name: String, in index: NameIndex<ID>) -> NameSuggestion? {
+    guard let close = index.closest(to: name), let span = index.spans[close] else { return nil }
+    return NameSuggestion(name: close, location: describe(span))
+  }
+
+  /// A suggestion among built-in words (days, types), shown in backticks.
+  func suggestion(for name: String, among words: [String], quoted: Bool = false)
+    -> NameSuggestion?
+  {
+    guard let close = NameMatching.closest(to: name, among: words) else { return nil }
+    return NameSuggestion(name: close, location: nil, quoted: quoted)
+  }
+
+  // MARK: Name lookups that report
+
+  mutating func resolveLabel(_ name: StringLiteral) -> LabelID? {
+    if let id = labels[name.value] { return id }
+    report(
+      CheckerCatalogue.unknownLabel(
+        name.value, at: name.span, suggestion: suggestion(for: name.value, in: labels)))
+    return nil
+  }
+
+  mutating func resolveTeam(_ name: StringLiteral) -> TeamID? {
+    if let id = teams[name.value] { return id }
+    report(
+      CheckerCatalogue.unknownTeam(
+        name.value, at: name.span, suggestion: suggestion(for: name.value, in: teams)))
+    return nil
+  }
+
+  mutating func resolveMember(_ email: StringLiteral) -> String? {
+    if members[email.value] != nil { return email.value }
+    report(
+      CheckerCatalogue.unknownMember(
+        email.value, at: email.span, suggestion: suggestion(for: email.value, in: members)))
+    return nil
+  }
+
+  mutating func resolveEvent(_ name: StringLiteral) -> EventID? {
+    if let id = events[name.value] { return id }
+    report(
+      CheckerCatalogue.unknownEvent(
+        name.value, at: name.span, suggestion: suggestion(for: name.value, in: events)))
+    return nil
+  }
+}

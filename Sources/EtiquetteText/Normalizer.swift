@@ -1,0 +1,177 @@
+/// Text in the normalised form phrases are matched in, with a map back to the original bytes.
+///
+/// Normalised text is always valid UTF-8, has no leading or trailing space and no run of two
+/// spaces. `originalOffsets[i]` is the byte offset, in the original text, of the character that
+/// produced normalised byte `i`; a collapsed run of white space maps to its first character.
+public struct NormalizedText: Sendable, Equatable {
+  /// The normalised text as UTF-8.
+  public let bytes: [UInt8]
+  /// One entry per normalised byte plus a final entry equal to the original length; never
+  /// decreasing, every entry within `0...originalLength`.
+  public let originalOffsets: [Int]
+
+  /// Builds normalised text from its parts; `originalOffsets.count` must be `bytes.count + 1`.
+  /// Internal: only `Normalizer` guarantees the invariants (valid UTF-8, monotonic offsets) that
+  /// searching without a UTF-8 check relies on.
+  init(bytes: [UInt8], originalOffsets: [Int]) {
+    precondition(originalOffsets.count == bytes.count + 1, "one offset per byte plus the end")
+    self.bytes = bytes
+    self.originalOffsets = originalOffsets
+  }
+
+  /// The normalised text as a Swift string.
+  public var string: String { String(decoding: bytes, as: UTF8.self) }
+
+  /// The byte length of the original text.
+  public var originalLength: Int { originalOffsets[originalOffsets.count - 1] }
+
+  /// The span of the original text that produced the normalised bytes in `normalised`.
+  ///
+  /// The span starts at the character that produced the first byte and ends where the character
+  /// that produced the last byte ends — which includes marks dropped after it (so "e" found in a
+  /// decomposed "é" reports the whole "é") and the whole of a character that expanded, even when
+  /// the range covers only part of its expansion ("s" inside the "ss" of "ß" reports "ß"). An
+  /// empty range maps to an empty span at its position. Out-of-bounds ranges are clamped.
+  public func originalRange(of normalised: Range<Int>) -> Range<Int> {
+    let lower = min(max(normalised.lowerBound, 0), bytes.count)
+    let upper = min(max(normalised.upperBound, lower), bytes.count)
+    let start = originalOffsets[lower]
+    guard upper > lower else { return start..<start }
+    let lastSource = originalOffsets[upper - 1]
+    var next = upper
+    while next < bytes.count && originalOffsets[next] == lastSource { next += 1 }
+    return start..<max(originalOffsets[next], start)
+  }
+}
+
+/// Turns text into the form phrases are matched in: case-folded, accent-free, with typographic
+/// punctuation and white space unified.
+///
+/// What normalisation does (see `ScalarFolding` for the per-character rules and their reasons):
+/// - full Unicode case folding (ß → ss; dotless ı and dotted İ both → i, *not* Turkish-locale);
+/// - accents stripped: compatibility decomposition, then accent marks dropped (é → e,
+///   "e" + U+0301 → e, Hebrew points, Arabic harakat), plus æ → ae, œ → oe, ø → o, ł → l, đ → d,
+///   ħ → h, ŧ → t; marks that make a different letter in other scripts (Japanese voicing marks,
+///   Indic vowel signs) are kept, decomposed;
+/// - compatibility forms folded (ﬁ → fi, full-width Ａ１ → a1, ² → 2, … → ...);
+/// - apostrophes and single quotes (’ ‘ ‚ ‛ ʼ ʻ ′ ` ´ ‹ ›) → `'`, double quotes (“ ” „ « » ″) → `"`,
+///   dashes (‐ ‑ ‒ – — ― − ﹘ －) → `-`;
+/// - every run of white space and control characters (tab, newline, NBSP U+00A0, narrow NBSP
+///   U+202F, ideographic space …) → one space, and leading / trailing white space trimmed — a
+///   phrase is normalised the same way, so it still matches inside any normalised message;
+/// - invisible format characters (soft hyphen, zero-width space / joiners, variation selectors,
+///   BOM) dropped, so "ré\u{AD}servé" matches "reserve";
+/// - emoji and other symbols kept as they are: they are not letters, so they separate words;
+/// - invalid UTF-8 becomes U+FFFD, one per maximal ill-formed subpart, which is likewise a
+///   symbol and so separates words.
+public enum Normalizer {
+  /// Normalises a string.
+  public static func normalize(_ text: String) -> NormalizedText {
+    var text = text
+    return text.withUTF8 { normalize(buffer: $0) }
+  }
+
+  /// Normalises UTF-8 bytes, which may be invalid.
+  public static func normalize(utf8 bytes: some Collection<UInt8>) -> NormalizedText {
+    if let result = bytes.withContiguousStorageIfAvailable({ normalize(buffer: $0) }) {
+      return result
+    }
+    return Array(bytes).withUnsafeBufferPointer { normalize(buffer: $0) }
+  }
+
+  /// Whether `scalar` belongs to a word: a letter or a digit in any script, or a combining mark
+  /// (which belongs to the letter before it). Underscore and other punctuation do not.
+  public static func isWordCharacter(_ scalar: Unicode.Scalar) -> Bool {
+    let value = scalar.value
+    if value < 0x80 { return asciiWordTable[Int(value)] }
+    let properties = scalar.properties
+    if properties.isAlphabetic { return true }
+    switch properties.generalCategory {
+    case .decimalNumber, .letterNumber, .otherNumber, .nonspacingMark, .spacingMark,
+      .enclosingMark:
+      return true
+    default:
+      return false
+    }
+  }
+
+  private static let asciiWordTable: [Bool] = (0..<128).map { value in
+    switch UInt8(value) {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+      UInt8(ascii: "0")...UInt8(ascii: "9"):
+      return true
+    default:
+      return false
+    }
+  }
+
+  // MARK: - The normalising loop
+
+  /// Collects output bytes, collapsing separators and remembering where each byte came from.
+  private struct Output {
+    var bytes: [UInt8]
+    var offsets: [Int]
+    /// Original offset of the first separator of the run waiting to be written, or -1.
+    var pendingSpace = -1
+
+    init(capacity: Int) {
+      bytes = []
+      offsets = []
+      bytes.reserveCapacity(capacity)
+      offsets.reserveCapacity(capacity + 1)
+    }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8, from offset: Int) {
+      if byte == 0x20 {
+        if pendingSpace < 0 { pendingSpace = offset }
+        return
+      }
+      if pendingSpace >= 0 {
+        // Leading separators are dropped: nothing has been written yet.
+        if !bytes.isEmpty {
+          bytes.append(0x20)
+          offsets.append(pendingSpace)
+        }
+        pendingSpace = -1
+      }
+      bytes.append(byte)
+      offsets.append(offset)
+    }
+  }
+
+  /// Normalises raw bytes: one pass, table lookups for common scripts, the cached slow path
+  /// for the rest.
+  static func normalize(buffer: UnsafeBufferPointer<UInt8>) -> NormalizedText {
+    let count = buffer.count
+    var output = Output(capacity: count + count / 4 + 8)
+    let ascii = ScalarFolding.asciiPointer
+    let table = ScalarFolding.tablePointer
+    var index = 0
+    while index < count {
+      let byte = buffer[index]
+      if byte < 0x80 {
+        output.append(ascii[Int(byte)], from: index)
+        index += 1
+        continue
+      }
+      let (value, scalarLength) = UTF8Decoding.decode(buffer, at: index)
+      let word = ScalarFolding.packedFolding(of: value, table: table)
+      switch word {
+      case ScalarFolding.identityEntry:
+        for offset in index..<index + scalarLength { output.append(buffer[offset], from: index) }
+      case ScalarFolding.longEntry:
+        for folded in ScalarFolding.slowBytes(for: value) { output.append(folded, from: index) }
+      default:
+        var rest = word >> 8
+        for _ in 0..<Int(word & 0xFF) {
+          output.append(UInt8(truncatingIfNeeded: rest), from: index)
+          rest >>= 8
+        }
+      }
+      index += scalarLength
+    }
+    output.offsets.append(count)
+    return NormalizedText(bytes: output.bytes, originalOffsets: output.offsets)
+  }
+}
