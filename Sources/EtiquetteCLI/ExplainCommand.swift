@@ -1,5 +1,7 @@
 import ArgumentParser
+import EtiquetteChecker
 import EtiquetteDiagnostics
+import EtiquetteSyntax
 import Foundation
 
 /// `etiquette explain CODE`: the long explanation of a diagnostic code.
@@ -44,12 +46,34 @@ struct ExplainCommand: ParsableCommand {
   static func markdownTable(_ entries: [CodeExplanation]) -> String {
     var text = "| code | meaning | example |\n|---|---|---|\n"
     for entry in entries {
-      let example = entry.example.split(separator: "\n").first {
-        !$0.trimmingCharacters(in: .whitespaces).isEmpty
-      }.map { "`\($0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "|", with: "\\|"))`" } ?? ""
+      let example = offendingLine(of: entry).map { line in
+        let cell = line.replacingOccurrences(of: "|", with: "\\|")
+        // A code span holding a backtick needs a longer fence (CommonMark).
+        return cell.contains("`") ? "`` \(cell) ``" : "`\(cell)`"
+      } ?? ""
       text += "| \(entry.code) | \(entry.title.replacingOccurrences(of: "|", with: "\\|")) | \(example) |\n"
     }
     return text
+  }
+
+  /// The line of an explanation's example that the code is reported on, found by checking the
+  /// example for real (so the table shows the mistake, not the line before it).
+  static func offendingLine(of entry: CodeExplanation) -> String? {
+    var sources = SourceMap()
+    let file = sources.add(path: "example.etq", text: entry.example)
+    let parsed = Parser.parse(file)
+    var diagnostics = parsed.diagnostics
+    if !diagnostics.hasErrors {
+      diagnostics += Checker.check([parsed.ruleFile], sources: sources).diagnostics
+    }
+    let lines = entry.example.split(separator: "\n", omittingEmptySubsequences: false)
+    if let hit = diagnostics.first(where: { $0.code == entry.code }) {
+      let line = file.location(ofOffset: hit.span.start).line
+      if lines.indices.contains(line - 1) {
+        return lines[line - 1].trimmingCharacters(in: .whitespaces)
+      }
+    }
+    return lines.map { $0.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty }
   }
 
   static func render(_ entry: CodeExplanation, style: TerminalStyle) -> String {

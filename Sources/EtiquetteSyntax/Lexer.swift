@@ -278,7 +278,8 @@ private struct Scanner {
           if value.last == ASCII.carriageReturn { value.removeLast() }
         }
         diagnostics.append(
-          SyntaxCatalogue.unterminatedString(opening: span(start, start + 1), line: span(start, end)))
+          SyntaxCatalogue.unterminatedString(
+            opening: span(start, start + 1), line: span(start, end)))
         // `label "Support {`: the quote was forgotten before the block's brace. Give the brace
         // back so the block still parses.
         var brace = end
@@ -416,7 +417,8 @@ private struct Scanner {
         var end = index
         if end > start + 1, bytes[end - 1] == ASCII.carriageReturn { end -= 1 }
         diagnostics.append(
-          SyntaxCatalogue.unterminatedRegex(opening: span(start, start + 1), line: span(start, end)))
+          SyntaxCatalogue.unterminatedRegex(opening: span(start, start + 1), line: span(start, end))
+        )
         emit(
           .regex, start, end,
           value: .regex(
@@ -439,7 +441,8 @@ private struct Scanner {
       }
       if inClass {
         // `]` directly after `[` or `[^` is a literal bracket in PCRE2, not the end of the class.
-        let isLeading = index == classStart || (index == classStart + 1 && bytes[classStart] == 0x5E)
+        let isLeading =
+          index == classStart || (index == classStart + 1 && bytes[classStart] == 0x5E)
         if b == UInt8(ascii: "]") && !isLeading { inClass = false }
       } else if b == UInt8(ascii: "[") {
         inClass = true

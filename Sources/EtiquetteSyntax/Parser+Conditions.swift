@@ -18,7 +18,8 @@ extension RuleFileParser {
     while isKeyword("or") {
       advance()
       let right = try parseAnd(after: "or", operands: &operands)
-      left = .or(left, right, span: IgnoredInEquality(wrappedValue: left.span.merged(with: right.span)))
+      left = .or(
+        left, right, span: IgnoredInEquality(wrappedValue: left.span.merged(with: right.span)))
     }
     return left
   }
@@ -30,7 +31,8 @@ extension RuleFileParser {
     while isKeyword("and") {
       advance()
       let right = try parseUnary(after: "and", operands: &operands)
-      left = .and(left, right, span: IgnoredInEquality(wrappedValue: left.span.merged(with: right.span)))
+      left = .and(
+        left, right, span: IgnoredInEquality(wrappedValue: left.span.merged(with: right.span)))
     }
     return left
   }
@@ -40,7 +42,8 @@ extension RuleFileParser {
     depth += 1
     if depth > Parser.maximumNestingDepth {
       depth -= 1
-      throw fail(SyntaxCatalogue.nestingTooDeep(limit: Parser.maximumNestingDepth, at: current.span))
+      throw fail(
+        SyntaxCatalogue.nestingTooDeep(limit: Parser.maximumNestingDepth, at: current.span))
     }
   }
 
@@ -67,14 +70,16 @@ extension RuleFileParser {
       let inner = try parseOr(after: "\"(\"", operands: &innerOperands)
       operands += innerOperands
       guard current.kind == .rightParen else {
-        throw fail(SyntaxCatalogue.unclosedParenthesis(found: found, opening: open.span, at: expectedSpan))
+        throw fail(
+          SyntaxCatalogue.unclosedParenthesis(found: found, opening: open.span, at: expectedSpan))
       }
       advance()
       return .parenthesized(inner, span: IgnoredInEquality(wrappedValue: span(from: start)))
     }
     operands += 1
     if operands > Parser.maximumConditionOperands {
-      throw fail(SyntaxCatalogue.conditionTooLong(limit: Parser.maximumConditionOperands, at: current.span))
+      throw fail(
+        SyntaxCatalogue.conditionTooLong(limit: Parser.maximumConditionOperands, at: current.span))
     }
     return .atom(try parseAtom(after: context))
   }
@@ -105,7 +110,8 @@ extension RuleFileParser {
       return Atom(.event(name), span: span(from: start))
     case "label":
       advance()
-      return Atom(.label(try parseName(of: "a label name", after: "label")), span: span(from: start))
+      return Atom(
+        .label(try parseName(of: "a label name", after: "label")), span: span(from: start))
     case "mode":
       advance()
       _ = try expectKeyword(
@@ -114,7 +120,8 @@ extension RuleFileParser {
       return Atom(.modeIs(try parseMode(after: "mode is")), span: span(from: start))
     case "during":
       advance()
-      return Atom(.during(try parseName(of: "an hours name", after: "during")), span: span(from: start))
+      return Atom(
+        .during(try parseName(of: "an hours name", after: "during")), span: span(from: start))
     default:
       switch token.kind {
       case .endOfFile, .rightBrace, .arrow, .rightParen, .comma:
@@ -138,7 +145,9 @@ extension RuleFileParser {
       guard current.kind == .regex, !current.isFirstOnLine,
         case .regex(let pattern, let flags, let patternSpan, let flagsSpan) = current.value
       else {
-        throw fail(SyntaxCatalogue.expectedRegex(found: found, isString: current.kind == .string, at: expectedSpan))
+        throw fail(
+          SyntaxCatalogue.expectedRegex(
+            found: found, isString: current.kind == .string, at: expectedSpan))
       }
       let token = advance()
       return .messageMatches(

@@ -232,7 +232,8 @@ extension RuleFileParser {
     }
     throw fail(
       SyntaxCatalogue.invalidGrantScope(
-        found: found, word: foundWord, context: context, at: foundWord != nil ? current.span : expectedSpan))
+        found: found, word: foundWord, context: context,
+        at: foundWord != nil ? current.span : expectedSpan))
   }
 
   // MARK: routing
@@ -261,10 +262,14 @@ extension RuleFileParser {
     case "when":
       advance()
       let condition = try parseCondition(after: "when")
-      guard current.kind == .arrow else {
+      if current.kind == .arrow {
+        advance()
+      } else if let word = foundWord, Mode(rawValue: word) != nil {
+        // `when label "VIP" human`: only the arrow is missing; keep the rule.
+        report(SyntaxCatalogue.missingArrow(found: found, at: current.span))
+      } else {
         throw fail(SyntaxCatalogue.missingArrow(found: found, at: expectedSpan))
       }
-      advance()
       let target = try parseRouteTarget()
       clauseEnding = .routeTarget
       return RoutingEntry(

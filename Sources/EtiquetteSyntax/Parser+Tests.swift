@@ -48,7 +48,8 @@ extension RuleFileParser {
         help: "write `customer says \"…\"` or `customer sends image \"caption\"`")
       if verb.text == "says" {
         step = .customerSays(
-          try parseString("a message in quotes", after: "says", example: "customer says \"bonjour\""))
+          try parseString(
+            "a message in quotes", after: "says", example: "customer says \"bonjour\""))
       } else {
         let type = try parseIdentifier(
           "a message type", after: "sends", example: "customer sends image \"caption\"")
@@ -203,7 +204,8 @@ extension RuleFileParser {
         let token = advance()
         key = Identifier(token.stringValue ?? token.text, span: token.span)
       default:
-        throw fail(SyntaxCatalogue.expectedObjectField(found: found, opening: open.span, at: expectedSpan))
+        throw fail(
+          SyntaxCatalogue.expectedObjectField(found: found, opening: open.span, at: expectedSpan))
       }
       try expect(.colon, after: "field \(Token.quoted(key.name))", example: "\(key.name): \"…\"")
       let value = try parseValue(after: "\"\(key.name):\"")
@@ -211,7 +213,9 @@ extension RuleFileParser {
       if current.kind == .comma {
         advance()
       } else if current.kind != .rightBrace {
-        throw fail(SyntaxCatalogue.expectedObjectSeparator(found: found, opening: open.span, at: expectedSpan))
+        throw fail(
+          SyntaxCatalogue.expectedObjectSeparator(
+            found: found, opening: open.span, at: expectedSpan))
       }
     }
     advance()  // }

@@ -81,6 +81,8 @@ struct RuleFileParser {
     self.file = file
     self.tokens = tokens
     var broken = Set<Int>()
+    // Only errors silence the parser: a warning (a byte order mark) leaves the token sound.
+    let lexical = lexical.filter { $0.severity == .error }
     if !lexical.isEmpty {
       let starts = lexical.map(\.span.start).sorted()
       let ends = lexical.map(\.span.end).sorted()
@@ -467,13 +469,16 @@ struct RuleFileParser {
     -> [StringLiteral]
   {
     if current.kind == .string, !(current.isFirstOnLine && position > 0) {
-      report(SyntaxCatalogue.expectedList(after: context, found: found, example: example, at: current.span))
+      report(
+        SyntaxCatalogue.expectedList(
+          after: context, found: found, example: example, at: current.span))
       let token = advance()
       return [StringLiteral(token.stringValue ?? "", span: token.span)]
     }
     guard current.kind == .leftBracket else {
       throw fail(
-        SyntaxCatalogue.expectedList(after: context, found: found, example: example, at: expectedSpan))
+        SyntaxCatalogue.expectedList(
+          after: context, found: found, example: example, at: expectedSpan))
     }
     let open = advance()
     var items: [StringLiteral] = []
@@ -488,7 +493,8 @@ struct RuleFileParser {
         items.append(StringLiteral(token.stringValue ?? "", span: token.span))
       case .identifier where !current.isFirstOnLine:
         // `[alice]`: report the missing quotes once and keep the word.
-        report(SyntaxCatalogue.expectedStringInList(found: found, word: current.text, at: current.span))
+        report(
+          SyntaxCatalogue.expectedStringInList(found: found, word: current.text, at: current.span))
         let token = advance()
         items.append(StringLiteral(token.text, span: token.span))
       default:

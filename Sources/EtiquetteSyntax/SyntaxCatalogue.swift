@@ -330,7 +330,10 @@ public enum SyntaxCatalogue {
     Diagnostic(
       Code.unterminatedString, "unterminated string", at: opening,
       label: "this string is not closed on its line",
-      help: "add the closing `\"` on the same line; strings cannot span lines (write \\n for a line break)")
+      help:
+        "add the closing `\"` on the same line; strings cannot span lines "
+        + "(write \\n for a line break)"
+    )
   }
 
   static func unknownEscape(_ text: String, at span: SourceSpan) -> Diagnostic {
@@ -443,7 +446,9 @@ public enum SyntaxCatalogue {
         help: "each declaration starts at the beginning of a line with one of these keywords")
     }
     let help =
-      Spelling.suggestion(for: token.text, among: topLevelKeywords).map { "did you mean \"\($0)\"?" }
+      Spelling.suggestion(for: token.text, among: topLevelKeywords).map {
+        "did you mean \"\($0)\"?"
+      }
       ?? "a declaration starts with \(keywords)"
     return Diagnostic(
       Code.unknownItem, "unknown declaration \(Token.quoted(token.text))", at: span,
@@ -520,7 +525,7 @@ public enum SyntaxCatalogue {
       ?? "write \(keyword) \"Name\""
     return Diagnostic(
       Code.expectedQuotedName, "expected \(what) in quotes, found \(found)", at: span,
-      label: identifier != nil ? "\(noun) must be in quotes" : "expected \(noun)", help: help)
+      label: identifier != nil ? "\(noun) must be in quotes" : "expected \(what)", help: help)
   }
 
   static func expectedStringInList(found: String, word: String, at span: SourceSpan)
@@ -584,7 +589,8 @@ public enum SyntaxCatalogue {
         help: help)
     }
     return Diagnostic(
-      code, "expected \(noun == "access level" ? "an" : "a") \(noun) after "
+      code,
+      "expected \(noun == "access level" ? "an" : "a") \(noun) after "
         + "\(quoteKeyword(context)), found \(found)",
       at: span, label: "expected \(list)", help: help)
   }
@@ -613,7 +619,9 @@ public enum SyntaxCatalogue {
       found: found, word: word, after: context, at: span)
   }
 
-  static func expectedList(after context: String, found: String, example: String, at span: SourceSpan)
+  static func expectedList(
+    after context: String, found: String, example: String, at span: SourceSpan
+  )
     -> Diagnostic
   {
     Diagnostic(
@@ -627,16 +635,14 @@ public enum SyntaxCatalogue {
       help: "separate the items of a list with commas")
   }
 
-  static func unclosedList(found: String, opening: SourceSpan, at span: SourceSpan) -> Diagnostic
-  {
+  static func unclosedList(found: String, opening: SourceSpan, at span: SourceSpan) -> Diagnostic {
     Diagnostic(
       Code.malformedList, "expected \"]\" to close the list, found \(found)", at: span,
       label: "expected \"]\"", secondary: [DiagnosticLabel(opening, "list opened here")],
       help: "close the list with `]` after its last item")
   }
 
-  static func expectedAttribute(_ token: Token, owner: String, at span: SourceSpan) -> Diagnostic
-  {
+  static func expectedAttribute(_ token: Token, owner: String, at span: SourceSpan) -> Diagnostic {
     let help =
       token.kind == .string
       ? "attribute names are bare words: write \(token.stringValue ?? "name"): string"
@@ -691,7 +697,8 @@ public enum SyntaxCatalogue {
   static func invalidGrantScope(found: String, word: String?, context: String, at span: SourceSpan)
     -> Diagnostic
   {
-    var help = "write `\(context) all`, `\(context) all except labels [...]` or "
+    var help =
+      "write `\(context) all`, `\(context) all except labels [...]` or "
       + "`\(context) labels [...]`"
     if let word, let suggestion = Spelling.suggestion(for: word, among: ["all", "labels"]) {
       help = "did you mean \"\(suggestion)\"? " + help

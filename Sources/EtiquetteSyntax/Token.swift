@@ -78,7 +78,8 @@ public struct Token: Sendable, Hashable {
   public var isFirstOnLine: Bool
   public var value: Value
 
-  public init(kind: Kind, span: SourceSpan, text: String, isFirstOnLine: Bool, value: Value = .none) {
+  public init(kind: Kind, span: SourceSpan, text: String, isFirstOnLine: Bool, value: Value = .none)
+  {
     self.kind = kind
     self.span = span
     self.text = text

@@ -28,7 +28,8 @@ import Testing
   @Test func explanationsAreComplete() {
     for explanation in explanations {
       #expect(!explanation.title.isEmpty)
-      #expect(explanation.title == explanation.title.lowercased() || explanation.title.contains("UTF"))
+      #expect(
+        explanation.title == explanation.title.lowercased() || explanation.title.contains("UTF"))
       // Several sentences.
       #expect(explanation.explanation.split(separator: ". ").count >= 2, "\(explanation.code)")
       #expect(!explanation.example.isEmpty)
@@ -45,7 +46,9 @@ import Testing
       if explanation.code == "E001" {
         bytes = Array("label \"R".utf8) + [0xE9] + Array("servation\" { }".utf8)
       }
-      if explanation.code == "W001" { bytes = [0xEF, 0xBB, 0xBF] + Array("label \"VIP\" { }".utf8) }
+      if explanation.code == "W001" {
+        bytes = [0xEF, 0xBB, 0xBF] + Array("label \"VIP\" { }".utf8)
+      }
       let (result, _) = parse(bytes: bytes)
       #expect(
         result.diagnostics.contains { $0.code == explanation.code },

@@ -52,10 +52,11 @@ import Testing
   }
 
   @Test func labelNames() {
-    #expect(labels.map(\.name.value) == [
-      "Personnes Qui Ont Planifié", "Demandes de Commande", "Support Technique",
-      "Demandes de Vente", "VIP",
-    ])
+    #expect(
+      labels.map(\.name.value) == [
+        "Personnes Qui Ont Planifié", "Demandes de Commande", "Support Technique",
+        "Demandes de Vente", "VIP",
+      ])
   }
 
   @Test func contactAttributes() throws {
@@ -137,17 +138,20 @@ import Testing
   }
 
   @Test func teamGrants() {
-    #expect(teams.map(\.name.value) == [
-      "Rendez-vous", "Service Client", "Support", "Superviseurs", "Qualité",
-    ])
+    #expect(
+      teams.map(\.name.value) == [
+        "Rendez-vous", "Service Client", "Support", "Superviseurs", "Qualité",
+      ])
     let serviceClient = teams[1]
-    #expect(serviceClient.clauses[0].kind == .members([s("bruno@exemple.fr"), s("chloe@exemple.fr")]))
+    #expect(
+      serviceClient.clauses[0].kind == .members([s("bruno@exemple.fr"), s("chloe@exemple.fr")]))
     #expect(
       serviceClient.clauses[1].kind
         == .grant(
           level: Located(.reply, span: .unknown),
           scope: .allExcept([s("Support Technique"), s("Personnes Qui Ont Planifié")])))
-    #expect(teams[3].clauses[1].kind == .grant(level: Located(.manage, span: .unknown), scope: .all))
+    #expect(
+      teams[3].clauses[1].kind == .grant(level: Located(.manage, span: .unknown), scope: .all))
   }
 
   @Test func routingEntries() throws {

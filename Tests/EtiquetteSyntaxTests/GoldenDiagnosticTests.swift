@@ -32,12 +32,15 @@ import Testing
     // Every fixture is broken on purpose: it must say something.
     #expect(!result.diagnostics.isEmpty)
     let text = DiagnosticRenderer(sources: sources, style: .plain).render(result.diagnostics)
-    if let diff = GoldenFile.mismatch(actual: text, expectedPath: "\(Self.fixtures)/\(name).expected") {
+    if let diff = GoldenFile.mismatch(
+      actual: text, expectedPath: "\(Self.fixtures)/\(name).expected")
+    {
       Issue.record(Testing.Comment(rawValue: diff))
     }
     if Self.jsonFixtures.contains(name) {
       let json = DiagnosticJSON.encode(result.diagnostics, sources: sources)
-      if let diff = GoldenFile.mismatch(actual: json, expectedPath: "\(Self.fixtures)/\(name).json") {
+      if let diff = GoldenFile.mismatch(actual: json, expectedPath: "\(Self.fixtures)/\(name).json")
+      {
         Issue.record(Testing.Comment(rawValue: diff))
       }
     }

@@ -16,14 +16,20 @@ func kindsAndTexts(_ text: String) -> [String] {
     ("label", ["identifier:label"]),
     ("Étiquette_2 x", ["identifier:Étiquette_2", "identifier:x"]),
     ("_a", ["identifier:_a"]),
-    ("{ } [ ] ( ) , : . |", [
-      "leftBrace:{", "rightBrace:}", "leftBracket:[", "rightBracket:]", "leftParen:(",
-      "rightParen:)", "comma:,", "colon::", "dot:.", "pipe:|",
-    ]),
-    ("- -> == != < <= > >=", [
-      "minus:-", "arrow:->", "equalEqual:==", "notEqual:!=", "less:<", "lessEqual:<=",
-      "greater:>", "greaterEqual:>=",
-    ]),
+    (
+      "{ } [ ] ( ) , : . |",
+      [
+        "leftBrace:{", "rightBrace:}", "leftBracket:[", "rightBracket:]", "leftParen:(",
+        "rightParen:)", "comma:,", "colon::", "dot:.", "pipe:|",
+      ]
+    ),
+    (
+      "- -> == != < <= > >=",
+      [
+        "minus:-", "arrow:->", "equalEqual:==", "notEqual:!=", "less:<", "lessEqual:<=",
+        "greater:>", "greaterEqual:>=",
+      ]
+    ),
     ("mon-fri", ["identifier:mon", "minus:-", "identifier:fri"]),
     ("09:00-18:00", ["time:09:00", "minus:-", "time:18:00"]),
     ("9:30", ["time:9:30"]),
@@ -55,7 +61,9 @@ func kindsAndTexts(_ text: String) -> [String] {
     #expect(lexed.diagnostics.isEmpty)
     #expect(lexed.tokens.first?.kind == .string)
     #expect(lexed.tokens.first?.stringValue == value)
-    #expect(lexed.tokens.first?.span == SourceSpan(file: SourceFileID(0), start: 0, end: source.utf8.count))
+    #expect(
+      lexed.tokens.first?.span
+        == SourceSpan(file: SourceFileID(0), start: 0, end: source.utf8.count))
   }
 
   @Test(arguments: [
@@ -136,23 +144,27 @@ func kindsAndTexts(_ text: String) -> [String] {
   @Test func unterminatedStringGivesBackABlockBrace() {
     let lexed = lex("label \"Support {\n}")
     #expect(lexed.diagnostics.map(\.code) == ["E002"])
-    #expect(lexed.tokens.map(\.kind) == [.identifier, .string, .leftBrace, .rightBrace, .endOfFile])
+    #expect(
+      lexed.tokens.map(\.kind) == [.identifier, .string, .leftBrace, .rightBrace, .endOfFile])
     #expect(lexed.tokens[1].stringValue == "Support")
   }
 
   @Test func invalidUTF8IsReportedWithItsOffsetAndLexingContinues() {
-    let bytes: [UInt8] = Array("ab ".utf8) + [0xFF] + Array(" cd \"x".utf8) + [0xC3] + Array("\"".utf8)
+    let bytes: [UInt8] =
+      Array("ab ".utf8) + [0xFF] + Array(" cd \"x".utf8) + [0xC3] + Array("\"".utf8)
     let lexed = Lexer.tokenize(SourceFile(id: SourceFileID(0), path: "x", bytes: bytes))
-    #expect(lexed.diagnostics.map(\.message) == [
-      "invalid UTF-8 byte 0xFF at byte offset 3", "invalid UTF-8 byte 0xC3 at byte offset 10",
-    ])
+    #expect(
+      lexed.diagnostics.map(\.message) == [
+        "invalid UTF-8 byte 0xFF at byte offset 3", "invalid UTF-8 byte 0xC3 at byte offset 10",
+      ])
     #expect(lexed.tokens.map(\.kind) == [.identifier, .identifier, .string, .endOfFile])
     #expect(lexed.tokens[2].stringValue == "x\u{FFFD}")
   }
 
-  @Test(arguments: [
-    [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0x80],
-  ] as [[UInt8]])
+  @Test(
+    arguments: [
+      [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0x80],
+    ] as [[UInt8]])
   func malformedSequencesAreRejected(bytes: [UInt8]) {
     let lexed = Lexer.tokenize(SourceFile(id: SourceFileID(0), path: "x", bytes: bytes))
     #expect(lexed.diagnostics.map(\.code) == ["E001"])

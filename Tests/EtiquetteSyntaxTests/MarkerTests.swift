@@ -35,7 +35,10 @@ import Testing
       source: "team \"T\" {\n  can 1️⃣edit all\n  can reply 2️⃣some\n}",
       expected: [
         ("1️⃣", "E018", "unknown access level \"edit\""),
-        ("2️⃣", "E026", "expected \"all\" or \"labels\" after \"can reply\", found identifier \"some\""),
+        (
+          "2️⃣", "E026",
+          "expected \"all\" or \"labels\" after \"can reply\", found identifier \"some\""
+        ),
       ]),
     Case(
       source: "label \"X\" {\n  when message contains 1️⃣\"abc\n}",
@@ -72,7 +75,9 @@ import Testing
       expected: [("1️⃣", "E013", "missing \"}\" to close label \"X\"")]),
     Case(
       source: "label \"X\" {\n  when contact.tier 1️⃣like \"a\"\n}",
-      expected: [("1️⃣", "E027", "expected a comparison after \"contact.tier\", found identifier \"like\"")]),
+      expected: [
+        ("1️⃣", "E027", "expected a comparison after \"contact.tier\", found identifier \"like\"")
+      ]),
     Case(
       source: "contact {\n  tier:1️⃣\n}",
       expected: [("1️⃣", "E029", "expected a type after \"tier:\", found end of line")]),

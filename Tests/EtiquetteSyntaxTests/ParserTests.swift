@@ -34,7 +34,9 @@ private struct ParseFailure: Error {}
   // MARK: Declarations
 
   @Test func contactAndEventAttributes() throws {
-    guard case .contact(let c) = try onlyItem("contact { tier: \"a\" | \"b\" | \"c\", age: number\n vip: bool }")
+    guard
+      case .contact(let c) = try onlyItem(
+        "contact { tier: \"a\" | \"b\" | \"c\", age: number\n vip: bool }")
     else { throw ParseFailure() }
     #expect(c.attributes.map(\.name.name) == ["tier", "age", "vip"])
     #expect(c.attributes[0].type == .oneOf([s("a"), s("b"), s("c")]))
@@ -54,15 +56,17 @@ private struct ParseFailure: Error {}
   @Test func hoursEntries() throws {
     guard
       case .hours(let h) = try onlyItem(
-        "hours \"h\" {\n  zone \"Europe/Paris\"\n  mon-wed, fri 09:00-12:00, 14:00-18:30\n  sun 9:00-9:30\n}")
+        "hours \"h\" {\n  zone \"Europe/Paris\"\n  mon-wed, fri 09:00-12:00, 14:00-18:30\n  sun 9:00-9:30\n}"
+      )
     else { throw ParseFailure() }
     #expect(h.entries.count == 3)
     #expect(h.entries[0] == .zone(s("Europe/Paris"), span: unknown))
     guard case .schedule(let schedule) = h.entries[1] else { throw ParseFailure() }
-    #expect(schedule.days == [
-      DayRange(first: id("mon"), last: id("wed"), span: .unknown),
-      DayRange(first: id("fri"), last: nil, span: .unknown),
-    ])
+    #expect(
+      schedule.days == [
+        DayRange(first: id("mon"), last: id("wed"), span: .unknown),
+        DayRange(first: id("fri"), last: nil, span: .unknown),
+      ])
     #expect(schedule.times.map(\.start.minutes) == [540, 840])
     #expect(schedule.times.map(\.end.minutes) == [720, 1110])
   }
@@ -70,11 +74,13 @@ private struct ParseFailure: Error {}
   @Test func labelClauses() throws {
     guard
       case .label(let l) = try onlyItem(
-        "label \"L\" {\n  color \"#fff\"\n  description \"d\"\n  when label \"A\"\n  remove when label \"B\"\n}")
+        "label \"L\" {\n  color \"#fff\"\n  description \"d\"\n  when label \"A\"\n  remove when label \"B\"\n}"
+      )
     else { throw ParseFailure() }
-    #expect(l.clauses.map(\.kind) == [
-      .color(s("#fff")), .description(s("d")), .when(label("A")), .removeWhen(label("B")),
-    ])
+    #expect(
+      l.clauses.map(\.kind) == [
+        .color(s("#fff")), .description(s("d")), .when(label("A")), .removeWhen(label("B")),
+      ])
   }
 
   @Test(arguments: [
@@ -90,14 +96,17 @@ private struct ParseFailure: Error {}
     #expect(t.clauses[1].kind == .grant(level: Located(level, span: .unknown), scope: scope))
   }
 
-  @Test(arguments: [
-    ("-> ai", Mode.ai, nil, nil),
-    ("-> human team \"S\"", .human, "S", nil),
-    ("-> human priority low", .human, nil, Priority.low),
-    ("-> human team \"S\" priority normal", .human, "S", .normal),
-  ] as [(String, Mode, String?, Priority?)])
+  @Test(
+    arguments: [
+      ("-> ai", Mode.ai, nil, nil),
+      ("-> human team \"S\"", .human, "S", nil),
+      ("-> human priority low", .human, nil, Priority.low),
+      ("-> human team \"S\" priority normal", .human, "S", .normal),
+    ] as [(String, Mode, String?, Priority?)])
   func routeTargets(source: String, mode: Mode, team: String?, priority: Priority?) throws {
-    guard case .routing(let r) = try onlyItem("routing {\n  default human\n  when label \"A\" \(source)\n}")
+    guard
+      case .routing(let r) = try onlyItem(
+        "routing {\n  default human\n  when label \"A\" \(source)\n}")
     else { throw ParseFailure() }
     #expect(r.entries[0].kind == .defaultMode(Located(.human, span: .unknown)))
     guard case .rule(let c, let target) = r.entries[1].kind else { throw ParseFailure() }
@@ -125,7 +134,8 @@ private struct ParseFailure: Error {}
       "message.type in [image, video]",
       .comparison(
         FieldPath(subject: Located(.message, span: .unknown), field: id("type"), span: .unknown),
-        Located(.in, span: .unknown), .list([.identifier(id("image")), .identifier(id("video"))], span: unknown))
+        Located(.in, span: .unknown),
+        .list([.identifier(id("image")), .identifier(id("video"))], span: unknown))
     ),
     (
       "contact.name starts with \"A\"",
@@ -161,7 +171,11 @@ private struct ParseFailure: Error {}
 
   @Test func precedenceNotThenAndThenOr() throws {
     let parsed = try condition("label \"A\" or not label \"B\" and label \"C\"")
-    #expect(parsed == .or(label("A"), .and(.not(label("B"), span: unknown), label("C"), span: unknown), span: unknown))
+    #expect(
+      parsed
+        == .or(
+          label("A"), .and(.not(label("B"), span: unknown), label("C"), span: unknown),
+          span: unknown))
   }
 
   @Test func andOrAreLeftAssociative() throws {
@@ -173,7 +187,10 @@ private struct ParseFailure: Error {}
 
   @Test func parenthesesAreKept() throws {
     let parsed = try condition("not (label \"A\" or label \"B\")")
-    #expect(parsed == .not(.parenthesized(.or(label("A"), label("B"), span: unknown), span: unknown), span: unknown))
+    #expect(
+      parsed
+        == .not(
+          .parenthesized(.or(label("A"), label("B"), span: unknown), span: unknown), span: unknown))
   }
 
   @Test func conditionsMaySpanLines() throws {
@@ -215,7 +232,8 @@ private struct ParseFailure: Error {}
     guard case .contact(let object) = steps[0] else { throw ParseFailure() }
     #expect(object.fields.map(\.key.name) == ["tier", "order-id", "ok", "tags"])
     #expect(object.fields[1].value == .number(NumberLiteral(value: 12, text: "12", span: .unknown)))
-    #expect(object.fields[3].value == .list([.identifier(id("a")), .string(s("b"))], span: unknown))
+    #expect(
+      object.fields[3].value == .list([.identifier(id("a")), .string(s("b"))], span: unknown))
     #expect(steps[1] == .at(s("2026-11-24T10:00:00+01:00")))
     #expect(steps[2] == .customerSays(s("bonjour")))
     #expect(steps[3] == .customerSends(type: id("image"), caption: s("capture")))
@@ -236,7 +254,8 @@ private struct ParseFailure: Error {}
   ])
   func agentActions(source: String, action: AgentAction) throws {
     let entries = try testEntries("  agent \"m@x.fr\" \(source)")
-    #expect(entries.first == .step(TestStep(.agent(member: s("m@x.fr"), action: action), span: .unknown)))
+    #expect(
+      entries.first == .step(TestStep(.agent(member: s("m@x.fr"), action: action), span: .unknown)))
   }
 
   @Test(arguments: [
@@ -245,11 +264,19 @@ private struct ParseFailure: Error {}
     ("no label \"A\"", .noLabel(s("A"))),
     ("mode ai", .mode(Located(.ai, span: .unknown))),
     ("notify \"m\"", .notify(s("m"))),
-    ("\"m\" can manage", .access(member: s("m"), allowed: true, level: Located(.manage, span: .unknown))),
-    ("\"m\" cannot reply", .access(member: s("m"), allowed: false, level: Located(.reply, span: .unknown))),
+    (
+      "\"m\" can manage",
+      .access(member: s("m"), allowed: true, level: Located(.manage, span: .unknown))
+    ),
+    (
+      "\"m\" cannot reply",
+      .access(member: s("m"), allowed: false, level: Located(.reply, span: .unknown))
+    ),
     (
       "route unchanged",
-      .route(RouteExpectation(outcome: Located(.unchanged, span: .unknown), team: nil, priority: nil, span: .unknown))
+      .route(
+        RouteExpectation(
+          outcome: Located(.unchanged, span: .unknown), team: nil, priority: nil, span: .unknown))
     ),
     (
       "route human team \"S\" priority high",

@@ -42,7 +42,7 @@ import Testing
       return
     }
     #expect(label.clauses.count == 1)
-    #expect(routing.entries.count == 1)
+    #expect(routing.entries.count == 2)  // the rule missing only its arrow is kept
     #expect(team.clauses.count == 1)
     #expect(test.entries.count == 1)
   }
@@ -132,7 +132,9 @@ import Testing
       return
     }
     #expect(team.clauses.count == 2)
-    #expect(team.clauses[0].kind == .members([StringLiteral("a", span: .unknown), StringLiteral("b", span: .unknown)]))
+    #expect(
+      team.clauses[0].kind
+        == .members([StringLiteral("a", span: .unknown), StringLiteral("b", span: .unknown)]))
   }
 
   @Test func lexicalErrorsAreNotRepeatedByTheParser() {
@@ -141,5 +143,27 @@ import Testing
     #expect(result.diagnostics.map(\.code) == ["E008"])
     let (string, _) = parse("label \"A\" {\n  when label \"B\n}")
     #expect(string.diagnostics.map(\.code) == ["E002"])
+  }
+}
+
+@Suite struct LexicalWarningTests {
+  @Test func warningsDoNotSilenceParseErrors() {
+    let (result, _) = parse(bytes: [0xEF, 0xBB, 0xBF] + Array("lable \"A\" {}".utf8))
+    #expect(result.diagnostics.map(\.code) == ["W001", "E011"])
+  }
+}
+
+@Suite struct MissingArrowTests {
+  @Test func aRuleMissingOnlyItsArrowIsKept() throws {
+    let (result, _) = parse("routing {\n  when label \"VIP\" human team \"S\"\n}")
+    #expect(result.diagnostics.map(\.code) == ["E015"])
+    guard case .routing(let routing) = try #require(result.ruleFile.items.first),
+      case .rule(_, let target) = try #require(routing.entries.first).kind
+    else {
+      Issue.record("rule not kept")
+      return
+    }
+    #expect(target.mode.value == .human)
+    #expect(target.team?.value == "S")
   }
 }

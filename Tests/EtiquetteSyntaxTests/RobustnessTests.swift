@@ -6,7 +6,8 @@ import Testing
 /// Bad input never crashes or hangs: deep nesting, invalid UTF-8, huge files, random bytes.
 @Suite struct RobustnessTests {
   @Test func hundredThousandOpeningParenthesesGiveOneNestingError() {
-    let source = "label \"X\" {\n  when " + String(repeating: "(", count: 100_000) + "\n}\nlabel \"Y\" {}"
+    let source =
+      "label \"X\" {\n  when " + String(repeating: "(", count: 100_000) + "\n}\nlabel \"Y\" {}"
     let (result, _) = parse(source)
     #expect(result.diagnostics.map(\.code) == ["E023"])
     #expect(result.diagnostics.first?.message == "nesting too deep: more than 128 levels")
@@ -14,9 +15,11 @@ import Testing
   }
 
   @Test func deepNotAndListNestingAreLimited() {
-    let nots = "label \"X\" {\n  when " + String(repeating: "(not ", count: 100_000) + "label \"A\"\n}"
+    let nots =
+      "label \"X\" {\n  when " + String(repeating: "(not ", count: 100_000) + "label \"A\"\n}"
     #expect(parse(nots).0.diagnostics.contains { $0.code == "E023" })
-    let lists = "label \"X\" {\n  when contact.a in " + String(repeating: "[", count: 100_000) + "\n}"
+    let lists =
+      "label \"X\" {\n  when contact.a in " + String(repeating: "[", count: 100_000) + "\n}"
     #expect(parse(lists).0.diagnostics.map(\.code) == ["E023"])
     let topLevel = String(repeating: "(", count: 100_000)
     #expect(parse(topLevel).0.diagnostics.map(\.code) == ["E011"])
@@ -24,10 +27,12 @@ import Testing
 
   @Test func nestingAtTheLimitIsAccepted() {
     let depth = Parser.maximumNestingDepth
-    let source = "label \"X\" {\n  when " + String(repeating: "(", count: depth) + "label \"A\""
+    let source =
+      "label \"X\" {\n  when " + String(repeating: "(", count: depth) + "label \"A\""
       + String(repeating: ")", count: depth) + "\n}"
     #expect(parse(source).0.diagnostics.isEmpty)
-    let tooDeep = "label \"X\" {\n  when " + String(repeating: "(", count: depth + 1) + "label \"A\""
+    let tooDeep =
+      "label \"X\" {\n  when " + String(repeating: "(", count: depth + 1) + "label \"A\""
       + String(repeating: ")", count: depth + 1) + "\n}"
     #expect(parse(tooDeep).0.diagnostics.map(\.code) == ["E023"])
   }
@@ -78,8 +83,10 @@ import Testing
   }
 
   @Test func invalidUTF8Everywhere() {
-    let bytes: [UInt8] = [0xFF] + Array("label \"".utf8) + [0xC3, 0x28] + Array("\" {\n  # ".utf8)
-      + [0xE2, 0x82] + Array("\n  when message contains \"".utf8) + [0xF0, 0x9F] + Array("\"\n}".utf8)
+    let bytes: [UInt8] =
+      [0xFF] + Array("label \"".utf8) + [0xC3, 0x28] + Array("\" {\n  # ".utf8)
+      + [0xE2, 0x82] + Array("\n  when message contains \"".utf8) + [0xF0, 0x9F]
+      + Array("\"\n}".utf8)
     let (result, _) = parse(bytes: bytes)
     #expect(result.diagnostics.allSatisfy { $0.code == "E001" })
     #expect(result.diagnostics.map(\.span.start) == [0, 8, 18, 46])
