@@ -21,16 +21,21 @@ struct CheckCommand: ParsableCommand {
     case text, json, sarif, github
   }
 
-  @Option(name: .long, help: "Output format: text, json, sarif (SARIF 2.1.0) or github (workflow commands).")
+  @Option(
+    name: .long,
+    help: "Output format: text, json, sarif (SARIF 2.1.0) or github (workflow commands).")
   var format: OutputFormat = .text
 
   @Flag(name: .long, help: "Treat warnings as errors for the exit status.")
   var strict = false
 
-  @Flag(name: .long, help: "After checking, describe in sentences what each member may view, reply to and manage.")
+  @Flag(
+    name: .long,
+    help: "After checking, describe in sentences what each member may view, reply to and manage.")
   var explainAccess = false
 
-  @Option(name: .long, help: "Colour: auto (on a terminal, unless NO_COLOR is set), always or never.")
+  @Option(
+    name: .long, help: "Colour: auto (on a terminal, unless NO_COLOR is set), always or never.")
   var color: ColourChoice = .auto
 
   @Argument(help: "Rule files, or directories read recursively for *.etq files.")

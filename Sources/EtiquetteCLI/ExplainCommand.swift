@@ -18,7 +18,9 @@ struct ExplainCommand: ParsableCommand {
   @Option(name: .long, help: "Colour: auto, always or never.")
   var color: ColourChoice = .auto
 
-  @Flag(name: .long, help: "Print every code as a Markdown table (code, meaning, example), as in the README.")
+  @Flag(
+    name: .long,
+    help: "Print every code as a Markdown table (code, meaning, example), as in the README.")
   var markdown = false
 
   func run() throws {
@@ -46,12 +48,14 @@ struct ExplainCommand: ParsableCommand {
   static func markdownTable(_ entries: [CodeExplanation]) -> String {
     var text = "| code | meaning | example |\n|---|---|---|\n"
     for entry in entries {
-      let example = offendingLine(of: entry).map { line in
-        let cell = line.replacingOccurrences(of: "|", with: "\\|")
-        // A code span holding a backtick needs a longer fence (CommonMark).
-        return cell.contains("`") ? "`` \(cell) ``" : "`\(cell)`"
-      } ?? ""
-      text += "| \(entry.code) | \(entry.title.replacingOccurrences(of: "|", with: "\\|")) | \(example) |\n"
+      let example =
+        offendingLine(of: entry).map { line in
+          let cell = line.replacingOccurrences(of: "|", with: "\\|")
+          // A code span holding a backtick needs a longer fence (CommonMark).
+          return cell.contains("`") ? "`` \(cell) ``" : "`\(cell)`"
+        } ?? ""
+      text +=
+        "| \(entry.code) | \(entry.title.replacingOccurrences(of: "|", with: "\\|")) | \(example) |\n"
     }
     return text
   }
@@ -79,7 +83,8 @@ struct ExplainCommand: ParsableCommand {
   static func render(_ entry: CodeExplanation, style: TerminalStyle) -> String {
     let severity = entry.code.defaultSeverity == .error ? "error" : "warning"
     let colour: TerminalStyle.Colour = entry.code.defaultSeverity == .error ? .red : .yellow
-    var text = style.paint("\(severity)[\(entry.code)]: \(entry.title)", colour, bold: true) + "\n\n"
+    var text =
+      style.paint("\(severity)[\(entry.code)]: \(entry.title)", colour, bold: true) + "\n\n"
     text += entry.explanation.trimmingTrailingNewlines() + "\n"
     if !entry.example.isEmpty {
       text += "\n" + style.paint("Example:", nil, bold: true) + "\n\n"

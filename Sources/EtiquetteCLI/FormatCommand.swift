@@ -19,7 +19,9 @@ struct FormatCommand: ParsableCommand {
       """
   )
 
-  @Flag(name: .long, help: "Change nothing; list the files that would be reformatted and exit 1 if any.")
+  @Flag(
+    name: .long, help: "Change nothing; list the files that would be reformatted and exit 1 if any."
+  )
   var check = false
 
   @Option(name: .long, help: "Colour: auto, always or never.")
@@ -61,7 +63,8 @@ struct FormatCommand: ParsableCommand {
       }
     }
     if check, changed == 0, !failed {
-      out.write("\(rules.parsed.count) file\(rules.parsed.count == 1 ? "" : "s") already formatted\n")
+      out.write(
+        "\(rules.parsed.count) file\(rules.parsed.count == 1 ? "" : "s") already formatted\n")
     }
     if failed { throw ExitStatus.failure.exitCode }
   }

@@ -26,7 +26,9 @@ struct RuleSources {
   }
 
   static func filePaths(for paths: [String]) throws(UsageError) -> [String] {
-    if paths.isEmpty { throw UsageError(description: "no PATH given (try `etiquette check rules/`)") }
+    if paths.isEmpty {
+      throw UsageError(description: "no PATH given (try `etiquette check rules/`)")
+    }
     var files: [String] = []
     var seen = Set<String>()
     for path in paths {

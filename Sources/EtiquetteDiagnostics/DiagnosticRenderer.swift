@@ -70,10 +70,14 @@ public struct DiagnosticRenderer: Sendable {
       out.append("\(pad) \(bar)")
     }
     for note in diagnostic.notes {
-      out.append("\(pad) \(style.paint("=", .blue, bold: true)) \(style.paint("note", nil, bold: true)): \(note)")
+      out.append(
+        "\(pad) \(style.paint("=", .blue, bold: true)) \(style.paint("note", nil, bold: true)): \(note)"
+      )
     }
     if let help = diagnostic.help {
-      out.append("\(pad) \(style.paint("=", .blue, bold: true)) \(style.paint("help", nil, bold: true)): \(help)")
+      out.append(
+        "\(pad) \(style.paint("=", .blue, bold: true)) \(style.paint("help", nil, bold: true)): \(help)"
+      )
     }
     return out.joined(separator: "\n") + "\n"
   }
@@ -98,12 +102,14 @@ public struct DiagnosticRenderer: Sendable {
       let text = displayText(file.bytes[range])
       let number = String(line)
       let gutter = String(repeating: " ", count: gutterWidth - number.count) + number
-      lines.append("\(style.paint(gutter, .blue, bold: true)) \(style.paint("|", .blue, bold: true)) \(text)")
+      lines.append(
+        "\(style.paint(gutter, .blue, bold: true)) \(style.paint("|", .blue, bold: true)) \(text)")
       // Underline columns measured in display cells of the characters before and inside the span.
       let from = max(span.start, range.lowerBound)
       let to = min(max(span.end, span.start), range.upperBound)
       let before = displayText(file.bytes[range.lowerBound..<min(from, range.upperBound)])
-      let inside = displayText(file.bytes[min(from, range.upperBound)..<max(to, min(from, range.upperBound))])
+      let inside = displayText(
+        file.bytes[min(from, range.upperBound)..<max(to, min(from, range.upperBound))])
       let width = max(1, DisplayWidth.of(inside))
       let isLast = index == shown.count - 1
       var underline =
@@ -111,7 +117,9 @@ public struct DiagnosticRenderer: Sendable {
         + String(repeating: marker, count: width)
       if isLast, !label.message.isEmpty { underline += " " + label.message }
       let blank = String(repeating: " ", count: gutterWidth)
-      lines.append("\(blank) \(style.paint("|", .blue, bold: true)) \(style.paint(underline, colour, bold: true))")
+      lines.append(
+        "\(blank) \(style.paint("|", .blue, bold: true)) \(style.paint(underline, colour, bold: true))"
+      )
     }
     return lines
   }
@@ -161,7 +169,9 @@ public enum DisplayWidth {
 
 /// ANSI colour, or none. Colour is decided once by the CLI (a TTY, no `NO_COLOR`).
 public struct TerminalStyle: Sendable {
-  public enum Colour: Int, Sendable { case red = 31, green = 32, yellow = 33, blue = 34, magenta = 35, cyan = 36 }
+  public enum Colour: Int, Sendable {
+    case red = 31, green = 32, yellow = 33, blue = 34, magenta = 35, cyan = 36
+  }
   public let enabled: Bool
   public init(enabled: Bool) { self.enabled = enabled }
   public static let plain = TerminalStyle(enabled: false)

@@ -14,7 +14,9 @@ public enum GoldenFile {
     if isUpdating {
       try? FileManager.default.createDirectory(
         at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-      do { try Data(actual.utf8).write(to: url) } catch { return "cannot write \(expectedPath): \(error)" }
+      do { try Data(actual.utf8).write(to: url) } catch {
+        return "cannot write \(expectedPath): \(error)"
+      }
       return nil
     }
     guard let data = FileManager.default.contents(atPath: expectedPath) else {

@@ -54,27 +54,8 @@ struct CheckCommandTests {
       toFile: dir + "/a.etq", atomically: true, encoding: .utf8)
     let result = try CommandRunner.run(["check", "--format", "sarif", "a.etq"], in: dir)
     #expect(result.status == 1)
-    try result.stdout.write(toFile: dir + "/out.sarif", atomically: true, encoding: .utf8)
-    let schema = CommandRunner.repositoryRoot + "/Tests/EtiquetteCLITests/Fixtures/sarif-schema-2.1.0.json"
-    let script = """
-      import json, sys, jsonschema
-      schema = json.load(open(sys.argv[1]))
-      doc = json.load(open(sys.argv[2]))
-      jsonschema.validate(doc, schema)
-      assert doc["runs"][0]["results"], "no results"
-      print("valid")
-      """
-    let validation = Process()
-    validation.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    validation.arguments = ["python3", "-c", script, schema, dir + "/out.sarif"]
-    let pipe = Pipe()
-    validation.standardOutput = pipe
-    validation.standardError = pipe
-    try validation.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    validation.waitUntilExit()
-    #expect(validation.terminationStatus == 0, "\(output)")
-    #expect(output.contains("valid"))
+    let validation = try SARIFTests.validate(result.stdout)
+    #expect(validation.status == 0, "\(validation.output)")
   }
 
   @Test func githubFormatWritesWorkflowCommands() throws {
@@ -199,6 +180,7 @@ struct ReadmeTests {
     let table = try CommandRunner.run(["explain", "--markdown"]).stdout
     let readme = try String(
       contentsOfFile: CommandRunner.repositoryRoot + "/README.md", encoding: .utf8)
-    #expect(readme.contains(table), "README's code table is stale: paste `etiquette explain --markdown`")
+    #expect(
+      readme.contains(table), "README's code table is stale: paste `etiquette explain --markdown`")
   }
 }

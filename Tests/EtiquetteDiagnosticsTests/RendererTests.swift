@@ -61,7 +61,8 @@ struct RendererTests {
     let file = sources.add(path: "a.etq", text: text)
     let start = Array(text.utf8).firstIndex(of: UInt8(ascii: "c"))!  // "colour"
     let d = Diagnostic(
-      "E010", "unknown clause \"colour\"", at: SourceSpan(file: file.id, start: start, end: start + 6))
+      "E010", "unknown clause \"colour\"",
+      at: SourceSpan(file: file.id, start: start, end: start + 6))
     let rendered = DiagnosticRenderer(sources: sources).render(d)
     // "label "Réservé" { " is 18 characters (20 bytes): the caret starts under the 19th.
     #expect(rendered.contains("\n  |                   ^^^^^^\n"))
@@ -74,7 +75,8 @@ struct RendererTests {
     let file = sources.add(path: "a.etq", text: text)
     let end = text.utf8.count
     let d = Diagnostic(
-      "E003", "expected a condition after \"when\"", at: SourceSpan(file: file.id, start: end, end: end))
+      "E003", "expected a condition after \"when\"",
+      at: SourceSpan(file: file.id, start: end, end: end))
     let rendered = DiagnosticRenderer(sources: sources).render(d)
     #expect(rendered.contains("2 |   when\n  |       ^\n"))
   }
@@ -102,7 +104,8 @@ struct RendererTests {
     (12, 3, 4, "12 errors, 3 warnings in 4 files"),
   ])
   func summaryLine(errors: Int, warnings: Int, files: Int, expected: String) {
-    #expect(DiagnosticRenderer.summary(errors: errors, warnings: warnings, files: files) == expected)
+    #expect(
+      DiagnosticRenderer.summary(errors: errors, warnings: warnings, files: files) == expected)
   }
 }
 
@@ -151,7 +154,10 @@ struct MachineOutputTests {
     let entry = try #require(document.diagnostics.first)
     #expect(entry.line == 2 && entry.column == 3 && entry.endLine == 2 && entry.endColumn == 6)
     let text = DiagnosticJSON.encode(diagnostics, sources: sources)
-    for key in ["code", "severity", "file", "line", "column", "endLine", "endColumn", "message", "help", "notes"] {
+    for key in [
+      "code", "severity", "file", "line", "column", "endLine", "endColumn", "message", "help",
+      "notes",
+    ] {
       #expect(text.contains("\"\(key)\" :"), "missing key \(key)")
     }
   }
