@@ -5,20 +5,23 @@ ETIQUETTE := .build/debug/etiquette
 
 .PHONY: run test deps build check-rules fmt lint
 
-# PCRE2 is the only system library Etiquette needs; pkg-config lets SwiftPM find it.
+# System libraries: PCRE2 for patterns, libedit for the REPL; pkg-config lets SwiftPM find them.
 deps:
-	@if ! pkg-config --exists libpcre2-8 2>/dev/null || [ ! -f /usr/include/pcre2.h ]; then \
-	  echo "Installing libpcre2-dev and pkg-config..."; \
-	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpcre2-dev pkg-config; \
+	@if ! pkg-config --exists libpcre2-8 libedit 2>/dev/null || [ ! -f /usr/include/pcre2.h ] \
+	    || [ ! -f /usr/include/editline/readline.h ]; then \
+	  echo "Installing libpcre2-dev, libedit-dev and pkg-config..."; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    libpcre2-dev libedit-dev pkg-config; \
 	fi
 
 build: deps
 	$(SWIFT) build
 
-# The main job: check the example rules in rules/ and verify they are formatted.
+# The main job: check the example rules in rules/, verify they are formatted, run their tests.
 run: build
 	$(ETIQUETTE) check rules/
 	$(ETIQUETTE) fmt --check rules/
+	$(ETIQUETTE) test rules/
 
 test: deps
 	$(SWIFT) test

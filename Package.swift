@@ -21,6 +21,12 @@ let package = Package(
       pkgConfig: "libpcre2-8",
       providers: [.apt(["libpcre2-dev"])]
     ),
+    // Line editing for `etiquette repl` (Debian's libedit-dev), used by the CLI only.
+    .systemLibrary(
+      name: "CLibEdit",
+      pkgConfig: "libedit",
+      providers: [.apt(["libedit-dev"])]
+    ),
     .target(name: "EtiquetteDiagnostics"),
     .target(name: "EtiquetteSyntax", dependencies: ["EtiquetteDiagnostics"]),
     .target(name: "EtiquetteFormat", dependencies: ["EtiquetteSyntax"]),
@@ -38,7 +44,7 @@ let package = Package(
       name: "EtiquetteCLI",
       dependencies: [
         "EtiquetteDiagnostics", "EtiquetteSyntax", "EtiquetteFormat", "EtiquetteChecker",
-        "EtiquetteEngine",
+        "EtiquetteEngine", "CLibEdit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

@@ -16,7 +16,9 @@ struct Etiquette: ParsableCommand {
       Exit status: 0 clean, 1 errors (or warnings under --strict), 2 usage errors.
       """,
     version: version,
-    subcommands: [CheckCommand.self, FormatCommand.self, ExplainCommand.self]
+    subcommands: [
+      CheckCommand.self, FormatCommand.self, ExplainCommand.self, TestCommand.self, RunCommand.self,
+    ]
   )
 }
 

@@ -15,7 +15,12 @@ struct RuleSources {
   /// Missing paths or directories without rule files are usage errors.
   static func load(paths: [String]) throws(UsageError) -> RuleSources {
     var result = RuleSources()
-    for path in try filePaths(for: paths) {
+    let files = try filePaths(for: paths)
+    // A progress line on an interactive stderr, for rule sets large enough to make people wait.
+    var progress = ProgressLine(total: files.count, label: "parsing")
+    defer { progress.finish() }
+    for path in files {
+      progress.advance()
       guard let data = FileManager.default.contents(atPath: path) else {
         throw UsageError(description: "cannot read \(path)")
       }
@@ -59,5 +64,34 @@ struct RuleSources {
       if relative.hasSuffix(".etq") { files.append(base + "/" + relative) }
     }
     return files.sorted()
+  }
+}
+
+/// "parsing 120/4000 files" on one rewritten line of stderr, shown only on a terminal and only
+/// for many files, so piped output and logs stay clean.
+struct ProgressLine {
+  let total: Int
+  let label: String
+  private let enabled: Bool
+  private var step = 0
+
+  init(total: Int, label: String, threshold: Int = 200) {
+    self.total = total
+    self.label = label
+    let env = ProcessInfo.processInfo.environment
+    self.enabled =
+      total >= threshold && Terminal.standardError.isInteractive && env["TERM"] != "dumb"
+  }
+
+  mutating func advance() {
+    step += 1
+    guard enabled, step == 1 || step % 50 == 0 || step == total else { return }
+    Terminal.standardError.write("\r\(label) \(step)/\(total) files")
+  }
+
+  func finish() {
+    guard enabled else { return }
+    // Erase the line so the diagnostics that follow start clean.
+    Terminal.standardError.write("\r\u{1B}[2K")
   }
 }

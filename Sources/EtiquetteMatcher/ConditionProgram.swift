@@ -1,0 +1,124 @@
+import EtiquetteChecker
+import EtiquetteSyntax
+
+/// A trigger's condition compiled against the matcher's numbering: phrases and patterns by
+/// index, `and` / `or` chains flattened (so a thousand-term `or` is one node, not a thousand
+/// nested ones), and what is known before any message is seen.
+struct ConditionProgram: Sendable {
+  indirect enum Node: Sendable {
+    case all([Node])
+    case any([Node])
+    case not(Node)
+    case phrases(PhraseQuantifier, [PhraseOperand])
+    case pattern(Pattern, Int32)
+    /// Anything not about the message text, answered by the caller's facts.
+    case fact(ConditionAtom)
+  }
+
+  struct PhraseOperand: Sendable {
+    var phrase: Phrase
+    var id: Int32
+  }
+
+  let root: Node
+  /// Every phrase and pattern index the condition mentions, for "did any of them fire?".
+  let phraseIDs: [Int32]
+  let patterns: [(pattern: Pattern, id: Int32)]
+  /// True when the condition is false whenever none of its text atoms fired, whatever the
+  /// other atoms say: the evaluation can then be skipped on texts where none fired.
+  let requiresText: Bool
+
+  init(
+    _ tree: ConditionTree, phraseIndex: [String: Int], patternIndex: [Pattern: Int]
+  ) {
+    var phraseIDs: [Int32] = []
+    var patterns: [(pattern: Pattern, id: Int32)] = []
+    func compile(_ tree: ConditionTree) -> Node {
+      switch tree {
+      case .and, .or:
+        let isAnd: Bool
+        if case .and = tree { isAnd = true } else { isAnd = false }
+        // Flatten the chain with an explicit stack: the parser builds left-deep trees.
+        var operands: [ConditionTree] = []
+        var stack: [ConditionTree] = [tree]
+        while let node = stack.popLast() {
+          switch node {
+          case .and(let left, let right) where isAnd:
+            stack.append(right)
+            stack.append(left)
+          case .or(let left, let right) where !isAnd:
+            stack.append(right)
+            stack.append(left)
+          default:
+            operands.append(node)
+          }
+        }
+        let children = operands.map(compile)
+        return isAnd ? .all(children) : .any(children)
+      case .not(let child):
+        return .not(compile(child))
+      case .atom(let atom):
+        switch atom.kind {
+        case .contains(let quantifier, let phrases):
+          let operands = phrases.compactMap { phrase -> PhraseOperand? in
+            guard let id = phraseIndex[phrase.normalized] else { return nil }
+            phraseIDs.append(Int32(id))
+            return PhraseOperand(phrase: phrase, id: Int32(id))
+          }
+          return .phrases(quantifier, operands)
+        case .matches(let pattern):
+          guard let id = patternIndex[pattern] else { return .fact(atom) }
+          patterns.append((pattern, Int32(id)))
+          return .pattern(pattern, Int32(id))
+        case .comparison, .event, .label, .mode, .during:
+          return .fact(atom)
+        }
+      }
+    }
+    root = compile(tree)
+    self.phraseIDs = Array(Set(phraseIDs)).sorted()
+    self.patterns = patterns
+    requiresText = Self.valueWithoutText(root) == .no
+  }
+
+  /// Three-valued logic: the condition's value when every text atom is false and every other
+  /// atom is unknown.
+  enum Truth { case yes, no, unknown }
+
+  static func valueWithoutText(_ node: Node) -> Truth {
+    switch node {
+    case .all(let children):
+      var result = Truth.yes
+      for child in children {
+        switch valueWithoutText(child) {
+        case .no: return .no
+        case .unknown: result = .unknown
+        case .yes: break
+        }
+      }
+      return result
+    case .any(let children):
+      var result = Truth.no
+      for child in children {
+        switch valueWithoutText(child) {
+        case .yes: return .yes
+        case .unknown: result = .unknown
+        case .no: break
+        }
+      }
+      return result
+    case .not(let child):
+      switch valueWithoutText(child) {
+      case .yes: return .no
+      case .no: return .yes
+      case .unknown: return .unknown
+      }
+    case .phrases(let quantifier, let operands):
+      // `contains all []` cannot be written (the grammar needs one phrase), but an empty list
+      // of known phrases would be vacuously true for `all`.
+      return quantifier == .all && operands.isEmpty ? .yes : .no
+    case .pattern: return .no
+    case .fact: return .unknown
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import EtiquetteText
+
+/// Word-boundary and span decisions for phrase hits, made on the original text.
+///
+/// A phrase found at normalised bytes `s..<e` is a match when:
+/// 1. it covers whole original characters: byte `s` is the first byte its character produced
+///    and byte `e - 1` the last (so "s" never matches half of the "ss" that "ß" became);
+/// 2. the original character just before the span and the one just after it are not word
+///    characters (`Normalizer.isWordCharacter`: letters, digits, combining marks in any script).
+/// The span starts at the character that produced byte `s` and ends after the character that
+/// produced byte `e - 1` plus any characters that produced nothing right after it (a combining
+/// accent, a zero-width joiner) — but never trailing white space.
+enum WordBoundary {
+  /// The original span of the normalised bytes `start..<end`, or nil when the hit is not at
+  /// word boundaries of the original text.
+  @inline(__always)
+  static func originalSpan(
+    start: Int, end: Int, offsets: UnsafeBufferPointer<Int>,
+    original: UnsafeBufferPointer<UInt8>
+  ) -> Range<Int>? {
+    let normalizedCount = offsets.count - 1
+    // 1. Whole characters.
+    if start > 0 && offsets[start - 1] == offsets[start] { return nil }
+    if end < normalizedCount && offsets[end] == offsets[end - 1] { return nil }
+    let lower = offsets[start]
+    let lastSource = offsets[end - 1]
+    let limit = offsets[end]
+    var upper = lastSource + scalarLength(at: lastSource, in: original)
+    while upper < limit {
+      let (scalar, length) = decode(at: upper, in: original)
+      if scalar.properties.isWhitespace || scalar.properties.generalCategory == .control {
+        break
+      }
+      upper += length
+    }
+    // 2. Boundaries.
+    if lower > 0 {
+      let before = original[lower - 1]
+      if before < 0x80 {
+        if isASCIIWord(before) { return nil }
+      } else if Normalizer.isWordCharacter(scalar(before: lower, in: original)) {
+        return nil
+      }
+    }
+    if upper < original.count {
+      let after = original[upper]
+      if after < 0x80 {
+        if isASCIIWord(after) { return nil }
+      } else if Normalizer.isWordCharacter(decode(at: upper, in: original).0) {
+        return nil
+      }
+    }
+    return lower..<upper
+  }
+
+  @inline(__always)
+  static func isASCIIWord(_ byte: UInt8) -> Bool {
+    (byte &- 0x30) < 10 || ((byte | 0x20) &- 0x61) < 26
+  }
+
+  /// Length of the UTF-8 sequence starting at `offset` (valid UTF-8 assumed).
+  @inline(__always)
+  static func scalarLength(at offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    let lead = bytes[offset]
+    if lead < 0x80 { return 1 }
+    if lead < 0xE0 { return 2 }
+    if lead < 0xF0 { return 3 }
+    return 4
+  }
+
+  /// The scalar starting at `offset` and its length (valid UTF-8 assumed; anything else decodes
+  /// to U+FFFD, a non-word character).
+  static func decode(at offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (
+    Unicode.Scalar, Int
+  ) {
+    let length = min(scalarLength(at: offset, in: bytes), bytes.count - offset)
+    var value: UInt32
+    switch length {
+    case 1: value = UInt32(bytes[offset])
+    case 2: value = UInt32(bytes[offset] & 0x1F)
+    case 3: value = UInt32(bytes[offset] & 0x0F)
+    default: value = UInt32(bytes[offset] & 0x07)
+    }
+    if length > 1 {
+      for index in offset + 1..<offset + length {
+        value = (value << 6) | UInt32(bytes[index] & 0x3F)
+      }
+    }
+    return (Unicode.Scalar(value) ?? "\u{FFFD}", length)
+  }
+
+  /// The scalar that ends at `offset` (> 0).
+  static func scalar(before offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Unicode.Scalar
+  {
+    var start = offset - 1
+    while start > 0 && offset - start < 4 && bytes[start] & 0xC0 == 0x80 { start -= 1 }
+    return decode(at: start, in: bytes).0
+  }
+}
