@@ -3,7 +3,8 @@ import EtiquetteSyntax
 import Foundation
 
 /// Answers the atoms that are not about the message text, for one step of one conversation.
-struct StepFacts {
+/// Public so that `etiquette repl`'s `:why` explains atoms with the engine's own answers.
+public struct StepFacts {
   let ruleSet: RuleSet
   let step: Step
   let contact: Contact
@@ -11,7 +12,15 @@ struct StepFacts {
   /// The labels as they are at this point of the step's evaluation.
   let labels: Set<LabelID>
 
-  func holds(_ atom: ConditionAtom) -> Bool {
+  public init(ruleSet: RuleSet, step: Step, contact: Contact, mode: Mode, labels: Set<LabelID>) {
+    self.ruleSet = ruleSet
+    self.step = step
+    self.contact = contact
+    self.mode = mode
+    self.labels = labels
+  }
+
+  public func holds(_ atom: ConditionAtom) -> Bool {
     switch atom.kind {
     case .contains, .matches:
       // The matcher answers these; reaching here means the step has no text.
