@@ -44,7 +44,7 @@ let package = Package(
       name: "EtiquetteCLI",
       dependencies: [
         "EtiquetteDiagnostics", "EtiquetteSyntax", "EtiquetteFormat", "EtiquetteChecker",
-        "EtiquetteEngine", "CLibEdit",
+        "EtiquetteMatcher", "EtiquetteEngine", "CLibEdit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

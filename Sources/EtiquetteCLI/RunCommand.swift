@@ -38,19 +38,7 @@ struct RunCommand: ParsableCommand {
 
   func run() throws {
     let rules = try RuleSources.load(paths: paths)
-    var lines: AnyIterator<String>
-    if let input {
-      guard let data = FileManager.default.contents(atPath: input) else {
-        throw UsageError(description: "cannot read \(input)")
-      }
-      var all = String(decoding: data, as: UTF8.self).split(
-        separator: "\n", omittingEmptySubsequences: false
-      ).map(String.init)
-      if all.last == "" { all.removeLast() }
-      lines = AnyIterator(all.makeIterator())
-    } else {
-      lines = AnyIterator { readLine(strippingNewline: true) }
-    }
+    let lines = try StepInput.lines(from: input)
     let engine = try EngineLoading.engine(for: rules, color: color)
     let out = Terminal.standardOutput
     var replay = Replay(engine: engine)

@@ -9,7 +9,7 @@ struct ConditionProgram: Sendable {
     case all([Node])
     case any([Node])
     case not(Node)
-    case phrases(PhraseQuantifier, [PhraseOperand])
+    case phrases(PhraseQuantifier, PhraseList)
     case pattern(Pattern, Int32)
     /// Anything not about the message text, answered by the caller's facts.
     case fact(ConditionAtom)
@@ -18,6 +18,21 @@ struct ConditionProgram: Sendable {
   struct PhraseOperand: Sendable {
     var phrase: Phrase
     var id: Int32
+  }
+
+  /// The phrases of one `contains`, with their ids sorted for lookups from the scan's side.
+  struct PhraseList: Sendable {
+    var operands: [PhraseOperand]
+    /// Operand ids sorted, and the operand index of each (same order).
+    var sortedIDs: [Int32]
+    var positions: [Int]
+
+    init(_ operands: [PhraseOperand]) {
+      self.operands = operands
+      let order = operands.indices.sorted { (operands[$0].id, $0) < (operands[$1].id, $1) }
+      sortedIDs = order.map { operands[$0].id }
+      positions = order
+    }
   }
 
   let root: Node
@@ -65,7 +80,7 @@ struct ConditionProgram: Sendable {
             phraseIDs.append(Int32(id))
             return PhraseOperand(phrase: phrase, id: Int32(id))
           }
-          return .phrases(quantifier, operands)
+          return .phrases(quantifier, PhraseList(operands))
         case .matches(let pattern):
           guard let id = patternIndex[pattern] else { return .fact(atom) }
           patterns.append((pattern, Int32(id)))
@@ -113,10 +128,10 @@ struct ConditionProgram: Sendable {
       case .no: return .yes
       case .unknown: return .unknown
       }
-    case .phrases(let quantifier, let operands):
+    case .phrases(let quantifier, let list):
       // `contains all []` cannot be written (the grammar needs one phrase), but an empty list
       // of known phrases would be vacuously true for `all`.
-      return quantifier == .all && operands.isEmpty ? .yes : .no
+      return quantifier == .all && list.operands.isEmpty ? .yes : .no
     case .pattern: return .no
     case .fact: return .unknown
     }

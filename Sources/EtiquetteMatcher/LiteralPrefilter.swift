@@ -1,27 +1,40 @@
 import EtiquetteChecker
 import EtiquetteText
 
+/// What a regex needs to find in the normalised text before it can match: one of `atoms`, or
+/// — when `digit` is set — any digit (an ASCII digit or a non-ASCII byte, see below).
+struct PrefilterRequirement: Sendable, Hashable {
+  /// Lowercase literal atoms, distinct and sorted.
+  var atoms: [String]
+  /// The regex also matches when a digit occurs (a `\d` or `[0-9]` it cannot do without).
+  var digit: Bool
+}
+
 /// Extracts from a regex a set of literal atoms of which at least one occurs, in normalised
 /// form, in every text the regex matches (the YARA-X / Suricata idea), so the regex need not
 /// run on texts where none occurs.
 ///
-/// Soundness — why "atom absent from the normalised text" implies "no regex match on the
-/// original text":
+/// Soundness — why "requirement absent from the normalised text" implies "no regex match on
+/// the original text":
 /// - an atom is a run of pattern characters that the regex must match one after another, each
-///   being a printable ASCII character that the normaliser folds to exactly one byte, its
-///   lowercase form (letters, digits and most punctuation; not space, not the backtick which
-///   becomes an apostrophe);
+///   being either a printable ASCII character that the normaliser folds to exactly one byte,
+///   its lowercase form (letters, digits and most punctuation; not space, not the backtick
+///   which becomes an apostrophe), or a non-ASCII character without case that is not a letter
+///   (`€`, `£`, `’`, emoji) and that the normaliser folds to one fixed scalar;
 /// - a regex literal character matches exactly that character, or under case-insensitive
 ///   matching its case variants; PCRE2's variants of ASCII letters are the other ASCII case plus
 ///   K (U+212A) for k and ſ (U+017F) for s, and the normaliser folds all of them to the
-///   lowercase ASCII letter;
+///   lowercase ASCII letter; characters without case have no variants;
 /// - normalisation folds each scalar independently and only merges separators, which atoms
-///   never contain, so the folded run appears contiguously in the normalised text.
+///   never contain, so the folded run appears contiguously in the normalised text;
+/// - a digit (`\d` is any Unicode decimal digit under UCP, `[0-9]` an ASCII one) is folded
+///   either to an ASCII digit (full-width and other compatibility digits) or left as it is,
+///   non-ASCII: so "no ASCII digit and no byte ≥ 0x80" means "no digit".
 /// Atoms are therefore compared in lowercase, whatever the flags. Anything the extractor does
-/// not understand (`\Q…\E`, verbs, recursion, conditionals, inline `x`) yields no atoms — the
-/// regex then runs on every text, which is always correct, only slower.
+/// not understand (`\Q…\E`, verbs, recursion, conditionals, inline `x`) yields no requirement —
+/// the regex then runs on every text, which is always correct, only slower.
 enum LiteralPrefilter {
-  /// Whether an atom is worth a prefilter: two characters or more, or one of the punctuation
+  /// Whether an atom is worth a prefilter: two bytes or more, or one of the punctuation
   /// characters that are rare in messages (`@` of an e-mail, `$` of an amount). Letters,
   /// digits, and `.` `,` `'` `-` `?` `!` `:` alone occur in most messages.
   static func isUsable(_ atom: String) -> Bool {
@@ -33,24 +46,53 @@ enum LiteralPrefilter {
     "~", "\\",
   ]
 
-  /// The atoms (lowercase, distinct, sorted), or nil when the regex has no usable literal.
-  static func atoms(source: String, flags: [RegexFlag]) -> [String]? {
+  /// The requirement of a regex, or nil when it has none the extractor is sure of.
+  static func requirement(source: String, flags: [RegexFlag]) -> PrefilterRequirement? {
     var parser = RequirementParser(
       scalars: Array(source.unicodeScalars), extended: flags.contains(.x))
-    guard let requirement = parser.parseAlternation(), parser.atEnd else { return nil }
-    guard let atoms = requirement, !atoms.isEmpty else { return nil }
-    guard atoms.allSatisfy(isUsable) else { return nil }
-    return Array(Set(atoms)).sorted()
+    guard let parsed = parser.parseAlternation(), parser.atEnd else { return nil }
+    guard let requirement = parsed, isUsable(requirement) else { return nil }
+    return PrefilterRequirement(
+      atoms: Array(Set(requirement.atoms)).sorted(), digit: requirement.digit)
   }
 
-  /// Whether a pattern character can be part of an atom (see the soundness note).
-  static func isAtomCharacter(_ scalar: Unicode.Scalar) -> Bool {
-    scalar.value < 0x80 && atomCharacterTable[Int(scalar.value)]
+  static func isUsable(_ requirement: PrefilterRequirement) -> Bool {
+    (requirement.digit || !requirement.atoms.isEmpty) && requirement.atoms.allSatisfy(isUsable)
+  }
+
+  /// The atoms (lowercase, distinct, sorted) of a regex whose requirement is atoms only; nil
+  /// otherwise.
+  static func atoms(source: String, flags: [RegexFlag]) -> [String]? {
+    guard let requirement = requirement(source: source, flags: flags), !requirement.digit
+    else { return nil }
+    return requirement.atoms
+  }
+
+  /// The normalised spelling of a pattern character inside an atom, or nil when it cannot be
+  /// part of one (see the soundness note).
+  static func atomSpelling(_ scalar: Unicode.Scalar) -> String? {
+    if scalar.value < 0x80 {
+      guard asciiAtomTable[Int(scalar.value)] else { return nil }
+      return String(scalar).lowercased()
+    }
+    let properties = scalar.properties
+    guard !properties.changesWhenCaseMapped, !properties.isAlphabetic else { return nil }
+    switch properties.generalCategory {
+    case .currencySymbol, .mathSymbol, .otherSymbol, .initialPunctuation, .finalPunctuation,
+      .otherPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+      .connectorPunctuation, .modifierSymbol:
+      break
+    default:
+      return nil
+    }
+    let folded = Normalizer.normalize(String(scalar)).string
+    guard folded.unicodeScalars.count == 1, folded != " " else { return nil }
+    return folded
   }
 
   /// Printable ASCII characters that the normaliser turns into exactly their lowercase form —
   /// asked of the normaliser itself, so a change there cannot make prefilters unsound.
-  private static let atomCharacterTable: [Bool] = (0..<128).map { value in
+  private static let asciiAtomTable: [Bool] = (0..<128).map { value in
     guard value > 0x20 && value < 0x7F, let scalar = Unicode.Scalar(value) else { return false }
     let lowered = Array(String(scalar).lowercased().utf8)
     return Normalizer.normalize(String(scalar)).bytes == lowered
@@ -61,7 +103,7 @@ enum LiteralPrefilter {
 /// one of which it requires. `nil` as a requirement means "requires nothing"; a parse that
 /// returns nil altogether means "gave up".
 private struct RequirementParser {
-  typealias Requirement = [String]?
+  typealias Requirement = PrefilterRequirement?
 
   let scalars: [Unicode.Scalar]
   var extended: Bool
@@ -85,11 +127,16 @@ private struct RequirementParser {
     depth += 1
     defer { depth -= 1 }
     guard depth < 200 else { return nil }
-    var union: [String] = []
+    var union = PrefilterRequirement(atoms: [], digit: false)
     var everyBranchRequires = true
     while true {
       guard let branch = parseSequence() else { return nil }
-      if let atoms = branch { union += atoms } else { everyBranchRequires = false }
+      if let required = branch {
+        union.atoms += required.atoms
+        union.digit = union.digit || required.digit
+      } else {
+        everyBranchRequires = false
+      }
       if peek() == "|" {
         position += 1
         continue
@@ -101,10 +148,10 @@ private struct RequirementParser {
 
   /// A sequence of quantified items up to `|`, `)` or the end.
   mutating func parseSequence() -> Requirement? {
-    var candidates: [[String]] = []
+    var candidates: [PrefilterRequirement] = []
     var run = ""
     func flush() {
-      if !run.isEmpty { candidates.append([run]) }
+      if !run.isEmpty { candidates.append(PrefilterRequirement(atoms: [run], digit: false)) }
       run = ""
     }
     while true {
@@ -116,34 +163,37 @@ private struct RequirementParser {
       case .literal(let character):
         if minimum == 0 {
           flush()
-        } else if LiteralPrefilter.isAtomCharacter(character) {
-          run += String(character).lowercased()
+        } else if let spelling = LiteralPrefilter.atomSpelling(character) {
+          run += spelling
           if maximum != 1 {
             // "ab+c" requires "ab" and "bc": the repeated character ends one run and starts
             // the next.
             flush()
-            run = String(character).lowercased()
+            run = spelling
           }
         } else {
           flush()
         }
       case .group(let requirement):
         flush()
-        if minimum > 0, let atoms = requirement { candidates.append(atoms) }
+        if minimum > 0, let required = requirement { candidates.append(required) }
+      case .digit:
+        flush()
+        if minimum > 0 { candidates.append(PrefilterRequirement(atoms: [], digit: true)) }
       case .other:
         flush()
       }
     }
     flush()
-    // The best requirement: usable, then the longest shortest atom, then the fewest atoms;
-    // the first of equals.
-    func score(_ atoms: [String]) -> (Int, Int, Int) {
+    // The best requirement: usable, then atoms only rather than digits, then the longest
+    // shortest atom, then the fewest atoms; the first of equals.
+    func score(_ required: PrefilterRequirement) -> (Int, Int, Int, Int) {
       (
-        atoms.allSatisfy(LiteralPrefilter.isUsable) ? 1 : 0,
-        atoms.map(\.utf8.count).min() ?? 0, -atoms.count
+        LiteralPrefilter.isUsable(required) ? 1 : 0, required.digit ? 0 : 1,
+        required.atoms.map(\.utf8.count).min() ?? 0, -required.atoms.count
       )
     }
-    var best: [String]?
+    var best: PrefilterRequirement?
     for candidate in candidates where best.map({ score(candidate) > score($0) }) ?? true {
       best = candidate
     }
@@ -153,6 +203,8 @@ private struct RequirementParser {
   enum Item {
     case literal(Unicode.Scalar)
     case group(Requirement)
+    /// One digit: `\d`, or a class of digits only such as `[0-9]`.
+    case digit
     /// Anything else: a class, `.`, an escape, an anchor or assertion.
     case other
   }
@@ -176,7 +228,7 @@ private struct RequirementParser {
     position += 1
     switch scalar {
     case "(": return parseGroup()
-    case "[": return skipClass() ? .other : nil
+    case "[": return parseClass()
     case "\\": return parseEscape()
     case ".", "^", "$": return .other
     case "*", "+", "?": return nil  // a quantifier with nothing before it: not understood
@@ -251,29 +303,49 @@ private struct RequirementParser {
     return true
   }
 
-  /// After `[`: skips to the closing `]`.
-  mutating func skipClass() -> Bool {
-    if peek() == "^" { position += 1 }
-    if peek() == "]" { position += 1 }  // a leading ] is literal
+  /// After `[`: skips to the closing `]`; a class of ASCII digits, digit ranges and `\d`
+  /// only is a digit.
+  mutating func parseClass() -> Item? {
+    var onlyDigits = true
+    var isEmpty = true
+    if peek() == "^" {
+      position += 1
+      onlyDigits = false
+    }
+    if peek() == "]" {  // a leading ] is literal
+      position += 1
+      onlyDigits = false
+      isEmpty = false
+    }
     while let scalar = peek() {
       position += 1
       switch scalar {
-      case "]": return true
+      case "]":
+        return onlyDigits && !isEmpty ? .digit : .other
       case "\\":
-        guard let escaped = peek() else { return false }
-        if escaped == "Q" || escaped == "E" { return false }
+        guard let escaped = peek() else { return nil }
+        if escaped == "Q" || escaped == "E" { return nil }
+        if escaped != "d" { onlyDigits = false }
         position += 1
       case "[":
+        onlyDigits = false
         if peek() == ":" || peek() == "." || peek() == "=" {
           // POSIX class [:alpha:]: skip to its closing ":]".
           while let next = peek(), next != "]" { position += 1 }
-          guard peek() == "]" else { return false }
+          guard peek() == "]" else { return nil }
           position += 1
         }
-      default: break
+      case "0"..."9":
+        break
+      case "-":
+        // Between two digits it makes a range; at either end it is a literal minus.
+        if isEmpty || peek() == "]" { onlyDigits = false }
+      default:
+        onlyDigits = false
       }
+      isEmpty = false
     }
-    return false
+    return nil
   }
 
   /// After `\`.
@@ -286,7 +358,8 @@ private struct RequirementParser {
       return .literal(escaped)  // \. \- \/ …: the punctuation itself
     }
     switch escaped {
-    case "d", "D", "w", "W", "s", "S", "h", "H", "v", "V", "R", "N", "X", "C", "b", "B", "A",
+    case "d": return .digit
+    case "D", "w", "W", "s", "S", "h", "H", "v", "V", "R", "N", "X", "C", "b", "B", "A",
       "z", "Z", "G", "K", "n", "t", "r", "f", "e", "a":
       return .other
     case "x", "o", "p", "P", "g", "k":

@@ -71,12 +71,21 @@ struct PhraseHit: Sendable, Hashable {
   var range: Range<Int>
 }
 
+/// A phrase hit seen from a trigger that mentions the phrase: the first occurrence only.
+struct TriggerHit: Sendable, Hashable {
+  /// The trigger's ordinal in `RuleMatcher.allTriggers`.
+  var trigger: Int32
+  var phrase: Int32
+  var range: Range<Int>
+}
+
 /// What one message text contains, for every phrase and pattern of the rule set.
 ///
 /// Produced by `RuleMatcher.scan`; cheap to keep and to share between threads.
 public struct TextScan: Sendable {
   /// No text: every `contains` and `matches` is false.
-  public static let empty = TextScan(text: "", tables: nil, hits: [], outcomes: [])
+  public static let empty = TextScan(
+    text: "", tables: nil, hits: [], triggerHits: [], outcomes: [])
 
   /// The original text.
   public let text: String
@@ -84,16 +93,20 @@ public struct TextScan: Sendable {
   let tables: MatcherTables?
   // INVARIANT: sorted by (phrase, range.lowerBound, range.upperBound), no duplicates.
   let hits: [PhraseHit]
+  // INVARIANT: sorted by (trigger, phrase); one entry per phrase that occurs and trigger that
+  // mentions it, so evaluating a trigger reads only the hits that concern it.
+  let triggerHits: [TriggerHit]
   // INVARIANT: sorted by pattern index; only patterns that ran and did not end in `.noMatch`.
   let outcomes: [(pattern: Int32, outcome: RegexMatchOutcome)]
 
   init(
-    text: String, tables: MatcherTables?, hits: [PhraseHit],
+    text: String, tables: MatcherTables?, hits: [PhraseHit], triggerHits: [TriggerHit],
     outcomes: [(pattern: Int32, outcome: RegexMatchOutcome)]
   ) {
     self.text = text
     self.tables = tables
     self.hits = hits
+    self.triggerHits = triggerHits
     self.outcomes = outcomes
   }
 
@@ -116,6 +129,9 @@ public struct TextScan: Sendable {
     return hits.map { (tables.phrases[Int($0.phrase)], $0.range) }
   }
 
+  /// How many phrase occurrences the scan found.
+  public var allPhraseHitCount: Int { hits.count }
+
   // MARK: Lookups by id
 
   func hits(ofPhrase phrase: Int32) -> ArraySlice<PhraseHit> {
@@ -130,6 +146,18 @@ public struct TextScan: Sendable {
     var end = low
     while end < hits.count && hits[end].phrase == phrase { end += 1 }
     return hits[low..<end]
+  }
+
+  func triggerHits(ofTrigger trigger: Int32) -> ArraySlice<TriggerHit> {
+    var low = 0
+    var high = triggerHits.count
+    while low < high {
+      let mid = (low + high) / 2
+      if triggerHits[mid].trigger < trigger { low = mid + 1 } else { high = mid }
+    }
+    var end = low
+    while end < triggerHits.count && triggerHits[end].trigger == trigger { end += 1 }
+    return triggerHits[low..<end]
   }
 
   func outcome(ofPattern pattern: Int32) -> RegexMatchOutcome {

@@ -55,22 +55,33 @@ public final class RuleMatcher: Sendable {
   let automaton: PhraseAutomaton
   /// Per keyword of the automaton: the phrase index, or -1.
   let keywordPhrase: [Int32]
-  /// Per keyword: the patterns it is a prefilter atom of (usually zero or one).
-  let keywordPatterns: [[Int32]]
+  /// Per keyword `k`: the patterns it is a prefilter atom of are
+  /// `keywordPatternList[keywordPatternStart[k]..<keywordPatternStart[k + 1]]` (flat arrays,
+  /// so the scan loop reads them without retaining anything).
+  let keywordPatternStart: [Int32]
+  let keywordPatternList: [Int32]
+  /// Patterns whose prefilter also accepts any digit.
+  let digitPatterns: [Int32]
   /// Per pattern: the compiled regex, or the reason it did not compile.
   let regexes: [Result<CompiledRegex, RegexCompileError>]
-  /// Per pattern: its prefilter atoms, or nil when it runs on every message.
-  let patternAtoms: [[String]?]
+  /// Per pattern: its prefilter, or nil when it runs on every message.
+  let patternRequirements: [PrefilterRequirement?]
   /// Patterns with no prefilter, in index order.
   let unfilteredPatterns: [Int32]
-  let addPrograms: [[ConditionProgram]]
-  let removePrograms: [[ConditionProgram]]
-  let routePrograms: [ConditionProgram]
-  /// Per phrase / per pattern: the triggers mentioning it; and the triggers that may hold
-  /// without any text atom firing.
-  let phraseTriggers: [[TriggerID]]
-  let patternTriggers: [[TriggerID]]
-  let textFreeTriggers: [TriggerID]
+  /// Every trigger's program, by ordinal (the position in `allTriggers`).
+  let programs: [ConditionProgram]
+  /// Every trigger, in rule-set order: each label's `when`s then `remove when`s, labels in
+  /// declaration order, then routing rules.
+  public let allTriggers: [TriggerID]
+  /// Ordinal of a label's first `when` and first `remove when`; of the first routing rule.
+  let addBase: [Int]
+  let removeBase: [Int]
+  let routeBase: Int
+  /// Per phrase / per pattern: the ordinals of the triggers mentioning it; and the ordinals of
+  /// the triggers that may hold without any text atom firing.
+  let phraseTriggers: [[Int32]]
+  let patternTriggers: [[Int32]]
+  let textFreeTriggers: [Int32]
 
   /// Compiles the rule set. Never fails: the checker validated every phrase and regex; a
   /// pattern that still does not compile answers `.failed` on every message.
@@ -120,12 +131,15 @@ public final class RuleMatcher: Sendable {
         try CompiledRegex(pattern: pattern.source, options: options)
       }
     }
-    let patternAtoms = patterns.map {
-      LiteralPrefilter.atoms(source: $0.source, flags: $0.flags)
+    let requirements = patterns.map {
+      LiteralPrefilter.requirement(source: $0.source, flags: $0.flags)
     }
-    self.patternAtoms = patternAtoms
-    unfilteredPatterns = patternAtoms.indices.compactMap {
-      patternAtoms[$0] == nil ? Int32($0) : nil
+    patternRequirements = requirements
+    unfilteredPatterns = requirements.indices.compactMap {
+      requirements[$0] == nil ? Int32($0) : nil
+    }
+    digitPatterns = requirements.indices.compactMap {
+      requirements[$0]?.digit == true ? Int32($0) : nil
     }
 
     // Keywords: phrases first, then atoms that are not also phrases.
@@ -133,8 +147,8 @@ public final class RuleMatcher: Sendable {
     var keywordIndex = tables.phraseIndex
     var keywordPhrase = phrases.indices.map { Int32($0) }
     var keywordPatterns = [[Int32]](repeating: [], count: phrases.count)
-    for (pattern, atoms) in patternAtoms.enumerated() {
-      for atom in atoms ?? [] {
+    for (pattern, requirement) in requirements.enumerated() {
+      for atom in requirement?.atoms ?? [] {
         if let existing = keywordIndex[atom] {
           keywordPatterns[existing].append(Int32(pattern))
         } else {
@@ -147,36 +161,46 @@ public final class RuleMatcher: Sendable {
     }
     automaton = PhraseAutomaton(keywords: keywords.map { Array($0.utf8) })
     self.keywordPhrase = keywordPhrase
-    self.keywordPatterns = keywordPatterns
+    var start: [Int32] = [0]
+    for list in keywordPatterns { start.append(start[start.count - 1] + Int32(list.count)) }
+    keywordPatternStart = start
+    keywordPatternList = keywordPatterns.flatMap { $0 }
 
-    // Conditions.
-    func program(_ tree: ConditionTree) -> ConditionProgram {
-      ConditionProgram(
-        tree, phraseIndex: tables.phraseIndex, patternIndex: tables.patternIndex)
+    // Conditions, by trigger ordinal.
+    var programs: [ConditionProgram] = []
+    var allTriggers: [TriggerID] = []
+    for (id, condition) in triggers {
+      allTriggers.append(id)
+      programs.append(
+        ConditionProgram(
+          condition, phraseIndex: tables.phraseIndex, patternIndex: tables.patternIndex))
     }
-    addPrograms = ruleSet.labels.map { $0.addTriggers.map { program($0.condition) } }
-    removePrograms = ruleSet.labels.map { $0.removeTriggers.map { program($0.condition) } }
-    routePrograms = ruleSet.routing.rules.map { program($0.condition) }
-
-    var phraseTriggers = [[TriggerID]](repeating: [], count: phrases.count)
-    var patternTriggers = [[TriggerID]](repeating: [], count: patterns.count)
-    var textFree: [TriggerID] = []
-    func register(_ id: TriggerID, _ program: ConditionProgram) {
-      for phrase in program.phraseIDs { phraseTriggers[Int(phrase)].append(id) }
-      for pattern in Set(program.patterns.map(\.id)).sorted() {
-        patternTriggers[Int(pattern)].append(id)
-      }
-      if !program.requiresText { textFree.append(id) }
-    }
+    // `triggers` lists each label's `when`s then its `remove when`s, label after label.
+    var addBase: [Int] = []
+    var removeBase: [Int] = []
+    var next = 0
     for label in ruleSet.labels {
-      for (index, program) in addPrograms[label.id.rawValue].enumerated() {
-        register(.add(label.id, index), program)
-      }
-      for (index, program) in removePrograms[label.id.rawValue].enumerated() {
-        register(.remove(label.id, index), program)
-      }
+      addBase.append(next)
+      next += label.addTriggers.count
+      removeBase.append(next)
+      next += label.removeTriggers.count
     }
-    for (index, program) in routePrograms.enumerated() { register(.route(index), program) }
+    routeBase = programs.count - ruleSet.routing.rules.count
+    self.addBase = addBase
+    self.removeBase = removeBase
+    self.programs = programs
+    self.allTriggers = allTriggers
+
+    var phraseTriggers = [[Int32]](repeating: [], count: phrases.count)
+    var patternTriggers = [[Int32]](repeating: [], count: patterns.count)
+    var textFree: [Int32] = []
+    for (ordinal, program) in programs.enumerated() {
+      for phrase in program.phraseIDs { phraseTriggers[Int(phrase)].append(Int32(ordinal)) }
+      for pattern in Set(program.patterns.map(\.id)).sorted() {
+        patternTriggers[Int(pattern)].append(Int32(ordinal))
+      }
+      if !program.requiresText { textFree.append(Int32(ordinal)) }
+    }
     self.phraseTriggers = phraseTriggers
     self.patternTriggers = patternTriggers
     textFreeTriggers = textFree
@@ -195,13 +219,21 @@ public final class RuleMatcher: Sendable {
   /// in the rule set.
   public func prefilterAtoms(of pattern: Pattern) -> [String]? {
     guard let index = tables.patternIndex[pattern] else { return nil }
-    return patternAtoms[index]
+    return patternRequirements[index]?.atoms
+  }
+
+  /// Whether a pattern's prefilter also lets it run on any message with a digit (it has a
+  /// `\d` or `[0-9]` it cannot match without, and no better literal).
+  public func prefilterAcceptsDigits(of pattern: Pattern) -> Bool {
+    guard let index = tables.patternIndex[pattern] else { return false }
+    return patternRequirements[index]?.digit == true
   }
 
   public var statistics: MatcherStatistics {
     MatcherStatistics(
       phraseCount: tables.phrases.count, patternCount: tables.patterns.count,
-      atomCount: keywordPatterns.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) },
+      atomCount: zip(keywordPatternStart, keywordPatternStart.dropFirst()).filter { $0 < $1 }
+        .count,
       unfilteredPatternCount: unfilteredPatterns.count,
       automatonStates: automaton.stateCount, byteClasses: automaton.classCount,
       automatonBytes: automaton.memoryBytes)
@@ -212,6 +244,7 @@ public final class RuleMatcher: Sendable {
   /// Normalises the text once, runs the phrase automaton and the prefiltered regexes.
   public func scan(_ text: String, limits: MatchLimits = .default) -> TextScan {
     var hits: [PhraseHit] = []
+    var triggerHits: [TriggerHit] = []
     var candidates = [UInt64](repeating: 0, count: (tables.patterns.count + 63) / 64)
     if !text.isEmpty {
       let normalized = Normalizer.normalize(text)
@@ -220,6 +253,8 @@ public final class RuleMatcher: Sendable {
         normalized.bytes.withUnsafeBufferPointer { normalizedBytes in
           normalized.originalOffsets.withUnsafeBufferPointer { offsets in
             keywordPhrase.withUnsafeBufferPointer { keywordPhrase in
+            keywordPatternStart.withUnsafeBufferPointer { patternStart in
+            keywordPatternList.withUnsafeBufferPointer { patternList in
               automaton.scan(normalizedBytes) { keyword, end in
                 let phrase = keywordPhrase[Int(keyword)]
                 if phrase >= 0 {
@@ -230,12 +265,26 @@ public final class RuleMatcher: Sendable {
                     hits.append(PhraseHit(phrase: phrase, range: range))
                   }
                 }
-                for pattern in keywordPatterns[Int(keyword)] {
+                var next = Int(patternStart[Int(keyword)])
+                let end = Int(patternStart[Int(keyword) + 1])
+                while next < end {
+                  let pattern = patternList[next]
                   candidates[Int(pattern) >> 6] |= 1 << UInt64(pattern & 63)
+                  next += 1
                 }
               }
             }
+            }
+            }
           }
+        }
+      }
+      // Digit prefilters, looked for only when a pattern still needs them.
+      if digitPatterns.contains(where: { candidates[Int($0) >> 6] & (1 << UInt64($0 & 63)) == 0 })
+        && normalized.bytes.contains(where: { $0 &- 0x30 < 10 || $0 >= 0x80 })
+      {
+        for pattern in digitPatterns {
+          candidates[Int(pattern) >> 6] |= 1 << UInt64(pattern & 63)
         }
       }
       if hits.count > 1 {
@@ -243,6 +292,16 @@ public final class RuleMatcher: Sendable {
           ($0.phrase, $0.range.lowerBound, $0.range.upperBound)
             < ($1.phrase, $1.range.lowerBound, $1.range.upperBound)
         }
+      }
+      var previous: Int32 = -1
+      for hit in hits where hit.phrase != previous {
+        previous = hit.phrase
+        for trigger in phraseTriggers[Int(hit.phrase)] {
+          triggerHits.append(TriggerHit(trigger: trigger, phrase: hit.phrase, range: hit.range))
+        }
+      }
+      if triggerHits.count > 1 {
+        triggerHits.sort { ($0.trigger, $0.phrase) < ($1.trigger, $1.phrase) }
       }
     }
     for pattern in unfilteredPatterns {
@@ -263,26 +322,31 @@ public final class RuleMatcher: Sendable {
         if outcome != .noMatch { outcomes.append((Int32(pattern), outcome)) }
       }
     }
-    return TextScan(text: text, tables: tables, hits: hits, outcomes: outcomes)
+    return TextScan(
+      text: text, tables: tables, hits: hits, triggerHits: triggerHits, outcomes: outcomes)
   }
 
   // MARK: - Evaluation
 
-  func program(for trigger: TriggerID) -> ConditionProgram? {
+  /// The ordinal of a trigger, or nil when the rule set has no such trigger.
+  func ordinal(of trigger: TriggerID) -> Int? {
     switch trigger {
+    // Reads only the bases: copying a `LabelDefinition` out of the rule set would retain
+    // and release its storage on every call, a contended atomic across threads.
     case .add(let label, let index):
-      guard addPrograms.indices.contains(label.rawValue),
-        addPrograms[label.rawValue].indices.contains(index)
-      else { return nil }
-      return addPrograms[label.rawValue][index]
+      let raw = label.rawValue
+      guard raw >= 0 && raw < addBase.count && index >= 0 else { return nil }
+      let ordinal = addBase[raw] + index
+      return ordinal < removeBase[raw] ? ordinal : nil
     case .remove(let label, let index):
-      guard removePrograms.indices.contains(label.rawValue),
-        removePrograms[label.rawValue].indices.contains(index)
-      else { return nil }
-      return removePrograms[label.rawValue][index]
+      let raw = label.rawValue
+      guard raw >= 0 && raw < removeBase.count && index >= 0 else { return nil }
+      let ordinal = removeBase[raw] + index
+      let end = raw + 1 < addBase.count ? addBase[raw + 1] : routeBase
+      return ordinal < end ? ordinal : nil
     case .route(let index):
-      guard routePrograms.indices.contains(index) else { return nil }
-      return routePrograms[index]
+      guard index >= 0 && routeBase + index < programs.count else { return nil }
+      return routeBase + index
     }
   }
 
@@ -291,26 +355,17 @@ public final class RuleMatcher: Sendable {
   /// Every other trigger is certainly false on this text; in rule-set order, no duplicates.
   public func candidateTriggers(for scan: TextScan) -> [TriggerID] {
     let scan = ownScan(scan)
-    var fired: Set<TriggerID> = []
-    var previous: Int32 = -1
-    for hit in scan.hits where hit.phrase != previous {
-      previous = hit.phrase
-      fired.formUnion(phraseTriggers[Int(hit.phrase)])
-    }
-    for entry in scan.outcomes { fired.formUnion(patternTriggers[Int(entry.pattern)]) }
-    fired.formUnion(textFreeTriggers)
-    return allTriggers.filter { fired.contains($0) }
-  }
-
-  /// Every trigger of the rule set, in order: each label's `when`s then `remove when`s, labels
-  /// in declaration order, then routing rules.
-  public var allTriggers: [TriggerID] {
+    var ordinals = textFreeTriggers
+    for hit in scan.triggerHits { ordinals.append(hit.trigger) }
+    for entry in scan.outcomes { ordinals += patternTriggers[Int(entry.pattern)] }
+    ordinals.sort()
     var out: [TriggerID] = []
-    for label in ruleSet.labels {
-      out += addPrograms[label.id.rawValue].indices.map { .add(label.id, $0) }
-      out += removePrograms[label.id.rawValue].indices.map { .remove(label.id, $0) }
+    out.reserveCapacity(ordinals.count)
+    var last: Int32 = -1
+    for ordinal in ordinals where ordinal != last {
+      last = ordinal
+      out.append(allTriggers[Int(ordinal)])
     }
-    out += routePrograms.indices.map { .route($0) }
     return out
   }
 
@@ -326,7 +381,8 @@ public final class RuleMatcher: Sendable {
   public func evaluate(
     _ trigger: TriggerID, scan: TextScan, facts: (ConditionAtom) -> Bool
   ) -> ConditionEvaluation {
-    guard let program = program(for: trigger) else { return ConditionEvaluation(holds: false) }
+    guard let ordinal = ordinal(of: trigger) else { return ConditionEvaluation(holds: false) }
+    let program = programs[ordinal]
     let scan = ownScan(scan)
     var errors: [MatchError] = []
     var anyFired = false
@@ -349,16 +405,33 @@ public final class RuleMatcher: Sendable {
             message: "pattern \(Self.spelling(pattern)) failed on this message (\(reason))"))
       }
     }
-    if program.requiresText && !anyFired {
-      anyFired = program.phraseIDs.contains { !scan.hits(ofPhrase: $0).isEmpty }
-      if !anyFired { return ConditionEvaluation(holds: false, errors: errors) }
+    let relevant = scan.triggerHits(ofTrigger: Int32(ordinal))
+    if program.requiresText && !anyFired && relevant.isEmpty {
+      return ConditionEvaluation(holds: false, errors: errors)
     }
     var evidence: [MatchEvidence] = []
-    let holds = evaluate(program.root, scan: scan, facts: facts, evidence: &evidence)
+    let holds = evaluate(
+      program.root, scan: scan, relevant: relevant, facts: facts, evidence: &evidence)
     if !holds { evidence.removeAll() }
-    var seen: Set<MatchEvidence> = []
-    evidence = evidence.filter { seen.insert($0).inserted }
+    if evidence.count > 1 {
+      // Few items: a quadratic scan is cheaper than hashing strings.
+      var unique: [MatchEvidence] = []
+      unique.reserveCapacity(evidence.count)
+      for item in evidence where !unique.contains(item) { unique.append(item) }
+      evidence = unique
+    }
     return ConditionEvaluation(holds: holds, evidence: evidence, errors: errors)
+  }
+
+  /// The first index of `value` in sorted `values`, or where it would go.
+  static func lowerBound(of value: Int32, in values: [Int32]) -> Int {
+    var low = 0
+    var high = values.count
+    while low < high {
+      let mid = (low + high) / 2
+      if values[mid] < value { low = mid + 1 } else { high = mid }
+    }
+    return low
   }
 
   /// `/source/flags`, as the pattern is written in a rule file.
@@ -366,50 +439,55 @@ public final class RuleMatcher: Sendable {
 
   // INVARIANT: a node that returns false leaves `evidence` as it found it.
   private func evaluate(
-    _ node: ConditionProgram.Node, scan: TextScan, facts: (ConditionAtom) -> Bool,
-    evidence: inout [MatchEvidence]
+    _ node: ConditionProgram.Node, scan: TextScan, relevant: ArraySlice<TriggerHit>,
+    facts: (ConditionAtom) -> Bool, evidence: inout [MatchEvidence]
   ) -> Bool {
     switch node {
     case .all(let children):
       let mark = evidence.count
-      for child in children where !evaluate(child, scan: scan, facts: facts, evidence: &evidence)
-      {
+      for child in children
+      where !evaluate(child, scan: scan, relevant: relevant, facts: facts, evidence: &evidence) {
         evidence.removeSubrange(mark...)
         return false
       }
       return true
     case .any(let children):
       var holds = false
-      for child in children where evaluate(child, scan: scan, facts: facts, evidence: &evidence) {
+      for child in children
+      where evaluate(child, scan: scan, relevant: relevant, facts: facts, evidence: &evidence) {
         holds = true
       }
       return holds
     case .not(let child):
       let mark = evidence.count
-      let childHolds = evaluate(child, scan: scan, facts: facts, evidence: &evidence)
+      let childHolds = evaluate(
+        child, scan: scan, relevant: relevant, facts: facts, evidence: &evidence)
       evidence.removeSubrange(mark...)
       return !childHolds
-    case .phrases(let quantifier, let operands):
-      let mark = evidence.count
-      var hitCount = 0
-      for operand in operands {
-        guard let first = scan.hits(ofPhrase: operand.id).first else {
-          if quantifier == .all {
-            evidence.removeSubrange(mark...)
-            return false
-          }
-          continue
+    case .phrases(let quantifier, let list):
+      // The first hit of each operand that occurs, in operand order, from the few hits that
+      // concern this trigger.
+      var found: [(position: Int, range: Range<Int>)] = []
+      for hit in relevant {
+        var index = Self.lowerBound(of: hit.phrase, in: list.sortedIDs)
+        while index < list.sortedIDs.count && list.sortedIDs[index] == hit.phrase {
+          found.append((list.positions[index], hit.range))
+          index += 1
         }
-        hitCount += 1
+      }
+      if found.count > 1 { found.sort { $0.position < $1.position } }
+      switch quantifier {
+      case .one, .any: guard !found.isEmpty else { return false }
+      case .all: guard found.count == list.operands.count else { return false }
+      }
+      for (position, range) in found {
+        let phrase = list.operands[position].phrase
         evidence.append(
           MatchEvidence(
-            atomSpan: operand.phrase.span, trigger: operand.phrase.text, range: first.range,
-            matchedText: scan.substring(first.range)))
+            atomSpan: phrase.span, trigger: phrase.text, range: range,
+            matchedText: scan.substring(range)))
       }
-      switch quantifier {
-      case .one, .any: return hitCount > 0
-      case .all: return hitCount == operands.count
-      }
+      return true
     case .pattern(let pattern, let id):
       guard case .match(let range) = scan.outcome(ofPattern: id) else { return false }
       evidence.append(

@@ -1,0 +1,30 @@
+// swift-tools-version: 6.1
+// The matcher benchmark: a separate package so the main package never needs Hyperscan.
+// Run from the repository root with:
+//   swift run -c release --package-path Benchmarks etiquette-bench
+import PackageDescription
+
+let package = Package(
+  name: "EtiquetteBenchmarks",
+  platforms: [.macOS(.v14)],
+  dependencies: [
+    .package(name: "Etiquette", path: "..")
+  ],
+  targets: [
+    // Hyperscan from Debian's libhyperscan-dev.
+    .systemLibrary(
+      name: "CHyperscan",
+      pkgConfig: "libhs",
+      providers: [.apt(["libhyperscan-dev"])]
+    ),
+    .executableTarget(
+      name: "etiquette-bench",
+      dependencies: [
+        "CHyperscan",
+        .product(name: "EtiquetteMatcher", package: "Etiquette"),
+        .product(name: "EtiquetteChecker", package: "Etiquette"),
+        .product(name: "EtiquetteSyntax", package: "Etiquette"),
+      ]
+    ),
+  ]
+)

@@ -1,0 +1,2 @@
+// Hyperscan (Debian's libhyperscan-dev), used only by the benchmark to compare against.
+#include <hs/hs.h>

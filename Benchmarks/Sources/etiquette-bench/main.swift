@@ -1,0 +1,261 @@
+import EtiquetteMatcher
+import EtiquetteText
+import Foundation
+
+// The matcher benchmark of issue 5: for each rule-set size, compile time, memory, messages/s and
+// MB/s of Etiquette, of a naive per-pattern PCRE2 JIT loop and of Hyperscan on the same inputs,
+// with the ratios, a cross-check of the phrase matches, and two threads against one.
+//
+//   swift run -c release --package-path Benchmarks etiquette-bench [--sizes 100,1000,5000,50000]
+//     [--seconds 1] [--hyperscan-max 50000] [--naive-max 50000]
+
+struct Options {
+  var sizes = [100, 1_000, 5_000, 50_000]
+  var secondsPerMeasure = 1.0
+  var hyperscanMaximum = Int.max
+  var naiveMaximum = Int.max
+
+  static func parse() -> Options {
+    var options = Options()
+    var arguments = CommandLine.arguments.dropFirst()
+    while let argument = arguments.popFirst() {
+      switch argument {
+      case "--sizes":
+        options.sizes = (arguments.popFirst() ?? "").split(separator: ",").compactMap { Int($0) }
+      case "--seconds": options.secondsPerMeasure = Double(arguments.popFirst() ?? "") ?? 1
+      case "--hyperscan-max": options.hyperscanMaximum = Int(arguments.popFirst() ?? "") ?? .max
+      case "--naive-max": options.naiveMaximum = Int(arguments.popFirst() ?? "") ?? .max
+      default:
+        print("unknown argument \(argument)")
+        exit(2)
+      }
+    }
+    return options
+  }
+}
+
+let options = Options.parse()
+let secondsPerMeasure = options.secondsPerMeasure
+let hyperscanMaximum = options.hyperscanMaximum
+let naiveMaximum = options.naiveMaximum
+let sizes = options.sizes
+
+let dataDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Data").path
+let corpus = try Corpus(directory: dataDirectory)
+let messages = corpus.messages
+let totalBytes = messages.reduce(0) { $0 + $1.utf8.count }
+let crossCheckCount = min(300, messages.count)
+
+func residentBytes() -> Int {
+  guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else {
+    return 0
+  }
+  let fields = statm.split(separator: " ")
+  return (fields.count > 1 ? Int(fields[1]) ?? 0 : 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+func seconds(_ duration: Duration) -> Double {
+  Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+/// Labels messages round-robin for about `secondsPerMeasure`; returns messages/s and bytes/s.
+func throughput(_ engine: some LabellingEngine, minimumMessages: Int = 1) -> (Double, Double) {
+  let clock = ContinuousClock()
+  let start = clock.now
+  var processed = 0
+  var bytes = 0
+  var sink = 0
+  while true {
+    let index = processed % messages.count
+    sink &+= engine.label(index)
+    bytes += messages[index].utf8.count
+    processed += 1
+    if processed % 64 == 0 || processed >= minimumMessages {
+      let elapsed = seconds(clock.now - start)
+      if elapsed >= secondsPerMeasure && processed >= minimumMessages {
+        if sink == -1 { print("") }  // keeps the work observable
+        return (Double(processed) / elapsed, Double(bytes) / elapsed)
+      }
+    }
+  }
+}
+
+/// Etiquette on `threads` threads at once, each going round its share of the messages.
+func parallelThroughput(_ matcher: RuleMatcher, threads: Int) -> Double {
+  final class Counter: @unchecked Sendable {
+    let lock = NSLock()
+    var total = 0
+  }
+  let counter = Counter()
+  let deadline = ContinuousClock.now + .milliseconds(Int(secondsPerMeasure * 1000))
+  let clock = ContinuousClock()
+  let start = clock.now
+  let group = DispatchGroup()
+  for thread in 0..<threads {
+    group.enter()
+    Thread {
+      var processed = 0
+      var index = thread
+      while true {
+        let scan = matcher.scan(messages[index])
+        for trigger in matcher.candidateTriggers(for: scan) {
+          _ = matcher.evaluate(trigger, scan: scan) { _ in false }
+        }
+        processed += 1
+        index = (index + threads) % messages.count
+        if processed % 64 == 0 && ContinuousClock.now >= deadline { break }
+      }
+      counter.lock.lock()
+      counter.total += processed
+      counter.lock.unlock()
+      group.leave()
+    }.start()
+  }
+  group.wait()
+  return Double(counter.total) / seconds(clock.now - start)
+}
+
+func format(_ value: Double, decimals: Int = 0) -> String {
+  let formatter = NumberFormatter()
+  formatter.numberStyle = .decimal
+  formatter.minimumFractionDigits = decimals
+  formatter.maximumFractionDigits = decimals
+  formatter.groupingSeparator = ","
+  return formatter.string(from: NSNumber(value: value)) ?? "\(value)"
+}
+
+func pad(_ text: String, _ width: Int) -> String {
+  text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
+}
+
+struct Row {
+  var name: String
+  var compile: Double
+  var memory: Int
+  var messagesPerSecond: Double
+  var bytesPerSecond: Double
+}
+
+print("Etiquette matcher benchmark — one thread unless stated; release build")
+print(
+  "\(messages.count) messages (Banking77 + CLINC150 + French), average "
+    + "\(format(Double(totalBytes) / Double(messages.count), decimals: 1)) bytes")
+print("")
+
+for size in sizes {
+  let phrases = Array(corpus.phrasePool.prefix(size))
+  let workload = Workload(phrases: phrases, regexes: corpus.regexes())
+  let ruleSet = workload.ruleSet()
+  print("N = \(format(Double(phrases.count))) phrases + \(workload.regexes.count) regexes")
+
+  var rows: [Row] = []
+  let clock = ContinuousClock()
+
+  // Etiquette.
+  var before = residentBytes()
+  var start = clock.now
+  let matcher = RuleMatcher(ruleSet)
+  let etiquetteCompile = seconds(clock.now - start)
+  let etiquetteMemory = max(residentBytes() - before, matcher.statistics.automatonBytes)
+  var phraseIndex: [String: Int] = [:]
+  for (index, phrase) in phrases.enumerated() {
+    phraseIndex[Normalizer.normalize(phrase).string] = index
+  }
+  let etiquette = EtiquetteEngineRun(
+    matcher: matcher, messages: messages, phraseIndex: phraseIndex)
+  let (etiquetteRate, etiquetteBytes) = throughput(etiquette)
+  rows.append(
+    Row(
+      name: "etiquette", compile: etiquetteCompile, memory: etiquetteMemory,
+      messagesPerSecond: etiquetteRate, bytesPerSecond: etiquetteBytes))
+  let stats = matcher.statistics
+  let (scanRate, _) = throughput(ScanOnlyRun(matcher: matcher, messages: messages))
+  let (normalizeRate, _) = throughput(NormalizeOnlyRun(messages: messages))
+  print(
+    "  etiquette parts: scan alone \(format(scanRate)) messages/s; normalisation alone "
+      + "\(format(normalizeRate)) messages/s")
+  print(
+    "  automaton: \(format(Double(stats.automatonStates))) states × \(stats.byteClasses) byte "
+      + "classes; \(stats.patternCount - stats.unfilteredPatternCount) of \(stats.patternCount) "
+      + "regexes prefiltered (\(stats.atomCount) atoms)")
+
+  // Naive PCRE2.
+  var naive: NaivePCRE2Run?
+  if size <= naiveMaximum {
+    before = residentBytes()
+    start = clock.now
+    let run = NaivePCRE2Run(workload: workload, messages: messages)
+    let compile = seconds(clock.now - start)
+    let memory = residentBytes() - before
+    let (rate, bytes) = throughput(run)
+    rows.append(
+      Row(
+        name: "pcre2-naive", compile: compile, memory: memory, messagesPerSecond: rate,
+        bytesPerSecond: bytes))
+    naive = run
+  }
+
+  // Hyperscan.
+  var hyperscan: HyperscanRun?
+  if size <= hyperscanMaximum {
+    before = residentBytes()
+    start = clock.now
+    if let run = HyperscanRun(workload: workload, messages: messages) {
+      let compile = seconds(clock.now - start)
+      let memory = max(residentBytes() - before, run.databaseBytes)
+      let (rate, bytes) = throughput(run)
+      rows.append(
+        Row(
+          name: "hyperscan", compile: compile, memory: memory, messagesPerSecond: rate,
+          bytesPerSecond: bytes))
+      hyperscan = run
+    }
+  }
+
+  print(
+    "  " + "engine".padding(toLength: 12, withPad: " ", startingAt: 0)
+      + pad("compile", 12) + pad("memory", 12) + pad("messages/s", 14) + pad("MB/s", 9)
+      + pad("etiquette ×", 14))
+  for row in rows {
+    print(
+      "  " + row.name.padding(toLength: 12, withPad: " ", startingAt: 0)
+        + pad(format(row.compile * 1000, decimals: 1) + " ms", 12)
+        + pad(format(Double(row.memory) / 1_048_576, decimals: 1) + " MB", 12)
+        + pad(format(row.messagesPerSecond), 14)
+        + pad(format(row.bytesPerSecond / 1_000_000, decimals: 1), 9)
+        + pad(format(etiquetteRate / row.messagesPerSecond, decimals: 2) + "×", 14))
+  }
+
+  // Cross-check on the phrase set.
+  let reference = (0..<crossCheckCount).map { etiquette.phraseMatches($0) }
+  let pairs = reference.reduce(0) { $0 + $1.count }
+  func crossCheck(_ name: String, _ engine: some LabellingEngine) {
+    var differing = 0
+    var example = ""
+    for index in 0..<crossCheckCount {
+      let other = engine.phraseMatches(index)
+      if other != reference[index] {
+        differing += 1
+        if example.isEmpty {
+          let extra = Set(other).subtracting(reference[index]).map { phrases[$0] }
+          let missing = Set(reference[index]).subtracting(other).map { phrases[$0] }
+          example = " e.g. \(messages[index].debugDescription): +\(extra) -\(missing)"
+        }
+      }
+    }
+    print(
+      "  cross-check etiquette vs \(name) on \(crossCheckCount) messages (\(pairs) "
+        + "message×phrase matches): "
+        + (differing == 0 ? "identical" : "\(differing) messages differ\(example)"))
+  }
+  if let naive { crossCheck("pcre2-naive", naive) }
+  if let hyperscan { crossCheck("hyperscan", hyperscan) }
+
+  let one = parallelThroughput(matcher, threads: 1)
+  let two = parallelThroughput(matcher, threads: 2)
+  print(
+    "  etiquette threads: 1 → \(format(one)) messages/s, 2 → \(format(two)) messages/s "
+      + "(\(format(two / one, decimals: 2))×)")
+  print("")
+}
