@@ -3,27 +3,36 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 ETIQUETTE := .build/debug/etiquette
 
-.PHONY: run test deps build check-rules fmt lint
+.PHONY: run test deps build check-rules fmt lint bench
 
-# System libraries: PCRE2 for patterns, libedit for the REPL; pkg-config lets SwiftPM find them.
+# System libraries: PCRE2 for patterns, libedit for the REPL, SQLite for the server's store;
+# pkg-config lets SwiftPM find them.
 deps:
-	@if ! pkg-config --exists libpcre2-8 libedit 2>/dev/null || [ ! -f /usr/include/pcre2.h ] \
-	    || [ ! -f /usr/include/editline/readline.h ]; then \
-	  echo "Installing libpcre2-dev, libedit-dev and pkg-config..."; \
+	@if ! pkg-config --exists libpcre2-8 libedit sqlite3 2>/dev/null || [ ! -f /usr/include/pcre2.h ] \
+	    || [ ! -f /usr/include/editline/readline.h ] || [ ! -f /usr/include/sqlite3.h ]; then \
+	  echo "Installing libpcre2-dev, libedit-dev, libsqlite3-dev and pkg-config..."; \
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    libpcre2-dev libedit-dev pkg-config; \
+	    libpcre2-dev libedit-dev libsqlite3-dev pkg-config; \
 	fi
 
 build: deps
 	$(SWIFT) build
 
-# The main job: check the example rules in rules/, verify they are formatted, run their tests.
+# The main job: check the example rules in rules/ and run their tests, then serve them (an SQLite
+# store in etiquette.db, port 8080; Ctrl-C or SIGTERM stops it cleanly).
 run: build
 	$(ETIQUETTE) check rules/
+	$(ETIQUETTE) test rules/
+	$(ETIQUETTE) serve --rules rules/
+
+# The same checks without the server: what CI-style linting of rule files runs.
+check-rules: build
+	$(ETIQUETTE) check --strict rules/
 	$(ETIQUETTE) fmt --check rules/
 	$(ETIQUETTE) test rules/
 
-test: deps
+# swift-format (shipped with the toolchain) keeps the code uniform; then every test.
+test: deps lint
 	$(SWIFT) test
 
 fmt: build
@@ -31,3 +40,9 @@ fmt: build
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+# The matcher benchmark against a naive PCRE2 loop and Hyperscan (Debian's libhyperscan-dev, used
+# by the Benchmarks package only). Prints figures and ratios; it is not a test.
+bench: deps
+	@dpkg -s libhyperscan-dev >/dev/null 2>&1 || ($(SUDO) apt-get install -y -qq libhyperscan-dev)
+	$(SWIFT) run -c release --package-path Benchmarks etiquette-bench

@@ -10,9 +10,16 @@ let package = Package(
     .executable(name: "etiquette", targets: ["EtiquetteCLI"]),
     .library(name: "EtiquetteSyntax", targets: ["EtiquetteSyntax"]),
     .library(name: "EtiquetteChecker", targets: ["EtiquetteChecker"]),
+    .library(name: "EtiquetteMatcher", targets: ["EtiquetteMatcher"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // The server only (issue 8): HTTP, the SQLite store, HMAC-SHA256 for webhook signatures.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
   ],
   targets: [
     // PCRE2 from Debian's libpcre2-dev; the shim header fixes the code unit width to 8 bits.
@@ -44,8 +51,20 @@ let package = Package(
       name: "EtiquetteCLI",
       dependencies: [
         "EtiquetteDiagnostics", "EtiquetteSyntax", "EtiquetteFormat", "EtiquetteChecker",
-        "EtiquetteMatcher", "EtiquetteEngine", "CLibEdit",
+        "EtiquetteMatcher", "EtiquetteEngine", "CLibEdit", "EtiquetteServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    // The server: webhook intake, SQLite store, REST API. Its own target so that the language
+    // stages never build Hummingbird.
+    .target(
+      name: "EtiquetteServer",
+      dependencies: [
+        "EtiquetteEngine", "EtiquetteChecker", "EtiquetteSyntax", "EtiquetteDiagnostics",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Logging", package: "swift-log"),
       ]
     ),
     // Golden-file comparison and marker parsing shared by the test targets; never shipped.
@@ -80,6 +99,15 @@ let package = Package(
     .testTarget(
       name: "EtiquetteEngineTests",
       dependencies: ["EtiquetteEngine", "EtiquetteSyntax", "EtiquetteTestSupport"],
+      exclude: ["Fixtures"]
+    ),
+    .testTarget(
+      name: "EtiquetteServerTests",
+      dependencies: [
+        "EtiquetteServer", "EtiquetteEngine", "EtiquetteChecker",
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+      ],
       exclude: ["Fixtures"]
     ),
     .testTarget(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EtiquetteChecker
 import EtiquetteDiagnostics
+import EtiquetteMatcher
 import EtiquetteSyntax
 
 /// `etiquette check PATH...`: parse and check a rule set, report every problem.
@@ -92,15 +93,19 @@ enum RuleSetCheck {
     }
     let result = Checker.check(
       rules.ruleFiles, sources: rules.sources, options: CheckOptions(strict: strict))
+    // Compiling the matcher shows what checking cannot: patterns that must run on every message.
+    let cost = result.ruleSet.map { MatcherCatalogue.slowPatterns(in: RuleMatcher($0)) } ?? []
     return Outcome(
-      diagnostics: (syntax + result.diagnostics).sortedByPosition(), ruleSet: result.ruleSet)
+      diagnostics: (syntax + result.diagnostics + cost).sortedByPosition(),
+      ruleSet: result.ruleSet)
   }
 }
 
 /// Every diagnostic code Etiquette can report, for `explain` and SARIF rule metadata.
 enum CodeCatalogue {
   static let all: [CodeExplanation] =
-    (SyntaxCatalogue.explanations + CheckerCatalogue.explanations).sorted { $0.code < $1.code }
+    (SyntaxCatalogue.explanations + CheckerCatalogue.explanations + MatcherCatalogue.explanations)
+    .sorted { $0.code < $1.code }
 
   static func explanation(for code: String) -> CodeExplanation? {
     all.first { $0.code.rawValue.caseInsensitiveCompare(code) == .orderedSame }

@@ -1,10 +1,11 @@
 import EtiquetteChecker
+import EtiquetteDiagnostics
 import EtiquetteSyntax
 
 /// A trigger's condition compiled against the matcher's numbering: phrases and patterns by
 /// index, `and` / `or` chains flattened (so a thousand-term `or` is one node, not a thousand
 /// nested ones), and what is known before any message is seen.
-struct ConditionProgram: Sendable {
+final class ConditionProgram: Sendable {
   indirect enum Node: Sendable {
     case all([Node])
     case any([Node])
@@ -21,17 +22,22 @@ struct ConditionProgram: Sendable {
   }
 
   /// The phrases of one `contains`, with their ids sorted for lookups from the scan's side.
-  struct PhraseList: Sendable {
-    var operands: [PhraseOperand]
+  final class PhraseList: Sendable {
+    let operands: [PhraseOperand]
     /// Operand ids sorted, and the operand index of each (same order).
-    var sortedIDs: [Int32]
-    var positions: [Int]
+    let sortedIDs: [Int32]
+    let positions: [Int]
+    /// Each operand's phrase as written and its span, for evidence without copying `Phrase`.
+    let texts: [String]
+    let spans: [SourceSpan]
 
     init(_ operands: [PhraseOperand]) {
       self.operands = operands
       let order = operands.indices.sorted { (operands[$0].id, $0) < (operands[$1].id, $1) }
       sortedIDs = order.map { operands[$0].id }
       positions = order
+      texts = operands.map(\.phrase.text)
+      spans = operands.map(\.phrase.span)
     }
   }
 
@@ -39,6 +45,8 @@ struct ConditionProgram: Sendable {
   /// Every phrase and pattern index the condition mentions, for "did any of them fire?".
   let phraseIDs: [Int32]
   let patterns: [(pattern: Pattern, id: Int32)]
+  /// `patterns.map(\.id)`, read on every evaluation without touching the patterns' strings.
+  let patternIDs: [Int32]
   /// True when the condition is false whenever none of its text atoms fired, whatever the
   /// other atoms say: the evaluation can then be skipped on texts where none fired.
   let requiresText: Bool
@@ -93,6 +101,7 @@ struct ConditionProgram: Sendable {
     root = compile(tree)
     self.phraseIDs = Array(Set(phraseIDs)).sorted()
     self.patterns = patterns
+    patternIDs = patterns.map(\.id)
     requiresText = Self.valueWithoutText(root) == .no
   }
 

@@ -81,34 +81,59 @@ struct TriggerHit: Sendable, Hashable {
 
 /// What one message text contains, for every phrase and pattern of the rule set.
 ///
-/// Produced by `RuleMatcher.scan`; cheap to keep and to share between threads.
+/// Produced by `RuleMatcher.scan`; cheap to keep and to share between threads (one reference
+/// to immutable storage, so copying a scan costs a single reference count).
 public struct TextScan: Sendable {
   /// No text: every `contains` and `matches` is false.
   public static let empty = TextScan(
-    text: "", tables: nil, hits: [], triggerHits: [], outcomes: [])
+    text: "", tables: nil, hits: [], triggerHits: [], outcomes: [], patternsRun: 0)
 
-  /// The original text.
-  public let text: String
-  /// The compiled rule set's phrase and pattern numbering; nil for `empty`.
-  let tables: MatcherTables?
-  // INVARIANT: sorted by (phrase, range.lowerBound, range.upperBound), no duplicates.
-  let hits: [PhraseHit]
-  // INVARIANT: sorted by (trigger, phrase); one entry per phrase that occurs and trigger that
-  // mentions it, so evaluating a trigger reads only the hits that concern it.
-  let triggerHits: [TriggerHit]
-  // INVARIANT: sorted by pattern index; only patterns that ran and did not end in `.noMatch`.
-  let outcomes: [(pattern: Int32, outcome: RegexMatchOutcome)]
+  /// Everything a scan found; immutable once built.
+  final class Storage: Sendable {
+    let text: String
+    /// The compiled rule set's phrase and pattern numbering; nil for `empty`.
+    let tables: MatcherTables?
+    // INVARIANT: sorted by (phrase, range.lowerBound, range.upperBound), no duplicates.
+    let hits: [PhraseHit]
+    // INVARIANT: sorted by (trigger, phrase); one entry per phrase that occurs and trigger that
+    // mentions it, so evaluating a trigger reads only the hits that concern it.
+    let triggerHits: [TriggerHit]
+    // INVARIANT: sorted by pattern index; only patterns that ran and did not end in `.noMatch`.
+    let outcomes: [(pattern: Int32, outcome: RegexMatchOutcome)]
+    let patternsRun: Int
+
+    init(
+      text: String, tables: MatcherTables?, hits: [PhraseHit], triggerHits: [TriggerHit],
+      outcomes: [(pattern: Int32, outcome: RegexMatchOutcome)], patternsRun: Int
+    ) {
+      self.text = text
+      self.tables = tables
+      self.hits = hits
+      self.triggerHits = triggerHits
+      self.outcomes = outcomes
+      self.patternsRun = patternsRun
+    }
+  }
+
+  let storage: Storage
 
   init(
     text: String, tables: MatcherTables?, hits: [PhraseHit], triggerHits: [TriggerHit],
-    outcomes: [(pattern: Int32, outcome: RegexMatchOutcome)]
+    outcomes: [(pattern: Int32, outcome: RegexMatchOutcome)], patternsRun: Int
   ) {
-    self.text = text
-    self.tables = tables
-    self.hits = hits
-    self.triggerHits = triggerHits
-    self.outcomes = outcomes
+    storage = Storage(
+      text: text, tables: tables, hits: hits, triggerHits: triggerHits, outcomes: outcomes,
+      patternsRun: patternsRun)
   }
+
+  /// The original text.
+  public var text: String { storage.text }
+  /// How many regexes PCRE2 ran on the text (the others were ruled out by their prefilter).
+  public var patternsRun: Int { storage.patternsRun }
+  var tables: MatcherTables? { storage.tables }
+  var hits: [PhraseHit] { storage.hits }
+  var triggerHits: [TriggerHit] { storage.triggerHits }
+  var outcomes: [(pattern: Int32, outcome: RegexMatchOutcome)] { storage.outcomes }
 
   /// Where the phrase with this normalised form occurs, as UTF-8 byte ranges in `text`, in
   /// order; empty for a phrase that is not in the rule set.
@@ -135,6 +160,7 @@ public struct TextScan: Sendable {
   // MARK: Lookups by id
 
   func hits(ofPhrase phrase: Int32) -> ArraySlice<PhraseHit> {
+    let hits = storage.hits
     // Binary search for the first hit of `phrase`: scans have few hits, but a 10 MB message
     // can have many.
     var low = 0
@@ -149,6 +175,7 @@ public struct TextScan: Sendable {
   }
 
   func triggerHits(ofTrigger trigger: Int32) -> ArraySlice<TriggerHit> {
+    let triggerHits = storage.triggerHits
     var low = 0
     var high = triggerHits.count
     while low < high {
@@ -161,15 +188,17 @@ public struct TextScan: Sendable {
   }
 
   func outcome(ofPattern pattern: Int32) -> RegexMatchOutcome {
-    for entry in outcomes where entry.pattern == pattern { return entry.outcome }
+    for entry in storage.outcomes where entry.pattern == pattern { return entry.outcome }
     return .noMatch
   }
 
   /// The original text of a UTF-8 byte range (on scalar boundaries).
   func substring(_ range: Range<Int>) -> String {
-    let utf8 = text.utf8
-    let lower = utf8.index(utf8.startIndex, offsetBy: range.lowerBound)
-    let upper = utf8.index(lower, offsetBy: range.count)
-    return String(text[lower..<upper])
+    let text = storage.text
+    let direct = text.utf8.withContiguousStorageIfAvailable { bytes in
+      String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+    if let direct { return direct }
+    return String(decoding: Array(text.utf8)[range], as: UTF8.self)
   }
 }

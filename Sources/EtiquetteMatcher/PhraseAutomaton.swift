@@ -161,7 +161,7 @@ struct PhraseAutomaton: Sendable {
 
   /// Calls `report(keyword, end)` for every keyword occurrence in `text`, where `end` is the
   /// byte offset just past it; occurrences ending at the same byte come longest first.
-  @inline(__always)
+  @inline(never)
   func scan(_ text: UnsafeBufferPointer<UInt8>, report: (Int32, Int) -> Void) {
     transitions.withUnsafeBufferPointer { table in
       byteClass.withUnsafeBufferPointer { classes in

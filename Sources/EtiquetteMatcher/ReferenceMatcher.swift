@@ -157,7 +157,10 @@ package struct ReferenceMatcher: Sendable {
       // Characters that vanished right after the last one belong to it.
       var after = last + 1
       while after < text.scalars.count && text.folds[after].isEmpty { after += 1 }
-      if first > 0 && isWordCharacter(text.scalars[first - 1]) { continue }
+      // The nearest character before that did not vanish in normalisation.
+      var before = first - 1
+      while before >= 0 && text.folds[before].isEmpty { before -= 1 }
+      if before >= 0 && isWordCharacter(text.scalars[before]) { continue }
       if after < text.scalars.count && isWordCharacter(text.scalars[after]) { continue }
       found.append(text.offsets[first]..<text.offsets[after])
     }

@@ -52,10 +52,11 @@ public struct MatcherStatistics: Sendable, Hashable {
 public final class RuleMatcher: Sendable {
   public let ruleSet: RuleSet
   let tables: MatcherTables
-  let automaton: PhraseAutomaton
-  /// Per keyword of the automaton: the phrase index, or -1.
-  let keywordPhrase: [Int32]
-  /// Per keyword `k`: the patterns it is a prefilter atom of are
+  /// Every phrase, walked from word starts; phrase index = keyword index.
+  let trie: PhraseTrie
+  /// Every prefilter atom, found anywhere in the text (atoms need no word boundary).
+  let atomAutomaton: PhraseAutomaton
+  /// Per atom `k`: the patterns it is a prefilter atom of are
   /// `keywordPatternList[keywordPatternStart[k]..<keywordPatternStart[k + 1]]` (flat arrays,
   /// so the scan loop reads them without retaining anything).
   let keywordPatternStart: [Int32]
@@ -142,29 +143,27 @@ public final class RuleMatcher: Sendable {
       requirements[$0]?.digit == true ? Int32($0) : nil
     }
 
-    // Keywords: phrases first, then atoms that are not also phrases.
-    var keywords: [String] = phrases
-    var keywordIndex = tables.phraseIndex
-    var keywordPhrase = phrases.indices.map { Int32($0) }
-    var keywordPatterns = [[Int32]](repeating: [], count: phrases.count)
+    // Phrases in the trie; atoms, each with the patterns it serves, in the atom automaton.
+    trie = PhraseTrie(keywords: phrases.map { Array($0.utf8) })
+    var atoms: [String] = []
+    var atomIndex: [String: Int] = [:]
+    var atomPatterns: [[Int32]] = []
     for (pattern, requirement) in requirements.enumerated() {
       for atom in requirement?.atoms ?? [] {
-        if let existing = keywordIndex[atom] {
-          keywordPatterns[existing].append(Int32(pattern))
+        if let existing = atomIndex[atom] {
+          atomPatterns[existing].append(Int32(pattern))
         } else {
-          keywordIndex[atom] = keywords.count
-          keywords.append(atom)
-          keywordPhrase.append(-1)
-          keywordPatterns.append([Int32(pattern)])
+          atomIndex[atom] = atoms.count
+          atoms.append(atom)
+          atomPatterns.append([Int32(pattern)])
         }
       }
     }
-    automaton = PhraseAutomaton(keywords: keywords.map { Array($0.utf8) })
-    self.keywordPhrase = keywordPhrase
+    atomAutomaton = PhraseAutomaton(keywords: atoms.map { Array($0.utf8) })
     var start: [Int32] = [0]
-    for list in keywordPatterns { start.append(start[start.count - 1] + Int32(list.count)) }
+    for list in atomPatterns { start.append(start[start.count - 1] + Int32(list.count)) }
     keywordPatternStart = start
-    keywordPatternList = keywordPatterns.flatMap { $0 }
+    keywordPatternList = atomPatterns.flatMap { $0 }
 
     // Conditions, by trigger ordinal.
     var programs: [ConditionProgram] = []
@@ -232,11 +231,11 @@ public final class RuleMatcher: Sendable {
   public var statistics: MatcherStatistics {
     MatcherStatistics(
       phraseCount: tables.phrases.count, patternCount: tables.patterns.count,
-      atomCount: zip(keywordPatternStart, keywordPatternStart.dropFirst()).filter { $0 < $1 }
-        .count,
+      atomCount: keywordPatternStart.count - 1,
       unfilteredPatternCount: unfilteredPatterns.count,
-      automatonStates: automaton.stateCount, byteClasses: automaton.classCount,
-      automatonBytes: automaton.memoryBytes)
+      automatonStates: trie.stateCount + atomAutomaton.stateCount,
+      byteClasses: atomAutomaton.classCount,
+      automatonBytes: trie.memoryBytes + atomAutomaton.memoryBytes)
   }
 
   // MARK: - Scanning
@@ -252,29 +251,25 @@ public final class RuleMatcher: Sendable {
       original.withUTF8 { originalBytes in
         normalized.bytes.withUnsafeBufferPointer { normalizedBytes in
           normalized.originalOffsets.withUnsafeBufferPointer { offsets in
-            keywordPhrase.withUnsafeBufferPointer { keywordPhrase in
-            keywordPatternStart.withUnsafeBufferPointer { patternStart in
-            keywordPatternList.withUnsafeBufferPointer { patternList in
-              automaton.scan(normalizedBytes) { keyword, end in
-                let phrase = keywordPhrase[Int(keyword)]
-                if phrase >= 0 {
-                  let start = end - Int(automaton.keywordLength[Int(keyword)])
-                  if let range = WordBoundary.originalSpan(
-                    start: start, end: end, offsets: offsets, original: originalBytes)
-                  {
-                    hits.append(PhraseHit(phrase: phrase, range: range))
+            trie.withBuffers { buffers in
+              findPhrases(
+                normalizedBytes, offsets: offsets, original: originalBytes, trie: buffers,
+                hits: &hits)
+            }
+            if atomAutomaton.stateCount > 1 {
+              keywordPatternStart.withUnsafeBufferPointer { patternStart in
+                keywordPatternList.withUnsafeBufferPointer { patternList in
+                  atomAutomaton.scan(normalizedBytes) { atom, _ in
+                    var next = Int(patternStart[Int(atom)])
+                    let end = Int(patternStart[Int(atom) + 1])
+                    while next < end {
+                      let pattern = patternList[next]
+                      candidates[Int(pattern) >> 6] |= 1 << UInt64(pattern & 63)
+                      next += 1
+                    }
                   }
                 }
-                var next = Int(patternStart[Int(keyword)])
-                let end = Int(patternStart[Int(keyword) + 1])
-                while next < end {
-                  let pattern = patternList[next]
-                  candidates[Int(pattern) >> 6] |= 1 << UInt64(pattern & 63)
-                  next += 1
-                }
               }
-            }
-            }
             }
           }
         }
@@ -308,12 +303,14 @@ public final class RuleMatcher: Sendable {
       candidates[Int(pattern) >> 6] |= 1 << UInt64(pattern & 63)
     }
     var outcomes: [(pattern: Int32, outcome: RegexMatchOutcome)] = []
+    var patternsRun = 0
     for (word, bits) in candidates.enumerated() where bits != 0 {
       var remaining = bits
       while remaining != 0 {
         let bit = remaining.trailingZeroBitCount
         remaining &= remaining - 1
         let pattern = word * 64 + bit
+        patternsRun += 1
         let outcome: RegexMatchOutcome
         switch regexes[pattern] {
         case .success(let regex): outcome = regex.firstMatch(in: text, limits: limits)
@@ -323,7 +320,37 @@ public final class RuleMatcher: Sendable {
       }
     }
     return TextScan(
-      text: text, tables: tables, hits: hits, triggerHits: triggerHits, outcomes: outcomes)
+      text: text, tables: tables, hits: hits, triggerHits: triggerHits, outcomes: outcomes,
+      patternsRun: patternsRun)
+  }
+
+  /// Walks the trie from every word start of the normalised text: a byte that begins an
+  /// original character, which follows an original character that is not a letter or digit,
+  /// and that some phrase starts with.
+  @inline(never)
+  private func findPhrases(
+    _ text: UnsafeBufferPointer<UInt8>, offsets: UnsafeBufferPointer<Int>,
+    original: UnsafeBufferPointer<UInt8>, trie buffers: PhraseTrie.Buffers,
+    hits: inout [PhraseHit]
+  ) {
+    guard trie.stateCount > 1 else { return }
+    var previousOffset = -1
+    for start in 0..<text.count {
+      let offset = offsets[start]
+      // INVARIANT: `previousOffset` is the original offset of byte `start - 1`.
+      defer { previousOffset = offset }
+      if offset == previousOffset { continue }  // inside a character's expansion
+      if buffers.rootRow[Int(text[start])] < 0 { continue }  // no phrase starts with this byte
+      // The character that produced the byte before (vanished characters are looked through).
+      if start > 0 && WordBoundary.isWordCharacter(at: previousOffset, in: original) { continue }
+      PhraseTrie.walk(text, from: start, buffers) { phrase, end in
+        if let range = WordBoundary.originalSpan(
+          start: start, end: end, offsets: offsets, original: original)
+        {
+          hits.append(PhraseHit(phrase: phrase, range: range))
+        }
+      }
+    }
   }
 
   // MARK: - Evaluation
@@ -382,16 +409,68 @@ public final class RuleMatcher: Sendable {
     _ trigger: TriggerID, scan: TextScan, facts: (ConditionAtom) -> Bool
   ) -> ConditionEvaluation {
     guard let ordinal = ordinal(of: trigger) else { return ConditionEvaluation(holds: false) }
+    if let other = scan.tables, other !== tables {
+      // A scan from another matcher uses another numbering: redo it with this one.
+      return evaluate(trigger, scan: self.scan(scan.text), facts: facts)
+    }
+    return evaluate(
+      ordinal: ordinal, scan: scan, relevant: scan.triggerHits(ofTrigger: Int32(ordinal)),
+      facts: facts)
+  }
+
+  /// Evaluates every trigger that may hold on this scan (see `candidateTriggers`) and returns
+  /// those that hold or reported a regex error, in rule-set order — the whole labelling of one
+  /// message in one call, reading the scan's hits trigger by trigger without searching.
+  public func evaluateCandidates(
+    scan: TextScan, facts: (ConditionAtom) -> Bool
+  ) -> [(trigger: TriggerID, evaluation: ConditionEvaluation)] {
+    if let other = scan.tables, other !== tables {
+      return evaluateCandidates(scan: self.scan(scan.text), facts: facts)
+    }
+    // Ordinals with hits come grouped in `triggerHits`; the others from the outcomes and the
+    // triggers that need no text.
+    var others = textFreeTriggers
+    for entry in scan.outcomes { others += patternTriggers[Int(entry.pattern)] }
+    if others.count > 1 { others.sort() }
+    var results: [(trigger: TriggerID, evaluation: ConditionEvaluation)] = []
+    let triggerHits = scan.triggerHits
+    var hitIndex = 0
+    var otherIndex = 0
+    var last = -1
+    while hitIndex < triggerHits.count || otherIndex < others.count {
+      let nextHit = hitIndex < triggerHits.count ? Int(triggerHits[hitIndex].trigger) : Int.max
+      let nextOther = otherIndex < others.count ? Int(others[otherIndex]) : Int.max
+      let ordinal = min(nextHit, nextOther)
+      var end = hitIndex
+      while end < triggerHits.count && Int(triggerHits[end].trigger) == ordinal { end += 1 }
+      let relevant = triggerHits[hitIndex..<end]
+      hitIndex = end
+      while otherIndex < others.count && Int(others[otherIndex]) == ordinal { otherIndex += 1 }
+      guard ordinal != last else { continue }
+      last = ordinal
+      let evaluation = evaluate(ordinal: ordinal, scan: scan, relevant: relevant, facts: facts)
+      if evaluation.holds || !evaluation.errors.isEmpty {
+        results.append((allTriggers[ordinal], evaluation))
+      }
+    }
+    return results
+  }
+
+  private func evaluate(
+    ordinal: Int, scan: TextScan, relevant: ArraySlice<TriggerHit>,
+    facts: (ConditionAtom) -> Bool
+  ) -> ConditionEvaluation {
     let program = programs[ordinal]
-    let scan = ownScan(scan)
     var errors: [MatchError] = []
     var anyFired = false
-    for (pattern, id) in program.patterns {
+    // Outcomes by id first: the patterns themselves (strings) are only read for an error.
+    for (position, id) in program.patternIDs.enumerated() {
       switch scan.outcome(ofPattern: id) {
       case .noMatch: break
       case .match: anyFired = true
       case .limitExceeded(let reason):
         anyFired = true
+        let pattern = program.patterns[position].pattern
         errors.append(
           MatchError(
             atomSpan: pattern.span,
@@ -399,13 +478,13 @@ public final class RuleMatcher: Sendable {
               + "(\(reason))"))
       case .failed(let reason):
         anyFired = true
+        let pattern = program.patterns[position].pattern
         errors.append(
           MatchError(
             atomSpan: pattern.span,
             message: "pattern \(Self.spelling(pattern)) failed on this message (\(reason))"))
       }
     }
-    let relevant = scan.triggerHits(ofTrigger: Int32(ordinal))
     if program.requiresText && !anyFired && relevant.isEmpty {
       return ConditionEvaluation(holds: false, errors: errors)
     }
@@ -467,6 +546,23 @@ public final class RuleMatcher: Sendable {
     case .phrases(let quantifier, let list):
       // The first hit of each operand that occurs, in operand order, from the few hits that
       // concern this trigger.
+      if relevant.count == 1, quantifier != .all, let hit = relevant.first {
+        // The common case, without building a list: one phrase of the trigger occurs.
+        let index = Self.lowerBound(of: hit.phrase, in: list.sortedIDs)
+        guard index < list.sortedIDs.count && list.sortedIDs[index] == hit.phrase else {
+          return false
+        }
+        if index + 1 < list.sortedIDs.count && list.sortedIDs[index + 1] == hit.phrase {
+          // The same phrase twice in the list: take the general path for operand order.
+        } else {
+          let position = list.positions[index]
+          evidence.append(
+            MatchEvidence(
+              atomSpan: list.spans[position], trigger: list.texts[position], range: hit.range,
+              matchedText: scan.substring(hit.range)))
+          return true
+        }
+      }
       var found: [(position: Int, range: Range<Int>)] = []
       for hit in relevant {
         var index = Self.lowerBound(of: hit.phrase, in: list.sortedIDs)
@@ -481,10 +577,9 @@ public final class RuleMatcher: Sendable {
       case .all: guard found.count == list.operands.count else { return false }
       }
       for (position, range) in found {
-        let phrase = list.operands[position].phrase
         evidence.append(
           MatchEvidence(
-            atomSpan: phrase.span, trigger: phrase.text, range: range,
+            atomSpan: list.spans[position], trigger: list.texts[position], range: range,
             matchedText: scan.substring(range)))
       }
       return true

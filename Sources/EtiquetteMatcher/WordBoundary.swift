@@ -5,8 +5,11 @@ import EtiquetteText
 /// A phrase found at normalised bytes `s..<e` is a match when:
 /// 1. it covers whole original characters: byte `s` is the first byte its character produced
 ///    and byte `e - 1` the last (so "s" never matches half of the "ss" that "ß" became);
-/// 2. the original character just before the span and the one just after it are not word
-///    characters (`Normalizer.isWordCharacter`: letters, digits, combining marks in any script).
+/// 2. the original characters just before and just after the span are not word characters
+///    (`Normalizer.isWordCharacter`: letters, digits, combining marks in any script), where
+///    characters that vanish in normalisation (a soft hyphen, a zero-width space or joiner, an
+///    accent already counted with its letter) are looked through: "bug" is not found in
+///    "de\u{AD}bug", which reads "debug".
 /// The span starts at the character that produced byte `s` and ends after the character that
 /// produced byte `e - 1` plus any characters that produced nothing right after it (a combining
 /// accent, a zero-width joiner) — but never trailing white space.
@@ -33,15 +36,8 @@ enum WordBoundary {
       }
       upper += length
     }
-    // 2. Boundaries.
-    if lower > 0 {
-      let before = original[lower - 1]
-      if before < 0x80 {
-        if isASCIIWord(before) { return nil }
-      } else if Normalizer.isWordCharacter(scalar(before: lower, in: original)) {
-        return nil
-      }
-    }
+    // 2. Boundaries: the characters that produced the bytes on either side.
+    if start > 0 && isWordCharacter(at: offsets[start - 1], in: original) { return nil }
     if upper < original.count {
       let after = original[upper]
       if after < 0x80 {
@@ -51,6 +47,14 @@ enum WordBoundary {
       }
     }
     return lower..<upper
+  }
+
+  /// Whether the original character starting at `offset` is a word character.
+  @inline(__always)
+  static func isWordCharacter(at offset: Int, in original: UnsafeBufferPointer<UInt8>) -> Bool {
+    let lead = original[offset]
+    if lead < 0x80 { return isASCIIWord(lead) }
+    return Normalizer.isWordCharacter(decode(at: offset, in: original).0)
   }
 
   @inline(__always)
@@ -90,8 +94,7 @@ enum WordBoundary {
   }
 
   /// The scalar that ends at `offset` (> 0).
-  static func scalar(before offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Unicode.Scalar
-  {
+  static func scalar(before offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Unicode.Scalar {
     var start = offset - 1
     while start > 0 && offset - start < 4 && bytes[start] & 0xC0 == 0x80 { start -= 1 }
     return decode(at: start, in: bytes).0

@@ -184,3 +184,43 @@ struct ReadmeTests {
       readme.contains(table), "README's code table is stale: paste `etiquette explain --markdown`")
   }
 }
+
+@Suite("etiquette check: matcher warnings")
+struct MatcherWarningTests {
+  @Test func patternWithoutLiteralIsReportedAsSlow() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    let rules = """
+      label "Longs messages" {
+        when message matches /^.{500,}$/s
+        when message matches /\\b(?:CMD|ORD)-\\d{6}\\b/
+      }
+
+      team "Tous" {
+        members ["a@exemple.fr"]
+        can reply all
+      }
+
+      routing {
+        default ai
+      }
+
+      """
+    try rules.write(toFile: dir + "/slow.etq", atomically: true, encoding: .utf8)
+    let result = try CommandRunner.run(["check", "slow.etq"], in: dir)
+    #expect(result.status == 0, "a warning alone does not fail the check")
+    #expect(
+      result.stdout == """
+        warning[W030]: slow pattern: no literal to prefilter on
+         --> slow.etq:2:24
+          |
+        2 |   when message matches /^.{500,}$/s
+          |                        ^^^^^^^^^^^^ runs on every message
+          |
+          = help: add a literal word or character the pattern always needs, or use `message contains`
+
+        0 errors, 1 warning in 1 file
+
+        """)
+    #expect(try CommandRunner.run(["check", "--strict", "slow.etq"], in: dir).status == 1)
+  }
+}

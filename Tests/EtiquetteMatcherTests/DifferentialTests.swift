@@ -106,18 +106,28 @@ import Testing
         let actual = scan.phraseHits(phrase)
         if actual != expected {
           mismatches += 1
-          Issue.record("phrase \"\(phrase)\" in \(message.debugDescription): \(actual) vs \(expected)")
+          Issue.record(
+            "phrase \"\(phrase)\" in \(message.debugDescription): \(actual) vs \(expected)")
         }
       }
-      for (trigger, expected) in reference.evaluateAll(text: message, facts: MatcherHarness.facts)
-      {
+      var firing: [String] = []
+      for (trigger, expected) in reference.evaluateAll(text: message, facts: MatcherHarness.facts) {
         let actual = matcher.evaluate(trigger, scan: scan, facts: MatcherHarness.facts)
+        if actual.holds || !actual.errors.isEmpty { firing.append("\(trigger) \(actual)") }
         if actual.holds { held += 1 }
         if actual != expected {
           mismatches += 1
           Issue.record(
-            "\(trigger) on \(message.debugDescription):\n  compiled \(actual)\n  reference \(expected)")
+            "\(trigger) on \(message.debugDescription):\n  compiled \(actual)\n  reference \(expected)"
+          )
         }
+      }
+      // The one-call labelling gives the same triggers and evaluations.
+      let together = matcher.evaluateCandidates(scan: scan, facts: MatcherHarness.facts)
+        .map { "\($0.trigger) \($0.evaluation)" }
+      if together != firing {
+        mismatches += 1
+        Issue.record("evaluateCandidates on \(message.debugDescription): \(together) vs \(firing)")
       }
       if mismatches > 20 { break }
     }
@@ -127,11 +137,12 @@ import Testing
   @Test func completeExampleAndItsTestMessages() throws {
     let ruleSet = try #require(MatcherHarness.completeExample)
     let says = ruleSet.tests.isEmpty ? [] : ["J'ai réservé le rendez-vous"]
-    let messages = says + [
-      "j’ai reserve le creneau de mardi", "Bonjour, ma commande CMD-123456 n'est pas arrivée",
-      "merci !", "je veux parler à un humain", "vous êtes là ?", "ça plante, écran noir",
-      "J'AI ANNULÉ le rendez-vous", "devis et prix pour ORD-000001",
-    ]
+    let messages =
+      says + [
+        "j’ai reserve le creneau de mardi", "Bonjour, ma commande CMD-123456 n'est pas arrivée",
+        "merci !", "je veux parler à un humain", "vous êtes là ?", "ça plante, écran noir",
+        "J'AI ANNULÉ le rendez-vous", "devis et prix pour ORD-000001",
+      ]
     let generated = Self.messages(
       phrases: Self.allPhrases(ruleSet).map(\.text), count: 500, seed: 1)
     #expect(Self.compare(ruleSet, messages: messages + generated) > 100)

@@ -8,7 +8,10 @@ import Testing
 @Suite struct LiteralPrefilterTests {
   @Test(arguments: [
     (#"\b(?:CMD|ORD)-\d{6}\b"#, "", ["cmd", "ord"]),
-    (#"\b(?:bug|erreur|crash|plante|ne marche pas)\b"#, "i", ["bug", "crash", "erreur", "marche", "plante"]),
+    (
+      #"\b(?:bug|erreur|crash|plante|ne marche pas)\b"#, "i",
+      ["bug", "crash", "erreur", "marche", "plante"]
+    ),
     ("refund(?:ed|s)?", "i", ["refund"]),
     ("colis|commande", "", ["colis", "commande"]),
     ("ab+c", "", ["ab"]),

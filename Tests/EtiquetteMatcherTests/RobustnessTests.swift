@@ -111,8 +111,9 @@ import Testing
         _ = matcher.evaluate(trigger, scan: scan) { _ in true }
       }
     }
-    #expect(matcher.scan(String(decoding: [0xFF, 0x62, 0x75, 0x67], as: UTF8.self))
-      .phraseHits("bug").count == 1)
+    #expect(
+      matcher.scan(String(decoding: [0xFF, 0x62, 0x75, 0x67], as: UTF8.self))
+        .phraseHits("bug").count == 1)
   }
 }
 

@@ -41,11 +41,18 @@ import Testing
     ("ab", "ab ab", ["ab", "ab"]),
     ("aa", "aaa", []),
     ("bug", "bug\u{200B}s", []),  // an invisible character glues "s" to the word
+    ("bug", "de\u{AD}bug", []),  // so does a soft hyphen, on either side
+    ("bug", "\u{301}bug", ["bug"]),  // a stray accent at the start belongs to no letter
+    ("bug", "x\u{301}\u{200D}bug", []),
+    ("bug", "™bug", ["bug"]),  // ™ folds to "tm" but is a symbol, not a letter
     ("bug", "  bug  ", ["bug"]),  // trailing white space is not part of the span
     ("i", "ı İ", ["ı", "İ"]),
     ("cafe", "café😀", ["café"]),
     ("日本", "日本語", []),
     ("日本", "「日本」", ["日本"]),
+    ("привет", "Привет!", ["Привет"]),
+    ("привет", "приветик", []),
+    ("καλημερα", "Καλημέρα σας", ["Καλημέρα"]),
   ])
   func boundaries(phrase: String, message: String, expected: [String]) throws {
     let ruleSet = try #require(MatcherHarness.phraseRuleSet([phrase]))

@@ -71,12 +71,7 @@ struct EtiquetteEngineRun: LabellingEngine {
 
   func label(_ index: Int) -> Int {
     let scan = matcher.scan(messages[index])
-    var fired = 0
-    for trigger in matcher.candidateTriggers(for: scan)
-    where matcher.evaluate(trigger, scan: scan, facts: { _ in false }).holds {
-      fired += 1
-    }
-    return fired
+    return matcher.evaluateCandidates(scan: scan, facts: { _ in false }).count
   }
 
   func phraseMatches(_ index: Int) -> [Int] {
@@ -139,7 +134,7 @@ final class HyperscanRun: LabellingEngine {
       var database: OpaquePointer?
       var error: UnsafeMutablePointer<hs_compile_error_t>?
       let cStrings = patterns.map { strdup($0) }
-      defer { cStrings.forEach { free($0) } }
+      defer { for cString in cStrings { free(cString) } }
       let pointers: [UnsafePointer<CChar>?] = cStrings.map { UnsafePointer($0) }
       let ids = (0..<patterns.count).map { UInt32($0) }
       let status = pointers.withUnsafeBufferPointer { expressions in
@@ -207,7 +202,8 @@ final class HyperscanRun: LabellingEngine {
     bytes.withUnsafeBufferPointer { buffer in
       withUnsafeMutablePointer(to: &ids) { idsPointer in
         _ = hs_scan(
-          database, buffer.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+          database,
+          buffer.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
           UInt32(buffer.count), 0, scratch,
           { id, _, _, _, context in
             context?.assumingMemoryBound(to: [UInt32].self).pointee.append(id)

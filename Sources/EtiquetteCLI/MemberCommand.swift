@@ -1,0 +1,82 @@
+import ArgumentParser
+import EtiquetteServer
+import Foundation
+
+/// `etiquette member add|list|revoke`: the bearer tokens of team members.
+struct MemberCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "member",
+    abstract: "Create, list and revoke the API tokens of team members.",
+    subcommands: [Add.self, List.self, Revoke.self]
+  )
+
+  struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: "The rules directory: members are the emails of its teams.")
+    var rules: String = "rules"
+
+    @Option(name: .long, help: "The SQLite database file.")
+    var db: String = "etiquette.db"
+
+    func open() throws -> Store {
+      do {
+        return try Store(path: db)
+      } catch {
+        throw UsageError(description: "cannot open the database \(db): \(error)")
+      }
+    }
+
+    func memberEmails() throws -> [String] {
+      switch RuleLoading.load(path: rules) {
+      case .success(let loaded): return loaded.ruleSet.members.map(\.email)
+      case .failure(let failure):
+        Terminal.standardError.write("error: \(rules): \(failure.message)\n")
+        throw ExitStatus.failure.exitCode
+      }
+    }
+  }
+
+  struct Add: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Create a token for a member (printed once; only its hash is stored).")
+    @OptionGroup var options: StoreOptions
+    @Argument(help: "The member's email, as the rules' teams name it.") var email: String
+
+    func run() throws {
+      let members = try options.memberEmails()
+      guard members.contains(email) else {
+        throw UsageError(
+          description: "\"\(email)\" is in no team of \(options.rules) "
+            + "(members: \(members.joined(separator: ", ")))")
+      }
+      let token = try options.open().addMember(email)
+      Terminal.standardOutput.write(token + "\n")
+      Terminal.standardError.write(
+        "token created for \(email); it is shown only this once\n")
+    }
+  }
+
+  struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List members with tokens.")
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+      for member in try options.open().members() {
+        let state = member.revokedAt == nil ? "active" : "revoked"
+        Terminal.standardOutput.write("\(member.email)\t\(state)\n")
+      }
+    }
+  }
+
+  struct Revoke: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Revoke a member's token.")
+    @OptionGroup var options: StoreOptions
+    @Argument(help: "The member's email.") var email: String
+
+    func run() throws {
+      guard try options.open().revokeMember(email) else {
+        throw UsageError(description: "\"\(email)\" has no active token")
+      }
+      Terminal.standardOutput.write("revoked \(email)\n")
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import EtiquetteServer
+import Foundation
+
+/// `etiquette serve`: the inbox server on a rules directory and an SQLite file.
+struct ServeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "serve",
+    abstract: "Run the inbox server: WhatsApp webhooks, integration events and the REST API.",
+    discussion: """
+      Configuration comes from --config (JSON: rules, db, host, port, whatsapp_app_secret,
+      whatsapp_verify_token, integration_keys, max_body_bytes, rules_poll_seconds), then the
+      environment (ETIQUETTE_WHATSAPP_APP_SECRET, ETIQUETTE_WHATSAPP_VERIFY_TOKEN,
+      ETIQUETTE_INTEGRATION_KEYS comma-separated), then the options below. Secrets are never
+      logged. SIGTERM or SIGINT stops gracefully; SIGHUP reloads the rules.
+
+      Exit status: 0 after a clean shutdown, 1 when the rules have errors, 2 on usage errors.
+      """
+  )
+
+  @Option(name: .long, help: "The rules directory (or file).")
+  var rules: String?
+
+  @Option(name: .long, help: "The SQLite database file (created when missing).")
+  var db: String?
+
+  @Option(name: .long, help: "The port to listen on (default 8080).")
+  var port: Int?
+
+  @Option(name: .long, help: "The address to listen on (default 127.0.0.1).")
+  var host: String?
+
+  @Option(name: .long, help: "A JSON configuration file.")
+  var config: String?
+
+  func run() throws {
+    var configuration = ServerConfiguration()
+    if let config {
+      do {
+        try configuration.apply(file: config)
+      } catch {
+        throw UsageError(description: error.description)
+      }
+    }
+    configuration.apply(environment: ProcessInfo.processInfo.environment)
+    if let rules { configuration.rulesDirectory = rules }
+    if let db { configuration.databasePath = db }
+    if let port { configuration.port = port }
+    if let host { configuration.host = host }
+    let server: EtiquetteServer
+    do {
+      server = try EtiquetteServer(configuration: configuration)
+    } catch let failure as RuleLoadFailure {
+      Terminal.standardError.write("error: \(failure.message)\n")
+      for entry in failure.diagnostics?.diagnostics ?? [] {
+        Terminal.standardError.write(
+          "  \(entry.file):\(entry.line):\(entry.column): \(entry.code): \(entry.message)\n")
+      }
+      throw ExitStatus.failure.exitCode
+    }
+    try AsyncBridge.run { try await server.run() }
+  }
+}
+
+/// Runs async work from the synchronous `ParsableCommand.run` of the CLI's entry point.
+enum AsyncBridge {
+  static func run(_ work: @escaping @Sendable () async throws -> Void) throws {
+    final class Outcome: @unchecked Sendable { var error: (any Error)? }
+    let outcome = Outcome()
+    let done = DispatchSemaphore(value: 0)
+    Task {
+      do { try await work() } catch { outcome.error = error }
+      done.signal()
+    }
+    done.wait()
+    if let error = outcome.error { throw error }
+  }
+}

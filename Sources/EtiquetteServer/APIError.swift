@@ -1,0 +1,63 @@
+import Foundation
+import Hummingbird
+
+/// An error answer of the API: `{"error": {"code", "message"}, …}` with its HTTP status.
+struct APIError: Error {
+  var status: HTTPResponse.Status
+  var code: String
+  var message: String
+  var extra: [String: JSONValueBox] = [:]
+
+  static func unauthorized(_ message: String = "a valid bearer token is required") -> APIError {
+    APIError(status: .unauthorized, code: "unauthorized", message: message)
+  }
+  static func notFound(_ message: String = "no such conversation") -> APIError {
+    APIError(status: .notFound, code: "not_found", message: message)
+  }
+  static func forbidden(_ message: String) -> APIError {
+    APIError(status: .forbidden, code: "forbidden", message: message)
+  }
+  static func badRequest(_ message: String) -> APIError {
+    APIError(status: .badRequest, code: "bad_request", message: message)
+  }
+  static func unprocessable(_ code: String, _ message: String) -> APIError {
+    APIError(status: .unprocessableContent, code: code, message: message)
+  }
+
+  var response: Response {
+    var body: [String: JSONValueBox] = [
+      "error": JSONValueBox(["code": code, "message": message])
+    ]
+    for (key, value) in extra { body[key] = value }
+    return JSONResponse.make(body, status: status)
+  }
+}
+
+/// Any encodable value, for heterogeneous JSON objects.
+struct JSONValueBox: Encodable, Sendable {
+  let encodeValue: @Sendable (any Encoder) throws -> Void
+  init<T: Encodable & Sendable>(_ value: T) {
+    encodeValue = { encoder in try value.encode(to: encoder) }
+  }
+  func encode(to encoder: any Encoder) throws { try encodeValue(encoder) }
+}
+
+enum JSONResponse {
+  static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+    return Response(
+      status: status, headers: [.contentType: "application/json; charset=utf-8"],
+      body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+  }
+
+  static func text(
+    _ text: String, status: HTTPResponse.Status = .ok,
+    contentType: String = "text/plain; charset=utf-8"
+  ) -> Response {
+    Response(
+      status: status, headers: [.contentType: contentType],
+      body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+  }
+}

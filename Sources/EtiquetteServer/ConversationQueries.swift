@@ -1,0 +1,301 @@
+import EtiquetteChecker
+import EtiquetteEngine
+import Foundation
+import GRDB
+
+/// A conversation in a list.
+public struct ConversationSummary: Codable, Sendable, Hashable {
+  public var id: String
+  public var contact: ContactDocument
+  public var labels: [String]
+  public var mode: String
+  public var assignee: String?
+  public var presence: String
+  public var team: String?
+  public var priority: String
+  public var unread: Bool
+  public var unreadCount: Int
+  public var updatedAt: String
+}
+
+public struct ContactDocument: Codable, Sendable, Hashable {
+  public var id: String
+  public var phone: String?
+  public var userId: String?
+  public var name: String?
+}
+
+/// A conversation with everything an agent needs to answer it.
+public struct ConversationDetail: Codable, Sendable, Hashable {
+  public var id: String
+  public var contact: ContactDocument
+  public var attributes: [String: JSONValue]
+  public var transcript: [MessageDocument]
+  public var labels: [LabelDocument]
+  public var notes: [NoteDocument]
+  public var mode: String
+  public var assignee: String?
+  public var presence: String
+  public var team: String?
+  public var priority: String
+  public var version: Int
+  public var read: ReadDocument
+
+  public struct MessageDocument: Codable, Sendable, Hashable {
+    public var id: Int64
+    /// `in` (customer), `out` (agent), `event` (integration) or `echo` (business app).
+    public var direction: String
+    public var author: String
+    public var type: String?
+    public var wireType: String?
+    public var text: String
+    public var attachments: [JSONValue]
+    public var whatsappId: String?
+    public var contextId: String?
+    public var status: String?
+    public var errors: JSONValue?
+    public var at: String
+  }
+
+  public struct LabelDocument: Codable, Sendable, Hashable {
+    public var name: String
+    public var reason: JSONValue
+  }
+
+  public struct NoteDocument: Codable, Sendable, Hashable {
+    public var author: String
+    public var text: String
+    public var mentions: [String]
+    public var at: String
+  }
+
+  public struct ReadDocument: Codable, Sendable, Hashable {
+    public var readCount: Int
+    public var unreadCount: Int
+    public var unread: Bool
+  }
+}
+
+/// Options of `GET /v1/conversations`.
+public struct ConversationListQuery: Sendable {
+  public enum Sort: String, Sendable { case recent, priority }
+  public var label: String?
+  public var unread: Bool?
+  public var mode: String?
+  public var assignee: String?
+  public var text: String?
+  public var sort: Sort = .recent
+  public var cursor: String?
+  public var limit: Int = 50
+  public init() {}
+}
+
+public struct ConversationPage: Codable, Sendable {
+  public var conversations: [ConversationSummary]
+  public var nextCursor: String?
+}
+
+/// The invalid cursor of a list request.
+struct CursorError: Error {}
+
+enum ConversationQueries {
+  /// The member's visibility as SQL over `c`: the engine's predicate compiled into the WHERE
+  /// clause, so conversations the member may not see are never loaded.
+  static func visibility(_ filter: VisibilityFilter, ruleSet: RuleSet) -> (String, [String]) {
+    if filter.everything { return ("1", []) }
+    var clauses: [String] = []
+    var arguments: [String] = []
+    func list(_ labels: [LabelID]) -> String {
+      arguments += labels.map { ruleSet[$0].name }
+      return Array(repeating: "?", count: labels.count).joined(separator: ", ")
+    }
+    if !filter.anyOf.isEmpty {
+      let placeholders = list(filter.anyOf.sorted())
+      clauses.append(
+        "EXISTS (SELECT 1 FROM conversation_labels v WHERE v.conversation_id = c.id "
+          + "AND v.label IN (\(placeholders)))")
+    }
+    for none in filter.noneOf {
+      if none.isEmpty {
+        clauses.append("1")
+        continue
+      }
+      let placeholders = list(none)
+      clauses.append(
+        "NOT EXISTS (SELECT 1 FROM conversation_labels v WHERE v.conversation_id = c.id "
+          + "AND v.label IN (\(placeholders)))")
+    }
+    if clauses.isEmpty { return ("0", []) }
+    return ("(" + clauses.joined(separator: " OR ") + ")", arguments)
+  }
+
+  /// Words of a search, each quoted, so that FTS5 operators typed by a user are plain text.
+  static func ftsQuery(_ text: String) -> String? {
+    let words = text.split(whereSeparator: \.isWhitespace).map {
+      "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+    return words.isEmpty ? nil : words.joined(separator: " ")
+  }
+
+  static func list(
+    _ db: Database, member: String, query: ConversationListQuery, rules: LoadedRules
+  ) throws -> ConversationPage {
+    let (visible, visibleArguments) = visibility(
+      rules.engine.visibleFilter(member), ruleSet: rules.ruleSet)
+    var sql = """
+      SELECT c.*, COALESCE(r.read_count, 0) AS read_count FROM conversations c
+      LEFT JOIN read_state r ON r.conversation_id = c.id AND r.member = ?
+      WHERE \(visible)
+      """
+    var arguments: [(any DatabaseValueConvertible)?] = [member]
+    arguments += visibleArguments.map { $0 as (any DatabaseValueConvertible)? }
+    if let label = query.label {
+      sql +=
+        " AND EXISTS (SELECT 1 FROM conversation_labels l WHERE l.conversation_id = c.id"
+        + " AND l.label = ?)"
+      arguments.append(label)
+    }
+    if let mode = query.mode {
+      sql += " AND c.mode = ?"
+      arguments.append(mode)
+    }
+    if let assignee = query.assignee {
+      sql += " AND c.assignee = ?"
+      arguments.append(assignee)
+    }
+    if let unread = query.unread {
+      sql +=
+        unread
+        ? " AND c.transcript_count > COALESCE(r.read_count, 0)"
+        : " AND c.transcript_count <= COALESCE(r.read_count, 0)"
+    }
+    if let text = query.text, let fts = ftsQuery(text) {
+      sql += " AND c.id IN (SELECT conversation_id FROM search WHERE search MATCH ?)"
+      arguments.append(fts)
+    }
+    if let cursor = query.cursor {
+      guard let data = Data(base64Encoded: cursor),
+        case let parts = String(decoding: data, as: UTF8.self).split(
+          separator: "|", maxSplits: 2, omittingEmptySubsequences: false),
+        parts.count == 3, let rank = Int(parts[0]), let updated = Double(parts[1])
+      else { throw CursorError() }
+      let id = String(parts[2])
+      switch query.sort {
+      case .recent:
+        sql += " AND (c.updated_at < ? OR (c.updated_at = ? AND c.id < ?))"
+        arguments += [updated, updated, id]
+      case .priority:
+        sql +=
+          " AND (c.priority_rank < ? OR (c.priority_rank = ? AND (c.updated_at < ?"
+          + " OR (c.updated_at = ? AND c.id < ?))))"
+        arguments += [rank, rank, updated, updated, id]
+      }
+    }
+    switch query.sort {
+    case .recent: sql += " ORDER BY c.updated_at DESC, c.id DESC"
+    case .priority: sql += " ORDER BY c.priority_rank DESC, c.updated_at DESC, c.id DESC"
+    }
+    let limit = max(1, min(query.limit, 200))
+    sql += " LIMIT \(limit + 1)"
+    let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+    var summaries: [ConversationSummary] = []
+    var next: String?
+    for (index, row) in rows.enumerated() {
+      if index == limit {
+        let last = rows[index - 1]
+        let rank: Int = last["priority_rank"]
+        let updated: Double = last["updated_at"]
+        let id: String = last["id"]
+        next = Data("\(rank)|\(updated)|\(id)".utf8).base64EncodedString()
+        break
+      }
+      summaries.append(try summary(db, row: row, ruleSet: rules.ruleSet))
+    }
+    return ConversationPage(conversations: summaries, nextCursor: next)
+  }
+
+  static func labels(_ db: Database, id: String) throws -> [String] {
+    try String.fetchAll(
+      db, sql: "SELECT label FROM conversation_labels WHERE conversation_id = ?", arguments: [id])
+  }
+
+  /// Label names in declaration order; names the rules no longer declare come last.
+  static func ordered(_ names: [String], ruleSet: RuleSet) -> [String] {
+    names.sorted { a, b in
+      let ia = ruleSet.label(named: a)?.id.rawValue ?? Int.max
+      let ib = ruleSet.label(named: b)?.id.rawValue ?? Int.max
+      return ia == ib ? a < b : ia < ib
+    }
+  }
+
+  static func contact(_ row: Row) -> ContactDocument {
+    ContactDocument(
+      id: row["contact_id"], phone: row["phone"], userId: row["user_id"],
+      name: row["name"])
+  }
+
+  static func summary(_ db: Database, row: Row, ruleSet: RuleSet) throws -> ConversationSummary {
+    let id: String = row["id"]
+    let total: Int = row["transcript_count"]
+    let read: Int = row["read_count"]
+    return ConversationSummary(
+      id: id, contact: contact(row), labels: ordered(try labels(db, id: id), ruleSet: ruleSet),
+      mode: row["mode"], assignee: row["assignee"], presence: row["presence"], team: row["team"],
+      priority: row["priority"], unread: total > read, unreadCount: max(0, total - read),
+      updatedAt: Instant.format(Date(timeIntervalSince1970: row["updated_at"])))
+  }
+
+  static func decode(_ text: String?) -> JSONValue? {
+    guard let text else { return nil }
+    return try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+  }
+
+  static func detail(_ db: Database, id: String, member: String, ruleSet: RuleSet) throws
+    -> ConversationDetail?
+  {
+    guard
+      let row = try Row.fetchOne(
+        db,
+        sql: """
+          SELECT c.*, COALESCE(r.read_count, 0) AS read_count FROM conversations c
+          LEFT JOIN read_state r ON r.conversation_id = c.id AND r.member = ?
+          WHERE c.id = ?
+          """, arguments: [member, id])
+    else { return nil }
+    let transcript = try Row.fetchAll(
+      db, sql: "SELECT * FROM messages WHERE conversation_id = ? ORDER BY id", arguments: [id]
+    ).map { m in
+      ConversationDetail.MessageDocument(
+        id: m["id"], direction: m["direction"], author: m["author"], type: m["type"],
+        wireType: m["wire_type"], text: m["text"],
+        attachments: decode(m["attachments"])?.arrayValue ?? [], whatsappId: m["wa_id"],
+        contextId: m["context_id"], status: m["status"], errors: decode(m["errors"]),
+        at: Instant.format(Date(timeIntervalSince1970: m["at"])))
+    }
+    let labelRows = try Row.fetchAll(
+      db, sql: "SELECT label, reason FROM conversation_labels WHERE conversation_id = ?",
+      arguments: [id])
+    var reasons: [String: JSONValue] = [:]
+    for l in labelRows { reasons[l["label"]] = decode(l["reason"]) ?? .null }
+    let labels = ordered(Array(reasons.keys), ruleSet: ruleSet).map {
+      ConversationDetail.LabelDocument(name: $0, reason: reasons[$0] ?? .null)
+    }
+    let notes = try Row.fetchAll(
+      db, sql: "SELECT * FROM notes WHERE conversation_id = ? ORDER BY id", arguments: [id]
+    ).map { n in
+      let mentions = decode(n["mentions"])?.arrayValue?.compactMap(\.stringValue) ?? []
+      return ConversationDetail.NoteDocument(
+        author: n["author"], text: n["text"], mentions: mentions,
+        at: Instant.format(Date(timeIntervalSince1970: n["at"])))
+    }
+    let total: Int = row["transcript_count"]
+    let read: Int = row["read_count"]
+    return ConversationDetail(
+      id: id, contact: contact(row),
+      attributes: decode(row["attributes"])?.objectValue ?? [:], transcript: transcript,
+      labels: labels, notes: notes, mode: row["mode"], assignee: row["assignee"],
+      presence: row["presence"], team: row["team"], priority: row["priority"],
+      version: row["version"],
+      read: .init(readCount: read, unreadCount: max(0, total - read), unread: total > read))
+  }
+}

@@ -1,0 +1,346 @@
+import EtiquetteChecker
+import EtiquetteEngine
+import EtiquetteMatcher
+import EtiquetteSyntax
+import Foundation
+import GRDB
+
+/// What the store adds to a transcript line the engine appended: WhatsApp's id, the wire type,
+/// the raw JSON; for an agent's reply, its delivery status.
+struct EntryExtras: Sendable {
+  var whatsappID: String?
+  var wireType: String?
+  var contextID: String?
+  var raw: String?
+  var status: String?
+}
+
+/// A conversation as loaded for one step, with the counts that tell what the step appended.
+struct LoadedConversation {
+  var conversation: Conversation
+  var transcriptCount: Int
+  var notesCount: Int
+  var readState: [String: Int]
+}
+
+/// Loads conversations into the engine's value type and saves what a step changed.
+///
+/// Labels, teams and triggers are stored by name, not by the rule set's numeric ids, so a
+/// reloaded rule set (where ids may shift) reads them correctly; a label the new rules no longer
+/// declare is ignored by the engine but kept in the store.
+enum ConversationRecords {
+  static func newID() -> String {
+    var generator = SystemRandomNumberGenerator()
+    return "c"
+      + (0..<8).map { _ in
+        String(
+          format: "%02x",
+          UInt8.random(
+            in: 0...255,
+            using: &generator))
+      }.joined()
+  }
+
+  /// `+` and digits for WhatsApp ids made of digits; anything else as given.
+  static func normalizePhone(_ phone: String?) -> String? {
+    guard var text = phone?.filter({ !$0.isWhitespace }), !text.isEmpty else { return nil }
+    if text.hasPrefix("+") { text.removeFirst() }
+    guard !text.isEmpty, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber) else {
+      return phone
+    }
+    return "+" + text
+  }
+
+  /// The conversation of a contact, created (in the rules' default mode) when new.
+  static func findOrCreate(
+    _ db: Database, phone rawPhone: String?, userID: String?, name: String?, rules: LoadedRules,
+    at time: Date
+  ) throws -> String {
+    let phone = normalizePhone(rawPhone)
+    if let id = try String.fetchOne(
+      db,
+      sql: """
+        SELECT id FROM conversations
+        WHERE (?1 IS NOT NULL AND phone = ?1) OR (?2 IS NOT NULL AND user_id = ?2)
+        ORDER BY created_at LIMIT 1
+        """,
+      arguments: [phone, userID])
+    {
+      return id
+    }
+    let id = newID()
+    let contact = Contact(id: userID ?? phone ?? id, phone: phone, name: name)
+    let c = rules.engine.newConversation(id: id, contact: contact)
+    try db.execute(
+      sql: """
+        INSERT INTO conversations (id, contact_id, phone, user_id, name, mode, presence,
+          priority, priority_rank, version, step_count, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?)
+        """,
+      arguments: [
+        id, contact.id, phone, userID, name, c.mode.rawValue, c.presence.rawValue,
+        c.priority.rawValue, rank(c.priority), time.timeIntervalSince1970,
+        time.timeIntervalSince1970,
+      ])
+    try indexName(db, id: id, name: name)
+    return id
+  }
+
+  static func rank(_ priority: Priority) -> Int {
+    Priority.allCases.firstIndex(of: priority) ?? 1
+  }
+
+  static func indexName(_ db: Database, id: String, name: String?) throws {
+    try db.execute(
+      sql: "DELETE FROM search WHERE conversation_id = ? AND kind = 'name'", arguments: [id])
+    if let name, !name.isEmpty {
+      try db.execute(
+        sql: "INSERT INTO search (conversation_id, kind, text) VALUES (?, 'name', ?)",
+        arguments: [id, name])
+    }
+  }
+
+  static func load(_ db: Database, id: String, rules: LoadedRules) throws -> LoadedConversation? {
+    guard
+      let row = try Row.fetchOne(
+        db, sql: "SELECT * FROM conversations WHERE id = ?",
+        arguments: [id])
+    else { return nil }
+    let ruleSet = rules.ruleSet
+    var attributes: [String: FieldValue] = [:]
+    if let text: String = row["attributes"],
+      let json = try? JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8))
+    {
+      attributes = json.mapValues(FieldValue.init)
+    }
+    let contact = Contact(
+      id: row["contact_id"], phone: row["phone"], name: row["name"], attributes: attributes)
+    var c = Conversation(
+      id: id, contact: contact, mode: Mode(rawValue: row["mode"]) ?? ruleSet.routing.defaultMode)
+    c.assignee = row["assignee"]
+    c.presence = Presence(rawValue: row["presence"]) ?? .active
+    c.team = (row["team"] as String?).flatMap { ruleSet.team(named: $0)?.id }
+    c.priority = Priority(rawValue: row["priority"]) ?? .normal
+    c.version = row["version"]
+    c.stepCount = row["step_count"]
+    c.lastStepTime = (row["last_step_time"] as Double?).map(Date.init(timeIntervalSince1970:))
+    if let text: String = row["held_triggers"],
+      let names = try? JSONDecoder().decode([String].self, from: Data(text.utf8))
+    {
+      c.heldTriggers = Set(names.compactMap { trigger(named: $0, in: ruleSet) })
+    }
+    // Only the keys matter to the engine; the stored reason is what the API shows, and the
+    // placeholder below is never written back (only the step's own changes are).
+    for name in try String.fetchAll(
+      db, sql: "SELECT label FROM conversation_labels WHERE conversation_id = ?", arguments: [id])
+    {
+      if let label = ruleSet.label(named: name) {
+        c.labels[label.id] = LabelProvenance(
+          source: .manual(member: ""), at: Date(timeIntervalSince1970: 0), step: 0)
+      }
+    }
+    for m in try Row.fetchAll(
+      db,
+      sql: """
+        SELECT direction, author, type, text, attachments, at FROM messages
+        WHERE conversation_id = ? AND seq IS NOT NULL ORDER BY seq
+        """, arguments: [id])
+    {
+      let direction: String = m["direction"]
+      let author: String = m["author"]
+      let who: TranscriptAuthor =
+        switch direction {
+        case "in": .customer
+        case "event": .event(author)
+        default: .agent(author)
+        }
+      var attachments: [Attachment] = []
+      if let text: String = m["attachments"],
+        let docs = try? JSONDecoder().decode([AttachmentRow].self, from: Data(text.utf8))
+      {
+        attachments = docs.map { Attachment(url: $0.url, type: $0.type, size: $0.size) }
+      }
+      c.transcript.append(
+        TranscriptEntry(
+          at: Date(timeIntervalSince1970: m["at"]), author: who,
+          type: (m["type"] as String?).flatMap(MessageType.init(rawValue:)), text: m["text"],
+          attachments: attachments))
+    }
+    for n in try Row.fetchAll(
+      db, sql: "SELECT author, text, at FROM notes WHERE conversation_id = ? ORDER BY id",
+      arguments: [id])
+    {
+      c.notes.append(
+        Note(
+          at: Date(timeIntervalSince1970: n["at"]), author: n["author"],
+          text: n["text"]))
+    }
+    var readState: [String: Int] = [:]
+    for r in try Row.fetchAll(
+      db, sql: "SELECT member, read_count FROM read_state WHERE conversation_id = ?",
+      arguments: [id])
+    {
+      readState[r["member"]] = r["read_count"]
+    }
+    c.readState = readState
+    return LoadedConversation(
+      conversation: c, transcriptCount: c.transcript.count, notesCount: c.notes.count,
+      readState: readState)
+  }
+
+  struct AttachmentRow: Codable {
+    var url: String
+    var type: String?
+    var size: Int?
+  }
+
+  /// Applies one step and saves everything it changed, in the caller's transaction.
+  static func apply(
+    _ step: Step, to id: String, in db: Database, rules: LoadedRules, extras: EntryExtras,
+    mentions: [String] = []
+  ) throws -> (Conversation, Decision, DecisionDocument) {
+    guard let loaded = try load(db, id: id, rules: rules) else {
+      throw StoreError.missingConversation(id)
+    }
+    let (after, decision) = rules.engine.apply(step, to: loaded.conversation)
+    let document = DecisionDocument(
+      decision, conversation: after, ruleSet: rules.ruleSet, sources: rules.sources)
+    try save(
+      loaded, after: after, decision: decision, document: document, in: db, rules: rules,
+      extras: extras, mentions: mentions)
+    return (after, decision, document)
+  }
+
+  private static func save(
+    _ before: LoadedConversation, after c: Conversation, decision: Decision,
+    document: DecisionDocument, in db: Database, rules: LoadedRules, extras: EntryExtras,
+    mentions: [String]
+  ) throws {
+    let ruleSet = rules.ruleSet
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    func json(_ value: some Encodable) -> String {
+      (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+    }
+    let held = c.heldTriggers.map { triggerName($0, in: ruleSet) }.sorted()
+    let attributes = c.contact.attributes.mapValues(\.json)
+    let now = (c.lastStepTime ?? Date()).timeIntervalSince1970
+    try db.execute(
+      sql: """
+        UPDATE conversations SET contact_id = ?, phone = ?, name = ?, attributes = ?, mode = ?,
+          assignee = ?, presence = ?, team = ?, priority = ?, priority_rank = ?, version = ?,
+          step_count = ?, last_step_time = ?, held_triggers = ?, transcript_count = ?,
+          updated_at = MAX(updated_at, ?)
+        WHERE id = ?
+        """,
+      arguments: [
+        c.contact.id, c.contact.phone, c.contact.name, json(attributes), c.mode.rawValue,
+        c.assignee, c.presence.rawValue, c.team.map { ruleSet[$0].name }, c.priority.rawValue,
+        rank(c.priority), c.version, c.stepCount, c.lastStepTime?.timeIntervalSince1970,
+        json(held), c.transcript.count, now, c.id,
+      ])
+    if c.contact.name != before.conversation.contact.name {
+      try indexName(db, id: c.id, name: c.contact.name)
+    }
+    for (change, reason) in zip(decision.removed, document.removed) {
+      _ = reason
+      try db.execute(
+        sql: "DELETE FROM conversation_labels WHERE conversation_id = ? AND label = ?",
+        arguments: [c.id, ruleSet[change.label].name])
+    }
+    for (change, reason) in zip(decision.added, document.added) {
+      try db.execute(
+        sql: """
+          INSERT OR REPLACE INTO conversation_labels (conversation_id, label, reason)
+          VALUES (?, ?, ?)
+          """,
+        arguments: [c.id, ruleSet[change.label].name, json(reason)])
+    }
+    for (offset, entry) in c.transcript.enumerated().dropFirst(before.transcriptCount) {
+      let (direction, author): (String, String) =
+        switch entry.author {
+        case .customer: ("in", "customer")
+        case .agent(let member): ("out", member)
+        case .event(let name): ("event", name)
+        }
+      let attachments = entry.attachments.map {
+        AttachmentRow(url: $0.url, type: $0.type, size: $0.size)
+      }
+      try db.execute(
+        sql: """
+          INSERT INTO messages (conversation_id, seq, direction, author, type, wire_type, text,
+            attachments, wa_id, context_id, status, at, raw)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [
+          c.id, offset, direction, author, entry.type?.rawValue,
+          extras.wireType ?? entry.type?.rawValue, entry.text, json(attachments),
+          extras.whatsappID, extras.contextID,
+          direction == "out" ? (extras.status ?? "queued") : nil,
+          entry.at.timeIntervalSince1970, extras.raw,
+        ])
+      if !entry.text.isEmpty {
+        try db.execute(
+          sql: "INSERT INTO search (conversation_id, kind, text) VALUES (?, 'message', ?)",
+          arguments: [c.id, entry.text])
+      }
+    }
+    for note in c.notes.dropFirst(before.notesCount) {
+      try db.execute(
+        sql: "INSERT INTO notes (conversation_id, author, text, mentions, at) VALUES (?,?,?,?,?)",
+        arguments: [c.id, note.author, note.text, json(mentions), note.at.timeIntervalSince1970])
+    }
+    for (member, count) in c.readState where before.readState[member] != count {
+      try db.execute(
+        sql: """
+          INSERT INTO read_state (conversation_id, member, read_count) VALUES (?, ?, ?)
+          ON CONFLICT(conversation_id, member) DO UPDATE SET read_count = excluded.read_count
+          """,
+        arguments: [c.id, member, count])
+    }
+    try db.execute(
+      sql: """
+        INSERT INTO decisions (conversation_id, step, rule_set_version, document, at)
+        VALUES (?, ?, ?, ?, ?)
+        """,
+      arguments: [c.id, decision.step, rules.version, json(document), now])
+  }
+
+  static func triggerName(_ id: TriggerID, in ruleSet: RuleSet) -> String {
+    switch id {
+    case .add(let label, let index): "add|\(ruleSet[label].name)|\(index)"
+    case .remove(let label, let index): "remove|\(ruleSet[label].name)|\(index)"
+    case .route(let index): "route||\(index)"
+    }
+  }
+
+  static func trigger(named name: String, in ruleSet: RuleSet) -> TriggerID? {
+    let parts = name.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+    guard parts.count >= 3, let index = Int(parts[parts.count - 1]) else { return nil }
+    let label = parts[1..<(parts.count - 1)].joined(separator: "|")
+    switch parts[0] {
+    case "route":
+      return ruleSet.routing.rules.indices.contains(index) ? .route(index) : nil
+    case "add":
+      guard let l = ruleSet.label(named: label), l.addTriggers.indices.contains(index) else {
+        return nil
+      }
+      return .add(l.id, index)
+    case "remove":
+      guard let l = ruleSet.label(named: label), l.removeTriggers.indices.contains(index) else {
+        return nil
+      }
+      return .remove(l.id, index)
+    default: return nil
+    }
+  }
+}
+
+enum StoreError: Error, CustomStringConvertible {
+  case missingConversation(String)
+  var description: String {
+    switch self {
+    case .missingConversation(let id): "no conversation \(id)"
+    }
+  }
+}

@@ -1,0 +1,159 @@
+import EtiquetteChecker
+import EtiquetteDiagnostics
+import EtiquetteEngine
+import Foundation
+import GRDB
+import Hummingbird
+import Logging
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The inbox server: WhatsApp webhook intake, integration events, the REST API and hot reload
+/// of the rules, over one SQLite store.
+public struct EtiquetteServer: Sendable {
+  public typealias Context = BasicRequestContext
+
+  public let configuration: ServerConfiguration
+  public let store: Store
+  public let rules: RuleHolder
+  public let metrics: ServerMetrics
+  let logger: Logger
+
+  /// Loads and checks the rules (refusing to start on errors) and opens the store.
+  public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "etiquette"))
+    throws
+  {
+    self.configuration = configuration
+    self.logger = logger
+    switch RuleLoading.load(path: configuration.rulesDirectory) {
+    case .failure(let failure): throw failure
+    case .success(let loaded):
+      rules = RuleHolder(path: configuration.rulesDirectory, rules: loaded)
+    }
+    store = try Store(path: configuration.databasePath)
+    metrics = ServerMetrics()
+  }
+
+  /// One route: method and OpenAPI-style path (`/v1/conversations/{id}`).
+  public struct RouteDescription: Sendable, Hashable {
+    public var method: String
+    public var path: String
+  }
+
+  /// Every route the router serves, as the OpenAPI document must list them.
+  public var routeDescriptions: [RouteDescription] {
+    var recorder = RouteRecorder(router: nil)
+    register(on: &recorder)
+    return recorder.recorded
+  }
+
+  public func buildRouter() -> Router<Context> {
+    let router = Router(context: Context.self)
+    router.add(middleware: LatencyMiddleware(metrics: metrics))
+    var recorder = RouteRecorder(router: router)
+    register(on: &recorder)
+    return router
+  }
+
+  public func makeApplication() -> some ApplicationProtocol {
+    Application(
+      router: buildRouter(),
+      configuration: .init(
+        address: .hostname(configuration.host, port: configuration.port),
+        serverName: "etiquette"),
+      logger: logger)
+  }
+
+  /// Processes webhooks stored but not processed (a crash between the two): at startup.
+  @discardableResult
+  public func recoverPendingWebhooks() async throws -> Int {
+    try await store.processPendingWebhooks(rules: rules, metrics: metrics)
+  }
+
+  /// Reloads the rules and logs the outcome; the old rules keep serving on failure.
+  @discardableResult
+  public func reloadRules(reason: String) -> Result<LoadedRules, RuleLoadFailure> {
+    let result = rules.reload()
+    switch result {
+    case .success(let loaded):
+      metrics.recordReload(accepted: true)
+      logger.info("rules reloaded (\(reason)): version \(loaded.version)")
+    case .failure(let failure):
+      metrics.recordReload(accepted: false)
+      logger.error("rules refused (\(reason)): \(failure.message); the old rules keep serving")
+    }
+    return result
+  }
+
+  /// Runs until SIGTERM or SIGINT (graceful: in-flight requests finish). SIGHUP and file
+  /// changes under the rules directory reload the rules.
+  public func run() async throws {
+    logger.info("starting: \(configuration)")
+    let recovered = try await recoverPendingWebhooks()
+    if recovered > 0 { logger.info("processed \(recovered) webhook(s) left from the last run") }
+    signal(SIGHUP, SIG_IGN)
+    let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+    hangup.setEventHandler { _ = self.reloadRules(reason: "SIGHUP") }
+    hangup.resume()
+    let poller = Task {
+      guard let interval = configuration.rulesPollInterval else { return }
+      while !Task.isCancelled {
+        try? await Task.sleep(for: .seconds(interval))
+        if rules.filesChanged() { _ = reloadRules(reason: "files changed") }
+      }
+    }
+    defer {
+      poller.cancel()
+      hangup.cancel()
+    }
+    try await makeApplication().runService()
+  }
+}
+
+/// Registers routes on a router (or only records them, for the OpenAPI agreement test).
+struct RouteRecorder {
+  let router: Router<EtiquetteServer.Context>?
+  var recorded: [EtiquetteServer.RouteDescription] = []
+
+  typealias Handler = @Sendable (Request, EtiquetteServer.Context) async throws -> Response
+
+  mutating func add(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
+    recorded.append(.init(method: method.rawValue, path: path))
+    guard let router else { return }
+    // OpenAPI's `{id}` is Hummingbird's `:id`.
+    let hbPath = path.split(separator: "/", omittingEmptySubsequences: false).map { part in
+      part.hasPrefix("{") && part.hasSuffix("}") ? ":" + part.dropFirst().dropLast() : part
+    }.joined(separator: "/")
+    router.on(RouterPath(hbPath), method: method) { request, context in
+      do {
+        return try await handler(request, context)
+      } catch let error as APIError {
+        return error.response
+      }
+    }
+  }
+}
+
+/// Times every request into the latency histogram, by route pattern.
+struct LatencyMiddleware: RouterMiddleware {
+  typealias Context = EtiquetteServer.Context
+  let metrics: ServerMetrics
+
+  func handle(
+    _ input: Request, context: Context,
+    next: (Request, Context) async throws -> Response
+  ) async throws -> Response {
+    let start = ContinuousClock.now
+    defer {
+      let elapsed = ContinuousClock.now - start
+      let seconds =
+        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+      metrics.observe(
+        route: "\(input.method.rawValue) \(context.endpointPath ?? "unmatched")",
+        seconds: seconds)
+    }
+    return try await next(input, context)
+  }
+}

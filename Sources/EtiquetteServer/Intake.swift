@@ -1,0 +1,93 @@
+import EtiquetteEngine
+import Foundation
+import GRDB
+
+extension Store {
+  /// Processes every stored webhook not processed yet, oldest first, each in its own savepoint
+  /// of one write transaction. GRDB's single writer runs one such batch at a time, so the
+  /// messages of a conversation are applied in the order their webhooks were stored, whatever
+  /// the concurrency of the requests. Returns how many webhooks were processed.
+  @discardableResult
+  public func processPendingWebhooks(rules: RuleHolder, metrics: ServerMetrics) async throws
+    -> Int
+  {
+    let loaded = rules.current
+    return try await pool.write { db in
+      let pending = try Row.fetchAll(
+        db, sql: "SELECT id, body FROM webhooks WHERE processed_at IS NULL ORDER BY id")
+      for row in pending {
+        let id: Int64 = row["id"]
+        let body: Data = row["body"]
+        var failure: String?
+        do {
+          try db.inSavepoint {
+            let counts = try Self.process(Array(body), in: db, rules: loaded)
+            metrics.record(messages: counts.messages, decisions: counts.decisions)
+            return .commit
+          }
+        } catch {
+          // A body that cannot be processed is marked, not retried forever; it stays stored.
+          failure = String(describing: error)
+        }
+        try db.execute(
+          sql: "UPDATE webhooks SET processed_at = ?, error = ? WHERE id = ?",
+          arguments: [Date().timeIntervalSince1970, failure, id])
+      }
+      return pending.count
+    }
+  }
+
+  /// One webhook body: new messages become engine steps; redeliveries (a WhatsApp id already
+  /// stored) change nothing; statuses update the message they are about.
+  static func process(_ body: [UInt8], in db: Database, rules: LoadedRules) throws
+    -> (messages: Int, decisions: Int)
+  {
+    let payload = try WhatsAppPayload.parse(body)
+    var messages = 0
+    for m in payload.messages {
+      guard
+        try Int.fetchOne(db, sql: "SELECT 1 FROM messages WHERE wa_id = ?", arguments: [m.id])
+          == nil
+      else { continue }
+      let id = try ConversationRecords.findOrCreate(
+        db, phone: m.contact.phone, userID: m.contact.userID, name: m.contact.name,
+        rules: rules, at: m.at)
+      let update = ContactUpdate(
+        id: m.contact.userID, phone: ConversationRecords.normalizePhone(m.contact.phone),
+        name: m.contact.name)
+      let step = Step(.message(m.message), at: m.at, contact: update)
+      _ = try ConversationRecords.apply(
+        step, to: id, in: db, rules: rules,
+        extras: EntryExtras(
+          whatsappID: m.id, wireType: m.wireType, contextID: m.contextID,
+          raw: JSONLine.encode(m.raw)))
+      messages += 1
+    }
+    for s in payload.statuses {
+      let errors = s.errors.isEmpty ? nil : JSONLine.encode(s.errors)
+      try db.execute(
+        sql: "UPDATE messages SET status = ?, errors = COALESCE(?, errors) WHERE wa_id = ?",
+        arguments: [s.status, errors, s.messageID])
+    }
+    for e in payload.echoes {
+      guard
+        try Int.fetchOne(db, sql: "SELECT 1 FROM messages WHERE wa_id = ?", arguments: [e.id])
+          == nil
+      else { continue }
+      let id = try ConversationRecords.findOrCreate(
+        db, phone: e.contact.phone, userID: e.contact.userID, name: e.contact.name,
+        rules: rules, at: e.at)
+      // Sent from the business's own WhatsApp app: shown in the transcript, not a step.
+      try db.execute(
+        sql: """
+          INSERT INTO messages (conversation_id, seq, direction, author, type, wire_type, text,
+            wa_id, status, at, raw)
+          VALUES (?, NULL, 'echo', 'business', ?, ?, ?, ?, 'sent', ?, ?)
+          """,
+        arguments: [
+          id, e.type, e.type, e.text, e.id, e.at.timeIntervalSince1970, JSONLine.encode(e.raw),
+        ])
+    }
+    return (messages, messages)
+  }
+}

@@ -1,0 +1,973 @@
+// Generated from openapi/etiquette.openapi.json; a test checks that both are identical.
+
+/// The OpenAPI 3.1 document served at `/openapi.json`.
+enum OpenAPIDocument {
+  static let json = #"""
+    {
+      "openapi": "3.1.0",
+      "info": {
+        "title": "Etiquette inbox server",
+        "version": "1.0.0",
+        "description": "WhatsApp Cloud API intake, integration events and a REST API where every read and write is checked against the rules' team access. A conversation the member may not view answers 404, not 403."
+      },
+      "servers": [
+        {
+          "url": "http://127.0.0.1:8080"
+        }
+      ],
+      "paths": {
+        "/healthz": {
+          "get": {
+            "summary": "Liveness",
+            "tags": [
+              "operations"
+            ],
+            "responses": {
+              "200": {
+                "description": "OK",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object"
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "/metrics": {
+          "get": {
+            "summary": "Prometheus metrics (messages in, decisions, rule reloads, latency)",
+            "tags": [
+              "operations"
+            ],
+            "responses": {
+              "200": {
+                "description": "Prometheus text format",
+                "content": {
+                  "text/plain": {
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "/openapi.json": {
+          "get": {
+            "summary": "This document",
+            "tags": [
+              "operations"
+            ],
+            "responses": {
+              "200": {
+                "description": "OK",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object"
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "/webhooks/whatsapp": {
+          "get": {
+            "summary": "Meta's subscription handshake",
+            "tags": [
+              "whatsapp"
+            ],
+            "responses": {
+              "200": {
+                "description": "The challenge, as plain text",
+                "content": {
+                  "text/plain": {
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                }
+              },
+              "403": {
+                "description": "Wrong mode or verify token"
+              }
+            },
+            "parameters": [
+              {
+                "name": "hub.mode",
+                "in": "query",
+                "required": false,
+                "schema": {
+                  "type": "string"
+                },
+                "description": ""
+              },
+              {
+                "name": "hub.verify_token",
+                "in": "query",
+                "required": false,
+                "schema": {
+                  "type": "string"
+                },
+                "description": ""
+              },
+              {
+                "name": "hub.challenge",
+                "in": "query",
+                "required": false,
+                "schema": {
+                  "type": "string"
+                },
+                "description": ""
+              }
+            ]
+          },
+          "post": {
+            "summary": "A webhook of the WhatsApp Cloud API, signed with X-Hub-Signature-256",
+            "tags": [
+              "whatsapp"
+            ],
+            "responses": {
+              "200": {
+                "description": "Stored (and processed)"
+              },
+              "400": {
+                "$ref": "#/components/responses/Error"
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              },
+              "413": {
+                "description": "Body over the size limit (10 MB)"
+              }
+            },
+            "parameters": [
+              {
+                "name": "X-Hub-Signature-256",
+                "in": "header",
+                "required": true,
+                "schema": {
+                  "type": "string",
+                  "pattern": "^sha256=[0-9a-f]{64}$"
+                }
+              }
+            ],
+            "requestBody": {
+              "required": true,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "type": "object",
+                    "required": [
+                      "entry"
+                    ]
+                  }
+                }
+              }
+            }
+          }
+        },
+        "/v1/events": {
+          "post": {
+            "summary": "An integration event declared in the rules",
+            "tags": [
+              "integrations"
+            ],
+            "responses": {
+              "200": {
+                "description": "The conversation and the decision"
+              },
+              "422": {
+                "$ref": "#/components/responses/Error"
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              }
+            },
+            "security": [
+              {
+                "integrationKey": []
+              }
+            ],
+            "parameters": [
+              {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": false,
+                "schema": {
+                  "type": "string"
+                }
+              }
+            ],
+            "requestBody": {
+              "required": true,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "type": "object",
+                    "required": [
+                      "contact",
+                      "event"
+                    ],
+                    "properties": {
+                      "contact": {
+                        "type": "object",
+                        "properties": {
+                          "phone": {
+                            "type": "string"
+                          },
+                          "user_id": {
+                            "type": "string"
+                          },
+                          "name": {
+                            "type": "string"
+                          }
+                        }
+                      },
+                      "event": {
+                        "type": "string"
+                      },
+                      "fields": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "/v1/me": {
+          "get": {
+            "summary": "The member's rights, in words and as data",
+            "tags": [
+              "members"
+            ],
+            "responses": {
+              "200": {
+                "description": "OK",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              }
+            },
+            "security": [
+              {
+                "memberToken": []
+              }
+            ]
+          }
+        },
+        "/v1/rules/reload": {
+          "post": {
+            "summary": "Check, compile and swap the rules (manage only)",
+            "tags": [
+              "rules"
+            ],
+            "responses": {
+              "200": {
+                "description": "Reloaded"
+              },
+              "403": {
+                "$ref": "#/components/responses/Error"
+              },
+              "422": {
+                "description": "Refused: the diagnostics as JSON; the old rules keep serving"
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              }
+            },
+            "security": [
+              {
+                "memberToken": []
+              }
+            ]
+          }
+        },
+        "/v1/conversations": {
+          "get": {
+            "summary": "Conversations the member may view",
+            "tags": [
+              "conversations"
+            ],
+            "responses": {
+              "200": {
+                "description": "A page",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/ConversationPage"
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/Error"
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              }
+            },
+            "security": [
+              {
+                "memberToken": []
+              }
+            ],
+            "parameters": [
+              {
+                "name": "label",
+                "in": "query",
+                "required": false,
+                "schema": {
+                  "type": "string"
+                },
+                "description": ""
+              },
+              {
+                "name": "unread",
+                "in": "query",
+                "required": false,
+                "schema": {
+                  "type": "boolean"
+                },
+                "description": ""
+              },
+              {
+                "name": "mode",
+                "in": "query",
+                "required": false,
+                "schema": {
+                  "type": "string"
+                },
+                "description": ""
+              },
+              {
+                "name": "assignee",
+                "in": "query",
+                "required": false,
+                "schema": {
+                  "type": "string"
+                },
+                "description": ""
+              },
+              {
+                "name": "q",
+                "in": "query",
+                "required": false,
+                "schema": {
+                  "type": "string"
+                },
+                "description": "Full-text search of the transcript and contact name"
+              },
+              {
+                "name": "sort",
+                "in": "query",
+                "schema": {
+                  "type": "string",
+                  "enum": [
+                    "recent",
+                    "priority"
+                  ]
+                }
+              },
+              {
+                "name": "cursor",
+                "in": "query",
+                "required": false,
+                "schema": {
+                  "type": "string"
+                },
+                "description": ""
+              },
+              {
+                "name": "limit",
+                "in": "query",
+                "required": false,
+                "schema": {
+                  "type": "integer"
+                },
+                "description": ""
+              }
+            ]
+          }
+        },
+        "/v1/conversations/{id}": {
+          "get": {
+            "summary": "Contact, transcript, labels with reasons, notes, mode, assignee, priority, read state",
+            "tags": [
+              "conversations"
+            ],
+            "responses": {
+              "200": {
+                "description": "The conversation"
+              },
+              "404": {
+                "$ref": "#/components/responses/Error"
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              }
+            },
+            "security": [
+              {
+                "memberToken": []
+              }
+            ],
+            "parameters": [
+              {
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                }
+              }
+            ]
+          }
+        },
+        "/v1/conversations/{id}/messages": {
+          "post": {
+            "summary": "Reply; stored as outgoing and queued (needs reply)",
+            "tags": [
+              "conversations"
+            ],
+            "responses": {
+              "200": {
+                "description": "The decision of the step",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object"
+                    }
+                  }
+                }
+              },
+              "403": {
+                "$ref": "#/components/responses/Error"
+              },
+              "404": {
+                "$ref": "#/components/responses/Error"
+              },
+              "201": {
+                "description": "Queued"
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              }
+            },
+            "security": [
+              {
+                "memberToken": []
+              }
+            ],
+            "parameters": [
+              {
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                }
+              }
+            ],
+            "requestBody": {
+              "required": true,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "type": "object",
+                    "required": [
+                      "text"
+                    ],
+                    "properties": {
+                      "text": {
+                        "type": "string"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "/v1/conversations/{id}/labels": {
+          "post": {
+            "summary": "Add a label (needs reply)",
+            "tags": [
+              "conversations"
+            ],
+            "responses": {
+              "200": {
+                "description": "The decision of the step",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object"
+                    }
+                  }
+                }
+              },
+              "403": {
+                "$ref": "#/components/responses/Error"
+              },
+              "404": {
+                "$ref": "#/components/responses/Error"
+              },
+              "422": {
+                "$ref": "#/components/responses/Error"
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              }
+            },
+            "security": [
+              {
+                "memberToken": []
+              }
+            ],
+            "parameters": [
+              {
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                }
+              }
+            ],
+            "requestBody": {
+              "required": true,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "type": "object",
+                    "required": [
+                      "label"
+                    ],
+                    "properties": {
+                      "label": {
+                        "type": "string"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "/v1/conversations/{id}/labels/{label}": {
+          "delete": {
+            "summary": "Remove a label (needs reply)",
+            "tags": [
+              "conversations"
+            ],
+            "responses": {
+              "200": {
+                "description": "The decision of the step",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object"
+                    }
+                  }
+                }
+              },
+              "403": {
+                "$ref": "#/components/responses/Error"
+              },
+              "404": {
+                "$ref": "#/components/responses/Error"
+              },
+              "422": {
+                "$ref": "#/components/responses/Error"
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              }
+            },
+            "security": [
+              {
+                "memberToken": []
+              }
+            ],
+            "parameters": [
+              {
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                }
+              },
+              {
+                "name": "label",
+                "in": "path",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                }
+              }
+            ]
+          }
+        },
+        "/v1/conversations/{id}/notes": {
+          "post": {
+            "summary": "Add an internal note; @email mentions are recorded (needs view)",
+            "tags": [
+              "conversations"
+            ],
+            "responses": {
+              "200": {
+                "description": "The decision of the step",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object"
+                    }
+                  }
+                }
+              },
+              "403": {
+                "$ref": "#/components/responses/Error"
+              },
+              "404": {
+                "$ref": "#/components/responses/Error"
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              }
+            },
+            "security": [
+              {
+                "memberToken": []
+              }
+            ],
+            "parameters": [
+              {
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                }
+              }
+            ],
+            "requestBody": {
+              "required": true,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "type": "object",
+                    "required": [
+                      "text"
+                    ],
+                    "properties": {
+                      "text": {
+                        "type": "string"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "/v1/conversations/{id}/handoff": {
+          "post": {
+            "summary": "Take over, transfer to the AI, or keep human mode and leave (needs reply)",
+            "tags": [
+              "conversations"
+            ],
+            "responses": {
+              "200": {
+                "description": "The decision of the step",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object"
+                    }
+                  }
+                }
+              },
+              "403": {
+                "$ref": "#/components/responses/Error"
+              },
+              "404": {
+                "$ref": "#/components/responses/Error"
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              }
+            },
+            "security": [
+              {
+                "memberToken": []
+              }
+            ],
+            "parameters": [
+              {
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                }
+              }
+            ],
+            "requestBody": {
+              "required": true,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "type": "object",
+                    "required": [
+                      "action"
+                    ],
+                    "properties": {
+                      "action": {
+                        "type": "string",
+                        "enum": [
+                          "take_over",
+                          "transfer_to_ai",
+                          "keep_human_and_leave"
+                        ]
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "/v1/conversations/{id}/read": {
+          "post": {
+            "summary": "Mark as read for the member (needs view)",
+            "tags": [
+              "conversations"
+            ],
+            "responses": {
+              "200": {
+                "description": "The decision of the step",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object"
+                    }
+                  }
+                }
+              },
+              "403": {
+                "$ref": "#/components/responses/Error"
+              },
+              "404": {
+                "$ref": "#/components/responses/Error"
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              }
+            },
+            "security": [
+              {
+                "memberToken": []
+              }
+            ],
+            "parameters": [
+              {
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                }
+              }
+            ]
+          }
+        },
+        "/v1/conversations/{id}/unread": {
+          "post": {
+            "summary": "Mark as unread for the member (needs view)",
+            "tags": [
+              "conversations"
+            ],
+            "responses": {
+              "200": {
+                "description": "The decision of the step",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object"
+                    }
+                  }
+                }
+              },
+              "403": {
+                "$ref": "#/components/responses/Error"
+              },
+              "404": {
+                "$ref": "#/components/responses/Error"
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              }
+            },
+            "security": [
+              {
+                "memberToken": []
+              }
+            ],
+            "parameters": [
+              {
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                }
+              }
+            ]
+          }
+        }
+      },
+      "components": {
+        "securitySchemes": {
+          "memberToken": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Created by `etiquette member add EMAIL`"
+          },
+          "integrationKey": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "One of ETIQUETTE_INTEGRATION_KEYS"
+          }
+        },
+        "responses": {
+          "Error": {
+            "description": "An error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "schemas": {
+          "Error": {
+            "type": "object",
+            "required": [
+              "error"
+            ],
+            "properties": {
+              "error": {
+                "type": "object",
+                "required": [
+                  "code",
+                  "message"
+                ],
+                "properties": {
+                  "code": {
+                    "type": "string"
+                  },
+                  "message": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          },
+          "ConversationPage": {
+            "type": "object",
+            "required": [
+              "conversations"
+            ],
+            "properties": {
+              "conversations": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/ConversationSummary"
+                }
+              },
+              "nextCursor": {
+                "type": "string"
+              }
+            }
+          },
+          "ConversationSummary": {
+            "type": "object",
+            "required": [
+              "id",
+              "contact",
+              "labels",
+              "mode",
+              "priority",
+              "unread"
+            ],
+            "properties": {
+              "id": {
+                "type": "string"
+              },
+              "contact": {
+                "type": "object"
+              },
+              "labels": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              },
+              "mode": {
+                "type": "string",
+                "enum": [
+                  "ai",
+                  "human"
+                ]
+              },
+              "assignee": {
+                "type": "string"
+              },
+              "presence": {
+                "type": "string"
+              },
+              "team": {
+                "type": "string"
+              },
+              "priority": {
+                "type": "string",
+                "enum": [
+                  "low",
+                  "normal",
+                  "high",
+                  "urgent"
+                ]
+              },
+              "unread": {
+                "type": "boolean"
+              },
+              "unreadCount": {
+                "type": "integer"
+              },
+              "updatedAt": {
+                "type": "string"
+              }
+            }
+          }
+        }
+      }
+    }
+    """#
+}

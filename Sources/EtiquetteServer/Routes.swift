@@ -1,0 +1,391 @@
+import EtiquetteChecker
+import EtiquetteDiagnostics
+import EtiquetteEngine
+import EtiquetteSyntax
+import Foundation
+import GRDB
+import Hummingbird
+
+extension EtiquetteServer {
+  func register(on r: inout RouteRecorder) {
+    r.add(.get, "/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
+    r.add(.get, "/metrics") { _, _ in
+      JSONResponse.text(metrics.render(), contentType: "text/plain; version=0.0.4")
+    }
+    r.add(.get, "/openapi.json") { _, _ in
+      JSONResponse.text(OpenAPIDocument.json, contentType: "application/json")
+    }
+    r.add(.get, "/webhooks/whatsapp") { request, _ in handshake(request) }
+    r.add(.post, "/webhooks/whatsapp") { request, _ in try await receiveWebhook(request) }
+    r.add(.post, "/v1/events") { request, _ in try await receiveEvent(request) }
+    r.add(.get, "/v1/me") { request, _ in try await me(request) }
+    r.add(.post, "/v1/rules/reload") { request, _ in try await reload(request) }
+    r.add(.get, "/v1/conversations") { request, _ in try await listConversations(request) }
+    r.add(.get, "/v1/conversations/{id}") { request, context in
+      try await getConversation(request, context)
+    }
+    r.add(.post, "/v1/conversations/{id}/messages") { request, context in
+      try await agentAction(request, context, level: .reply) { body, _ in
+        guard let text = body["text"]?.stringValue, !text.isEmpty else {
+          throw APIError.unprocessable("invalid_body", "\"text\" must be a non-empty string")
+        }
+        return (.reply(text), [])
+      }
+    }
+    r.add(.post, "/v1/conversations/{id}/labels") { request, context in
+      try await agentAction(request, context, level: .reply) { body, rules in
+        guard let name = body["label"]?.stringValue else {
+          throw APIError.unprocessable("invalid_body", "\"label\" must be a label's name")
+        }
+        return (.addLabel(try label(named: name, in: rules)), [])
+      }
+    }
+    r.add(.delete, "/v1/conversations/{id}/labels/{label}") { request, context in
+      let raw = context.parameters.get("label") ?? ""
+      let name = raw.removingPercentEncoding ?? raw
+      return try await agentAction(request, context, level: .reply, readsBody: false) {
+        _, rules in
+        (.removeLabel(try label(named: name, in: rules)), [])
+      }
+    }
+    r.add(.post, "/v1/conversations/{id}/notes") { request, context in
+      try await agentAction(request, context, level: .view) { body, rules in
+        guard let text = body["text"]?.stringValue, !text.isEmpty else {
+          throw APIError.unprocessable("invalid_body", "\"text\" must be a non-empty string")
+        }
+        let members = Set(rules.ruleSet.members.map(\.email))
+        return (.note(text), Self.mentions(in: text).filter(members.contains))
+      }
+    }
+    r.add(.post, "/v1/conversations/{id}/handoff") { request, context in
+      try await agentAction(request, context, level: .reply) { body, _ in
+        switch body["action"]?.stringValue {
+        case "take_over": return (.takeOver, [])
+        case "transfer_to_ai": return (.transferToAI, [])
+        case "keep_human_and_leave": return (.keepHumanAndLeave, [])
+        default:
+          throw APIError.unprocessable(
+            "invalid_body",
+            "\"action\" must be \"take_over\", \"transfer_to_ai\" or \"keep_human_and_leave\"")
+        }
+      }
+    }
+    r.add(.post, "/v1/conversations/{id}/read") { request, context in
+      try await markRead(request, context, read: true)
+    }
+    r.add(.post, "/v1/conversations/{id}/unread") { request, context in
+      try await markRead(request, context, read: false)
+    }
+  }
+
+  // MARK: - WhatsApp
+
+  func handshake(_ request: Request) -> Response {
+    let query = request.uri.queryParameters
+    guard query["hub.mode"] == "subscribe", let expected = configuration.whatsappVerifyToken,
+      let token = query["hub.verify_token"].map(String.init),
+      Self.constantTimeEqual(token, expected),
+      let challenge = query["hub.challenge"]
+    else {
+      return JSONResponse.text("forbidden", status: .forbidden)
+    }
+    return JSONResponse.text(String(challenge))
+  }
+
+  static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    let x = Array(a.utf8)
+    let y = Array(b.utf8)
+    var difference = UInt8(x.count == y.count ? 0 : 1)
+    for i in 0..<max(x.count, y.count) {
+      difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
+    }
+    return difference == 0
+  }
+
+  func receiveWebhook(_ request: Request) async throws -> Response {
+    let buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
+    let body = Array(buffer.readableBytesView)
+    guard let secret = configuration.whatsappAppSecret else {
+      throw APIError(
+        status: .serviceUnavailable, code: "not_configured",
+        message: "the WhatsApp app secret is not configured")
+    }
+    // Verified before anything reads the body.
+    let signature = request.headers.first {
+      $0.name.canonicalName == "x-hub-signature-256"
+    }?.value
+    guard WebhookSignature.isValid(header: signature, body: body, secret: secret) else {
+      throw APIError.unauthorized("missing or invalid X-Hub-Signature-256")
+    }
+    do {
+      _ = try WhatsAppPayload.parse(body)
+    } catch {
+      throw APIError.badRequest(error.description)
+    }
+    _ = try await store.storeWebhook(body)
+    metrics.recordWebhook()
+    // The body is committed: from here a crash loses nothing (it is processed at restart).
+    do {
+      try await store.processPendingWebhooks(rules: rules, metrics: metrics)
+    } catch {
+      logger.error("webhook processing failed: \(error)")
+    }
+    return JSONResponse.make(["status": "received"])
+  }
+
+  // MARK: - Auth
+
+  func authenticate(_ request: Request) async throws -> String {
+    guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+      case let token = String(header.dropFirst("Bearer ".count)), !token.isEmpty,
+      let email = try await store.member(forToken: token)
+    else { throw APIError.unauthorized() }
+    return email
+  }
+
+  func jsonBody(_ request: Request) async throws -> [String: JSONValue] {
+    let buffer = try await request.body.collect(upTo: 1024 * 1024)
+    guard
+      let json = try? JSONDecoder().decode(
+        JSONValue.self, from: Data(buffer.readableBytesView)),
+      case .object(let object) = json
+    else { throw APIError.badRequest("the body must be a JSON object") }
+    return object
+  }
+
+  func label(named name: String, in rules: LoadedRules) throws -> LabelID {
+    guard let label = rules.ruleSet.label(named: name) else {
+      throw APIError.unprocessable("unknown_label", "unknown label \"\(name)\"")
+    }
+    return label.id
+  }
+
+  static func mentions(in text: String) -> [String] {
+    var result: [String] = []
+    for word in text.split(whereSeparator: { $0.isWhitespace }) where word.hasPrefix("@") {
+      var email = String(word.dropFirst())
+      while let last = email.last, ",.;:!?)".contains(last) { email.removeLast() }
+      if email.contains("@"), !result.contains(email) { result.append(email) }
+    }
+    return result
+  }
+
+  static func labelIDs(_ names: [String], ruleSet: RuleSet) -> Set<LabelID> {
+    Set(names.compactMap { ruleSet.label(named: $0)?.id })
+  }
+
+  // MARK: - Conversations
+
+  func listConversations(_ request: Request) async throws -> Response {
+    let member = try await authenticate(request)
+    let loaded = rules.current
+    let q = request.uri.queryParameters
+    var query = ConversationListQuery()
+    query.label = q["label"].map(String.init)
+    query.mode = q["mode"].map(String.init)
+    query.assignee = q["assignee"].map(String.init)
+    query.text = q["q"].map(String.init)
+    query.cursor = q["cursor"].map(String.init)
+    if let unread = q["unread"] {
+      guard unread == "true" || unread == "false" else {
+        throw APIError.badRequest("\"unread\" must be true or false")
+      }
+      query.unread = unread == "true"
+    }
+    if let sort = q["sort"] {
+      guard let value = ConversationListQuery.Sort(rawValue: String(sort)) else {
+        throw APIError.badRequest("\"sort\" must be recent or priority")
+      }
+      query.sort = value
+    }
+    if let limit = q["limit"] {
+      guard let value = Int(limit), value > 0 else {
+        throw APIError.badRequest("\"limit\" must be a positive integer")
+      }
+      query.limit = value
+    }
+    let page: ConversationPage
+    do {
+      let finalQuery = query
+      page = try await store.pool.read { db in
+        try ConversationQueries.list(db, member: member, query: finalQuery, rules: loaded)
+      }
+    } catch is CursorError {
+      throw APIError.badRequest("invalid cursor")
+    }
+    return JSONResponse.make(page)
+  }
+
+  func getConversation(_ request: Request, _ context: Context) async throws -> Response {
+    let member = try await authenticate(request)
+    let id = context.parameters.get("id") ?? ""
+    let loaded = rules.current
+    let detail = try await store.pool.read { db -> ConversationDetail? in
+      let labels = try ConversationQueries.labels(db, id: id)
+      guard
+        try Int.fetchOne(
+          db, sql: "SELECT 1 FROM conversations WHERE id = ?",
+          arguments: [id]) != nil,
+        loaded.engine.can(member, .view, labels: Self.labelIDs(labels, ruleSet: loaded.ruleSet))
+          .allowed
+      else { return nil }
+      return try ConversationQueries.detail(db, id: id, member: member, ruleSet: loaded.ruleSet)
+    }
+    guard let detail else { throw APIError.notFound() }
+    return JSONResponse.make(detail)
+  }
+
+  /// Access checks and the step in one write transaction, so labels cannot change between the
+  /// check and the action: 404 when the member may not view, 403 when the action needs more.
+  func agentAction(
+    _ request: Request, _ context: Context, level: AccessLevel, readsBody: Bool = true,
+    _ makeAction:
+      @escaping @Sendable ([String: JSONValue], LoadedRules) throws
+      -> (Step.AgentAction, [String])
+  ) async throws -> Response {
+    // The token first: nothing about the request is answered to an anonymous caller.
+    let member = try await authenticate(request)
+    let id = context.parameters.get("id") ?? ""
+    let loaded = rules.current
+    let body = readsBody ? try await jsonBody(request) : [:]
+    let (action, document) = try await store.pool.write {
+      db -> (Step.AgentAction, DecisionDocument) in
+      // 404 and 403 come before any complaint about the body's content (an unknown label), so
+      // a member learns nothing about a conversation they may not view.
+      try Self.checkAccess(db, id: id, member: member, level: level, rules: loaded)
+      let (action, mentions) = try makeAction(body, loaded)
+      if action.requiredLevel > level {
+        try Self.checkAccess(
+          db, id: id, member: member, level: action.requiredLevel, rules: loaded)
+      }
+      let step = Step(.agent(member: member, action: action), at: Date())
+      return (
+        action,
+        try ConversationRecords.apply(
+          step, to: id, in: db, rules: loaded, extras: EntryExtras(), mentions: mentions
+        ).2
+      )
+    }
+    metrics.recordDecision()
+    if case .reply = action {
+      return JSONResponse.make(
+        ["status": JSONValueBox("queued"), "decision": JSONValueBox(document)], status: .created)
+    }
+    return JSONResponse.make(["decision": document])
+  }
+
+  static func checkAccess(
+    _ db: Database, id: String, member: String, level: AccessLevel, rules: LoadedRules
+  ) throws {
+    guard
+      try Int.fetchOne(db, sql: "SELECT 1 FROM conversations WHERE id = ?", arguments: [id])
+        != nil
+    else { throw APIError.notFound() }
+    let labels = labelIDs(try ConversationQueries.labels(db, id: id), ruleSet: rules.ruleSet)
+    guard rules.engine.can(member, .view, labels: labels).allowed else {
+      throw APIError.notFound()
+    }
+    let answer = rules.engine.can(member, level, labels: labels)
+    guard answer.allowed else {
+      throw APIError.forbidden("\"\(member)\" may not \(level.rawValue) this conversation")
+    }
+  }
+
+  func markRead(_ request: Request, _ context: Context, read: Bool) async throws -> Response {
+    let member = try await authenticate(request)
+    let id = context.parameters.get("id") ?? ""
+    let loaded = rules.current
+    let count = try await store.pool.write { db -> Int in
+      try Self.checkAccess(db, id: id, member: member, level: .view, rules: loaded)
+      let total =
+        try Int.fetchOne(
+          db, sql: "SELECT transcript_count FROM conversations WHERE id = ?", arguments: [id]) ?? 0
+      // Unread means the last line is new again.
+      let count = read ? total : max(0, total - 1)
+      try db.execute(
+        sql: """
+          INSERT INTO read_state (conversation_id, member, read_count) VALUES (?, ?, ?)
+          ON CONFLICT(conversation_id, member) DO UPDATE SET read_count = excluded.read_count
+          """, arguments: [id, member, count])
+      return total - count
+    }
+    return JSONResponse.make(["unreadCount": count])
+  }
+
+  // MARK: - Me and rules
+
+  struct MeDocument: Codable, Sendable {
+    struct Grant: Codable, Sendable {
+      var team: String
+      var level: String
+      /// `all`, `labels` or `all_except`.
+      var scope: String
+      var labels: [String]
+    }
+    var email: String
+    var teams: [String]
+    var grants: [Grant]
+    var rights: [String]
+    var canManageRules: Bool
+    var ruleSetVersion: String
+  }
+
+  func me(_ request: Request) async throws -> Response {
+    let member = try await authenticate(request)
+    let loaded = rules.current
+    let ruleSet = loaded.ruleSet
+    guard let definition = ruleSet.member(member) else {
+      throw APIError.forbidden("\"\(member)\" is in no team of the current rules")
+    }
+    var grants: [MeDocument.Grant] = []
+    var rights: [String] = []
+    for team in definition.teams {
+      for grant in ruleSet[team].grants {
+        let (scope, labels, words): (String, [LabelID], String) =
+          switch grant.scope {
+          case .all: ("all", [], "every conversation")
+          case .labels(let l): ("labels", l, "conversations labelled ")
+          case .allExcept(let l): ("all_except", l, "every conversation except those labelled ")
+          }
+        let names = labels.map { ruleSet[$0].name }
+        grants.append(
+          .init(
+            team: ruleSet[team].name, level: grant.level.rawValue, scope: scope,
+            labels: names))
+        let list = names.map { "\"\($0)\"" }.joined(separator: " or ")
+        rights.append(
+          "can \(grant.level.rawValue) \(words)\(list) (team \"\(ruleSet[team].name)\")")
+      }
+    }
+    return JSONResponse.make(
+      MeDocument(
+        email: member, teams: definition.teams.map { ruleSet[$0].name }, grants: grants,
+        rights: rights, canManageRules: grants.contains { $0.level == "manage" },
+        ruleSetVersion: loaded.version))
+  }
+
+  func reload(_ request: Request) async throws -> Response {
+    let member = try await authenticate(request)
+    let ruleSet = rules.current.ruleSet
+    let manages =
+      ruleSet.member(member)?.teams.contains { team in
+        ruleSet[team].grants.contains { $0.level == .manage }
+      } ?? false
+    guard manages else { throw APIError.forbidden("reloading the rules needs manage access") }
+    switch reloadRules(reason: "POST /v1/rules/reload by \(member)") {
+    case .success(let loaded):
+      return JSONResponse.make(
+        [
+          "status": JSONValueBox("reloaded"), "version": JSONValueBox(loaded.version),
+          "warnings": JSONValueBox(loaded.diagnostics.count),
+        ])
+    case .failure(let failure):
+      var error = APIError.unprocessable("rules_refused", failure.message)
+      if let diagnostics = failure.diagnostics {
+        error.extra["diagnostics"] = JSONValueBox(diagnostics)
+      }
+      error.extra["version"] = JSONValueBox(rules.current.version)
+      throw error
+    }
+  }
+}

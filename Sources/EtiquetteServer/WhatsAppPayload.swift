@@ -1,0 +1,202 @@
+import EtiquetteChecker
+import EtiquetteEngine
+import Foundation
+
+/// A WhatsApp Cloud API webhook body, read into what the store needs: customer messages,
+/// delivery statuses and echoes of messages the business sent from its own app.
+///
+/// Lenient on purpose: Meta adds fields and types over time, so anything unknown is kept (an
+/// unknown message type becomes `unsupported` with its raw JSON) instead of being dropped.
+public struct WhatsAppPayload: Sendable {
+  public var messages: [InboundMessage] = []
+  public var statuses: [StatusUpdate] = []
+  public var echoes: [EchoMessage] = []
+
+  /// The customer as the `contacts` array describes them; the phone (`wa_id`) may be missing
+  /// for users known only by their business-scoped user id.
+  public struct Contact: Sendable, Hashable {
+    public var phone: String?
+    public var userID: String?
+    public var name: String?
+  }
+
+  public struct InboundMessage: Sendable {
+    /// `wamid.…`: the key that makes redeliveries harmless.
+    public var id: String
+    public var contact: Contact
+    public var at: Date
+    public var message: CustomerMessage
+    /// The type as WhatsApp named it (`system`, `edit`, `revoke` … are stored as unsupported).
+    public var wireType: String
+    /// The message this one answers (`context.id`), when any.
+    public var contextID: String?
+    public var raw: JSONValue
+  }
+
+  public struct StatusUpdate: Sendable {
+    public var messageID: String
+    public var status: String
+    public var at: Date
+    public var recipient: String?
+    /// Meta's error codes and titles for `failed`.
+    public var errors: [JSONValue]
+  }
+
+  public struct EchoMessage: Sendable {
+    public var id: String
+    public var contact: Contact
+    public var at: Date
+    public var type: String
+    public var text: String
+    public var raw: JSONValue
+  }
+
+  /// Why a body was refused before anything was stored.
+  public struct ParseError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+  }
+
+  public static func parse(_ body: [UInt8]) throws(ParseError) -> WhatsAppPayload {
+    let json: JSONValue
+    do {
+      json = try JSONDecoder().decode(JSONValue.self, from: Data(body))
+    } catch {
+      throw ParseError(description: "the body is not valid JSON")
+    }
+    guard case .object(let root) = json else {
+      throw ParseError(description: "the body must be a JSON object")
+    }
+    guard case .array(let entries)? = root["entry"] else {
+      throw ParseError(description: "the body has no \"entry\" array")
+    }
+    var payload = WhatsAppPayload()
+    for entry in entries {
+      for change in entry["changes"]?.arrayValue ?? [] {
+        guard let value = change["value"], case .object = value else { continue }
+        payload.read(value)
+      }
+    }
+    return payload
+  }
+
+  private mutating func read(_ value: JSONValue) {
+    let contacts = (value["contacts"]?.arrayValue ?? []).map { c in
+      Contact(
+        phone: c["wa_id"]?.stringValue, userID: c["user_id"]?.stringValue,
+        name: c["profile"]?["name"]?.stringValue)
+    }
+    func contact(phone: String?, userID: String?) -> Contact {
+      let known =
+        contacts.first { c in
+          (phone != nil && c.phone == phone) || (userID != nil && c.userID == userID)
+        }
+        // A lone contact without the sender's ids is the sender only when nothing contradicts.
+        ?? (contacts.count == 1 && (phone == nil || contacts[0].phone == nil)
+          && (userID == nil || contacts[0].userID == nil) ? contacts[0] : nil)
+      var result = known ?? Contact(phone: nil, userID: nil, name: nil)
+      if result.phone == nil { result.phone = phone }
+      if result.userID == nil { result.userID = userID }
+      return result
+    }
+    for m in value["messages"]?.arrayValue ?? [] {
+      guard let id = m["id"]?.stringValue else { continue }
+      let from = m["from"]?.stringValue
+      let sender = contact(phone: from, userID: m["from_user_id"]?.stringValue)
+      guard sender.phone != nil || sender.userID != nil else { continue }
+      let wireType = m["type"]?.stringValue ?? "unsupported"
+      messages.append(
+        InboundMessage(
+          id: id, contact: sender, at: Self.time(m["timestamp"]),
+          message: Self.customerMessage(m, wireType: wireType), wireType: wireType,
+          contextID: m["context"]?["id"]?.stringValue, raw: m))
+    }
+    for s in value["statuses"]?.arrayValue ?? [] {
+      guard let id = s["id"]?.stringValue, let status = s["status"]?.stringValue else {
+        continue
+      }
+      statuses.append(
+        StatusUpdate(
+          messageID: id, status: status, at: Self.time(s["timestamp"]),
+          recipient: s["recipient_id"]?.stringValue, errors: s["errors"]?.arrayValue ?? []))
+    }
+    for e in value["message_echoes"]?.arrayValue ?? [] {
+      guard let id = e["id"]?.stringValue else { continue }
+      let to = contact(phone: e["to"]?.stringValue, userID: e["to_user_id"]?.stringValue)
+      let type = e["type"]?.stringValue ?? "unsupported"
+      let text = e["text"]?["body"]?.stringValue ?? e[type]?["caption"]?.stringValue ?? ""
+      echoes.append(
+        EchoMessage(
+          id: id, contact: to, at: Self.time(e["timestamp"]), type: type, text: text,
+          raw: e))
+    }
+  }
+
+  static func time(_ value: JSONValue?) -> Date {
+    if let text = value?.stringValue, let seconds = Double(text) {
+      return Date(timeIntervalSince1970: seconds)
+    }
+    if case .number(let seconds)? = value { return Date(timeIntervalSince1970: seconds) }
+    return Date()
+  }
+
+  /// The message as the engine sees it: its type, the text the rules scan and attachments.
+  static func customerMessage(_ m: JSONValue, wireType: String) -> CustomerMessage {
+    func media(_ type: MessageType) -> CustomerMessage {
+      let body = m[wireType]
+      let url = body?["url"]?.stringValue ?? body?["id"]?.stringValue.map { "whatsapp-media:\($0)" }
+      let attachments = url.map { [Attachment(url: $0, type: body?["mime_type"]?.stringValue)] }
+      return CustomerMessage(
+        type: type, caption: body?["caption"]?.stringValue,
+        filename: body?["filename"]?.stringValue, attachments: attachments ?? [])
+    }
+    switch wireType {
+    case "text":
+      return CustomerMessage(type: .text, text: m["text"]?["body"]?.stringValue ?? "")
+    case "image": return media(.image)
+    case "video": return media(.video)
+    case "document": return media(.document)
+    case "sticker": return media(.sticker)
+    case "audio":
+      return media(m["audio"]?["voice"] == .bool(true) ? .voice : .audio)
+    case "voice": return media(.voice)
+    case "location":
+      let l = m["location"]
+      let parts = [l?["name"]?.stringValue, l?["address"]?.stringValue].compactMap { $0 }
+      return CustomerMessage(type: .location, text: parts.joined(separator: ", "))
+    case "contacts":
+      let names = (m["contacts"]?.arrayValue ?? []).compactMap {
+        $0["name"]?["formatted_name"]?.stringValue
+      }
+      return CustomerMessage(type: .contacts, text: names.joined(separator: ", "))
+    case "interactive":
+      let i = m["interactive"]
+      let reply = i?["button_reply"] ?? i?["list_reply"] ?? i?["nfm_reply"]
+      let text = [reply?["title"]?.stringValue, reply?["description"]?.stringValue]
+        .compactMap { $0 }.joined(separator: " — ")
+      return CustomerMessage(type: .interactive, text: text)
+    case "button":
+      return CustomerMessage(type: .button, text: m["button"]?["text"]?.stringValue ?? "")
+    case "reaction":
+      return CustomerMessage(type: .reaction, text: m["reaction"]?["emoji"]?.stringValue ?? "")
+    case "order":
+      let items = m["order"]?["product_items"]?.arrayValue?.count ?? 0
+      let note = m["order"]?["text"]?.stringValue
+      return CustomerMessage(type: .order, text: note ?? "order with \(items) item(s)")
+    default:
+      // `unsupported`, `system`, `edit`, `revoke`, and types Meta adds later: kept, never
+      // dropped, with a readable text when the payload has one.
+      let text = m["system"]?["body"]?.stringValue ?? m[wireType]?["text"]?["body"]?.stringValue
+      return CustomerMessage(type: .unsupported, text: text ?? "")
+    }
+  }
+}
+
+extension JSONValue {
+  subscript(key: String) -> JSONValue? {
+    if case .object(let o) = self { return o[key] }
+    return nil
+  }
+  var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+  var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
+  var objectValue: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }
+}

@@ -1,0 +1,472 @@
+import EtiquetteEngine
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import EtiquetteServer
+
+@Suite struct APITests {
+  /// Posts a customer message and returns its conversation id.
+  static func converse(
+    _ harness: ServerHarness, _ client: any TestClientProtocol, phone: String, text: String,
+    name: String = "Client"
+  ) async throws -> String {
+    let body = ServerHarness.textWebhook(
+      from: phone, id: "wamid.\(UUID().uuidString)", text: text, name: name)
+    let status = try await ServerHarness.post(client, webhook: body)
+    #expect(status == .ok)
+    return try harness.read { db in
+      try String.fetchOne(
+        db, sql: "SELECT id FROM conversations WHERE phone = ?", arguments: ["+" + phone]) ?? ""
+    }
+  }
+
+  func send(
+    _ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String,
+    headers: HTTPFields, json: String? = nil
+  ) async throws -> (HTTPResponse.Status, JSONValue) {
+    try await client.execute(
+      uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }
+    ) { ($0.status, ServerHarness.json($0)) }
+  }
+
+  @Test func healthzAndMetrics() async throws {
+    let harness = try ServerHarness()
+    try await harness.test { client in
+      let (status, body) = try await send(client, .get, "/healthz", headers: [:])
+      #expect(status == .ok && body["status"] == .string("ok"))
+      _ = try await Self.converse(harness, client, phone: "33611111111", text: "bonjour")
+      try await client.execute(uri: "/metrics", method: .get) { response in
+        let text = String(buffer: response.body)
+        #expect(text.contains("etiquette_messages_received_total 1"))
+        #expect(text.contains("etiquette_decisions_total 1"))
+        #expect(text.contains("etiquette_rule_reloads_total{result=\"accepted\"} 0"))
+        #expect(
+          text.contains(
+            "etiquette_http_request_duration_seconds_count{route=\"POST /webhooks/whatsapp\"} 1"))
+      }
+    }
+  }
+
+  @Test func everyV1EndpointNeedsAToken() async throws {
+    let harness = try ServerHarness()
+    try await harness.test { client in
+      let id = try await Self.converse(harness, client, phone: "33622222222", text: "bonjour")
+      var bogus = HTTPFields()
+      bogus[.authorization] = "Bearer etq_forged"
+      for headers in [HTTPFields(), bogus] {
+        for (method, uri) in [
+          (HTTPRequest.Method.get, "/v1/conversations"), (.get, "/v1/conversations/\(id)"),
+          (.post, "/v1/conversations/\(id)/messages"), (.post, "/v1/conversations/\(id)/labels"),
+          (.delete, "/v1/conversations/\(id)/labels/VIP"),
+          (.post, "/v1/conversations/\(id)/notes"), (.post, "/v1/conversations/\(id)/handoff"),
+          (.post, "/v1/conversations/\(id)/read"), (.post, "/v1/conversations/\(id)/unread"),
+          (.get, "/v1/me"), (.post, "/v1/rules/reload"), (.post, "/v1/events"),
+        ] {
+          let (status, _) = try await send(
+            client, method, uri, headers: headers, json: #"{"text":"x","label":"VIP"}"#)
+          #expect(status == .unauthorized, "\(method) \(uri)")
+        }
+      }
+    }
+  }
+
+  @Test func revokedTokenIs401() async throws {
+    let harness = try ServerHarness()
+    try await harness.test { client in
+      let (before, _) = try await send(
+        client, .get, "/v1/me", headers: harness.auth("bruno@exemple.fr"))
+      #expect(before == .ok)
+      #expect(try harness.server.store.revokeMember("bruno@exemple.fr"))
+      let (after, _) = try await send(
+        client, .get, "/v1/me", headers: harness.auth("bruno@exemple.fr"))
+      #expect(after == .unauthorized)
+    }
+  }
+
+  @Test func visibilityFollowsLabels() async throws {
+    let harness = try ServerHarness()
+    try await harness.test { client in
+      let booked = try await Self.converse(
+        harness, client, phone: "33633333333", text: "J'ai réservé le rendez-vous", name: "Léa")
+      let order = try await Self.converse(
+        harness, client, phone: "33644444444", text: "où est ma commande CMD-123456 ?")
+      let alice = try await harness.list(client, as: "alice@exemple.fr").compactMap {
+        $0["id"]?.stringValue
+      }
+      let bruno = try await harness.list(client, as: "bruno@exemple.fr").compactMap {
+        $0["id"]?.stringValue
+      }
+      let audit = try await harness.list(client, as: "audit@exemple.fr").compactMap {
+        $0["id"]?.stringValue
+      }
+      #expect(alice == [booked])
+      #expect(bruno == [order])
+      #expect(Set(audit) == [booked, order])
+      // 404, not 403: the conversation's existence does not leak.
+      let (hidden, _) = try await send(
+        client, .get, "/v1/conversations/\(booked)", headers: harness.auth("bruno@exemple.fr"))
+      #expect(hidden == .notFound)
+      let (reply, _) = try await send(
+        client, .post, "/v1/conversations/\(booked)/messages",
+        headers: harness.auth("bruno@exemple.fr"), json: #"{"text":"bonjour"}"#)
+      #expect(reply == .notFound)
+      // Audit may view but not reply: 403.
+      let (denied, _) = try await send(
+        client, .post, "/v1/conversations/\(booked)/messages",
+        headers: harness.auth("audit@exemple.fr"), json: #"{"text":"bonjour"}"#)
+      #expect(denied == .forbidden)
+      let (missing, _) = try await send(
+        client, .get, "/v1/conversations/cdoesnotexist", headers: harness.auth("audit@exemple.fr"))
+      #expect(missing == .notFound)
+      // Full-text search over the transcript and the contact's name.
+      let byName = try await harness.list(client, as: "audit@exemple.fr", query: "?q=L%C3%A9a")
+      #expect(byName.compactMap { $0["id"]?.stringValue } == [booked])
+      let byText = try await harness.list(client, as: "audit@exemple.fr", query: "?q=commande")
+      #expect(byText.compactMap { $0["id"]?.stringValue } == [order])
+      let hiddenSearch = try await harness.list(
+        client, as: "bruno@exemple.fr", query: "?q=r%C3%A9serv%C3%A9")
+      #expect(hiddenSearch.isEmpty)
+      let labelled = try await harness.list(
+        client, as: "audit@exemple.fr", query: "?label=Demandes%20de%20Commande")
+      #expect(labelled.compactMap { $0["id"]?.stringValue } == [order])
+    }
+  }
+
+  @Test func detailReplyLabelsNotesHandoffAndReadState() async throws {
+    let harness = try ServerHarness()
+    let manon = harness.auth("manon@exemple.fr")
+    try await harness.test { client in
+      let id = try await Self.converse(
+        harness, client, phone: "33655555555", text: "je veux parler à un humain")
+      var (status, body) = try await send(client, .get, "/v1/conversations/\(id)", headers: manon)
+      #expect(status == .ok)
+      #expect(body["mode"] == .string("human"))
+      #expect(body["read"]?["unread"] == .bool(true))
+      #expect(body["transcript"]?.arrayValue?.count == 1)
+      (status, body) = try await send(
+        client, .post, "/v1/conversations/\(id)/handoff", headers: manon,
+        json: #"{"action":"take_over"}"#)
+      #expect(status == .ok)
+      #expect(body["decision"]?["assignee"] == .string("manon@exemple.fr"))
+      (status, _) = try await send(
+        client, .post, "/v1/conversations/\(id)/messages", headers: manon,
+        json: #"{"text":"Bonjour, je m'en occupe"}"#)
+      #expect(status == .created)
+      (status, _) = try await send(
+        client, .post, "/v1/conversations/\(id)/labels", headers: manon,
+        json: #"{"label":"VIP"}"#)
+      #expect(status == .ok)
+      (status, _) = try await send(
+        client, .post, "/v1/conversations/\(id)/labels", headers: manon,
+        json: #"{"label":"Inconnu"}"#)
+      #expect(status == .unprocessableContent)
+      (status, _) = try await send(
+        client, .post, "/v1/conversations/\(id)/notes", headers: manon,
+        json: #"{"text":"à voir avec @bruno@exemple.fr, merci"}"#)
+      #expect(status == .ok)
+      (status, body) = try await send(client, .get, "/v1/conversations/\(id)", headers: manon)
+      let transcript = body["transcript"]?.arrayValue ?? []
+      #expect(transcript.count == 2)
+      #expect(transcript.last?["direction"] == .string("out"))
+      #expect(transcript.last?["status"] == .string("queued"))
+      #expect(body["labels"]?.arrayValue?.first?["name"] == .string("VIP"))
+      #expect(
+        body["labels"]?.arrayValue?.first?["reason"]?["member"]
+          == .string("manon@exemple.fr"))
+      #expect(
+        body["notes"]?.arrayValue?.first?["mentions"] == .array([.string("bruno@exemple.fr")]))
+      #expect(body["read"]?["unread"] == .bool(false))
+      (status, _) = try await send(
+        client, .delete, "/v1/conversations/\(id)/labels/VIP", headers: manon)
+      #expect(status == .ok)
+      (status, body) = try await send(
+        client, .post, "/v1/conversations/\(id)/unread", headers: manon)
+      #expect(status == .ok && body["unreadCount"] == .number(1))
+      let unread = try await harness.list(client, as: "manon@exemple.fr", query: "?unread=true")
+      #expect(unread.count == 1)
+      (status, _) = try await send(client, .post, "/v1/conversations/\(id)/read", headers: manon)
+      let none = try await harness.list(client, as: "manon@exemple.fr", query: "?unread=true")
+      #expect(none.isEmpty)
+      let mine = try await harness.list(
+        client, as: "manon@exemple.fr", query: "?assignee=manon@exemple.fr&mode=human")
+      #expect(mine.count == 1)
+      (status, body) = try await send(client, .get, "/v1/conversations/\(id)", headers: manon)
+      #expect(body["labels"]?.arrayValue?.isEmpty == true)
+      let versions = try harness.read { db in
+        try String.fetchAll(db, sql: "SELECT DISTINCT rule_set_version FROM decisions")
+      }
+      #expect(versions == [harness.server.rules.current.version])
+    }
+  }
+
+  @Test func paginationAndPrioritySort() async throws {
+    let harness = try ServerHarness()
+    try await harness.test { client in
+      for i in 0..<5 {
+        _ = try await Self.converse(harness, client, phone: "3366000000\(i)", text: "bonjour \(i)")
+      }
+      _ = try await Self.converse(harness, client, phone: "33669999999", text: "un bug, ça plante")
+      var seen: [String] = []
+      var cursor: String?
+      repeat {
+        let query = "?limit=2" + (cursor.map { "&cursor=\($0)" } ?? "")
+        let (status, body) = try await send(
+          client, .get, "/v1/conversations" + query, headers: harness.auth("audit@exemple.fr"))
+        #expect(status == .ok)
+        seen += body["conversations"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+        cursor = body["nextCursor"]?.stringValue?.addingPercentEncoding(
+          withAllowedCharacters: .alphanumerics)
+      } while cursor != nil
+      #expect(seen.count == 6 && Set(seen).count == 6)
+      let byPriority = try await harness.list(
+        client, as: "audit@exemple.fr", query: "?sort=priority")
+      #expect(byPriority.first?["priority"] == .string("high"))
+      let (bad, _) = try await send(
+        client, .get, "/v1/conversations?cursor=%25%25", headers: harness.auth("audit@exemple.fr"))
+      #expect(bad == .badRequest)
+    }
+  }
+
+  static func eventHeaders(key: String? = nil) -> HTTPFields {
+    var headers = HTTPFields()
+    headers[.authorization] = "Bearer \(ServerHarness.integrationKey)"
+    headers[.contentType] = "application/json"
+    if let key { headers[HTTPField.Name("Idempotency-Key")!] = key }
+    return headers
+  }
+
+  @Test(arguments: [
+    (
+      #"{"contact":{"phone":"+33677777777"},"event":"zapier.unknown","fields":{}}"#, "unknown_event"
+    ),
+    (
+      #"{"contact":{"phone":"+33677777777"},"event":"calendly.booking.confirmed","fields":{"invitee":3,"start":"x"}}"#,
+      "wrong_field_type"
+    ),
+    (
+      #"{"contact":{"phone":"+33677777777"},"event":"calendly.booking.confirmed","fields":{"invitee":"Léa"}}"#,
+      "missing_field"
+    ),
+    (
+      #"{"contact":{"phone":"+33677777777"},"event":"calendly.booking.confirmed","fields":{"invitee":"Léa","start":"x","extra":1}}"#,
+      "unknown_field"
+    ),
+    (
+      #"{"event":"calendly.booking.confirmed","fields":{"invitee":"Léa","start":"x"}}"#,
+      "invalid_contact"
+    ),
+  ])
+  func badEventsAre422(_ json: String, _ code: String) async throws {
+    let harness = try ServerHarness()
+    try await harness.test { client in
+      let (status, body) = try await send(
+        client, .post, "/v1/events", headers: Self.eventHeaders(), json: json)
+      #expect(status == .unprocessableContent)
+      #expect(body["error"]?["code"] == .string(code))
+    }
+    #expect(try harness.count("SELECT COUNT(*) FROM decisions") == 0)
+  }
+
+  @Test func eventLabelsAndIdempotencyKeyIsHonoured() async throws {
+    let harness = try ServerHarness()
+    let json =
+      #"{"contact":{"phone":"+33688888888","name":"Léa"},"event":"calendly.booking.confirmed","fields":{"invitee":"Léa","start":"2026-12-01T10:00:00+01:00"}}"#
+    try await harness.test { client in
+      let (first, a) = try await send(
+        client, .post, "/v1/events", headers: Self.eventHeaders(key: "k-1"), json: json)
+      let (second, b) = try await send(
+        client, .post, "/v1/events", headers: Self.eventHeaders(key: "k-1"), json: json)
+      #expect(first == .ok && second == .ok)
+      #expect(a == b)
+      #expect(a["decision"]?["labels"] == .array([.string("Personnes Qui Ont Planifié")]))
+      var wrongKey = Self.eventHeaders()
+      wrongKey[.authorization] = "Bearer nope"
+      let (denied, _) = try await send(client, .post, "/v1/events", headers: wrongKey, json: json)
+      #expect(denied == .unauthorized)
+    }
+    #expect(try harness.count("SELECT COUNT(*) FROM decisions") == 1)
+  }
+
+  @Test func eventForAContactKnownOnlyByUserIDWithAttributes() async throws {
+    let harness = try ServerHarness()
+    let json =
+      #"{"contact":{"user_id":"US.42","attributes":{"tier":"vip"}},"event":"calendly.booking.confirmed","fields":{"invitee":"Léa","start":"demain"}}"#
+    try await harness.test { client in
+      let (status, body) = try await send(
+        client, .post, "/v1/events", headers: Self.eventHeaders(), json: json)
+      #expect(status == .ok)
+      #expect(
+        body["decision"]?["labels"]
+          == .array([.string("Personnes Qui Ont Planifié"), .string("VIP")]))
+      #expect(body["decision"]?["team"] == .string("Superviseurs"))
+      let (wrong, error) = try await send(
+        client, .post, "/v1/events", headers: Self.eventHeaders(),
+        json: json.replacingOccurrences(of: #""vip""#, with: #""gold""#))
+      #expect(wrong == .unprocessableContent)
+      #expect(error["error"]?["code"] == .string("wrong_attribute_type"))
+    }
+    #expect(
+      try harness.count(
+        "SELECT COUNT(*) FROM conversations WHERE phone IS NULL "
+          + "AND user_id = 'US.42'") == 1)
+  }
+
+  @Test func configurationNeverShowsSecrets() throws {
+    var configuration = ServerConfiguration()
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "etiquette-config-\(UUID().uuidString).json")
+    try #"{"port": 9090, "whatsapp_app_secret": "file-secret", "integration_keys": ["k1"]}"#
+      .write(to: file, atomically: true, encoding: .utf8)
+    try configuration.apply(file: file.path)
+    configuration.apply(environment: [
+      "ETIQUETTE_WHATSAPP_APP_SECRET": "env-secret", "ETIQUETTE_INTEGRATION_KEYS": "a, b",
+      "ETIQUETTE_WHATSAPP_VERIFY_TOKEN": "env-token",
+    ])
+    #expect(configuration.port == 9090)
+    #expect(configuration.whatsappAppSecret == "env-secret")
+    #expect(configuration.integrationKeys == ["a", "b"])
+    let text = configuration.description
+    #expect(
+      !text.contains("secret\"") && !text.contains("env-secret") && !text.contains("env-token"))
+    #expect(text.contains("whatsapp_app_secret=set"))
+    #expect(throws: ConfigurationError.self) { try configuration.apply(file: "/nonexistent.json") }
+  }
+
+  @Test func sqlMetacharactersInEveryStringField() async throws {
+    let harness = try ServerHarness()
+    let evil = #"'; DROP TABLE conversations; -- " OR 1=1 %_ \ NEAR( * ^"#
+    let escaped = String(decoding: try JSONEncoder().encode(evil), as: UTF8.self)
+    let manon = harness.auth("manon@exemple.fr")
+    try await harness.test { client in
+      let id = try await Self.converse(
+        harness, client, phone: "33699999999", text: evil + " parler à un humain", name: evil)
+      for query in ["q", "label", "mode", "assignee", "cursor"] {
+        let value = evil.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        let (status, _) = try await send(
+          client, .get, "/v1/conversations?\(query)=\(value)", headers: manon)
+        #expect(status == .ok || status == .badRequest, "\(query)")
+      }
+      let found = try await harness.list(
+        client, as: "manon@exemple.fr",
+        query: "?q=" + (evil.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+      #expect(found.count == 1)
+      var (status, _) = try await send(
+        client, .post, "/v1/conversations/\(id)/notes", headers: manon,
+        json: #"{"text":\#(escaped)}"#)
+      #expect(status == .ok)
+      (status, _) = try await send(
+        client, .post, "/v1/conversations/\(id)/messages", headers: manon,
+        json: #"{"text":\#(escaped)}"#)
+      #expect(status == .created)
+      (status, _) = try await send(
+        client, .post, "/v1/conversations/\(id)/labels", headers: manon,
+        json: #"{"label":\#(escaped)}"#)
+      #expect(status == .unprocessableContent)
+      let value = evil.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+      (status, _) = try await send(
+        client, .get, "/v1/conversations/\(value)", headers: manon)
+      #expect(status == .notFound)
+      (status, _) = try await send(
+        client, .post, "/v1/events", headers: Self.eventHeaders(key: evil),
+        json:
+          #"{"contact":{"phone":\#(escaped),"user_id":\#(escaped)},"event":"calendly.booking.confirmed","fields":{"invitee":\#(escaped),"start":\#(escaped)}}"#
+      )
+      #expect(status == .ok)
+      let (_, detail) = try await send(client, .get, "/v1/conversations/\(id)", headers: manon)
+      #expect(detail["contact"]?["name"] == .string(evil))
+      #expect(detail["notes"]?.arrayValue?.first?["text"] == .string(evil))
+    }
+    #expect(try harness.count("SELECT COUNT(*) FROM conversations") == 2)
+    #expect(try harness.count("SELECT COUNT(*) FROM messages") == 3)
+  }
+
+  @Test func meDescribesRights() async throws {
+    let harness = try ServerHarness()
+    try await harness.test { client in
+      let (status, body) = try await send(
+        client, .get, "/v1/me", headers: harness.auth("bruno@exemple.fr"))
+      #expect(status == .ok)
+      #expect(body["teams"] == .array([.string("Service Client")]))
+      #expect(body["grants"]?.arrayValue?.first?["scope"] == .string("all_except"))
+      #expect(body["canManageRules"] == .bool(false))
+      #expect(body["rights"]?.arrayValue?.first?.stringValue?.contains("can reply") == true)
+    }
+  }
+
+  @Test func openAPIDocumentAndRoutesAgree() async throws {
+    let harness = try ServerHarness()
+    let file = ServerHarness.fixtures.deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("openapi/etiquette.openapi.json")
+    let text = try String(contentsOf: file, encoding: .utf8)
+    #expect(
+      text.trimmingCharacters(in: .whitespacesAndNewlines)
+        == OpenAPIDocument.json.trimmingCharacters(in: .whitespacesAndNewlines))
+    let document = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    #expect(document["openapi"] == .string("3.1.0"))
+    var documented = Set<String>()
+    for (path, item) in document["paths"]?.objectValue ?? [:] {
+      for method in (item.objectValue ?? [:]).keys {
+        documented.insert("\(method.uppercased()) \(path)")
+      }
+    }
+    let routed = Set(harness.server.routeDescriptions.map { "\($0.method) \($0.path)" })
+    #expect(documented == routed)
+    try await harness.test { client in
+      try await client.execute(uri: "/openapi.json", method: .get) { response in
+        #expect(response.status == .ok)
+        let served = try JSONDecoder().decode(
+          JSONValue.self, from: Data(response.body.readableBytesView))
+        #expect(served == document)
+      }
+    }
+  }
+
+  @Test func reloadSwapsRulesOrRefusesWithDiagnostics() async throws {
+    let rulesDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "etiquette-rules-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: rulesDirectory, withIntermediateDirectories: true)
+    let source = ServerHarness.fixtures.appendingPathComponent("rules/complete.etq")
+    let target = rulesDirectory.appendingPathComponent("complete.etq")
+    try FileManager.default.copyItem(at: source, to: target)
+    let harness = try ServerHarness(rulesDirectory: rulesDirectory.path)
+    let before = harness.server.rules.current.version
+    try await harness.test { client in
+      let (denied, _) = try await send(
+        client, .post, "/v1/rules/reload", headers: harness.auth("bruno@exemple.fr"))
+      #expect(denied == .forbidden)
+      try
+        (try String(contentsOf: target, encoding: .utf8)
+        + "\nlabel \"Nouveau\" {\n  when message contains \"nouveau\"\n}\n")
+        .write(to: target, atomically: true, encoding: .utf8)
+      #expect(harness.server.rules.filesChanged())
+      let (ok, body) = try await send(
+        client, .post, "/v1/rules/reload", headers: harness.auth("manon@exemple.fr"))
+      #expect(ok == .ok)
+      let after = harness.server.rules.current.version
+      #expect(after != before && body["version"] == .string(after))
+      #expect(harness.server.rules.current.ruleSet.label(named: "Nouveau") != nil)
+      try "label \"Cassé\" {\n  when message contains\n}\n".write(
+        to: rulesDirectory.appendingPathComponent("broken.etq"), atomically: true, encoding: .utf8)
+      let (refused, errors) = try await send(
+        client, .post, "/v1/rules/reload", headers: harness.auth("manon@exemple.fr"))
+      #expect(refused == .unprocessableContent)
+      #expect((errors["diagnostics"]?["diagnostics"]?.arrayValue?.count ?? 0) > 0)
+      #expect(harness.server.rules.current.version == after)
+      // The old rules keep serving: a message is still labelled and decided.
+      _ = try await Self.converse(harness, client, phone: "33610101010", text: "un nouveau produit")
+      let labels = try harness.read { db in
+        try String.fetchAll(db, sql: "SELECT label FROM conversation_labels")
+      }
+      #expect(labels == ["Nouveau"])
+      try await client.execute(uri: "/metrics", method: .get) { response in
+        let text = String(buffer: response.body)
+        #expect(text.contains("etiquette_rule_reloads_total{result=\"refused\"} 1"))
+        #expect(text.contains("etiquette_rule_reloads_total{result=\"accepted\"} 1"))
+      }
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import EtiquetteChecker
+import EtiquetteEngine
+import EtiquetteSyntax
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import EtiquetteServer
+
+/// The issue's "done when": for every member of the example rules and every conversation made
+/// from the shared fixtures and the example tests' messages, list, get, search, reply, label,
+/// note and handoff answer exactly as `Engine.can` says.
+@Suite struct AccessAgreementTests {
+  /// The customer messages of the example rules' tests, plus a few that reach other labels.
+  static let exampleMessages = [
+    "J'ai réservé le rendez-vous", "j’ai reserve le creneau de mardi",
+    "Bonjour, ma commande CMD-123456 n'est pas arrivée", "je veux parler à un humain",
+    "vous êtes là ?", "merci !", "un bug, ça plante", "je voudrais un devis",
+  ]
+
+  func conversation(_ harness: ServerHarness, _ id: String) throws -> Conversation {
+    let rules = harness.server.rules.current
+    return try harness.read { db in
+      try ConversationRecords.load(db, id: id, rules: rules)?.conversation
+    } ?? Conversation(id: id, contact: Contact(id: id), mode: .ai)
+  }
+
+  func status(
+    _ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String,
+    _ headers: HTTPFields, _ json: String? = nil
+  ) async throws -> HTTPResponse.Status {
+    try await client.execute(
+      uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }
+    ) { $0.status }
+  }
+
+  /// 2xx when allowed; 404 without view; 403 with view but not the level.
+  static func expected(view: Bool, allowed: Bool, success: HTTPResponse.Status)
+    -> HTTPResponse.Status
+  {
+    if !view { return .notFound }
+    return allowed ? success : .forbidden
+  }
+
+  @Test func everyEndpointAgreesWithEngineCan() async throws {
+    let harness = try ServerHarness()
+    let engine = harness.server.rules.current.engine
+    try await harness.test { client in
+      var checks = 0
+      // Conversations from every shared fixture payload…
+      for file in [
+        "callback_button.json", "callback_selection.json", "message.json",
+        "system.json", "edited_message.json", "deleted_message.json",
+      ] {
+        for (_, payload) in try ServerHarness.fixture(file) {
+          _ = try await ServerHarness.post(client, webhook: ServerHarness.encode(payload))
+        }
+      }
+      // …and one per example message, each with a contact name to search for.
+      for (index, text) in Self.exampleMessages.enumerated() {
+        let body = ServerHarness.textWebhook(
+          from: "3370000\(String(format: "%04d", index))", id: "wamid.example.\(index)",
+          text: text, name: "Contact\(index)x")
+        _ = try await ServerHarness.post(client, webhook: body)
+      }
+      let rows = try harness.read { db in
+        try Row.fetchAll(db, sql: "SELECT id, name FROM conversations ORDER BY id")
+      }
+      let ids: [String] = rows.map { $0["id"] }
+      #expect(ids.count >= Self.exampleMessages.count + 2)
+      let labelSets = try ids.map { try conversation(harness, $0).labelSet }
+      #expect(Set(labelSets).count >= 4, "the conversations should cover several label sets")
+
+      for member in ServerHarness.members {
+        let headers = harness.auth(member)
+        let listed = Set(
+          try await harness.list(client, as: member, query: "?limit=200").compactMap {
+            $0["id"]?.stringValue
+          })
+        for row in rows {
+          let id: String = row["id"]
+          var c = try conversation(harness, id)
+          let view = engine.can(member, .view, c).allowed
+          #expect(listed.contains(id) == view, "list \(member) \(id)")
+          let get = try await status(client, .get, "/v1/conversations/\(id)", headers)
+          #expect(get == (view ? .ok : .notFound), "get \(member) \(id)")
+          if let name: String = row["name"], name.hasPrefix("Contact") {
+            let found = try await harness.list(client, as: member, query: "?q=\(name)")
+            #expect(found.contains { $0["id"]?.stringValue == id } == view, "search \(member)")
+          }
+          // Writes: the expectation is recomputed before each one, since they change labels.
+          let actions: [(HTTPRequest.Method, String, String?, AccessLevel, HTTPResponse.Status)] = [
+            (.post, "notes", #"{"text":"note"}"#, .view, .ok),
+            (.post, "messages", #"{"text":"réponse"}"#, .reply, .created),
+            (.post, "labels", #"{"label":"Demandes de Vente"}"#, .reply, .ok),
+            (.delete, "labels/Demandes%20de%20Vente", nil, .reply, .ok),
+            (.post, "handoff", #"{"action":"take_over"}"#, .reply, .ok),
+            (.post, "handoff", #"{"action":"transfer_to_ai"}"#, .reply, .ok),
+          ]
+          for (method, path, json, level, success) in actions {
+            c = try conversation(harness, id)
+            let want = Self.expected(
+              view: engine.can(member, .view, c).allowed,
+              allowed: engine.can(member, level, c).allowed, success: success)
+            let got = try await status(
+              client, method, "/v1/conversations/\(id)/\(path)", headers, json)
+            #expect(got == want, "\(method) \(path) \(member) \(id) labels \(c.labelSet)")
+            checks += 1
+          }
+        }
+      }
+      #expect(checks == ServerHarness.members.count * 6 * rows.count)
+    }
+  }
+}

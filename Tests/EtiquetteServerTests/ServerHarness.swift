@@ -1,0 +1,136 @@
+import EtiquetteEngine
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import EtiquetteServer
+
+/// A server on the example rules with a fresh SQLite file, members with tokens, and helpers to
+/// post signed webhooks.
+struct ServerHarness {
+  static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("Fixtures")
+  static let secret = "test-app-secret"
+  static let integrationKey = "test-integration-key"
+  static let members = [
+    "alice@exemple.fr", "bruno@exemple.fr", "chloe@exemple.fr", "dev@exemple.fr",
+    "manon@exemple.fr", "audit@exemple.fr",
+  ]
+
+  let directory: URL
+  let server: EtiquetteServer
+  var tokens: [String: String] = [:]
+
+  init(rulesDirectory: String? = nil, databasePath: String? = nil) throws {
+    directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "etiquette-server-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    var configuration = ServerConfiguration()
+    configuration.rulesDirectory =
+      rulesDirectory ?? Self.fixtures.appendingPathComponent("rules").path
+    configuration.databasePath =
+      databasePath ?? directory.appendingPathComponent("etiquette.db").path
+    configuration.whatsappAppSecret = Self.secret
+    configuration.whatsappVerifyToken = "verify-me"
+    configuration.integrationKeys = [Self.integrationKey]
+    configuration.rulesPollInterval = nil
+    server = try EtiquetteServer(configuration: configuration)
+    for member in Self.members { tokens[member] = try server.store.addMember(member) }
+  }
+
+  func test(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    try await server.makeApplication().test(.router) { client in try await body(client) }
+  }
+
+  static func fixture(_ file: String) throws -> [String: JSONValue] {
+    let data = try Data(
+      contentsOf: fixtures.appendingPathComponent("whatsapp").appendingPathComponent(file))
+    guard case .object(let object) = try JSONDecoder().decode(JSONValue.self, from: data) else {
+      return [:]
+    }
+    return object
+  }
+
+  static func encode(_ value: JSONValue) -> [UInt8] {
+    Array(JSONLine.encode(value).utf8)
+  }
+
+  /// A text message webhook from a phone number.
+  static func textWebhook(
+    from phone: String, id: String, text: String, name: String = "Client", at: Int = 1_764_064_800
+  ) -> [UInt8] {
+    let message: JSONValue = .object([
+      "from": .string(phone), "id": .string(id), "timestamp": .string(String(at)),
+      "type": .string("text"), "text": .object(["body": .string(text)]),
+    ])
+    let value: JSONValue = .object([
+      "messaging_product": .string("whatsapp"),
+      "contacts": .array([
+        .object(["profile": .object(["name": .string(name)]), "wa_id": .string(phone)])
+      ]),
+      "messages": .array([message]),
+    ])
+    return encode(
+      .object([
+        "object": .string("whatsapp_business_account"),
+        "entry": .array([
+          .object([
+            "id": .string("1"),
+            "changes": .array([.object(["field": .string("messages"), "value": value])]),
+          ])
+        ]),
+      ]))
+  }
+
+  static func signedHeaders(_ body: [UInt8], secret: String = secret) -> HTTPFields {
+    var headers = HTTPFields()
+    headers[HTTPField.Name("X-Hub-Signature-256")!] =
+      WebhookSignature.header(body: body, secret: secret)
+    headers[.contentType] = "application/json"
+    return headers
+  }
+
+  func auth(_ member: String) -> HTTPFields {
+    var headers = HTTPFields()
+    headers[.authorization] = "Bearer \(tokens[member] ?? "none")"
+    headers[.contentType] = "application/json"
+    return headers
+  }
+
+  @discardableResult
+  static func post(_ client: any TestClientProtocol, webhook body: [UInt8]) async throws
+    -> HTTPResponse.Status
+  {
+    try await client.execute(
+      uri: "/webhooks/whatsapp", method: .post, headers: signedHeaders(body),
+      body: ByteBuffer(bytes: body)
+    ) { $0.status }
+  }
+
+  static func json(_ response: TestResponse) -> JSONValue {
+    (try? JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView)))
+      ?? .null
+  }
+
+  func list(_ client: any TestClientProtocol, as member: String, query: String = "")
+    async throws -> [JSONValue]
+  {
+    try await client.execute(
+      uri: "/v1/conversations" + query, method: .get, headers: auth(member)
+    ) { response in
+      #expect(response.status == .ok)
+      return Self.json(response)["conversations"]?.arrayValue ?? []
+    }
+  }
+
+  func read<T>(_ body: (Database) throws -> T) throws -> T {
+    try server.store.pool.read(body)
+  }
+
+  func count(_ sql: String) throws -> Int {
+    try server.store.pool.read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
+  }
+}
