@@ -18,7 +18,7 @@ struct Etiquette: ParsableCommand {
     version: version,
     subcommands: [
       CheckCommand.self, FormatCommand.self, ExplainCommand.self, TestCommand.self, RunCommand.self,
-      DiffCommand.self, ServeCommand.self, MemberCommand.self,
+      DiffCommand.self, ReplCommand.self, ServeCommand.self, MemberCommand.self,
     ]
   )
 }
