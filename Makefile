@@ -39,7 +39,7 @@ fmt: build
 	$(ETIQUETTE) fmt rules/ grammar/examples/
 
 lint:
-	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift Benchmarks/Sources Benchmarks/Package.swift
 
 # The matcher benchmark against a naive PCRE2 loop and Hyperscan (Debian's libhyperscan-dev, used
 # by the Benchmarks package only). Prints figures and ratios; it is not a test.

@@ -8,6 +8,7 @@ let package = Package(
   platforms: [.macOS(.v14)],
   products: [
     .executable(name: "etiquette", targets: ["EtiquetteCLI"]),
+    .library(name: "EtiquetteDiagnostics", targets: ["EtiquetteDiagnostics"]),
     .library(name: "EtiquetteSyntax", targets: ["EtiquetteSyntax"]),
     .library(name: "EtiquetteChecker", targets: ["EtiquetteChecker"]),
     .library(name: "EtiquetteMatcher", targets: ["EtiquetteMatcher"]),

@@ -1,7 +1,8 @@
 // swift-tools-version: 6.1
-// The matcher benchmark: a separate package so the main package never needs Hyperscan.
+// The benchmarks: a separate package so the main package never needs Hyperscan.
 // Run from the repository root with:
-//   swift run -c release --package-path Benchmarks etiquette-bench
+//   swift run -c release --package-path Benchmarks etiquette-bench        (matcher, issue 5)
+//   swift run -c release --package-path Benchmarks etiquette-check-bench  (checker, issue 4)
 import PackageDescription
 
 let package = Package(
@@ -24,6 +25,15 @@ let package = Package(
         .product(name: "EtiquetteMatcher", package: "Etiquette"),
         .product(name: "EtiquetteChecker", package: "Etiquette"),
         .product(name: "EtiquetteSyntax", package: "Etiquette"),
+      ]
+    ),
+    // How long parsing and checking a large rule set takes, against lexing it as the baseline.
+    .executableTarget(
+      name: "etiquette-check-bench",
+      dependencies: [
+        .product(name: "EtiquetteDiagnostics", package: "Etiquette"),
+        .product(name: "EtiquetteSyntax", package: "Etiquette"),
+        .product(name: "EtiquetteChecker", package: "Etiquette"),
       ]
     ),
   ]

@@ -7,9 +7,10 @@
 /// (one byte and one id per state instead of a row per state), so it stays in the CPU caches
 /// even with 50,000 phrases — the DFA's table would not, and the scan would wait on memory.
 ///
-/// Layout: states in breadth-first order, each parent's children contiguous and sorted by
-/// byte, so the children of a state are a run of `nodes` searched by their `byte`; the root
-/// and its children also get a dense 256-entry row, because every walk starts there.
+/// Layout: each parent's children contiguous and sorted by byte, the blocks in depth-first
+/// order of their parents, so the children of a state are a run of `nodes` searched by their
+/// `byte`; the root and its children also get a dense 256-entry row, because every walk
+/// starts there.
 struct PhraseTrie: Sendable {
   /// Everything a walk reads of a state. A parent's children are contiguous, so looking for
   /// a child by byte and then reading the child's own fields touches one cache line.
@@ -74,32 +75,60 @@ struct PhraseTrie: Sendable {
       previous = keyword
     }
 
-    // 2. Breadth-first numbering: by depth, keeping creation order within a depth, which keeps
-    //    each parent's children together, sorted, and in the parents' order.
+    // 2. Numbering: each parent's children get a contiguous block (sorted by byte, as they
+    //    were created), and blocks are handed out in depth-first order of the parents. A walk
+    //    that goes down a chain of single children — most of a big trie below its first
+    //    levels — then reads neighbouring states, one cache line for several steps, where a
+    //    breadth-first order puts every step of the chain in a different part of the table.
     let count = parent.count
-    let bfs = (0..<count).sorted { (depth[$0], $0) < (depth[$1], $1) }
+    var childCount = [Int32](repeating: 0, count: count)
+    for old in 1..<max(count, 1) { childCount[Int(parent[old])] += 1 }
+    // Children of each old state, in creation (byte) order: a counting sort on the parent.
+    var childrenStart = [Int32](repeating: 0, count: count + 1)
+    for old in 0..<count { childrenStart[old + 1] = childrenStart[old] + childCount[old] }
+    var fill = childrenStart
+    var children = [Int32](repeating: 0, count: max(count - 1, 0))
+    for old in 1..<max(count, 1) {
+      let owner = Int(parent[old])
+      children[Int(fill[owner])] = Int32(old)
+      fill[owner] += 1
+    }
     var number = [Int32](repeating: 0, count: count)
-    for (new, old) in bfs.enumerated() { number[old] = Int32(new) }
+    var firstChildOf = [Int32](repeating: 0, count: count)  // by new number
+    var nextNumber: Int32 = 1
+    var stack: [Int32] = count > 0 ? [0] : []
+    while let old = stack.popLast() {
+      let first = Int(childrenStart[Int(old)])
+      let end = Int(childrenStart[Int(old) + 1])
+      firstChildOf[Int(number[Int(old)])] = nextNumber
+      for position in first..<end {
+        number[Int(children[position])] = nextNumber
+        nextNumber += 1
+      }
+      // The first child is numbered next after its own children's block is handed out.
+      for position in stride(from: end - 1, through: first, by: -1) {
+        stack.append(children[position])
+      }
+    }
     var stateByte = [UInt8](repeating: 0, count: count)
     var terminal = [Int32](repeating: -1, count: count)
-    var childCount = [Int32](repeating: 0, count: count)
+    var newChildCount = [Int32](repeating: 0, count: count)
     for old in 0..<count {
       let new = Int(number[old])
       stateByte[new] = byte[old]
       terminal[new] = terminalDFS[old]
-      if old > 0 { childCount[Int(number[Int(parent[old])])] += 1 }
+      newChildCount[new] = childCount[old]
     }
-    var childStart = [Int32](repeating: 0, count: count + 1)
-    childStart[0] = 1
-    for state in 0..<count { childStart[state + 1] = childStart[state] + childCount[state] }
-    // INVARIANT: childStart[count] == count (every state but the root is someone's child).
+    // INVARIANT: the children of new state `s` are `firstChildOf[s] ..< + newChildCount[s]`.
 
     // 3. Dense rows: the root's over all 256 bytes (every walk starts there, and it tells
     //    which bytes can start a phrase); over byte classes for states with many children,
     //    where a search among the children would mispredict branches.
     var root = [Int32](repeating: -1, count: 256)
-    for child in Int(childStart[0])..<Int(childStart[1]) {
-      root[Int(stateByte[child])] = Int32(child)
+    if count > 0 {
+      for child in Int(firstChildOf[0])..<Int(firstChildOf[0] + newChildCount[0]) {
+        root[Int(stateByte[child])] = Int32(child)
+      }
     }
     var classOf = [UInt8](repeating: 0, count: 256)
     var used = [Bool](repeating: false, count: 256)
@@ -111,20 +140,19 @@ struct PhraseTrie: Sendable {
     }
     var rowOf = [Int32](repeating: -1, count: count)
     var classRows: [Int32] = []
-    for state in 1..<max(count, 1)
-    where childStart[state + 1] - childStart[state] > Self.denseFanOut {
+    for state in 1..<max(count, 1) where newChildCount[state] > Self.denseFanOut {
       rowOf[state] = Int32(classRows.count / classes)
       classRows.append(contentsOf: repeatElement(-1, count: classes))
       let base = classRows.count - classes
-      for child in Int(childStart[state])..<Int(childStart[state + 1]) {
+      for child in Int(firstChildOf[state])..<Int(firstChildOf[state] + newChildCount[state]) {
         classRows[base + Int(classOf[Int(stateByte[child])])] = Int32(child)
       }
     }
 
     nodes = (0..<count).map {
       Node(
-        firstChild: UInt32(childStart[$0]), byte: stateByte[$0], isTerminal: terminal[$0] >= 0,
-        childCount: UInt16(childStart[$0 + 1] - childStart[$0]))
+        firstChild: UInt32(firstChildOf[$0]), byte: stateByte[$0],
+        isTerminal: terminal[$0] >= 0, childCount: UInt16(newChildCount[$0]))
     }
     terminalPhrase = terminal
     rootRow = root

@@ -25,6 +25,37 @@ final class MatcherTables: Sendable {
   }
 }
 
+/// Lists of ordinals by index, in two flat arrays: reading list `i` touches no inner array's
+/// reference count (with nested arrays every read retains and releases the inner buffer, an
+/// atomic operation on memory shared by every thread using the matcher).
+struct FlatLists: Sendable {
+  /// List `i` is `items[start[i] ..< start[i + 1]]`.
+  let start: [Int32]
+  let items: [Int32]
+
+  init(_ lists: [[Int32]]) {
+    var start: [Int32] = [0]
+    start.reserveCapacity(lists.count + 1)
+    for list in lists { start.append(start[start.count - 1] + Int32(list.count)) }
+    self.start = start
+    items = lists.flatMap { $0 }
+  }
+
+  @inline(__always)
+  func forEach(of index: Int, _ body: (Int32) -> Void) {
+    start.withUnsafeBufferPointer { start in
+      items.withUnsafeBufferPointer { items in
+        var next = Int(start[index])
+        let end = Int(start[index + 1])
+        while next < end {
+          body(items[next])
+          next += 1
+        }
+      }
+    }
+  }
+}
+
 /// Sizes of a compiled matcher, for `etiquette check` statistics and the benchmark.
 public struct MatcherStatistics: Sendable, Hashable {
   /// Distinct normalised phrases.
@@ -65,6 +96,10 @@ public final class RuleMatcher: Sendable {
   let digitPatterns: [Int32]
   /// Per pattern: the compiled regex, or the reason it did not compile.
   let regexes: [Result<CompiledRegex, RegexCompileError>]
+  /// The same regexes without ownership (kept alive by `regexes`), so that running one does
+  /// not retain and release it: a shared instance's reference count is an atomic that every
+  /// thread scanning with this matcher would write to.
+  let unownedRegexes: [Unmanaged<CompiledRegex>?]
   /// Per pattern: its prefilter, or nil when it runs on every message.
   let patternRequirements: [PrefilterRequirement?]
   /// Patterns with no prefilter, in index order.
@@ -80,8 +115,8 @@ public final class RuleMatcher: Sendable {
   let routeBase: Int
   /// Per phrase / per pattern: the ordinals of the triggers mentioning it; and the ordinals of
   /// the triggers that may hold without any text atom firing.
-  let phraseTriggers: [[Int32]]
-  let patternTriggers: [[Int32]]
+  let phraseTriggers: FlatLists
+  let patternTriggers: FlatLists
   let textFreeTriggers: [Int32]
 
   /// Compiles the rule set. Never fails: the checker validated every phrase and regex; a
@@ -131,6 +166,10 @@ public final class RuleMatcher: Sendable {
       return Result { () throws(RegexCompileError) in
         try CompiledRegex(pattern: pattern.source, options: options)
       }
+    }
+    unownedRegexes = regexes.map { result in
+      guard case .success(let regex) = result else { return nil }
+      return Unmanaged.passUnretained(regex)
     }
     let requirements = patterns.map {
       LiteralPrefilter.requirement(source: $0.source, flags: $0.flags)
@@ -200,8 +239,8 @@ public final class RuleMatcher: Sendable {
       }
       if !program.requiresText { textFree.append(Int32(ordinal)) }
     }
-    self.phraseTriggers = phraseTriggers
-    self.patternTriggers = patternTriggers
+    self.phraseTriggers = FlatLists(phraseTriggers)
+    self.patternTriggers = FlatLists(patternTriggers)
     textFreeTriggers = textFree
   }
 
@@ -291,7 +330,7 @@ public final class RuleMatcher: Sendable {
       var previous: Int32 = -1
       for hit in hits where hit.phrase != previous {
         previous = hit.phrase
-        for trigger in phraseTriggers[Int(hit.phrase)] {
+        phraseTriggers.forEach(of: Int(hit.phrase)) { trigger in
           triggerHits.append(TriggerHit(trigger: trigger, phrase: hit.phrase, range: hit.range))
         }
       }
@@ -312,9 +351,13 @@ public final class RuleMatcher: Sendable {
         let pattern = word * 64 + bit
         patternsRun += 1
         let outcome: RegexMatchOutcome
-        switch regexes[pattern] {
-        case .success(let regex): outcome = regex.firstMatch(in: text, limits: limits)
-        case .failure(let error): outcome = .failed(error.message)
+        if let regex = unownedRegexes[pattern] {
+          // INVARIANT: `regexes` holds the instance for as long as the matcher lives.
+          outcome = regex._withUnsafeGuaranteedRef { $0.firstMatch(in: text, limits: limits) }
+        } else if case .failure(let error) = regexes[pattern] {
+          outcome = .failed(error.message)
+        } else {
+          outcome = .noMatch
         }
         if outcome != .noMatch { outcomes.append((Int32(pattern), outcome)) }
       }
@@ -384,7 +427,9 @@ public final class RuleMatcher: Sendable {
     let scan = ownScan(scan)
     var ordinals = textFreeTriggers
     for hit in scan.triggerHits { ordinals.append(hit.trigger) }
-    for entry in scan.outcomes { ordinals += patternTriggers[Int(entry.pattern)] }
+    for entry in scan.outcomes {
+      patternTriggers.forEach(of: Int(entry.pattern)) { ordinals.append($0) }
+    }
     ordinals.sort()
     var out: [TriggerID] = []
     out.reserveCapacity(ordinals.count)
@@ -430,7 +475,9 @@ public final class RuleMatcher: Sendable {
     // Ordinals with hits come grouped in `triggerHits`; the others from the outcomes and the
     // triggers that need no text.
     var others = textFreeTriggers
-    for entry in scan.outcomes { others += patternTriggers[Int(entry.pattern)] }
+    for entry in scan.outcomes {
+      patternTriggers.forEach(of: Int(entry.pattern)) { others.append($0) }
+    }
     if others.count > 1 { others.sort() }
     var results: [(trigger: TriggerID, evaluation: ConditionEvaluation)] = []
     let triggerHits = scan.triggerHits
@@ -555,10 +602,10 @@ public final class RuleMatcher: Sendable {
         if index + 1 < list.sortedIDs.count && list.sortedIDs[index + 1] == hit.phrase {
           // The same phrase twice in the list: take the general path for operand order.
         } else {
-          let position = list.positions[index]
+          let operand = list.sortedOperands[index]
           evidence.append(
             MatchEvidence(
-              atomSpan: list.spans[position], trigger: list.texts[position], range: hit.range,
+              atomSpan: operand.span, trigger: operand.text, range: hit.range,
               matchedText: scan.substring(hit.range)))
           return true
         }

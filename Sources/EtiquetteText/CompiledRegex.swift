@@ -102,8 +102,9 @@ public enum RegexMatchOutcome: Sendable, Equatable, Hashable {
 /// Sharing one instance across threads is safe: after `init` nothing mutates the instance, and
 /// PCRE2 documents compiled code — JIT code included — as read-only during matching and usable
 /// by many threads at once. Everything a search writes to (match data, match context with its
-/// limits, JIT stack) belongs to that one search: it is taken from a locked pool and returned
-/// afterwards, never used by two searches at the same time.
+/// limits, JIT stack) belongs to the calling thread: each thread keeps its own scratch in
+/// thread-local storage, so searches on different threads share no mutable state, take no lock
+/// and touch no shared reference count (a search never suspends, so it never changes thread).
 public final class CompiledRegex: @unchecked Sendable {
   /// The pattern as written.
   public let pattern: String
@@ -201,8 +202,7 @@ public final class CompiledRegex: @unchecked Sendable {
     if subjectIsValidUTF8 && start < subject.count && subject[start] & 0xC0 == 0x80 {
       return .failed("start offset \(start) is inside a UTF-8 character")
     }
-    let scratch = MatchScratch.pool.take()
-    defer { MatchScratch.pool.give(back: scratch) }
+    let scratch = MatchScratch.current()
     scratch.apply(limits)
     let matchOptions: UInt32 = subjectIsValidUTF8 ? UInt32(PCRE2_NO_UTF_CHECK) : 0
     let result = pcre2_match_8(
@@ -300,32 +300,30 @@ final class MatchScratch {
     UInt32(clamping: max(value, 1))
   }
 
-  /// Idle scratches, so a search costs two lock operations instead of several allocations.
-  final class Pool: @unchecked Sendable {
-    // INVARIANT: `idle` is only touched while `lock` is held; a scratch is either in `idle` or
-    // owned by exactly one running search.
-    private let lock = NSLock()
-    private var idle: [MatchScratch] = []
-    private let maximumIdle = 32
-
-    func take() -> MatchScratch {
-      lock.lock()
-      let scratch = idle.popLast()
-      lock.unlock()
-      if let scratch { return scratch }
-      guard let fresh = MatchScratch() else {
-        // Out of memory for a few hundred bytes: nothing sensible is left to do.
-        fatalError("PCRE2 could not allocate match data")
-      }
-      return fresh
+  /// The calling thread's scratch, created on its first search and freed when the thread
+  /// exits. Thread-local rather than a locked pool: with a shared pool two threads searching at
+  /// once contend on the lock and on the pool's cache lines, which cost more than the search.
+  static func current() -> MatchScratch {
+    let key = threadKey
+    if let stored = pthread_getspecific(key) {
+      return Unmanaged<MatchScratch>.fromOpaque(stored).takeUnretainedValue()
     }
-
-    func give(back scratch: MatchScratch) {
-      lock.lock()
-      if idle.count < maximumIdle { idle.append(scratch) }
-      lock.unlock()
+    guard let fresh = MatchScratch() else {
+      // Out of memory for a few hundred bytes: nothing sensible is left to do.
+      fatalError("PCRE2 could not allocate match data")
     }
+    // The thread's reference, released by the key's destructor when the thread exits.
+    pthread_setspecific(key, Unmanaged.passRetained(fresh).toOpaque())
+    return fresh
   }
 
-  static let pool = Pool()
+  private static let threadKey: pthread_key_t = {
+    var key = pthread_key_t()
+    let status = pthread_key_create(&key) { stored in
+      guard let stored else { return }
+      Unmanaged<MatchScratch>.fromOpaque(stored).release()
+    }
+    guard status == 0 else { fatalError("pthread_key_create failed (\(status))") }
+    return key
+  }()
 }

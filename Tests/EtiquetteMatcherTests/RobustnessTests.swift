@@ -69,6 +69,35 @@ import Testing
     #expect(matcher.evaluate(.add(phrases, 0), scan: scan) { _ in false }.holds)
   }
 
+  /// Each thread keeps its own PCRE2 scratch: limits set for one search must not leak into
+  /// the next search on that thread, nor into searches running on other threads at once.
+  @Test func limitsApplyPerSearchOnEveryThread() async throws {
+    let hostile = try CompiledRegex(pattern: "(x+x+)+[yz]")
+    let benign = try CompiledRegex(pattern: "x{4000}")
+    let subject = String(repeating: "x", count: 5_000)
+    let tight = MatchLimits(matchLimit: 1_000, depthLimit: 1_000, heapLimitKiB: 1_024)
+    let rounds = await withTaskGroup(of: Bool.self) { group in
+      for _ in 0..<6 {
+        group.addTask {
+          var ok = true
+          for _ in 0..<20 {
+            if case .limitExceeded = hostile.firstMatch(in: subject, limits: tight) {
+            } else {
+              ok = false
+            }
+            // The default limits again: the tight ones must not have stuck to the scratch.
+            ok = ok && benign.firstMatch(in: subject) == .match(0..<4_000)
+          }
+          return ok
+        }
+      }
+      var all: [Bool] = []
+      for await result in group { all.append(result) }
+      return all
+    }
+    #expect(rounds == Array(repeating: true, count: 6))
+  }
+
   @Test func oneMatcherSharedByManyTasksGivesIdenticalResults() async throws {
     let ruleSet = try #require(
       MatcherHarness.ruleSet(file: MatcherHarness.fixtures + "/differential.etq"))

@@ -118,15 +118,17 @@ struct NaivePCRE2Run: LabellingEngine {
   }
 }
 
-/// Hyperscan: one block-mode database for the phrases (scanned over the normalised text,
-/// normalised in advance and not timed — a head start for Hyperscan) and one for the regexes
-/// (over the original text).
+/// Hyperscan: one block-mode database for the phrases (scanned over the normalised text) and
+/// one for the regexes (over the original text). `label` normalises the message first, as
+/// Etiquette does — finding the same matches needs the same normalisation, so it is part of the
+/// job; `labelPrenormalized` uses text normalised in advance (not timed), a head start.
 final class HyperscanRun: LabellingEngine {
   let phraseDatabase: OpaquePointer
   let regexDatabase: OpaquePointer
   let scratch: OpaquePointer
   let normalized: [[UInt8]]
   let originals: [[UInt8]]
+  let messages: [String]
   let compileError: String?
 
   init?(workload: Workload, messages: [String]) {
@@ -179,6 +181,7 @@ final class HyperscanRun: LabellingEngine {
     self.scratch = scratch
     normalized = messages.map { Normalizer.normalize($0).bytes }
     originals = messages.map { Array($0.utf8) }
+    self.messages = messages
     compileError = nil
   }
 
@@ -215,6 +218,14 @@ final class HyperscanRun: LabellingEngine {
 
   func label(_ index: Int) -> Int {
     var ids: [UInt32] = []
+    let text = Normalizer.normalize(messages[index])
+    scan(phraseDatabase, text.bytes, into: &ids)
+    scan(regexDatabase, originals[index], into: &ids)
+    return ids.count
+  }
+
+  func labelPrenormalized(_ index: Int) -> Int {
+    var ids: [UInt32] = []
     scan(phraseDatabase, normalized[index], into: &ids)
     scan(regexDatabase, originals[index], into: &ids)
     return ids.count
@@ -225,6 +236,13 @@ final class HyperscanRun: LabellingEngine {
     scan(phraseDatabase, normalized[index], into: &ids)
     return Array(Set(ids.map { Int($0) })).sorted()
   }
+}
+
+/// Hyperscan on text normalised in advance (normalisation not timed).
+struct HyperscanPrenormalizedRun: LabellingEngine {
+  let run: HyperscanRun
+  func label(_ index: Int) -> Int { run.labelPrenormalized(index) }
+  func phraseMatches(_ index: Int) -> [Int] { run.phraseMatches(index) }
 }
 
 /// Etiquette's scan without evaluating any trigger, to see where the time goes.
