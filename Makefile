@@ -46,3 +46,4 @@ lint:
 bench: deps
 	@dpkg -s libhyperscan-dev >/dev/null 2>&1 || ($(SUDO) apt-get install -y -qq libhyperscan-dev)
 	$(SWIFT) run -c release --package-path Benchmarks etiquette-bench
+	$(SWIFT) run -c release --package-path Benchmarks etiquette-check-bench

@@ -1,11 +1,12 @@
 import EtiquetteSyntax
 
-/// The canonical spelling of leaves: strings, times, numbers, keys.
-enum CanonicalSpelling {
+/// The canonical spelling of leaves: strings, times, numbers, keys. Public so that tools writing
+/// rule text (the REPL's `:save`) spell literals exactly as `etiquette fmt` does.
+public enum CanonicalSpelling {
   /// `value` as a double-quoted literal: `"` `\` and the line-breaking controls get their short
   /// escapes, other control characters `\u{…}` (so no raw control byte ever reaches the file),
   /// and all other Unicode is written as is.
-  static func quoted(_ value: String) -> String {
+  public static func quoted(_ value: String) -> String {
     var result = "\""
     for scalar in value.unicodeScalars {
       switch scalar {

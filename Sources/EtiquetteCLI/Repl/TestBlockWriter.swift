@@ -1,5 +1,6 @@
 import EtiquetteChecker
 import EtiquetteEngine
+import EtiquetteFormat
 import EtiquetteSyntax
 import Foundation
 
@@ -155,26 +156,8 @@ struct TestBlockWriter {
     }
   }
 
-  /// A double-quoted string literal with the grammar's escapes.
-  func quoted(_ value: String) -> String {
-    var result = "\""
-    for scalar in value.unicodeScalars {
-      switch scalar {
-      case "\"": result += "\\\""
-      case "\\": result += "\\\\"
-      case "\n": result += "\\n"
-      case "\t": result += "\\t"
-      case "\r": result += "\\r"
-      default:
-        if scalar.properties.generalCategory == .control {
-          result += "\\u{" + String(scalar.value, radix: 16) + "}"
-        } else {
-          result.unicodeScalars.append(scalar)
-        }
-      }
-    }
-    return result + "\""
-  }
+  /// A double-quoted string literal, spelled as `etiquette fmt` spells it.
+  func quoted(_ value: String) -> String { CanonicalSpelling.quoted(value) }
 }
 
 extension String {
