@@ -58,12 +58,12 @@ enum ConversationRecords {
   ) throws -> String {
     let phone = normalizePhone(rawPhone)
     if let id = try String.fetchOne(
-      db,
-      sql: """
-        SELECT id FROM conversations
-        WHERE (?1 IS NOT NULL AND phone = ?1) OR (?2 IS NOT NULL AND user_id = ?2)
-        ORDER BY created_at LIMIT 1
-        """,
+      db.cachedStatement(
+        sql: """
+          SELECT id FROM conversations
+          WHERE (?1 IS NOT NULL AND phone = ?1) OR (?2 IS NOT NULL AND user_id = ?2)
+          ORDER BY created_at LIMIT 1
+          """),
       arguments: [phone, userID])
     {
       return id
@@ -71,7 +71,7 @@ enum ConversationRecords {
     let id = newID()
     let contact = Contact(id: userID ?? phone ?? id, phone: phone, name: name)
     let c = rules.engine.newConversation(id: id, contact: contact)
-    try db.execute(
+    try db.executeCached(
       sql: """
         INSERT INTO conversations (id, contact_id, phone, user_id, name, mode, presence,
           priority, priority_rank, version, step_count, created_at, updated_at)
@@ -91,21 +91,34 @@ enum ConversationRecords {
   }
 
   static func indexName(_ db: Database, id: String, name: String?) throws {
-    try db.execute(
+    try db.executeCached(
       sql: "DELETE FROM search WHERE conversation_id = ? AND kind = 'name'", arguments: [id])
     if let name, !name.isEmpty {
-      try db.execute(
+      try db.executeCached(
         sql: "INSERT INTO search (conversation_id, kind, text) VALUES (?, 'name', ?)",
         arguments: [id, name])
     }
   }
 
-  static func load(_ db: Database, id: String, rules: LoadedRules) throws -> LoadedConversation? {
+  static func load(
+    _ db: Database, id: String, rules: LoadedRules, cache: ConversationCache? = nil
+  ) throws -> LoadedConversation? {
     guard
       let row = try Row.fetchOne(
-        db, sql: "SELECT * FROM conversations WHERE id = ?",
+        db.cachedStatement(sql: "SELECT * FROM conversations WHERE id = ?"),
         arguments: [id])
     else { return nil }
+    if let cache,
+      var c = cache.conversation(
+        id: id, stepCount: row["step_count"], rulesVersion: rules.version)
+    {
+      // The hot path: the transcript and notes are already in memory.
+      let readState = try loadReadState(db, id: id)
+      c.readState = readState
+      return LoadedConversation(
+        conversation: c, transcriptCount: c.transcript.count, notesCount: c.notes.count,
+        readState: readState)
+    }
     let ruleSet = rules.ruleSet
     var attributes: [String: FieldValue] = [:]
     if let text: String = row["attributes"],
@@ -175,17 +188,57 @@ enum ConversationRecords {
           at: Date(timeIntervalSince1970: n["at"]), author: n["author"],
           text: n["text"]))
     }
-    var readState: [String: Int] = [:]
-    for r in try Row.fetchAll(
-      db, sql: "SELECT member, read_count FROM read_state WHERE conversation_id = ?",
-      arguments: [id])
-    {
-      readState[r["member"]] = r["read_count"]
-    }
+    let readState = try loadReadState(db, id: id)
     c.readState = readState
     return LoadedConversation(
       conversation: c, transcriptCount: c.transcript.count, notesCount: c.notes.count,
       readState: readState)
+  }
+
+  static func loadReadState(_ db: Database, id: String) throws -> [String: Int] {
+    var readState: [String: Int] = [:]
+    for r in try Row.fetchAll(
+      db.cachedStatement(
+        sql: "SELECT member, read_count FROM read_state WHERE conversation_id = ?"),
+      arguments: [id])
+    {
+      readState[r["member"]] = r["read_count"]
+    }
+    return readState
+  }
+
+  /// What `load` would read back after `save` stored `after`: label reasons replaced by the
+  /// placeholder, attributes and times through their stored forms, and only the appended
+  /// transcript lines and notes added (they are all `save` writes). Caching exactly this keeps
+  /// a step on a cached conversation identical to one on a reloaded conversation.
+  static func shapedAsStored(_ after: Conversation, before: LoadedConversation, ruleSet: RuleSet)
+    -> Conversation
+  {
+    func stored(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970) }
+    var c = after
+    for key in c.labels.keys {
+      c.labels[key] = LabelProvenance(
+        source: .manual(member: ""), at: Date(timeIntervalSince1970: 0), step: 0)
+    }
+    c.contact.attributes = c.contact.attributes.mapValues { FieldValue($0.json) }
+    c.transcript =
+      before.conversation.transcript
+      + after.transcript.dropFirst(before.transcriptCount).map { entry in
+        var entry = entry
+        entry.at = stored(entry.at)
+        return entry
+      }
+    c.notes =
+      before.conversation.notes
+      + after.notes.dropFirst(before.notesCount).map { note in
+        Note(at: stored(note.at), author: note.author, text: note.text)
+      }
+    c.team = c.team.flatMap { ruleSet.team(named: ruleSet[$0].name)?.id }
+    c.heldTriggers = Set(
+      c.heldTriggers.compactMap { trigger(named: triggerName($0, in: ruleSet), in: ruleSet) })
+    c.lastStepTime = c.lastStepTime.map(stored)
+    c.readState = [:]
+    return c
   }
 
   struct AttachmentRow: Codable {
@@ -195,19 +248,30 @@ enum ConversationRecords {
   }
 
   /// Applies one step and saves everything it changed, in the caller's transaction.
+  ///
+  /// With a cache, the conversation is taken from it when it is current and the saved state is
+  /// put back into it (see `ConversationCache` for why a rolled-back step cannot leave a stale
+  /// entry in use).
   static func apply(
     _ step: Step, to id: String, in db: Database, rules: LoadedRules, extras: EntryExtras,
-    mentions: [String] = []
+    mentions: [String] = [], cache: ConversationCache? = nil
   ) throws -> (Conversation, Decision, DecisionDocument) {
-    guard let loaded = try load(db, id: id, rules: rules) else {
+    guard let loaded = try load(db, id: id, rules: rules, cache: cache) else {
       throw StoreError.missingConversation(id)
     }
     let (after, decision) = rules.engine.apply(step, to: loaded.conversation)
     let document = DecisionDocument(
       decision, conversation: after, ruleSet: rules.ruleSet, sources: rules.sources)
-    try save(
-      loaded, after: after, decision: decision, document: document, in: db, rules: rules,
-      extras: extras, mentions: mentions)
+    do {
+      try save(
+        loaded, after: after, decision: decision, document: document, in: db, rules: rules,
+        extras: extras, mentions: mentions)
+    } catch {
+      cache?.remove(id: id)
+      throw error
+    }
+    cache?.store(
+      shapedAsStored(after, before: loaded, ruleSet: rules.ruleSet), rulesVersion: rules.version)
     return (after, decision, document)
   }
 
@@ -225,7 +289,7 @@ enum ConversationRecords {
     let held = c.heldTriggers.map { triggerName($0, in: ruleSet) }.sorted()
     let attributes = c.contact.attributes.mapValues(\.json)
     let now = (c.lastStepTime ?? Date()).timeIntervalSince1970
-    try db.execute(
+    try db.executeCached(
       sql: """
         UPDATE conversations SET contact_id = ?, phone = ?, name = ?, attributes = ?, mode = ?,
           assignee = ?, presence = ?, team = ?, priority = ?, priority_rank = ?, version = ?,
@@ -244,12 +308,12 @@ enum ConversationRecords {
     }
     for (change, reason) in zip(decision.removed, document.removed) {
       _ = reason
-      try db.execute(
+      try db.executeCached(
         sql: "DELETE FROM conversation_labels WHERE conversation_id = ? AND label = ?",
         arguments: [c.id, ruleSet[change.label].name])
     }
     for (change, reason) in zip(decision.added, document.added) {
-      try db.execute(
+      try db.executeCached(
         sql: """
           INSERT OR REPLACE INTO conversation_labels (conversation_id, label, reason)
           VALUES (?, ?, ?)
@@ -266,7 +330,7 @@ enum ConversationRecords {
       let attachments = entry.attachments.map {
         AttachmentRow(url: $0.url, type: $0.type, size: $0.size)
       }
-      try db.execute(
+      try db.executeCached(
         sql: """
           INSERT INTO messages (conversation_id, seq, direction, author, type, wire_type, text,
             attachments, wa_id, context_id, status, at, raw)
@@ -280,25 +344,25 @@ enum ConversationRecords {
           entry.at.timeIntervalSince1970, extras.raw,
         ])
       if !entry.text.isEmpty {
-        try db.execute(
+        try db.executeCached(
           sql: "INSERT INTO search (conversation_id, kind, text) VALUES (?, 'message', ?)",
           arguments: [c.id, entry.text])
       }
     }
     for note in c.notes.dropFirst(before.notesCount) {
-      try db.execute(
+      try db.executeCached(
         sql: "INSERT INTO notes (conversation_id, author, text, mentions, at) VALUES (?,?,?,?,?)",
         arguments: [c.id, note.author, note.text, json(mentions), note.at.timeIntervalSince1970])
     }
     for (member, count) in c.readState where before.readState[member] != count {
-      try db.execute(
+      try db.executeCached(
         sql: """
           INSERT INTO read_state (conversation_id, member, read_count) VALUES (?, ?, ?)
           ON CONFLICT(conversation_id, member) DO UPDATE SET read_count = excluded.read_count
           """,
         arguments: [c.id, member, count])
     }
-    try db.execute(
+    try db.executeCached(
       sql: """
         INSERT INTO decisions (conversation_id, step, rule_set_version, document, at)
         VALUES (?, ?, ?, ?, ?)
@@ -342,5 +406,13 @@ enum StoreError: Error, CustomStringConvertible {
     switch self {
     case .missingConversation(let id): "no conversation \(id)"
     }
+  }
+}
+
+extension Database {
+  /// `execute(sql:arguments:)` through GRDB's statement cache: the hot write path runs the same
+  /// few statements for every message, so each is compiled once per connection.
+  func executeCached(sql: String, arguments: StatementArguments = StatementArguments()) throws {
+    try cachedStatement(sql: sql).execute(arguments: arguments)
   }
 }

@@ -20,6 +20,7 @@ public struct EtiquetteServer: Sendable {
   public let rules: RuleHolder
   public let metrics: ServerMetrics
   let logger: Logger
+  let intake: WebhookIntake
 
   /// Loads and checks the rules (refusing to start on errors) and opens the store.
   public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "etiquette"))
@@ -34,6 +35,7 @@ public struct EtiquetteServer: Sendable {
     }
     store = try Store(path: configuration.databasePath)
     metrics = ServerMetrics()
+    intake = WebhookIntake(store: store, rules: rules, metrics: metrics, logger: logger)
   }
 
   /// One route: method and OpenAPI-style path (`/v1/conversations/{id}`).

@@ -7,21 +7,34 @@ extension Store {
   /// of one write transaction. GRDB's single writer runs one such batch at a time, so the
   /// messages of a conversation are applied in the order their webhooks were stored, whatever
   /// the concurrency of the requests. Returns how many webhooks were processed.
+  ///
+  /// `parsed` holds the payloads the request handlers already parsed (by webhook id), so the
+  /// writer does not parse them again; any other pending body is parsed from the store.
   @discardableResult
-  public func processPendingWebhooks(rules: RuleHolder, metrics: ServerMetrics) async throws
-    -> Int
-  {
+  public func processPendingWebhooks(
+    rules: RuleHolder, metrics: ServerMetrics, parsed: [Int64: WhatsAppPayload] = [:]
+  ) async throws -> Int {
     let loaded = rules.current
+    let cache = conversationCache
     return try await pool.write { db in
-      let pending = try Row.fetchAll(
-        db, sql: "SELECT id, body FROM webhooks WHERE processed_at IS NULL ORDER BY id")
-      for row in pending {
-        let id: Int64 = row["id"]
-        let body: Data = row["body"]
+      let pending = try Int64.fetchAll(
+        db.cachedStatement(
+          sql: "SELECT id FROM webhooks WHERE processed_at IS NULL ORDER BY id"))
+      for id in pending {
         var failure: String?
         do {
           try db.inSavepoint {
-            let counts = try Self.process(Array(body), in: db, rules: loaded)
+            let payload: WhatsAppPayload
+            if let known = parsed[id] {
+              payload = known
+            } else {
+              let body =
+                try Data.fetchOne(
+                  db.cachedStatement(sql: "SELECT body FROM webhooks WHERE id = ?"),
+                  arguments: [id]) ?? Data()
+              payload = try WhatsAppPayload.parse(Array(body))
+            }
+            let counts = try Self.process(payload, in: db, rules: loaded, cache: cache)
             metrics.record(messages: counts.messages, decisions: counts.decisions)
             return .commit
           }
@@ -29,7 +42,7 @@ extension Store {
           // A body that cannot be processed is marked, not retried forever; it stays stored.
           failure = String(describing: error)
         }
-        try db.execute(
+        try db.executeCached(
           sql: "UPDATE webhooks SET processed_at = ?, error = ? WHERE id = ?",
           arguments: [Date().timeIntervalSince1970, failure, id])
       }
@@ -39,14 +52,15 @@ extension Store {
 
   /// One webhook body: new messages become engine steps; redeliveries (a WhatsApp id already
   /// stored) change nothing; statuses update the message they are about.
-  static func process(_ body: [UInt8], in db: Database, rules: LoadedRules) throws
-    -> (messages: Int, decisions: Int)
-  {
-    let payload = try WhatsAppPayload.parse(body)
+  static func process(
+    _ payload: WhatsAppPayload, in db: Database, rules: LoadedRules,
+    cache: ConversationCache? = nil
+  ) throws -> (messages: Int, decisions: Int) {
     var messages = 0
     for m in payload.messages {
       guard
-        try Int.fetchOne(db, sql: "SELECT 1 FROM messages WHERE wa_id = ?", arguments: [m.id])
+        try Int.fetchOne(
+          db.cachedStatement(sql: "SELECT 1 FROM messages WHERE wa_id = ?"), arguments: [m.id])
           == nil
       else { continue }
       let id = try ConversationRecords.findOrCreate(
@@ -60,25 +74,26 @@ extension Store {
         step, to: id, in: db, rules: rules,
         extras: EntryExtras(
           whatsappID: m.id, wireType: m.wireType, contextID: m.contextID,
-          raw: JSONLine.encode(m.raw)))
+          raw: JSONLine.encode(m.raw)), cache: cache)
       messages += 1
     }
     for s in payload.statuses {
       let errors = s.errors.isEmpty ? nil : JSONLine.encode(s.errors)
-      try db.execute(
+      try db.executeCached(
         sql: "UPDATE messages SET status = ?, errors = COALESCE(?, errors) WHERE wa_id = ?",
         arguments: [s.status, errors, s.messageID])
     }
     for e in payload.echoes {
       guard
-        try Int.fetchOne(db, sql: "SELECT 1 FROM messages WHERE wa_id = ?", arguments: [e.id])
+        try Int.fetchOne(
+          db.cachedStatement(sql: "SELECT 1 FROM messages WHERE wa_id = ?"), arguments: [e.id])
           == nil
       else { continue }
       let id = try ConversationRecords.findOrCreate(
         db, phone: e.contact.phone, userID: e.contact.userID, name: e.contact.name,
         rules: rules, at: e.at)
       // Sent from the business's own WhatsApp app: shown in the transcript, not a step.
-      try db.execute(
+      try db.executeCached(
         sql: """
           INSERT INTO messages (conversation_id, seq, direction, author, type, wire_type, text,
             wa_id, status, at, raw)

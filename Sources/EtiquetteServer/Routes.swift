@@ -117,19 +117,15 @@ extension EtiquetteServer {
     guard WebhookSignature.isValid(header: signature, body: body, secret: secret) else {
       throw APIError.unauthorized("missing or invalid X-Hub-Signature-256")
     }
+    let payload: WhatsAppPayload
     do {
-      _ = try WhatsAppPayload.parse(body)
+      payload = try WhatsAppPayload.parse(body)
     } catch {
       throw APIError.badRequest(error.description)
     }
-    _ = try await store.storeWebhook(body)
-    metrics.recordWebhook()
-    // The body is committed: from here a crash loses nothing (it is processed at restart).
-    do {
-      try await store.processPendingWebhooks(rules: rules, metrics: metrics)
-    } catch {
-      logger.error("webhook processing failed: \(error)")
-    }
+    // Committed together with the bodies that arrived alongside it, then processed; only then
+    // does the 200 go out. A failed commit throws here: no 200 for a body not stored.
+    try await intake.submit(body: body, payload: payload)
     return JSONResponse.make(["status": "received"])
   }
 

@@ -22,6 +22,7 @@ public final class ServerMetrics: @unchecked Sendable {
 
   func recordDecision() { lock.withLock { decisions += 1 } }
   func recordWebhook() { lock.withLock { webhooks += 1 } }
+  func recordWebhooks(_ count: Int) { lock.withLock { webhooks += count } }
   func recordReload(accepted: Bool) {
     lock.withLock { reloads[accepted ? "accepted" : "refused", default: 0] += 1 }
   }

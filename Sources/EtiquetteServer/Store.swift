@@ -11,6 +11,8 @@ import GRDB
 /// `search` (FTS5 over the transcript and contact names).
 public final class Store: Sendable {
   let pool: DatabasePool
+  /// The writer's in-memory engine state of hot conversations (see `ConversationCache`).
+  let conversationCache = ConversationCache()
 
   public init(path: String) throws {
     var configuration = Configuration()
@@ -140,6 +142,20 @@ public final class Store: Sendable {
         sql: "INSERT INTO webhooks (received_at, body) VALUES (?, ?)",
         arguments: [Date().timeIntervalSince1970, Data(body)])
       return db.lastInsertedRowID
+    }
+  }
+
+  /// Commits several raw bodies in one transaction (group commit: one WAL append for the
+  /// webhooks that arrived together) and returns their ids, in the order given.
+  public func storeWebhooks(_ bodies: [[UInt8]]) async throws -> [Int64] {
+    try await pool.write { db in
+      let now = Date().timeIntervalSince1970
+      let insert = try db.cachedStatement(
+        sql: "INSERT INTO webhooks (received_at, body) VALUES (?, ?)")
+      return try bodies.map { body in
+        try insert.execute(arguments: [now, Data(body)])
+        return db.lastInsertedRowID
+      }
     }
   }
 

@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""Load benchmark for `etiquette serve`: N signed WhatsApp webhooks posted by C concurrent
+clients on loopback. Prints messages/s, p50/p99 latency and checks that no message was lost
+(webhooks answered 200 == incoming message rows stored).
+
+  python3 Benchmarks/webhook-load.py --binary .build/release/etiquette --rules rules \
+      -n 20000 -c 16 [--client wrk|python] [--contacts 200]
+
+The default client is `wrk` (C, event loop, 2 threads) when installed: its bodies and their
+signatures are generated up front into a Lua script, so signing costs the client nothing and
+the client does not compete for the cores with the server the way Python threads do.
+`--client python` is the fallback (threads with keep-alive connections).
+
+Not a test: figures depend on the machine and on its load (printed with the results).
+"""
+
+import argparse
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+SECRET = "load-secret"
+TEXTS = [
+    "Bonjour, où en est ma commande ?",
+    "J'ai réservé pour jeudi",
+    "Numéro de suivi CMD-123456 svp",
+    "Merci beaucoup",
+    "Je voudrais parler à quelqu'un",
+    "Le colis n'est pas arrivé",
+]
+
+
+def make_bodies(n, contacts, run):
+    bodies = []
+    base = 1_700_000_000
+    for i in range(n):
+        k = i % contacts
+        phone = "3361%07d" % k
+        payload = {
+            "object": "whatsapp_business_account",
+            "entry": [{
+                "id": "100",
+                "changes": [{
+                    "field": "messages",
+                    "value": {
+                        "messaging_product": "whatsapp",
+                        "metadata": {"display_phone_number": "33100000000",
+                                     "phone_number_id": "200"},
+                        "contacts": [{"profile": {"name": "Client %d" % k}, "wa_id": phone}],
+                        "messages": [{
+                            "from": phone,
+                            "id": "wamid.load.%s.%d" % (run, i),
+                            "timestamp": str(base + i),
+                            "type": "text",
+                            "text": {"body": TEXTS[i % len(TEXTS)]},
+                        }],
+                    },
+                }],
+            }],
+        }
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        sig = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        bodies.append((body, sig))
+    return bodies
+
+
+def percentile(sorted_values, p):
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, int(round(p / 100 * len(sorted_values) + 0.5)) - 1))
+    return sorted_values[index]
+
+
+def run_python(port, bodies, clients):
+    latencies = []
+    failures = []
+    lock = threading.Lock()
+    next_index = [0]
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine = []
+        while True:
+            with lock:
+                i = next_index[0]
+                next_index[0] += 1
+            if i >= len(bodies):
+                break
+            body, sig = bodies[i]
+            start = time.perf_counter()
+            conn.request("POST", "/webhooks/whatsapp", body=body,
+                         headers={"Content-Type": "application/json",
+                                  "X-Hub-Signature-256": sig})
+            response = conn.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - start)
+            if response.status != 200:
+                with lock:
+                    failures.append(response.status)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+    return {
+        "ok": len(latencies) - len(failures), "errors": len(failures), "seconds": elapsed,
+        "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
+    }
+
+
+WRK_SCRIPT = r"""
+local bodies = dofile("%(data)s")
+local threads = {}
+local counter = 0
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+function init(args)
+  nthreads = %(threads)d
+  next_i = id + 1            -- this thread's bodies: id+1, id+1+T, ... (Lua is 1-based)
+  quota = 0
+  for i = next_i, #bodies, nthreads do quota = quota + 1 end
+  ok = 0
+  errors = 0
+  sent = 0
+  idle = 0
+  if quota == 0 then wrk.thread:stop() end
+end
+function request()
+  if next_i > #bodies then
+    -- Every body is in flight: an idle keep-alive request until the last answers arrive.
+    return wrk.format("GET", "/healthz")
+  end
+  local b = bodies[next_i]
+  next_i = next_i + nthreads
+  sent = sent + 1
+  return wrk.format("POST", "/webhooks/whatsapp",
+    {["Content-Type"] = "application/json", ["X-Hub-Signature-256"] = b[2]}, b[1])
+end
+function response(status, headers, body)
+  if body ~= nil and string.find(body, "received", 1, true) then
+    ok = ok + 1
+  elseif status ~= 200 then
+    errors = errors + 1
+  else
+    idle = idle + 1
+  end
+  -- Done once every body of this thread was sent and answered (the idle /healthz answers are
+  -- neither), whatever the way wrk spread the first requests over the connections.
+  -- wrk may take a request from request() that it never sends (seen: one body per run), so
+  -- after many idle answers the thread stops too; the count below is what was answered.
+  if next_i > #bodies and (ok + errors >= sent or idle >= 1000) then wrk.thread:stop() end
+end
+function done(summary, latency, requests)
+  local ok_total, err_total = 0, 0
+  for _, t in ipairs(threads) do
+    ok_total = ok_total + t:get("ok")
+    err_total = err_total + t:get("errors")
+  end
+  io.write(string.format("WRK_RESULT %%d %%d %%f %%f %%f\n", ok_total, err_total,
+    summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+"""
+
+
+def lua_quote(data):
+    text = data.decode()
+    level = 1
+    while ("]" + "=" * level + "]") in text:
+        level += 1
+    return "[" + "=" * level + "[" + text + "]" + "=" * level + "]"
+
+
+def run_wrk(port, bodies, clients, workdir, seconds):
+    threads = max(1, min(2, clients))
+    data = os.path.join(workdir, "bodies.lua")
+    with open(data, "w") as f:
+        f.write("return {\n")
+        for body, sig in bodies:
+            f.write("{%s,%s},\n" % (lua_quote(body), lua_quote(sig.encode())))
+        f.write("}\n")
+    script = os.path.join(workdir, "load.lua")
+    with open(script, "w") as f:
+        f.write(WRK_SCRIPT % {"data": data, "threads": threads})
+    # Sustained rate: wrk stops after `seconds` (or earlier once every body is answered); give
+    # more bodies than can be sent in that time. Requests in flight at the stop are stored but
+    # not counted as answered.
+    output = subprocess.run(
+        ["wrk", "-t", str(threads), "-c", str(clients), "-d", "%ds" % seconds, "--timeout", "30s",
+         "-s", script, "http://127.0.0.1:%d" % port],
+        check=True, capture_output=True, text=True).stdout
+    for line in output.splitlines():
+        if line.startswith("WRK_RESULT"):
+            _, ok, errors, seconds, p50, p99 = line.split()
+            # wrk's latency includes the few idle /healthz requests: they only lower it
+            # slightly; the count and the duration are for the webhooks alone.
+            return {"ok": int(ok), "errors": int(errors), "seconds": float(seconds),
+                    "p50_ms": float(p50), "p99_ms": float(p99)}
+    raise SystemExit("wrk gave no result:\n" + output)
+
+
+def wait_ready(port, process):
+    for _ in range(600):
+        if process.poll() is not None:
+            raise SystemExit("the server exited with status %d" % process.returncode)
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("the server did not start")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--binary", default=".build/release/etiquette")
+    parser.add_argument("--rules", default="rules")
+    parser.add_argument("-n", type=int, default=20000, help="webhooks to post")
+    parser.add_argument("-c", type=int, default=16, help="concurrent clients (connections)")
+    parser.add_argument("--contacts", type=int, default=200, help="distinct conversations")
+    parser.add_argument("--seconds", type=int, default=10, help="wrk: run at most this long")
+    parser.add_argument("--port", type=int, default=18089)
+    parser.add_argument("--client", choices=["wrk", "python"],
+                        default="wrk" if shutil.which("wrk") else "python")
+    parser.add_argument("--keep", action="store_true", help="keep the database directory")
+    args = parser.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="etiquette-load-")
+    db = os.path.join(workdir, "load.sqlite")
+    bodies = make_bodies(args.n, args.contacts, str(int(time.time())))
+    env = dict(os.environ, ETIQUETTE_WHATSAPP_APP_SECRET=SECRET)
+    server = subprocess.Popen(
+        [args.binary, "serve", "--rules", args.rules, "--db", db, "--port", str(args.port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_ready(args.port, server)
+        if args.client == "wrk":
+            result = run_wrk(args.port, bodies, args.c, workdir, args.seconds)
+        else:
+            result = run_python(args.port, bodies, args.c)
+        load = open("/proc/loadavg").read().split()[:3]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    connection = sqlite3.connect(db)
+    stored = connection.execute(
+        "SELECT COUNT(*) FROM messages WHERE direction = 'in' AND wa_id LIKE 'wamid.load.%'"
+    ).fetchone()[0]
+    webhooks = connection.execute("SELECT COUNT(*) FROM webhooks").fetchone()[0]
+    pending = connection.execute(
+        "SELECT COUNT(*) FROM webhooks WHERE processed_at IS NULL OR error IS NOT NULL"
+    ).fetchone()[0]
+    span = connection.execute(
+        "SELECT MAX(processed_at) - MIN(received_at) FROM webhooks").fetchone()[0] or 0.0
+    connection.close()
+    rate = result["ok"] / result["seconds"] if result["seconds"] > 0 else 0.0
+    print("client=%s clients=%d messages=%d contacts=%d" % (
+        args.client, args.c, args.n, args.contacts))
+    print("answered 200: %d, errors: %d, in %.2f s" % (
+        result["ok"], result["errors"], result["seconds"]))
+    print("throughput: %.0f messages/s (server side: %.0f/s, first stored to last processed)" % (
+        rate, webhooks / span if span > 0 else 0.0))
+    print("latency: p50 %.2f ms, p99 %.2f ms" % (result["p50_ms"], result["p99_ms"]))
+    print("stored: %d webhooks, %d incoming message rows, %d unprocessed or failed" % (
+        webhooks, stored, pending))
+    print("load average (1/5/15 min): %s" % " ".join(load))
+    # Answered 200 but not stored would be a loss; stored but not counted is a request wrk
+    # abandoned at its stop (its 200 was on the way).
+    lost = max(0, result["ok"] - stored)
+    print("lost: %d" % lost)
+    if args.keep:
+        print("database: %s" % db)
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if lost != 0 or result["errors"] != 0 or pending != 0:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+import EtiquetteEngine
+import Foundation
+
+/// The hot conversations' engine state, kept in memory so that a step does not reload the whole
+/// transcript from SQLite.
+///
+/// Only the writer uses it, and an entry is trusted only when it was saved from the same rule set
+/// (`rulesVersion`) and its `stepCount` equals the stored `step_count`: every change to a
+/// conversation's engine state is a step (`ConversationRecords.save`, which bumps `step_count`),
+/// so a step rolled back after its entry was cached, or any write this cache did not see, makes
+/// the counts disagree and the conversation is reloaded. Read state is written outside steps
+/// (`POST …/read`), so it is always reloaded, never cached. Bounded: the least recently used
+/// entries are dropped when it is full.
+final class ConversationCache: @unchecked Sendable {
+  struct Entry: Sendable {
+    var conversation: Conversation
+    var rulesVersion: String
+    var lastUse: UInt64
+  }
+
+  private struct State {
+    var entries: [String: Entry] = [:]
+    var clock: UInt64 = 0
+  }
+
+  let capacity: Int
+  // NSLock rather than `Mutex`: the package still supports macOS 14. Every access is under it.
+  private let lock = NSLock()
+  private var state = State()
+
+  init(capacity: Int = 2048) {
+    self.capacity = max(1, capacity)
+  }
+
+  /// The cached state when it is the stored one (same rule set, same step count).
+  func conversation(id: String, stepCount: Int, rulesVersion: String) -> Conversation? {
+    lock.withLock {
+      guard var entry = state.entries[id] else { return nil }
+      guard entry.rulesVersion == rulesVersion, entry.conversation.stepCount == stepCount else {
+        state.entries[id] = nil
+        return nil
+      }
+      state.clock += 1
+      entry.lastUse = state.clock
+      state.entries[id] = entry
+      return entry.conversation
+    }
+  }
+
+  /// Caches the state a step has just saved (already shaped as `load` would read it back).
+  func store(_ conversation: Conversation, rulesVersion: String) {
+    lock.withLock {
+      state.clock += 1
+      state.entries[conversation.id] = Entry(
+        conversation: conversation, rulesVersion: rulesVersion, lastUse: state.clock)
+      if state.entries.count > capacity {
+        // Drop the older half at once, so eviction costs O(1) amortised per insertion.
+        let keep = capacity / 2
+        let ordered = state.entries.sorted { $0.value.lastUse > $1.value.lastUse }
+        state.entries = Dictionary(
+          uniqueKeysWithValues: ordered.prefix(keep).map { ($0.key, $0.value) })
+      }
+    }
+  }
+
+  func remove(id: String) {
+    _ = lock.withLock { state.entries.removeValue(forKey: id) }
+  }
+
+  var count: Int { lock.withLock { state.entries.count } }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Logging
+
+/// Group commit for webhook bodies.
+///
+/// Requests hand their verified, parsed body to this queue and wait. One drain loop takes every
+/// body queued so far, commits them all in ONE transaction, then processes every pending webhook
+/// in one more transaction, and only then resumes the waiting requests: each 200 still goes out
+/// after its body is committed (and processed), but a burst of N webhooks costs two
+/// transactions instead of 2N, and the writer never runs concurrently with itself. Ordering is
+/// unchanged: bodies get their ids in queue order and are processed in id order.
+final class WebhookIntake: @unchecked Sendable {
+  private struct Job {
+    var body: [UInt8]
+    var payload: WhatsAppPayload
+    var continuation: CheckedContinuation<Void, any Error>
+  }
+
+  private let store: Store
+  private let rules: RuleHolder
+  private let metrics: ServerMetrics
+  private let logger: Logger
+  /// The largest batch one transaction takes; later arrivals wait for the next round.
+  private let maxBatch: Int
+  // Guards `queue` and `draining`; the drain loop itself runs outside the lock.
+  private let lock = NSLock()
+  private var queue: [Job] = []
+  private var draining = false
+
+  init(
+    store: Store, rules: RuleHolder, metrics: ServerMetrics, logger: Logger, maxBatch: Int = 256
+  ) {
+    self.store = store
+    self.rules = rules
+    self.metrics = metrics
+    self.logger = logger
+    self.maxBatch = max(1, maxBatch)
+  }
+
+  /// Returns once the body is committed and its processing was attempted; throws only when the
+  /// body could not be committed (then no 200 may be sent).
+  func submit(body: [UInt8], payload: WhatsAppPayload) async throws {
+    try await withCheckedThrowingContinuation {
+      (continuation: CheckedContinuation<Void, any Error>) in
+      let start = lock.withLock {
+        queue.append(Job(body: body, payload: payload, continuation: continuation))
+        guard !draining else { return false }
+        draining = true
+        return true
+      }
+      if start {
+        Task { await drain() }
+      }
+    }
+  }
+
+  private func drain() async {
+    while true {
+      let batch: [Job] = lock.withLock {
+        let taken = Array(queue.prefix(maxBatch))
+        queue.removeFirst(taken.count)
+        if taken.isEmpty { draining = false }
+        return taken
+      }
+      if batch.isEmpty { return }
+      let ids: [Int64]
+      do {
+        ids = try await store.storeWebhooks(batch.map(\.body))
+      } catch {
+        for job in batch { job.continuation.resume(throwing: error) }
+        continue
+      }
+      metrics.recordWebhooks(batch.count)
+      // Committed: from here a crash loses nothing (pending bodies are processed at restart).
+      var parsed: [Int64: WhatsAppPayload] = [:]
+      for (id, job) in zip(ids, batch) { parsed[id] = job.payload }
+      do {
+        try await store.processPendingWebhooks(rules: rules, metrics: metrics, parsed: parsed)
+      } catch {
+        logger.error("webhook processing failed: \(error)")
+      }
+      for job in batch { job.continuation.resume() }
+    }
+  }
+}

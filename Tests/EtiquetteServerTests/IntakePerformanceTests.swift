@@ -1,0 +1,77 @@
+import EtiquetteEngine
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import EtiquetteServer
+
+/// The fast path must not change what is stored: group commit, the in-memory conversation cache
+/// and the cached statements.
+@Suite struct IntakePerformanceTests {
+  @Test func concurrentWebhooksAreAllCommittedAndProcessed() async throws {
+    let harness = try ServerHarness()
+    try await harness.test { client in
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        for i in 0..<60 {
+          group.addTask {
+            let body = ServerHarness.textWebhook(
+              from: "3360000010\(i % 3)", id: "wamid.group.\(i)", text: "ma commande \(i)")
+            let status = try await ServerHarness.post(client, webhook: body)
+            #expect(status == .ok)
+          }
+        }
+        try await group.waitForAll()
+      }
+    }
+    // Every 200 was answered after its batch was processed: nothing is left pending.
+    #expect(try harness.count("SELECT COUNT(*) FROM webhooks") == 60)
+    #expect(try harness.count("SELECT COUNT(*) FROM webhooks WHERE processed_at IS NULL") == 0)
+    #expect(try harness.count("SELECT COUNT(*) FROM conversations") == 3)
+    #expect(try harness.count("SELECT SUM(step_count) FROM conversations") == 60)
+    #expect(try harness.count("SELECT COUNT(*) FROM search WHERE kind = 'message'") == 60)
+  }
+
+  @Test func cachedConversationIsExactlyWhatTheStoreReloads() async throws {
+    let harness = try ServerHarness()
+    let texts = ["Bonjour", "J'ai réservé le créneau", "ma commande CMD-123456", "merci"]
+    try await harness.test { client in
+      for (i, text) in texts.enumerated() {
+        let body = ServerHarness.textWebhook(
+          from: "33600000200", id: "wamid.cache.\(i)", text: text, at: 1_764_064_800 + i)
+        let status = try await ServerHarness.post(client, webhook: body)
+        #expect(status == .ok)
+      }
+    }
+    let rules = harness.server.rules.current
+    let cache = harness.server.store.conversationCache
+    let reloaded = try harness.read { db -> LoadedConversation? in
+      let id = try String.fetchOne(db, sql: "SELECT id FROM conversations") ?? ""
+      return try ConversationRecords.load(db, id: id, rules: rules)
+    }
+    let fromStore = try #require(reloaded).conversation
+    let cached = try #require(
+      cache.conversation(
+        id: fromStore.id, stepCount: fromStore.stepCount, rulesVersion: rules.version))
+    #expect(cached == fromStore)
+    #expect(cached.transcript.count == texts.count)
+    // A stale step count (a write the cache did not see) is never served.
+    #expect(
+      cache.conversation(
+        id: fromStore.id, stepCount: fromStore.stepCount + 1, rulesVersion: rules.version)
+        == nil)
+  }
+
+  @Test func cacheStaysBounded() {
+    let cache = ConversationCache(capacity: 8)
+    for i in 0..<100 {
+      let c = Conversation(id: "c\(i)", contact: Contact(id: "k\(i)"), mode: .ai)
+      cache.store(c, rulesVersion: "v1")
+    }
+    #expect(cache.count <= 8)
+    #expect(cache.conversation(id: "c99", stepCount: 0, rulesVersion: "v1") != nil)
+    #expect(cache.conversation(id: "c99", stepCount: 0, rulesVersion: "v2") == nil)
+  }
+}
