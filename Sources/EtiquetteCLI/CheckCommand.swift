@@ -82,6 +82,8 @@ enum RuleSetCheck {
   struct Outcome {
     var diagnostics: [Diagnostic]
     var ruleSet: RuleSet?
+    /// The rule set compiled for matching, when it checked without errors.
+    var matcher: RuleMatcher? = nil
   }
 
   /// Syntax errors anywhere stop before the checker: checking a rule set with a file missing
@@ -94,10 +96,12 @@ enum RuleSetCheck {
     let result = Checker.check(
       rules.ruleFiles, sources: rules.sources, options: CheckOptions(strict: strict))
     // Compiling the matcher shows what checking cannot: patterns that must run on every message.
-    let cost = result.ruleSet.map { MatcherCatalogue.slowPatterns(in: RuleMatcher($0)) } ?? []
+    // The compiled matcher is kept, so commands that go on to run the rules compile it once.
+    let matcher = result.ruleSet.map(RuleMatcher.init)
+    let cost = matcher.map(MatcherCatalogue.slowPatterns(in:)) ?? []
     return Outcome(
       diagnostics: (syntax + result.diagnostics + cost).sortedByPosition(),
-      ruleSet: result.ruleSet)
+      ruleSet: result.ruleSet, matcher: matcher)
   }
 }
 

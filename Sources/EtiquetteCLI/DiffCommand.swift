@@ -72,8 +72,8 @@ struct DiffCommand: ParsableCommand {
   /// The checked rule set of one side, or nil after printing its errors on standard error.
   private func loadSide(_ name: String, path: String, rules: RuleSources) -> RuleSide? {
     let outcome = RuleSetCheck.run(rules, strict: false)
-    if let ruleSet = outcome.ruleSet {
-      return RuleSide(name: name, engine: Engine(ruleSet: ruleSet), sources: rules.sources)
+    if let matcher = outcome.matcher {
+      return RuleSide(name: name, engine: Engine(matcher: matcher), sources: rules.sources)
     }
     let err = Terminal.standardError
     let errors = outcome.diagnostics.filter { $0.severity == .error }

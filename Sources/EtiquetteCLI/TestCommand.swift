@@ -62,14 +62,14 @@ struct TestCommand: ParsableCommand {
 enum EngineLoading {
   static func engine(for rules: RuleSources, color: ColourChoice) throws -> Engine {
     let outcome = RuleSetCheck.run(rules, strict: false)
-    guard let ruleSet = outcome.ruleSet else {
+    guard let matcher = outcome.matcher else {
       let err = Terminal.standardError
       let errors = outcome.diagnostics.filter { $0.severity == .error }
       err.write(DiagnosticRenderer(sources: rules.sources, style: err.style(color)).render(errors))
       err.write("the rules have errors; run `etiquette check` for details\n")
       throw ExitStatus.failure.exitCode
     }
-    return Engine(ruleSet: ruleSet)
+    return Engine(matcher: matcher)
   }
 }
 

@@ -25,8 +25,11 @@ struct CommandRunner {
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
   }()
 
+  /// Runs the binary in `directory` (the repository root by default), with `input` as its
+  /// standard input (empty when nil, so a command that reads stdin never waits on the runner's).
   static func run(
-    _ arguments: [String], environment: [String: String] = [:], in directory: String? = nil
+    _ arguments: [String], environment: [String: String] = [:], in directory: String? = nil,
+    input: String? = nil
   ) throws -> Result {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
@@ -36,12 +39,21 @@ struct CommandRunner {
     env.removeValue(forKey: "NO_COLOR")
     for (key, value) in environment { env[key] = value }
     process.environment = env
+    let stdin = Pipe()
     let out = Pipe()
     let err = Pipe()
+    process.standardInput = stdin
     process.standardOutput = out
     process.standardError = err
     try process.run()
-    // Read before waiting, so a large output cannot fill the pipe and block the child.
+    // Input is written from another thread while output is read here: a large input and a
+    // large output would otherwise fill both pipes and block child and test alike.
+    let writer = stdin.fileHandleForWriting
+    let data = Data((input ?? "").utf8)
+    DispatchQueue.global().async {
+      writer.write(data)
+      try? writer.close()
+    }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()

@@ -12,25 +12,7 @@ struct EngineCommandTests {
   static func run(_ arguments: [String], input: String, in directory: String) throws
     -> CommandRunner.Result
   {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: CommandRunner.executable)
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    let stdin = Pipe()
-    let out = Pipe()
-    let err = Pipe()
-    process.standardInput = stdin
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    stdin.fileHandleForWriting.write(Data(input.utf8))
-    try stdin.fileHandleForWriting.close()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CommandRunner.Result(
-      status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-      stderr: String(decoding: errData, as: UTF8.self))
+    try CommandRunner.run(arguments, in: directory, input: input)
   }
 
   @Test func exampleRulesPass() throws {

@@ -31,12 +31,12 @@ enum ReplRuleLoading {
     let colour: TerminalStyle.Colour =
       diagnostics.hasErrors ? .red : (diagnostics.warningCount > 0 ? .yellow : .green)
     report += style.paint(summary, colour, bold: true) + "\n"
-    guard let ruleSet = outcome.ruleSet, !diagnostics.hasErrors else {
+    guard let matcher = outcome.matcher, !diagnostics.hasErrors else {
       return Outcome(rules: nil, report: report)
     }
     return Outcome(
       rules: LoadedRules(
-        engine: Engine(ruleSet: ruleSet), sources: sources.sources,
+        engine: Engine(matcher: matcher), sources: sources.sources,
         fileCount: sources.parsed.count),
       report: report)
   }
