@@ -21,6 +21,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+    // Outbound HTTP for the integrations (issue 9): webhooks, the Graph API, the AI endpoint.
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
   ],
   targets: [
     // PCRE2 from Debian's libpcre2-dev; the shim header fixes the code unit width to 8 bits.
@@ -66,6 +68,7 @@ let package = Package(
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ]
     ),
     // Golden-file comparison and marker parsing shared by the test targets; never shipped.
@@ -108,6 +111,7 @@ let package = Package(
         "EtiquetteServer", "EtiquetteEngine", "EtiquetteChecker",
         .product(name: "HummingbirdTesting", package: "hummingbird"),
         .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ],
       exclude: ["Fixtures"]
     ),

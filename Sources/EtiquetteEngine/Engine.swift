@@ -56,6 +56,9 @@ public struct Engine: Sendable {
     conversation.version == version && conversation.mode == .ai && conversation.assignee == nil
   }
 
+  /// The transcript author of the AI's replies.
+  public static let aiAuthor = "ai"
+
   // MARK: - Steps
 
   /// Applies one step: the step's own effect (a message joins the transcript, an agent's action
@@ -85,6 +88,15 @@ public struct Engine: Sendable {
       perform(action, by: member, on: &c, at: step.at, decision: &decision)
     case .tick:
       break
+    case .aiReply(let text, let version):
+      if Self.acceptsAIReply(madeFor: version, in: c) {
+        c.transcript.append(
+          TranscriptEntry(at: step.at, author: .agent(Self.aiAuthor), type: .text, text: text))
+        decision.aiReply = .accepted
+      } else {
+        decision.aiReply = .discarded(
+          madeFor: version, current: c.version, mode: c.mode, assignee: c.assignee)
+      }
     }
 
     var held = Set<TriggerID>()

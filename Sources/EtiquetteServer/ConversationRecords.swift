@@ -254,7 +254,7 @@ enum ConversationRecords {
   /// entry in use).
   static func apply(
     _ step: Step, to id: String, in db: Database, rules: LoadedRules, extras: EntryExtras,
-    mentions: [String] = [], cache: ConversationCache? = nil
+    mentions: [String] = [], cache: ConversationCache? = nil, hub: IntegrationHub? = nil
   ) throws -> (Conversation, Decision, DecisionDocument) {
     guard let loaded = try load(db, id: id, rules: rules, cache: cache) else {
       throw StoreError.missingConversation(id)
@@ -263,9 +263,15 @@ enum ConversationRecords {
     let document = DecisionDocument(
       decision, conversation: after, ruleSet: rules.ruleSet, sources: rules.sources)
     do {
-      try save(
+      let rows = try save(
         loaded, after: after, decision: decision, document: document, in: db, rules: rules,
         extras: extras, mentions: mentions)
+      // The integrations' share of the step, in the same transaction (see IntegrationHub).
+      try hub?.record(
+        StepEffects(
+          before: loaded, after: after, step: step, decision: decision, document: document,
+          rules: rules, mentions: mentions, messageRows: rows),
+        in: db)
     } catch {
       cache?.remove(id: id)
       throw error
@@ -279,8 +285,9 @@ enum ConversationRecords {
     _ before: LoadedConversation, after c: Conversation, decision: Decision,
     document: DecisionDocument, in db: Database, rules: LoadedRules, extras: EntryExtras,
     mentions: [String]
-  ) throws {
+  ) throws -> [Int64] {
     let ruleSet = rules.ruleSet
+    var rows: [Int64] = []
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     func json(_ value: some Encodable) -> String {
@@ -343,6 +350,7 @@ enum ConversationRecords {
           direction == "out" ? (extras.status ?? "queued") : nil,
           entry.at.timeIntervalSince1970, extras.raw,
         ])
+      rows.append(db.lastInsertedRowID)
       if !entry.text.isEmpty {
         try db.executeCached(
           sql: "INSERT INTO search (conversation_id, kind, text) VALUES (?, 'message', ?)",
@@ -368,6 +376,7 @@ enum ConversationRecords {
         VALUES (?, ?, ?, ?, ?)
         """,
       arguments: [c.id, decision.step, rules.version, json(document), now])
+    return rows
   }
 
   static func triggerName(_ id: TriggerID, in ruleSet: RuleSet) -> String {

@@ -19,6 +19,8 @@ public struct EtiquetteServer: Sendable {
   public let store: Store
   public let rules: RuleHolder
   public let metrics: ServerMetrics
+  /// Webhooks, WhatsApp sending, the AI connector, the live stream and notifications.
+  public let hub: IntegrationHub
   let logger: Logger
   let intake: WebhookIntake
 
@@ -35,7 +37,9 @@ public struct EtiquetteServer: Sendable {
     }
     store = try Store(path: configuration.databasePath)
     metrics = ServerMetrics()
-    intake = WebhookIntake(store: store, rules: rules, metrics: metrics, logger: logger)
+    hub = IntegrationHub(configuration: configuration, logger: logger)
+    intake = WebhookIntake(
+      store: store, rules: rules, metrics: metrics, hub: hub, logger: logger)
   }
 
   /// One route: method and OpenAPI-style path (`/v1/conversations/{id}`).
@@ -71,7 +75,7 @@ public struct EtiquetteServer: Sendable {
   /// Processes webhooks stored but not processed (a crash between the two): at startup.
   @discardableResult
   public func recoverPendingWebhooks() async throws -> Int {
-    try await store.processPendingWebhooks(rules: rules, metrics: metrics)
+    try await store.processPendingWebhooks(rules: rules, metrics: metrics, hub: hub)
   }
 
   /// Reloads the rules and logs the outcome; the old rules keep serving on failure.
@@ -95,6 +99,8 @@ public struct EtiquetteServer: Sendable {
     logger.info("starting: \(configuration)")
     let recovered = try await recoverPendingWebhooks()
     if recovered > 0 { logger.info("processed \(recovered) webhook(s) left from the last run") }
+    // Deliveries left pending by the last run resume here: the outbox tables are durable.
+    let workers = startIntegrations()
     signal(SIGHUP, SIG_IGN)
     let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
     hangup.setEventHandler { _ = self.reloadRules(reason: "SIGHUP") }
@@ -107,6 +113,7 @@ public struct EtiquetteServer: Sendable {
       }
     }
     defer {
+      workers.cancel()
       poller.cancel()
       hangup.cancel()
     }

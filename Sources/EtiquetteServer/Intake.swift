@@ -12,7 +12,8 @@ extension Store {
   /// writer does not parse them again; any other pending body is parsed from the store.
   @discardableResult
   public func processPendingWebhooks(
-    rules: RuleHolder, metrics: ServerMetrics, parsed: [Int64: WhatsAppPayload] = [:]
+    rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub? = nil,
+    parsed: [Int64: WhatsAppPayload] = [:]
   ) async throws -> Int {
     let loaded = rules.current
     let cache = conversationCache
@@ -34,7 +35,8 @@ extension Store {
                   arguments: [id]) ?? Data()
               payload = try WhatsAppPayload.parse(Array(body))
             }
-            let counts = try Self.process(payload, in: db, rules: loaded, cache: cache)
+            let counts = try Self.process(
+              payload, in: db, rules: loaded, cache: cache, hub: hub)
             metrics.record(messages: counts.messages, decisions: counts.decisions)
             return .commit
           }
@@ -54,7 +56,7 @@ extension Store {
   /// stored) change nothing; statuses update the message they are about.
   static func process(
     _ payload: WhatsAppPayload, in db: Database, rules: LoadedRules,
-    cache: ConversationCache? = nil
+    cache: ConversationCache? = nil, hub: IntegrationHub? = nil
   ) throws -> (messages: Int, decisions: Int) {
     var messages = 0
     for m in payload.messages {
@@ -74,7 +76,7 @@ extension Store {
         step, to: id, in: db, rules: rules,
         extras: EntryExtras(
           whatsappID: m.id, wireType: m.wireType, contextID: m.contextID,
-          raw: JSONLine.encode(m.raw)), cache: cache)
+          raw: JSONLine.encode(m.raw)), cache: cache, hub: hub)
       messages += 1
     }
     for s in payload.statuses {

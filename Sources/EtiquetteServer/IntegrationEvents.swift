@@ -37,7 +37,7 @@ extension EtiquetteServer {
       let update = attributes.isEmpty ? nil : ContactUpdate(attributes: attributes)
       let step = Step(.event(event), at: Date(), contact: update)
       let document = try ConversationRecords.apply(
-        step, to: id, in: db, rules: loaded, extras: EntryExtras()
+        step, to: id, in: db, rules: loaded, extras: EntryExtras(), hub: hub
       ).2
       let response = JSONLine.encode(EventAnswer(conversation: id, decision: document))
       if let key = idempotencyKey {

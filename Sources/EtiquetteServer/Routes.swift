@@ -76,6 +76,9 @@ extension EtiquetteServer {
     r.add(.post, "/v1/conversations/{id}/unread") { request, context in
       try await markRead(request, context, read: false)
     }
+    registerWebhookRoutes(on: &r)
+    registerSendingRoutes(on: &r)
+    registerRealtimeRoutes(on: &r)
   }
 
   // MARK: - WhatsApp
@@ -258,7 +261,8 @@ extension EtiquetteServer {
       return (
         action,
         try ConversationRecords.apply(
-          step, to: id, in: db, rules: loaded, extras: EntryExtras(), mentions: mentions
+          step, to: id, in: db, rules: loaded, extras: EntryExtras(), mentions: mentions,
+          hub: hub
         ).2
       )
     }
@@ -291,6 +295,7 @@ extension EtiquetteServer {
     let member = try await authenticate(request)
     let id = context.parameters.get("id") ?? ""
     let loaded = rules.current
+    let hub = hub
     let count = try await store.pool.write { db -> Int in
       try Self.checkAccess(db, id: id, member: member, level: .view, rules: loaded)
       let total =
@@ -303,6 +308,8 @@ extension EtiquetteServer {
           INSERT INTO read_state (conversation_id, member, read_count) VALUES (?, ?, ?)
           ON CONFLICT(conversation_id, member) DO UPDATE SET read_count = excluded.read_count
           """, arguments: [id, member, count])
+      LiveEvents.readStateChanged(
+        conversation: id, member: member, unreadCount: total - count, in: db, hub: hub)
       return total - count
     }
     return JSONResponse.make(["unreadCount": count])

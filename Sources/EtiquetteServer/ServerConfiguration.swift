@@ -20,8 +20,172 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
   public var maxBodyBytes: Int = 10 * 1024 * 1024
   /// How often the rules directory is checked for changes; nil turns polling off.
   public var rulesPollInterval: Double? = 2
+  /// The address clients reach this server at (`https://inbox.example.fr`): attachment URLs in
+  /// webhook payloads point at `{public_url}/v1/media/{id}`. Defaults to `http://host:port`.
+  public var publicURL: String?
+  /// Outbound webhook subscriptions (Zapier, Make, a CRM).
+  public var webhooks: [WebhookSubscription] = []
+  /// How outbound webhooks are retried.
+  public var webhookDelivery = DeliveryPolicy()
+  /// Sending through the WhatsApp Cloud API; nil keeps outgoing messages `queued`.
+  public var whatsapp: WhatsAppSending?
+  /// Where downloaded media are kept.
+  public var media = MediaStorage()
+  /// The AI agent's endpoint; nil emits `ai.requested` webhooks instead.
+  public var ai: AIEndpoint?
+  /// Members with the `ai` role: an external agent answering through the API with their token.
+  public var aiAgents: [String] = []
 
   public init() {}
+
+  /// The base of URLs this server hands out.
+  public var baseURL: String {
+    var base = publicURL ?? "http://\(host):\(port)"
+    while base.hasSuffix("/") { base.removeLast() }
+    return base
+  }
+
+  /// One outbound webhook subscription.
+  public struct WebhookSubscription: Sendable, Hashable, Codable {
+    /// A stable name for the subscription (deliveries are listed by it); defaults to the URL.
+    public var name: String
+    public var url: String
+    /// The HMAC-SHA256 key of `X-Etiquette-Signature`.
+    public var secret: String
+    /// Event types (`message.received`, `label.added`, …); empty means every event.
+    public var events: [String]
+    /// When not empty, only conversations carrying one of these labels (after the step).
+    public var labels: [String]
+    /// A member's own webhook: it receives that member's notifications only.
+    public var member: String?
+
+    public init(
+      name: String? = nil, url: String, secret: String, events: [String] = [],
+      labels: [String] = [], member: String? = nil
+    ) {
+      self.name = name ?? url
+      self.url = url
+      self.secret = secret
+      self.events = events
+      self.labels = labels
+      self.member = member
+    }
+
+    enum CodingKeys: String, CodingKey { case name, url, secret, events, labels, member }
+
+    public init(from decoder: any Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      url = try c.decode(String.self, forKey: .url)
+      name = try c.decodeIfPresent(String.self, forKey: .name) ?? url
+      secret = try c.decode(String.self, forKey: .secret)
+      events = try c.decodeIfPresent([String].self, forKey: .events) ?? []
+      labels = try c.decodeIfPresent([String].self, forKey: .labels) ?? []
+      member = try c.decodeIfPresent(String.self, forKey: .member)
+    }
+  }
+
+  /// Retries of an outbound call: exponential backoff from `initialBackoff` doubling up to
+  /// `maxBackoff`, with full jitter; dead-lettered after `maxAttempts`.
+  public struct DeliveryPolicy: Sendable, Hashable, Codable {
+    public var maxAttempts: Int = 8
+    public var initialBackoff: Double = 1
+    public var maxBackoff: Double = 300
+    /// Seconds before one attempt is abandoned.
+    public var timeout: Double = 10
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+      case maxAttempts = "max_attempts"
+      case initialBackoff = "initial_backoff_seconds"
+      case maxBackoff = "max_backoff_seconds"
+      case timeout = "timeout_seconds"
+    }
+
+    public init(from decoder: any Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      let d = DeliveryPolicy()
+      maxAttempts = try c.decodeIfPresent(Int.self, forKey: .maxAttempts) ?? d.maxAttempts
+      initialBackoff =
+        try c.decodeIfPresent(Double.self, forKey: .initialBackoff) ?? d.initialBackoff
+      maxBackoff = try c.decodeIfPresent(Double.self, forKey: .maxBackoff) ?? d.maxBackoff
+      timeout = try c.decodeIfPresent(Double.self, forKey: .timeout) ?? d.timeout
+    }
+  }
+
+  /// The WhatsApp Cloud API: `POST {graph_base}/{phone_number_id}/messages`.
+  public struct WhatsAppSending: Sendable, Hashable, Codable {
+    public var graphBase: String = "https://graph.facebook.com/v21.0"
+    public var phoneNumberID: String
+    public var accessToken: String
+    public var retry = DeliveryPolicy()
+
+    public init(graphBase: String? = nil, phoneNumberID: String, accessToken: String) {
+      if let graphBase { self.graphBase = graphBase }
+      self.phoneNumberID = phoneNumberID
+      self.accessToken = accessToken
+    }
+
+    enum CodingKeys: String, CodingKey {
+      case graphBase = "graph_base"
+      case phoneNumberID = "phone_number_id"
+      case accessToken = "access_token"
+      case retry
+    }
+
+    public init(from decoder: any Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      graphBase = try c.decodeIfPresent(String.self, forKey: .graphBase) ?? graphBase
+      phoneNumberID = try c.decode(String.self, forKey: .phoneNumberID)
+      accessToken = try c.decode(String.self, forKey: .accessToken)
+      retry = try c.decodeIfPresent(DeliveryPolicy.self, forKey: .retry) ?? DeliveryPolicy()
+    }
+  }
+
+  /// Downloaded WhatsApp media: files under `directory`, at most `maxBytes` each.
+  public struct MediaStorage: Sendable, Hashable, Codable {
+    public var directory: String = "media"
+    public var maxBytes: Int = 100 * 1024 * 1024
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+      case directory
+      case maxBytes = "max_bytes"
+    }
+
+    public init(from decoder: any Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      directory = try c.decodeIfPresent(String.self, forKey: .directory) ?? directory
+      maxBytes = try c.decodeIfPresent(Int.self, forKey: .maxBytes) ?? maxBytes
+    }
+  }
+
+  /// The AI agent: `POST url` with the integration payload and the instruction, JSON back.
+  public struct AIEndpoint: Sendable, Hashable, Codable {
+    public var url: String
+    /// Sent as `Authorization: Bearer TOKEN` when set.
+    public var token: String?
+    public var timeout: Double = 30
+
+    public init(url: String, token: String? = nil, timeout: Double = 30) {
+      self.url = url
+      self.token = token
+      self.timeout = timeout
+    }
+
+    enum CodingKeys: String, CodingKey {
+      case url, token
+      case timeout = "timeout_seconds"
+    }
+
+    public init(from decoder: any Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      url = try c.decode(String.self, forKey: .url)
+      token = try c.decodeIfPresent(String.self, forKey: .token)
+      timeout = try c.decodeIfPresent(Double.self, forKey: .timeout) ?? timeout
+    }
+  }
 
   /// The file's keys, all optional.
   struct FileDocument: Decodable {
@@ -34,6 +198,13 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     var integrationKeys: [String]?
     var maxBodyBytes: Int?
     var rulesPollSeconds: Double?
+    var publicURL: String?
+    var webhooks: [WebhookSubscription]?
+    var webhookDelivery: DeliveryPolicy?
+    var whatsapp: WhatsAppSending?
+    var media: MediaStorage?
+    var ai: AIEndpoint?
+    var aiAgents: [String]?
 
     enum CodingKeys: String, CodingKey {
       case rules, db, host, port
@@ -42,6 +213,11 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       case integrationKeys = "integration_keys"
       case maxBodyBytes = "max_body_bytes"
       case rulesPollSeconds = "rules_poll_seconds"
+      case publicURL = "public_url"
+      case webhooks
+      case webhookDelivery = "webhook_delivery"
+      case whatsapp, media, ai
+      case aiAgents = "ai_agents"
     }
   }
 
@@ -53,6 +229,12 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     let document: FileDocument
     do {
       document = try JSONDecoder().decode(FileDocument.self, from: data)
+    } catch let DecodingError.keyNotFound(key, context) {
+      throw ConfigurationError(
+        "\(path): \(Self.keyPath(context.codingPath + [key])) is required")
+    } catch let DecodingError.typeMismatch(_, context) {
+      throw ConfigurationError(
+        "\(path): \(Self.keyPath(context.codingPath)) has the wrong type")
     } catch {
       throw ConfigurationError("\(path) is not a valid configuration (JSON object expected)")
     }
@@ -65,6 +247,24 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     if let v = document.integrationKeys { integrationKeys = v }
     if let v = document.maxBodyBytes { maxBodyBytes = v }
     if let v = document.rulesPollSeconds { rulesPollInterval = v > 0 ? v : nil }
+    if let v = document.publicURL { publicURL = v }
+    if let v = document.webhooks { webhooks = v }
+    if let v = document.webhookDelivery { webhookDelivery = v }
+    if let v = document.whatsapp { whatsapp = v }
+    if let v = document.media { media = v }
+    if let v = document.ai { ai = v }
+    if let v = document.aiAgents { aiAgents = v }
+  }
+
+  /// `webhooks[0].secret` for a decoding path.
+  static func keyPath(_ path: [any CodingKey]) -> String {
+    path.reduce(into: "") { text, key in
+      if let index = key.intValue {
+        text += "[\(index)]"
+      } else {
+        text += (text.isEmpty ? "" : ".") + key.stringValue
+      }
+    }
   }
 
   /// `ETIQUETTE_WHATSAPP_APP_SECRET`, `ETIQUETTE_WHATSAPP_VERIFY_TOKEN` and
@@ -87,7 +287,9 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     return "rules=\(rulesDirectory) db=\(databasePath) listen=\(host):\(port) "
       + "whatsapp_app_secret=\(state(whatsappAppSecret)) "
       + "whatsapp_verify_token=\(state(whatsappVerifyToken)) "
-      + "integration_keys=\(integrationKeys.count)"
+      + "integration_keys=\(integrationKeys.count) webhooks=\(webhooks.count) "
+      + "whatsapp_sending=\(whatsapp == nil ? "off" : "on") "
+      + "ai=\(ai == nil ? "webhook" : "endpoint")"
   }
 }
 

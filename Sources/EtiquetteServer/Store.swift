@@ -130,6 +130,10 @@ public final class Store: Sendable {
           );
           """)
     }
+    // Each integration owns its tables and registers its migrations here, in a fixed order.
+    WebhookOutbox.registerMigrations(&migrator)
+    OutgoingMessages.registerMigrations(&migrator)
+    LiveEvents.registerMigrations(&migrator)
     return migrator
   }
 

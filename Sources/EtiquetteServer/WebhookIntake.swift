@@ -19,6 +19,7 @@ final class WebhookIntake: @unchecked Sendable {
   private let store: Store
   private let rules: RuleHolder
   private let metrics: ServerMetrics
+  private let hub: IntegrationHub?
   private let logger: Logger
   /// The largest batch one transaction takes; later arrivals wait for the next round.
   private let maxBatch: Int
@@ -28,9 +29,11 @@ final class WebhookIntake: @unchecked Sendable {
   private var draining = false
 
   init(
-    store: Store, rules: RuleHolder, metrics: ServerMetrics, logger: Logger, maxBatch: Int = 256
+    store: Store, rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub?, logger: Logger,
+    maxBatch: Int = 256
   ) {
     self.store = store
+    self.hub = hub
     self.rules = rules
     self.metrics = metrics
     self.logger = logger
@@ -75,7 +78,8 @@ final class WebhookIntake: @unchecked Sendable {
       var parsed: [Int64: WhatsAppPayload] = [:]
       for (id, job) in zip(ids, batch) { parsed[id] = job.payload }
       do {
-        try await store.processPendingWebhooks(rules: rules, metrics: metrics, parsed: parsed)
+        try await store.processPendingWebhooks(
+          rules: rules, metrics: metrics, hub: hub, parsed: parsed)
       } catch {
         logger.error("webhook processing failed: \(error)")
       }

@@ -72,6 +72,7 @@ enum ScriptStep: Sendable, CustomStringConvertible {
   case contact([String: FieldValue])
   case at(String)
   case tick
+  case aiReplies(String, version: Int)
 
   var description: String {
     switch self {
@@ -82,6 +83,7 @@ enum ScriptStep: Sendable, CustomStringConvertible {
     case .contact(let values): "contact \(values)"
     case .at(let text): "at \(text)"
     case .tick: "tick"
+    case .aiReplies(let text, let version): "AI replies \"\(text)\" for version \(version)"
     }
   }
 }
@@ -123,6 +125,7 @@ struct Script {
     case .event(let name, let fields): kind = .event(IntegrationEvent(name: name, fields: fields))
     case .agent(let member, let action): kind = .agent(member: member, action: action)
     case .tick: kind = .tick
+    case .aiReplies(let text, let version): kind = .aiReply(text: text, version: version)
     }
     let (next, decision) = rules.engine.apply(Step(kind, at: time), to: conversation)
     conversation = next

@@ -146,4 +146,29 @@ import Testing
     #expect(fresh > version)
     #expect(Engine.acceptsAIReply(madeFor: fresh, in: script.conversation))
   }
+
+  /// The AI's reply is a step: it joins the transcript only at the version it was made for.
+  @Test func aiReplyStepsAreAcceptedOnlyAtTheirVersion() throws {
+    var script = Script(try CompiledRules.compile(Self.rules(default: .ai)))
+    script.run([.says("bonjour")])
+    guard case .reply(let version) = script.last?.ai else {
+      Issue.record("expected an AI reply")
+      return
+    }
+    script.run([.aiReplies("Bonjour ! Comment puis-je vous aider ?", version: version)])
+    #expect(script.last?.aiReply == .accepted)
+    #expect(script.conversation.transcript.last?.author == .agent(Engine.aiAuthor))
+    #expect(script.conversation.transcript.last?.text == "Bonjour ! Comment puis-je vous aider ?")
+
+    script.run([.says("un humain svp"), .agent("a@x.fr", .takeOver)])
+    let count = script.conversation.transcript.count
+    script.run([.aiReplies("trop tard", version: version)])
+    #expect(
+      script.last?.aiReply
+        == .discarded(
+          madeFor: version, current: script.conversation.version, mode: .human,
+          assignee: "a@x.fr"))
+    #expect(script.conversation.transcript.count == count)
+    #expect(script.last?.ai == AIAction.none)
+  }
 }

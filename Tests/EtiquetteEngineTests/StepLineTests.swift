@@ -95,6 +95,7 @@ import Testing
         }
       case .agent(let member, let action): text += " agent \(member) \(action.name)"
       case .tick: text += " tick"
+      case .aiReply(let reply, let version): text += " ai reply \"\(reply)\" for \(version)"
       }
       if let at = step.at { text += " at \(Instant.format(at))" }
       #expect(text == c.expected)

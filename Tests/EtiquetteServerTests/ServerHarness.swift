@@ -24,7 +24,11 @@ struct ServerHarness {
   let server: EtiquetteServer
   var tokens: [String: String] = [:]
 
-  init(rulesDirectory: String? = nil, databasePath: String? = nil) throws {
+  /// `configure` adjusts the configuration last (webhook subscriptions, a fake Graph API …).
+  init(
+    rulesDirectory: String? = nil, databasePath: String? = nil,
+    configure: (inout ServerConfiguration) -> Void = { _ in }
+  ) throws {
     directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "etiquette-server-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -37,6 +41,7 @@ struct ServerHarness {
     configuration.whatsappVerifyToken = "verify-me"
     configuration.integrationKeys = [Self.integrationKey]
     configuration.rulesPollInterval = nil
+    configure(&configuration)
     server = try EtiquetteServer(configuration: configuration)
     for member in Self.members { tokens[member] = try server.store.addMember(member) }
   }

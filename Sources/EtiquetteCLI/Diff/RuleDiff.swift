@@ -524,6 +524,7 @@ struct RuleDiff {
           return "agent \(member) \(action.name)"
         }
       case .tick: return "time passes"
+      case .aiReply(let text, let version): return "AI reply \(quoted(text)) (version \(version))"
       }
     }
   }

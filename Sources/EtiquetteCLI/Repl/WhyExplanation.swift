@@ -68,6 +68,8 @@ struct WhyExplanation {
     case .event(let event): return "event \(words.quoted(event.name))"
     case .agent(let member, let action): return "agent \(member) \(action.name)"
     case .tick: return "time passing"
+    case .aiReply(let text, let version):
+      return "AI reply \(words.quoted(text)) for version \(version)"
     }
   }
 

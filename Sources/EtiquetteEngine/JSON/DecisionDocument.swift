@@ -25,6 +25,8 @@ public struct DecisionDocument: Sendable, Hashable, Codable {
   public var notify: [NotificationDocument]
   public var errors: [ErrorDocument]
   public var refused: RefusalDocument?
+  /// For an AI reply step: `accepted`, or `discarded` with why.
+  public var aiReply: AIReplyDocument?
   /// The conversation's webhook document after the step, when asked for.
   public var payload: IntegrationPayload?
 
@@ -57,6 +59,15 @@ public struct DecisionDocument: Sendable, Hashable, Codable {
     public var trigger: String
     public var pattern: String
     public var message: String
+  }
+
+  public struct AIReplyDocument: Sendable, Hashable, Codable {
+    /// `accepted` or `discarded`.
+    public var outcome: String
+    public var madeFor: Int?
+    public var current: Int?
+    public var mode: String?
+    public var assignee: String?
   }
 
   public struct RefusalDocument: Sendable, Hashable, Codable {
@@ -116,6 +127,14 @@ public struct DecisionDocument: Sendable, Hashable, Codable {
       ErrorDocument(
         trigger: describe.trigger($0.trigger), pattern: sources.describe($0.error.atomSpan),
         message: $0.error.message)
+    }
+    switch decision.aiReply {
+    case nil: aiReply = nil
+    case .accepted?: aiReply = AIReplyDocument(outcome: "accepted")
+    case .discarded(let madeFor, let current, let mode, let assignee)?:
+      aiReply = AIReplyDocument(
+        outcome: "discarded", madeFor: madeFor, current: current, mode: mode.rawValue,
+        assignee: assignee)
     }
     refused = decision.refusal.map {
       RefusalDocument(

@@ -27,6 +27,9 @@ public struct Decision: Sendable, Hashable {
   /// Set when an agent's action was refused for lack of access; the conversation is unchanged
   /// by the action itself.
   public var refusal: Refusal?
+  /// For an `aiReply` step: whether the reply joined the transcript (and is to be sent) or was
+  /// discarded because the conversation changed hands since the decision it answers.
+  public var aiReply: AIReplyOutcome?
 
   init(step: Int) {
     self.step = step
@@ -44,7 +47,15 @@ public struct Decision: Sendable, Hashable {
     fired = []
     errors = []
     refusal = nil
+    aiReply = nil
   }
+}
+
+/// What became of an AI reply.
+public enum AIReplyOutcome: Sendable, Hashable {
+  case accepted
+  /// The conversation moved on: `current` is its version, `mode` and `assignee` who answers.
+  case discarded(madeFor: Int, current: Int, mode: Mode, assignee: String?)
 }
 
 /// A label added or removed, with why.

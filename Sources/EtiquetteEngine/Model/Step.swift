@@ -10,6 +10,10 @@ public struct Step: Sendable, Hashable {
     case agent(member: String, action: Step.AgentAction)
     /// Time passes (hours open or close) with nothing said.
     case tick
+    /// The AI's answer to the decision made at `version`. Applied only while the conversation
+    /// is still at that version, in `ai` mode and unassigned (`Engine.acceptsAIReply`):
+    /// a takeover committed before the reply always wins, and the reply is discarded.
+    case aiReply(text: String, version: Int)
   }
   public var kind: Kind
   public var at: Date
