@@ -9,12 +9,18 @@ struct ServeCommand: ParsableCommand {
     abstract: "Run the inbox server: WhatsApp webhooks, integration events and the REST API.",
     discussion: """
       Configuration comes from --config (JSON: rules, db, host, port, whatsapp_app_secret,
-      whatsapp_verify_token, integration_keys, max_body_bytes, rules_poll_seconds), then the
-      environment (ETIQUETTE_WHATSAPP_APP_SECRET, ETIQUETTE_WHATSAPP_VERIFY_TOKEN,
-      ETIQUETTE_INTEGRATION_KEYS comma-separated), then the options below. Secrets are never
-      logged. SIGTERM or SIGINT stops gracefully; SIGHUP reloads the rules.
+      whatsapp_verify_token, integration_keys, max_body_bytes, rules_poll_seconds, public_url,
+      webhooks [{name, url, secret, events, labels, member}], webhook_delivery {max_attempts,
+      initial_backoff_seconds, max_backoff_seconds, timeout_seconds}, whatsapp {graph_base,
+      phone_number_id, access_token, retry}, media {directory, max_bytes}, ai {url, token,
+      timeout_seconds}, ai_agents), then the environment (ETIQUETTE_WHATSAPP_APP_SECRET,
+      ETIQUETTE_WHATSAPP_VERIFY_TOKEN, ETIQUETTE_INTEGRATION_KEYS comma-separated,
+      ETIQUETTE_WHATSAPP_ACCESS_TOKEN), then the options below. Secrets are never logged.
+      SIGTERM or SIGINT stops gracefully (webhook deliveries still pending resume at the next
+      start); SIGHUP reloads the rules.
 
-      Exit status: 0 after a clean shutdown, 1 when the rules have errors, 2 on usage errors.
+      Exit status: 0 after a clean shutdown, 1 when the rules have errors, 2 on usage errors
+      (including an invalid configuration).
       """
   )
 
@@ -50,6 +56,8 @@ struct ServeCommand: ParsableCommand {
     let server: EtiquetteServer
     do {
       server = try EtiquetteServer(configuration: configuration)
+    } catch let problem as ConfigurationError {
+      throw UsageError(description: "invalid configuration:\n" + problem.description)
     } catch let failure as RuleLoadFailure {
       Terminal.standardError.write("error: \(failure.message)\n")
       for entry in failure.diagnostics?.diagnostics ?? [] {

@@ -28,6 +28,10 @@ public struct EtiquetteServer: Sendable {
   public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "etiquette"))
     throws
   {
+    let problems = configuration.problems()
+    guard problems.isEmpty else {
+      throw ConfigurationError(problems.joined(separator: "\n"))
+    }
     self.configuration = configuration
     self.logger = logger
     switch RuleLoading.load(path: configuration.rulesDirectory) {

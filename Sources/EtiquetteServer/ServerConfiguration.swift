@@ -256,6 +256,68 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     if let v = document.aiAgents { aiAgents = v }
   }
 
+  /// The event types a webhook subscription may name.
+  public static let webhookEventTypes = [
+    "message.received", "message.sent", "label.added", "label.removed", "conversation.routed",
+    "handoff", "note.added", "ai.requested", "notification.created",
+  ]
+
+  /// Problems no server should start with, as sentences naming the key: a subscription without
+  /// an http(s) URL or secret, an unknown event type, duplicate names, non-positive limits.
+  public func problems() -> [String] {
+    var problems: [String] = []
+    func isHTTP(_ text: String) -> Bool {
+      guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+        scheme == "http" || scheme == "https", url.host != nil
+      else { return false }
+      return true
+    }
+    var names = Set<String>()
+    for (index, subscription) in webhooks.enumerated() {
+      let key = "webhooks[\(index)]"
+      if !isHTTP(subscription.url) {
+        problems.append("\(key).url must be an http or https URL, got \"\(subscription.url)\"")
+      }
+      if subscription.secret.isEmpty {
+        problems.append("\(key).secret must not be empty: receivers verify the signature with it")
+      }
+      for event in subscription.events where !Self.webhookEventTypes.contains(event) {
+        problems.append(
+          "\(key).events: unknown event \"\(event)\" (known: "
+            + Self.webhookEventTypes.joined(separator: ", ") + ")")
+      }
+      if !names.insert(subscription.name).inserted {
+        problems.append("\(key).name \"\(subscription.name)\" is used by another subscription")
+      }
+    }
+    func checkPolicy(_ policy: DeliveryPolicy, _ key: String) {
+      if policy.maxAttempts < 1 { problems.append("\(key).max_attempts must be at least 1") }
+      if policy.timeout <= 0 { problems.append("\(key).timeout_seconds must be positive") }
+      if policy.initialBackoff < 0 || policy.maxBackoff < policy.initialBackoff {
+        problems.append(
+          "\(key): initial_backoff_seconds must be ≥ 0 and ≤ max_backoff_seconds")
+      }
+    }
+    checkPolicy(webhookDelivery, "webhook_delivery")
+    if let whatsapp {
+      if !isHTTP(whatsapp.graphBase) {
+        problems.append("whatsapp.graph_base must be an http or https URL")
+      }
+      if whatsapp.phoneNumberID.isEmpty { problems.append("whatsapp.phone_number_id is empty") }
+      if whatsapp.accessToken.isEmpty { problems.append("whatsapp.access_token is empty") }
+      checkPolicy(whatsapp.retry, "whatsapp.retry")
+    }
+    if media.maxBytes <= 0 { problems.append("media.max_bytes must be positive") }
+    if let ai {
+      if !isHTTP(ai.url) { problems.append("ai.url must be an http or https URL") }
+      if ai.timeout <= 0 { problems.append("ai.timeout_seconds must be positive") }
+    }
+    if let publicURL, !isHTTP(publicURL) {
+      problems.append("public_url must be an http or https URL, got \"\(publicURL)\"")
+    }
+    return problems
+  }
+
   /// `webhooks[0].secret` for a decoding path.
   static func keyPath(_ path: [any CodingKey]) -> String {
     path.reduce(into: "") { text, key in
@@ -267,9 +329,13 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     }
   }
 
-  /// `ETIQUETTE_WHATSAPP_APP_SECRET`, `ETIQUETTE_WHATSAPP_VERIFY_TOKEN` and
-  /// `ETIQUETTE_INTEGRATION_KEYS` (comma-separated).
+  /// `ETIQUETTE_WHATSAPP_APP_SECRET`, `ETIQUETTE_WHATSAPP_VERIFY_TOKEN`,
+  /// `ETIQUETTE_INTEGRATION_KEYS` (comma-separated) and `ETIQUETTE_WHATSAPP_ACCESS_TOKEN` (the
+  /// Cloud API token of the `whatsapp` section, kept out of the file).
   public mutating func apply(environment: [String: String]) {
+    if let v = environment["ETIQUETTE_WHATSAPP_ACCESS_TOKEN"], !v.isEmpty {
+      whatsapp?.accessToken = v
+    }
     if let v = environment["ETIQUETTE_WHATSAPP_APP_SECRET"], !v.isEmpty { whatsappAppSecret = v }
     if let v = environment["ETIQUETTE_WHATSAPP_VERIFY_TOKEN"], !v.isEmpty {
       whatsappVerifyToken = v
