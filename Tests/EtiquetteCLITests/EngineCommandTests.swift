@@ -128,6 +128,32 @@ struct EngineCommandTests {
     #expect(decisions[2]["mode"] as? String == "human")
   }
 
+  /// The AI's answer arrives after a human took over: `run` shows it discarded, as the server
+  /// would discard it.
+  @Test func runAcceptsAIRepliesOnlyAtTheirVersion() throws {
+    let input = """
+      {"conversation": "c1", "text": "bonjour", "at": "2026-11-24T10:00:00+01:00"}
+      {"conversation": "c1", "ai_reply": "Bonjour ! Que puis-je faire pour vous ?", "version": 0}
+      {"conversation": "c1", "text": "je veux parler à un humain"}
+      {"conversation": "c1", "agent": "bruno@exemple.fr", "action": "take_over"}
+      {"conversation": "c1", "ai_reply": "Trop tard", "version": 0}
+
+      """
+    let result = try Self.run(["run", "rules/"], input: input, in: CommandRunner.repositoryRoot)
+    #expect(result.status == 0, "\(result.stderr)")
+    let decisions = try result.stdout.split(separator: "\n").map {
+      try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+    }
+    #expect(decisions.count == 5)
+    let version = try #require((decisions[0]["ai"] as? [String: Any])?["version"] as? Int)
+    #expect(version == 0, "the first decision asks for a reply at version 0")
+    #expect((decisions[1]["aiReply"] as? [String: Any])?["outcome"] as? String == "accepted")
+    let late = try #require(decisions[4]["aiReply"] as? [String: Any])
+    #expect(late["outcome"] as? String == "discarded")
+    #expect(late["assignee"] as? String == "bruno@exemple.fr")
+    #expect(late["mode"] as? String == "human")
+  }
+
   @Test func runCanAddTheIntegrationPayload() throws {
     let input =
       #"{"conversation": "c9", "text": "ma commande", "contact": {"phone": "+33600000000"}}"#

@@ -47,6 +47,16 @@ import Testing
       line: #"{"conversation": "c3", "agent": "a@x.fr", "action": "remove_label", "label": "A"}"#,
       expected: "c3 agent a@x.fr remove_label"),
     Case(line: #"{"conversation": "c3", "tick": true}"#, expected: "c3 tick"),
+    Case(
+      line: #"{"conversation": "c3", "ai_reply": "Bonjour !", "version": 2}"#,
+      expected: "c3 ai reply \"Bonjour !\" for 2"),
+    Case(
+      line: #"{"conversation": "c3", "ai_reply": "Bonjour !"}"#,
+      expected:
+        "error: an AI reply needs \"version\": the conversation version its decision was made for"),
+    Case(
+      line: #"{"conversation": "c3", "ai_reply": "", "version": 1}"#,
+      expected: "error: \"ai_reply\" must be the reply's text"),
     Case(line: "not json", expected: "error: not valid JSON"),
     Case(line: "[1, 2]", expected: "error: a step must be a JSON object"),
     Case(
@@ -70,7 +80,8 @@ import Testing
     Case(
       line: #"{"conversation": "c"}"#,
       expected:
-        "error: a step needs \"text\" or \"type\" (a message), \"event\", \"agent\" or \"tick\""),
+        "error: a step needs \"text\" or \"type\" (a message), \"event\", \"agent\", "
+        + "\"ai_reply\" or \"tick\""),
   ]
 
   @Test(arguments: cases)

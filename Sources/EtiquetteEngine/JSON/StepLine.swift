@@ -8,6 +8,7 @@ import Foundation
 /// {"conversation": "c1", "type": "text", "text": "…", "contact": {…}, "at": "ISO-8601"}
 /// {"conversation": "c1", "event": "name", "fields": {…}}
 /// {"conversation": "c1", "agent": "m@x.fr", "action": "take_over"}
+/// {"conversation": "c1", "ai_reply": "…", "version": 3}
 /// ```
 public struct StepLine: Sendable, Hashable {
   public var conversation: String
@@ -62,6 +63,17 @@ public struct StepLine: Sendable, Hashable {
         fields = object.mapValues(FieldValue.init)
       }
       kind = .event(IntegrationEvent(name: name, fields: fields))
+    } else if let reply = o["ai_reply"] {
+      guard let text = reply.string, !text.isEmpty else {
+        throw StepLineError("\"ai_reply\" must be the reply's text")
+      }
+      guard case .number(let number)? = o["version"], number >= 0, number == number.rounded(),
+        number < 1e15
+      else {
+        throw StepLineError(
+          "an AI reply needs \"version\": the conversation version its decision was made for")
+      }
+      kind = .aiReply(text: text, version: Int(number))
     } else if o["tick"] != nil {
       kind = .tick
     } else if o["type"] != nil || o["text"] != nil || o["caption"] != nil
@@ -70,7 +82,8 @@ public struct StepLine: Sendable, Hashable {
       kind = .message(try message(o))
     } else {
       throw StepLineError(
-        "a step needs \"text\" or \"type\" (a message), \"event\", \"agent\" or \"tick\"")
+        "a step needs \"text\" or \"type\" (a message), \"event\", \"agent\", \"ai_reply\" "
+          + "or \"tick\"")
     }
     return StepLine(conversation: conversation, kind: kind, at: at, contact: contact)
   }
