@@ -167,16 +167,28 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     /// Sent as `Authorization: Bearer TOKEN` when set.
     public var token: String?
     public var timeout: Double = 30
+    /// Calls per request before it is marked `failed` (timeouts, 5xx, unusable answers).
+    public var maxAttempts: Int = 3
+    /// The wait before the first retry, doubled at each next one (with jitter, at most 60 s):
+    /// a reply that comes minutes late is worse than none.
+    public var retryBackoff: Double = 2
 
-    public init(url: String, token: String? = nil, timeout: Double = 30) {
+    public init(
+      url: String, token: String? = nil, timeout: Double = 30, maxAttempts: Int = 3,
+      retryBackoff: Double = 2
+    ) {
       self.url = url
       self.token = token
       self.timeout = timeout
+      self.maxAttempts = maxAttempts
+      self.retryBackoff = retryBackoff
     }
 
     enum CodingKeys: String, CodingKey {
       case url, token
       case timeout = "timeout_seconds"
+      case maxAttempts = "max_attempts"
+      case retryBackoff = "retry_backoff_seconds"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -184,6 +196,8 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       url = try c.decode(String.self, forKey: .url)
       token = try c.decodeIfPresent(String.self, forKey: .token)
       timeout = try c.decodeIfPresent(Double.self, forKey: .timeout) ?? timeout
+      maxAttempts = try c.decodeIfPresent(Int.self, forKey: .maxAttempts) ?? maxAttempts
+      retryBackoff = try c.decodeIfPresent(Double.self, forKey: .retryBackoff) ?? retryBackoff
     }
   }
 
@@ -311,6 +325,8 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     if let ai {
       if !isHTTP(ai.url) { problems.append("ai.url must be an http or https URL") }
       if ai.timeout <= 0 { problems.append("ai.timeout_seconds must be positive") }
+      if ai.maxAttempts < 1 { problems.append("ai.max_attempts must be at least 1") }
+      if ai.retryBackoff < 0 { problems.append("ai.retry_backoff_seconds must be ≥ 0") }
     }
     if let publicURL, !isHTTP(publicURL) {
       problems.append("public_url must be an http or https URL, got \"\(publicURL)\"")
