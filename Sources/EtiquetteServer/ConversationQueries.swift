@@ -52,9 +52,36 @@ public struct ConversationDetail: Codable, Sendable, Hashable {
     public var attachments: [JSONValue]
     public var whatsappId: String?
     public var contextId: String?
+    /// For `out`: `queued` (waiting to be sent, or retrying), `sent`, `delivered`, `read`,
+    /// `played` or `failed`; `sent` for `echo`.
     public var status: String?
+    /// Meta's errors as received (`statuses[].errors`, or the Graph API's answer to the send).
     public var errors: JSONValue?
+    /// The first error, readable: why a reply `failed`, or why a `queued` one is retrying.
+    public var error: DeliveryError?
+    /// Send attempts made so far (replies only).
+    public var attempts: Int?
     public var at: String
+  }
+
+  /// Meta's error code and title, with its message and details when given.
+  public struct DeliveryError: Codable, Sendable, Hashable {
+    public var code: Int?
+    public var title: String
+    public var message: String?
+    public var details: String?
+
+    /// Reads the first element of a stored `errors` array (Meta's shape).
+    static func first(of errors: JSONValue?) -> DeliveryError? {
+      guard let first = errors?.arrayValue?.first else { return nil }
+      var code: Int?
+      if case .number(let n)? = first["code"] { code = Int(exactly: n) }
+      let message = first["message"]?.stringValue
+      guard let title = first["title"]?.stringValue ?? message else { return nil }
+      return DeliveryError(
+        code: code, title: title, message: message,
+        details: first["error_data"]?["details"]?.stringValue)
+    }
   }
 
   public struct LabelDocument: Codable, Sendable, Hashable {
@@ -265,11 +292,15 @@ enum ConversationQueries {
     let transcript = try Row.fetchAll(
       db, sql: "SELECT * FROM messages WHERE conversation_id = ? ORDER BY id", arguments: [id]
     ).map { m in
-      ConversationDetail.MessageDocument(
-        id: m["id"], direction: m["direction"], author: m["author"], type: m["type"],
+      let direction: String = m["direction"]
+      let errors = decode(m["errors"])
+      return ConversationDetail.MessageDocument(
+        id: m["id"], direction: direction, author: m["author"], type: m["type"],
         wireType: m["wire_type"], text: m["text"],
         attachments: decode(m["attachments"])?.arrayValue ?? [], whatsappId: m["wa_id"],
-        contextId: m["context_id"], status: m["status"], errors: decode(m["errors"]),
+        contextId: m["context_id"], status: m["status"], errors: errors,
+        error: ConversationDetail.DeliveryError.first(of: errors),
+        attempts: direction == "out" ? (m["send_attempts"] as Int?) : nil,
         at: Instant.format(Date(timeIntervalSince1970: m["at"])))
     }
     let labelRows = try Row.fetchAll(

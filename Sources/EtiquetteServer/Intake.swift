@@ -59,6 +59,9 @@ extension Store {
     cache: ConversationCache? = nil, hub: IntegrationHub? = nil
   ) throws -> (messages: Int, decisions: Int) {
     var messages = 0
+    // Attachment URLs point at this server's own authenticated route, never at Meta's links
+    // (they expire within minutes); without a hub (tests of the store alone) they are relative.
+    let mediaBase = (hub?.configuration.baseURL ?? "") + "/v1/media/"
     for m in payload.messages {
       guard
         try Int.fetchOne(
@@ -71,19 +74,30 @@ extension Store {
       let update = ContactUpdate(
         id: m.contact.userID, phone: ConversationRecords.normalizePhone(m.contact.phone),
         name: m.contact.name)
-      let step = Step(.message(m.message), at: m.at, contact: update)
+      var message = m.message
+      if let media = m.media {
+        let placeholder = WhatsAppPayload.placeholderURL(mediaID: media.id)
+        message.attachments = message.attachments.map { attachment in
+          guard attachment.url == placeholder else { return attachment }
+          var attachment = attachment
+          attachment.url = mediaBase + MediaDownloads.pathComponent(media.id)
+          return attachment
+        }
+      }
+      let step = Step(.message(message), at: m.at, contact: update)
       _ = try ConversationRecords.apply(
         step, to: id, in: db, rules: rules,
         extras: EntryExtras(
           whatsappID: m.id, wireType: m.wireType, contextID: m.contextID,
           raw: JSONLine.encode(m.raw)), cache: cache, hub: hub)
+      if let media = m.media {
+        try MediaDownloads.record(media, conversation: id, whatsappID: m.id, in: db, hub: hub)
+      }
       messages += 1
     }
     for s in payload.statuses {
-      let errors = s.errors.isEmpty ? nil : JSONLine.encode(s.errors)
-      try db.executeCached(
-        sql: "UPDATE messages SET status = ?, errors = COALESCE(?, errors) WHERE wa_id = ?",
-        arguments: [s.status, errors, s.messageID])
+      try OutgoingMessages.applyStatus(
+        s.status, errors: s.errors, whatsappID: s.messageID, at: s.at, in: db)
     }
     for e in payload.echoes {
       guard

@@ -839,6 +839,501 @@ enum OpenAPIDocument {
               }
             ]
           }
+        },
+        "/v1/media/{id}": {
+          "get": {
+            "summary": "A downloaded WhatsApp attachment (the attachment URLs of transcripts and webhook payloads point here)",
+            "description": "Inbound media are resolved through the Graph API and downloaded in the background (size-limited, content type and SHA-256 checked). A member token sees only the media of conversations the member may view (404 otherwise); an integration key sees every media. 409 while the download is pending (with Retry-After), 410 when it failed for good, 503 when WhatsApp sending is not configured.",
+            "tags": [
+              "conversations"
+            ],
+            "parameters": [
+              {
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "description": "Meta's media id, as in the attachment URL",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            ],
+            "security": [
+              {
+                "memberToken": []
+              },
+              {
+                "integrationKey": []
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "The file, with the Content-Type WhatsApp gave it",
+                "headers": {
+                  "Content-Type": {
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  "ETag": {
+                    "description": "The file's SHA-256 (hex), quoted",
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                },
+                "content": {
+                  "application/octet-stream": {
+                    "schema": {
+                      "type": "string",
+                      "contentMediaType": "application/octet-stream"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              },
+              "404": {
+                "$ref": "#/components/responses/Error"
+              },
+              "409": {
+                "description": "Not downloaded yet (`media_not_ready`); retry after Retry-After seconds",
+                "headers": {
+                  "Retry-After": {
+                    "schema": {
+                      "type": "integer"
+                    }
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              },
+              "410": {
+                "$ref": "#/components/responses/Error"
+              },
+              "503": {
+                "$ref": "#/components/responses/Error"
+              }
+            }
+          }
+        },
+        "/v1/stream": {
+          "get": {
+            "summary": "Server-Sent Events for the conversations the member may view",
+            "description": "Events: ready, message.created, message.status, label.added, label.removed, conversation.routed, handoff, note.added, ai.suggestion, ai.reply_discarded, read_state.changed (own), notification.created and notification.read (own), conversation.hidden (a label change removed the member's access; nothing more follows for that conversation). Each event has an id; idle streams get ': keep-alive' comments.",
+            "tags": [
+              "realtime"
+            ],
+            "security": [
+              {
+                "memberToken": []
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "An endless event stream",
+                "content": {
+                  "text/event-stream": {
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              }
+            }
+          }
+        },
+        "/v1/conversations/{id}/suggestions": {
+          "get": {
+            "summary": "The AI's suggested replies, newest first (needs view)",
+            "tags": [
+              "conversations"
+            ],
+            "security": [
+              {
+                "memberToken": []
+              }
+            ],
+            "parameters": [
+              {
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                }
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "Suggestions",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object",
+                      "required": [
+                        "suggestions"
+                      ],
+                      "properties": {
+                        "suggestions": {
+                          "type": "array",
+                          "items": {
+                            "type": "object",
+                            "required": [
+                              "id",
+                              "text",
+                              "version",
+                              "createdAt"
+                            ],
+                            "properties": {
+                              "id": {
+                                "type": "integer"
+                              },
+                              "text": {
+                                "type": "string"
+                              },
+                              "version": {
+                                "type": "integer",
+                                "description": "The conversation version it was requested at"
+                              },
+                              "createdAt": {
+                                "type": "string",
+                                "format": "date-time"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              },
+              "404": {
+                "$ref": "#/components/responses/Error"
+              }
+            }
+          }
+        },
+        "/v1/conversations/{id}/ai-replies": {
+          "post": {
+            "summary": "An AI agent's reply (members listed in ai_agents only)",
+            "description": "Accepted only while the conversation is in ai mode, unassigned, at the given version; otherwise 409 with the decision (a takeover always wins).",
+            "tags": [
+              "conversations"
+            ],
+            "security": [
+              {
+                "memberToken": []
+              }
+            ],
+            "parameters": [
+              {
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                }
+              }
+            ],
+            "requestBody": {
+              "required": true,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "type": "object",
+                    "required": [
+                      "text",
+                      "version"
+                    ],
+                    "properties": {
+                      "text": {
+                        "type": "string",
+                        "maxLength": 4096
+                      },
+                      "version": {
+                        "type": "integer",
+                        "description": "The version the reply answers (from the ai.requested payload)"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "responses": {
+              "201": {
+                "description": "The reply is queued for sending",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object",
+                      "properties": {
+                        "status": {
+                          "type": "string",
+                          "enum": [
+                            "queued"
+                          ]
+                        },
+                        "decision": {
+                          "type": "object"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              },
+              "403": {
+                "$ref": "#/components/responses/Error"
+              },
+              "404": {
+                "$ref": "#/components/responses/Error"
+              },
+              "422": {
+                "$ref": "#/components/responses/Error"
+              },
+              "409": {
+                "description": "Discarded: the conversation moved on (the body has error and decision)",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object",
+                      "required": [
+                        "error",
+                        "decision"
+                      ],
+                      "properties": {
+                        "error": {
+                          "type": "object"
+                        },
+                        "decision": {
+                          "type": "object"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "/v1/notifications": {
+          "get": {
+            "summary": "The member's own notifications, newest first, with unread counts",
+            "tags": [
+              "notifications"
+            ],
+            "security": [
+              {
+                "memberToken": []
+              }
+            ],
+            "parameters": [
+              {
+                "name": "unread",
+                "in": "query",
+                "schema": {
+                  "type": "boolean"
+                }
+              },
+              {
+                "name": "limit",
+                "in": "query",
+                "schema": {
+                  "type": "integer",
+                  "minimum": 1,
+                  "maximum": 200,
+                  "default": 50
+                }
+              },
+              {
+                "name": "before",
+                "in": "query",
+                "description": "nextBefore of the previous page",
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "A page of notifications",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object",
+                      "required": [
+                        "notifications",
+                        "unread",
+                        "unreadByLabel"
+                      ],
+                      "properties": {
+                        "notifications": {
+                          "type": "array",
+                          "items": {
+                            "type": "object",
+                            "required": [
+                              "id",
+                              "conversation",
+                              "reason",
+                              "priority",
+                              "text",
+                              "createdAt"
+                            ],
+                            "properties": {
+                              "id": {
+                                "type": "integer"
+                              },
+                              "conversation": {
+                                "type": "string"
+                              },
+                              "reason": {
+                                "type": "string",
+                                "enum": [
+                                  "team",
+                                  "may_reply",
+                                  "assignee_away",
+                                  "mention"
+                                ]
+                              },
+                              "team": {
+                                "type": "string"
+                              },
+                              "priority": {
+                                "type": "string"
+                              },
+                              "text": {
+                                "type": "string"
+                              },
+                              "createdAt": {
+                                "type": "string",
+                                "format": "date-time"
+                              },
+                              "readAt": {
+                                "type": "string",
+                                "format": "date-time"
+                              }
+                            }
+                          }
+                        },
+                        "unread": {
+                          "type": "integer"
+                        },
+                        "unreadByLabel": {
+                          "type": "object",
+                          "additionalProperties": {
+                            "type": "integer"
+                          }
+                        },
+                        "nextBefore": {
+                          "type": "integer"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/Error"
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              }
+            }
+          }
+        },
+        "/v1/notifications/{id}/read": {
+          "post": {
+            "summary": "Mark one of the member's notifications read",
+            "tags": [
+              "notifications"
+            ],
+            "security": [
+              {
+                "memberToken": []
+              }
+            ],
+            "parameters": [
+              {
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "Marked",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object",
+                      "properties": {
+                        "marked": {
+                          "type": "integer"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              },
+              "404": {
+                "$ref": "#/components/responses/Error"
+              }
+            }
+          }
+        },
+        "/v1/notifications/read-all": {
+          "post": {
+            "summary": "Mark all the member's notifications read",
+            "tags": [
+              "notifications"
+            ],
+            "security": [
+              {
+                "memberToken": []
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "Marked",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object",
+                      "properties": {
+                        "marked": {
+                          "type": "integer"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              }
+            }
+          }
         }
       },
       "components": {

@@ -30,7 +30,20 @@ public struct WhatsAppPayload: Sendable {
     public var wireType: String
     /// The message this one answers (`context.id`), when any.
     public var contextID: String?
+    /// The media an image, audio, video, document or sticker carries, by Meta's media id.
+    public var media: MediaReference?
     public var raw: JSONValue
+  }
+
+  /// A media id announced by a webhook, with what the webhook claims about the file; the file
+  /// itself is fetched later through the Graph API (see `MediaDownloads`).
+  public struct MediaReference: Sendable, Hashable {
+    public var id: String
+    /// The wire type (`image`, `audio`, `video`, `document`, `sticker`).
+    public var kind: String
+    public var mimeType: String?
+    /// As the webhook spells it (base64 in practice).
+    public var sha256: String?
   }
 
   public struct StatusUpdate: Sendable {
@@ -108,7 +121,8 @@ public struct WhatsAppPayload: Sendable {
         InboundMessage(
           id: id, contact: sender, at: Self.time(m["timestamp"]),
           message: Self.customerMessage(m, wireType: wireType), wireType: wireType,
-          contextID: m["context"]?["id"]?.stringValue, raw: m))
+          contextID: m["context"]?["id"]?.stringValue, media: Self.media(m, wireType: wireType),
+          raw: m))
     }
     for s in value["statuses"]?.arrayValue ?? [] {
       guard let id = s["id"]?.stringValue, let status = s["status"]?.stringValue else {
@@ -139,11 +153,28 @@ public struct WhatsAppPayload: Sendable {
     return Date()
   }
 
+  static let mediaTypes: Set<String> = ["image", "audio", "video", "document", "sticker", "voice"]
+
+  static func media(_ m: JSONValue, wireType: String) -> MediaReference? {
+    guard mediaTypes.contains(wireType), let body = m[wireType],
+      let id = body["id"]?.stringValue, !id.isEmpty
+    else { return nil }
+    return MediaReference(
+      id: id, kind: wireType == "voice" ? "audio" : wireType,
+      mimeType: body["mime_type"]?.stringValue, sha256: body["sha256"]?.stringValue)
+  }
+
+  /// The placeholder URL of a media id until intake knows the server's own address.
+  static func placeholderURL(mediaID: String) -> String { "whatsapp-media:\(mediaID)" }
+
   /// The message as the engine sees it: its type, the text the rules scan and attachments.
   static func customerMessage(_ m: JSONValue, wireType: String) -> CustomerMessage {
     func media(_ type: MessageType) -> CustomerMessage {
       let body = m[wireType]
-      let url = body?["url"]?.stringValue ?? body?["id"]?.stringValue.map { "whatsapp-media:\($0)" }
+      // The media id wins over a `url` some webhooks carry: Meta's links expire within minutes,
+      // so intake replaces the placeholder with the server's own download route.
+      let url =
+        body?["id"]?.stringValue.map { placeholderURL(mediaID: $0) } ?? body?["url"]?.stringValue
       let attachments = url.map { [Attachment(url: $0, type: body?["mime_type"]?.stringValue)] }
       return CustomerMessage(
         type: type, caption: body?["caption"]?.stringValue,

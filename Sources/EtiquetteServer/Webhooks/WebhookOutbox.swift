@@ -1,14 +1,102 @@
+import EtiquetteEngine
 import Foundation
 import GRDB
 
-// Placeholder for the outbound webhook outbox (issue 9, part 1); replaced by its owner.
-
+/// The durable outbox of outbound webhooks: one `webhook_deliveries` row per (event,
+/// subscription), written in the transaction that saved the step which caused the event.
+///
+/// A row is `pending` until the receiver answers 2xx (`delivered`) or the delivery is given up
+/// (`failed`, the dead letter: after `max_attempts`, on 410 Gone, or when its subscription is no
+/// longer configured). The row's id is the `Idempotency-Key`, so every retry — including one
+/// after a crash — carries the same key and receivers can drop duplicates.
 enum WebhookOutbox {
-  static func registerMigrations(_ migrator: inout DatabaseMigrator) {}
-  static func enqueue(_ effects: StepEffects, in db: Database, hub: IntegrationHub) throws {}
-}
+  static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+    migrator.registerMigration("webhooks-outbox-v1") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE webhook_deliveries (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            subscription TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            event_type TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            body BLOB NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL,
+            last_status INTEGER,
+            last_error TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            delivered_at REAL
+          );
+          CREATE INDEX webhook_deliveries_queue
+            ON webhook_deliveries(subscription, conversation_id, seq) WHERE status = 'pending';
+          CREATE INDEX webhook_deliveries_status ON webhook_deliveries(status, seq);
+          """)
+    }
+  }
 
-extension EtiquetteServer {
-  func registerWebhookRoutes(on r: inout RouteRecorder) {}
-  func startWebhookWorker() -> Task<Void, Never>? { nil }
+  /// Derives the step's events, matches them against every subscription and inserts one row
+  /// per match, in the caller's transaction; the worker is woken after the commit.
+  static func enqueue(_ effects: StepEffects, in db: Database, hub: IntegrationHub) throws {
+    let subscriptions = hub.configuration.webhooks
+    guard !subscriptions.isEmpty else { return }
+    let events = WebhookEvent.derive(from: effects, aiConfigured: hub.configuration.ai != nil)
+    var matched: [(WebhookEvent, [ServerConfiguration.WebhookSubscription])] = []
+    for event in events {
+      let receivers = subscriptions.filter { event.matches($0, labels: effects.document.labels) }
+      if !receivers.isEmpty { matched.append((event, receivers)) }
+    }
+    guard !matched.isEmpty else { return }
+    let payload = try payload(for: effects, in: db)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let now = Date().timeIntervalSince1970
+    let conversation = effects.after.id
+    for (event, receivers) in matched {
+      let body = try encoder.encode(event.body(payload: payload))
+      for subscription in receivers {
+        try db.executeCached(
+          sql: """
+            INSERT INTO webhook_deliveries (id, subscription, conversation_id, event_type,
+              event_id, body, next_attempt_at, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+          arguments: [
+            UUID().uuidString.lowercased(), subscription.name, conversation, event.type.rawValue,
+            event.id, body, now, now, now,
+          ])
+      }
+    }
+    let signal = hub.webhookSignal
+    db.afterNextTransaction { _ in signal.signal() }
+  }
+
+  /// The integration payload after the step, with each label's stored reason: the engine's
+  /// conversation only knows the reasons of labels added by this step (earlier ones are loaded
+  /// without provenance), while `conversation_labels` has them all, this step's included.
+  static func payload(for effects: StepEffects, in db: Database) throws -> IntegrationPayload {
+    var payload = IntegrationPayload(
+      effects.after, ruleSet: effects.rules.ruleSet, sources: effects.rules.sources)
+    var stored: [String: LabelReasonDocument] = [:]
+    let decoder = JSONDecoder()
+    for row in try Row.fetchAll(
+      db.cachedStatement(
+        sql: "SELECT label, reason FROM conversation_labels WHERE conversation_id = ?"),
+      arguments: [effects.after.id])
+    {
+      let text: String = row["reason"]
+      if let reason = try? decoder.decode(LabelReasonDocument.self, from: Data(text.utf8)) {
+        stored[row["label"]] = reason
+      }
+    }
+    for index in payload.labels.indices {
+      if let reason = stored[payload.labels[index].name] {
+        payload.labels[index].reason = reason
+      }
+    }
+    return payload
+  }
 }

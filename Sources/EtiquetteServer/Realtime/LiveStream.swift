@@ -1,0 +1,178 @@
+import EtiquetteChecker
+import EtiquetteEngine
+import Foundation
+import Logging
+
+/// One event of `GET /v1/stream`: its type (`message.created`, `label.added`, …), the
+/// conversation it concerns and its JSON data (one line).
+struct LiveEvent: Sendable, Hashable {
+  var type: String
+  var conversation: String?
+  var data: String
+
+  init(_ type: String, conversation: String?, data: some Encodable) {
+    self.type = type
+    self.conversation = conversation
+    self.data = JSONLine.encode(data)
+  }
+
+  /// The Server-Sent Events frame; `data` is compact JSON, so it is always one line.
+  func frame(id: UInt64) -> String {
+    "id: \(id)\nevent: \(type)\ndata: \(data)\n\n"
+  }
+}
+
+/// Who may receive a published event.
+enum LiveAudience: Sendable {
+  /// One member (their own notifications and read state).
+  case member(String)
+  /// The members who may view a conversation with these labels after the step; those who could
+  /// view it with `before` and no longer can get one `conversation.hidden` instead (`before` is
+  /// nil for a conversation created by the step: nobody has seen it yet).
+  case viewers(engine: Engine, before: Set<LabelID>?, after: Set<LabelID>)
+}
+
+/// The connected members of `GET /v1/stream` and what is published to them.
+///
+/// Publishing never waits for a client: each subscriber has a bounded buffer, and a subscriber
+/// whose buffer is full (a client that stopped reading) is dropped with a log line rather than
+/// slowing down the writer that publishes after every commit.
+final class LiveStream: @unchecked Sendable {
+  /// A connected client.
+  struct Subscriber {
+    var member: String
+    var continuation: AsyncStream<String>.Continuation
+  }
+
+  // Guards every stored property below.
+  private let lock = NSLock()
+  private var subscribers: [UInt64: Subscriber] = [:]
+  private var nextSubscriber: UInt64 = 0
+  private var lastEventID: UInt64 = 0
+  private var keepAlive: Duration = .seconds(15)
+  private var capacity = 512
+  private let logger = Logger(label: "etiquette.live")
+
+  init() {}
+
+  /// How often an idle stream gets a `: keep-alive` comment (proxies close silent connections,
+  /// and a write is how a vanished client is noticed).
+  var keepAliveInterval: Duration {
+    get { lock.withLock { keepAlive } }
+    set { lock.withLock { keepAlive = newValue } }
+  }
+
+  /// Frames a subscriber may have waiting before it is dropped.
+  var bufferCapacity: Int {
+    get { lock.withLock { capacity } }
+    set { lock.withLock { capacity = max(1, newValue) } }
+  }
+
+  var subscriberCount: Int { lock.withLock { subscribers.count } }
+
+  /// Registers a member's client; frames arrive on the stream until `unsubscribe` or until the
+  /// subscriber is dropped for falling behind (the stream then ends).
+  func subscribe(member: String) -> (id: UInt64, frames: AsyncStream<String>) {
+    let (limit, interval) = lock.withLock { (capacity, keepAlive) }
+    let (frames, continuation) = AsyncStream.makeStream(
+      of: String.self, bufferingPolicy: .bufferingOldest(limit))
+    let id = lock.withLock {
+      nextSubscriber += 1
+      subscribers[nextSubscriber] = Subscriber(member: member, continuation: continuation)
+      return nextSubscriber
+    }
+    let ticker = Task { [weak self] in
+      while !Task.isCancelled {
+        try? await Task.sleep(for: interval)
+        guard !Task.isCancelled, let self else { return }
+        self.send(": keep-alive\n\n", to: id)
+      }
+    }
+    continuation.onTermination = { [weak self] _ in
+      ticker.cancel()
+      self?.unsubscribe(id)
+    }
+    return (id, frames)
+  }
+
+  func unsubscribe(_ id: UInt64) {
+    let removed = lock.withLock { subscribers.removeValue(forKey: id) }
+    removed?.continuation.finish()
+  }
+
+  /// Ends every stream (graceful shutdown: the responses finish instead of holding it up).
+  func finishAll() {
+    let all = lock.withLock {
+      let all = subscribers.values
+      subscribers = [:]
+      return Array(all)
+    }
+    for subscriber in all { subscriber.continuation.finish() }
+  }
+
+  /// Publishes events to their audience, in order; called after the commit that caused them.
+  func publish(_ events: [LiveEvent], to audience: LiveAudience) {
+    guard !events.isEmpty else { return }
+    let targets = lock.withLock { subscribers }
+    guard !targets.isEmpty else { return }
+    // Visibility is decided once per member, not once per connection.
+    var verdicts: [String: [LiveEvent]] = [:]
+    for (id, subscriber) in targets.sorted(by: { $0.key < $1.key }) {
+      let member = subscriber.member
+      if verdicts[member] == nil {
+        verdicts[member] = Self.events(events, for: member, audience: audience)
+      }
+      guard let chosen = verdicts[member], !chosen.isEmpty else { continue }
+      for event in chosen {
+        // INVARIANT: ids grow in publishing order, so a client sees them increase.
+        let eventID = lock.withLock {
+          lastEventID += 1
+          return lastEventID
+        }
+        guard send(event.frame(id: eventID), to: id) else { break }
+      }
+    }
+  }
+
+  /// What one member receives of a step's events.
+  static func events(_ events: [LiveEvent], for member: String, audience: LiveAudience)
+    -> [LiveEvent]
+  {
+    switch audience {
+    case .member(let target):
+      return target == member ? events : []
+    case .viewers(let engine, let before, let after):
+      if engine.can(member, .view, labels: after).allowed { return events }
+      guard let before, engine.can(member, .view, labels: before).allowed,
+        let conversation = events.first?.conversation
+      else { return [] }
+      return [
+        LiveEvent(
+          "conversation.hidden", conversation: conversation,
+          data: ["conversation": conversation])
+      ]
+    }
+  }
+
+  /// Queues one frame; false when the subscriber is gone or was just dropped for falling behind.
+  @discardableResult
+  private func send(_ frame: String, to id: UInt64) -> Bool {
+    guard let subscriber = lock.withLock({ subscribers[id] }) else { return false }
+    switch subscriber.continuation.yield(frame) {
+    case .enqueued:
+      return true
+    case .dropped:
+      let waiting = bufferCapacity
+      let member = subscriber.member
+      logger.warning(
+        "live stream: dropped a client of \(member) that stopped reading (\(waiting) waiting)")
+      unsubscribe(id)
+      return false
+    case .terminated:
+      unsubscribe(id)
+      return false
+    @unknown default:
+      return false
+    }
+  }
+}

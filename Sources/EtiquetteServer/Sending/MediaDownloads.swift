@@ -1,0 +1,409 @@
+import AsyncHTTPClient
+import Crypto
+import EtiquetteEngine
+import Foundation
+import GRDB
+import Logging
+import NIOCore
+
+/// Inbound WhatsApp media: recorded at intake (a `media` row per media id, status `pending`),
+/// then resolved and downloaded by this worker into `media.directory`, and served by
+/// `GET /v1/media/{id}`.
+///
+/// One download: `GET {graph_base}/{media_id}` (bearer) → `{url, mime_type, sha256,
+/// file_size}`; then `GET url` (bearer), streamed to a temporary file, aborted as soon as it
+/// passes `media.max_bytes`; the answer's Content-Type must agree with the metadata and be a
+/// type WhatsApp allows for the message's type; the SHA-256 must match; only then is the file
+/// renamed into place. The stored name is derived from the media id by hashing, so no part of
+/// a path ever comes from outside.
+struct MediaDownloads: Sendable {
+  let store: Store
+  let hub: IntegrationHub
+  let whatsapp: ServerConfiguration.WhatsAppSending
+  let storage: ServerConfiguration.MediaStorage
+  let logger: Logger
+  var concurrency = 2
+  var idlePoll: Double = 30
+
+  // MARK: - Intake
+
+  /// Records a media id announced by a webhook, in the webhook's transaction.
+  static func record(
+    _ media: WhatsAppPayload.MediaReference, conversation: String, whatsappID: String,
+    in db: Database, hub: IntegrationHub?
+  ) throws {
+    let now = Date().timeIntervalSince1970
+    try db.executeCached(
+      sql: """
+        INSERT OR IGNORE INTO media (id, conversation_id, message_wa_id, kind, declared_mime,
+          declared_sha256, status, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+        """,
+      arguments: [
+        media.id, conversation, whatsappID, media.kind, media.mimeType, media.sha256, now, now,
+      ])
+    if db.changesCount > 0, let hub, hub.configuration.whatsapp != nil {
+      let signal = hub.sendingSignal
+      db.afterNextTransaction { _ in signal.signal() }
+    }
+  }
+
+  /// A URL path component: unreserved characters kept, everything else percent-encoded.
+  static func pathComponent(_ text: String) -> String {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+  }
+
+  /// The stored file's name: a hash of the media id, never a path given from outside.
+  static func fileName(mediaID: String) -> String {
+    SHA256.hash(data: Array("etiquette-media:\(mediaID)".utf8))
+      .map { String(format: "%02x", $0) }.joined()
+  }
+
+  // MARK: - Content types
+
+  /// `Audio/OGG; codecs=opus` → `audio/ogg`.
+  static func baseType(_ contentType: String?) -> String? {
+    guard let contentType else { return nil }
+    let base = contentType.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
+    let trimmed = base.trimmingCharacters(in: .whitespaces).lowercased()
+    return trimmed.isEmpty ? nil : trimmed
+  }
+
+  /// The types WhatsApp's "supported media types" table lists per message type.
+  static let allowedTypes: [String: Set<String>] = [
+    "image": ["image/jpeg", "image/png"],
+    "sticker": ["image/webp"],
+    "audio": ["audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg", "audio/opus"],
+    "video": ["video/mp4", "video/3gpp", "video/3gp"],
+    "document": [
+      "text/plain", "application/pdf", "application/msword", "application/vnd.ms-excel",
+      "application/vnd.ms-powerpoint",
+      "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ],
+  ]
+
+  /// Types a browser would run if served from this origin: never stored.
+  static let activeTypes: Set<String> = [
+    "text/html", "application/xhtml+xml", "image/svg+xml", "text/javascript",
+    "application/javascript", "text/xml", "application/xml",
+  ]
+
+  /// Customers can send any file as a document, so beyond the listed types a document may be
+  /// any other `application/*` or `text/*` type that is not active content.
+  static func isAllowed(_ type: String, kind: String) -> Bool {
+    if allowedTypes[kind]?.contains(type) == true { return true }
+    guard kind == "document", !activeTypes.contains(type) else { return false }
+    return type.hasPrefix("application/") || type.hasPrefix("text/")
+  }
+
+  // MARK: - The worker
+
+  struct Pending: Sendable {
+    var id: String
+    var kind: String
+    var declaredMime: String?
+    var declaredSHA256: String?
+    var attempts: Int
+  }
+
+  struct Stored: Sendable {
+    var mimeType: String
+    var size: Int
+    var sha256: String
+    var file: String
+  }
+
+  enum Outcome: Sendable {
+    case stored(Stored)
+    case retry(String, retryAfter: Double?)
+    case failed(String)
+  }
+
+  func run(signal: WakeSignal) async {
+    while !Task.isCancelled {
+      var wait = idlePoll
+      do {
+        if let due = try await downloadDue() {
+          wait = min(idlePoll, max(0, due - Date().timeIntervalSince1970))
+        }
+      } catch {
+        // Stopping (the worker's task cancelled) is not an error worth a log line.
+        if Task.isCancelled { break }
+        logger.error("media: \(error)")
+        wait = 1
+      }
+      if wait > 0 { await signal.wait(upTo: .milliseconds(Int64(wait * 1000))) }
+    }
+  }
+
+  /// Downloads every media due now; returns when the next retry is due, if any.
+  func downloadDue() async throws -> Double? {
+    while !Task.isCancelled {
+      let now = Date().timeIntervalSince1970
+      let due = try await store.pool.read { db in
+        try Row.fetchAll(
+          db,
+          sql: """
+            SELECT id, kind, declared_mime, declared_sha256, attempts FROM media
+            WHERE status = 'pending' AND COALESCE(next_attempt_at, 0) <= ?
+            ORDER BY created_at LIMIT 16
+            """, arguments: [now]
+        ).map { row in
+          Pending(
+            id: row["id"], kind: row["kind"], declaredMime: row["declared_mime"],
+            declaredSHA256: row["declared_sha256"], attempts: row["attempts"])
+        }
+      }
+      if due.isEmpty { break }
+      let recorded = await withTaskGroup(of: Bool.self) { group in
+        var running = 0
+        var all = true
+        for item in due {
+          if running == concurrency, let done = await group.next() {
+            all = all && done
+            running -= 1
+          }
+          group.addTask { await attempt(item) }
+          running += 1
+        }
+        for await done in group { all = all && done }
+        return all
+      }
+      if !recorded { throw OutgoingSender.SendingError.storeUnavailable }
+    }
+    return try await store.pool.read { db in
+      try Double.fetchOne(
+        db,
+        sql: """
+          SELECT MIN(next_attempt_at) FROM media
+          WHERE status = 'pending' AND next_attempt_at IS NOT NULL
+          """)
+    }
+  }
+
+  func attempt(_ item: Pending) async -> Bool {
+    let outcome = await download(item)
+    // Stopped mid-download: nothing is recorded, the next run starts it again.
+    if Task.isCancelled { return true }
+    let attempts = item.attempts + 1
+    let policy = whatsapp.retry
+    let now = Date().timeIntervalSince1970
+    do {
+      try await store.pool.write { db in
+        switch outcome {
+        case .stored(let file):
+          try db.execute(
+            sql: """
+              UPDATE media SET status = 'stored', mime_type = ?, size = ?, sha256 = ?, file = ?,
+                error = NULL, attempts = ?, next_attempt_at = NULL, updated_at = ?
+              WHERE id = ?
+              """,
+            arguments: [file.mimeType, file.size, file.sha256, file.file, attempts, now, item.id])
+        case .retry(let reason, let retryAfter) where attempts < policy.maxAttempts:
+          let delay = GraphAPI.delay(attempt: attempts, retryAfter: retryAfter, policy: policy)
+          try db.execute(
+            sql: """
+              UPDATE media SET error = ?, attempts = ?, next_attempt_at = ?, updated_at = ?
+              WHERE id = ?
+              """, arguments: [reason, attempts, now + delay, now, item.id])
+        case .retry(let reason, _), .failed(let reason):
+          try db.execute(
+            sql: """
+              UPDATE media SET status = 'failed', error = ?, attempts = ?, next_attempt_at = NULL,
+                updated_at = ?
+              WHERE id = ?
+              """, arguments: [reason, attempts, now, item.id])
+        }
+      }
+    } catch {
+      logger.error("media \(item.id): could not record the outcome: \(error)")
+      return false
+    }
+    switch outcome {
+    case .stored: break
+    case .retry(let reason, _) where attempts < policy.maxAttempts:
+      logger.info("media \(item.id): \(reason); will retry")
+    case .retry(let reason, _), .failed(let reason):
+      logger.warning("media \(item.id) not downloaded: \(reason)")
+    }
+    return true
+  }
+
+  /// What the Graph API says about a media id.
+  struct Metadata: Sendable {
+    var url: String
+    var mimeType: String?
+    var sha256: String?
+    var fileSize: Int?
+  }
+
+  func download(_ item: Pending) async -> Outcome {
+    let metadata: Metadata
+    switch await resolve(item) {
+    case .failure(let outcome): return outcome
+    case .success(let value): metadata = value
+    }
+    if let size = metadata.fileSize, size > storage.maxBytes {
+      return .failed(
+        "the file is \(size) bytes, more than media.max_bytes (\(storage.maxBytes))")
+    }
+    guard let expected = Self.baseType(metadata.mimeType ?? item.declaredMime) else {
+      return .failed("the Graph API gave no mime_type for this media")
+    }
+    guard Self.isAllowed(expected, kind: item.kind) else {
+      return .failed("\(expected) is not a type WhatsApp allows for \(item.kind) messages")
+    }
+    return await fetchFile(
+      item, url: metadata.url, expectedType: expected,
+      expectedSHA256: metadata.sha256 ?? item.declaredSHA256)
+  }
+
+  enum Resolution: Sendable {
+    case success(Metadata)
+    case failure(Outcome)
+  }
+
+  /// `GET {graph_base}/{media_id}?phone_number_id=…`.
+  func resolve(_ item: Pending) async -> Resolution {
+    let phone = MediaDownloads.pathComponent(whatsapp.phoneNumberID)
+    var request = HTTPClientRequest(
+      url: GraphAPI.url(whatsapp.graphBase, item.id) + "?phone_number_id=\(phone)")
+    request.headers.add(name: "Authorization", value: "Bearer \(whatsapp.accessToken)")
+    let http = hub.http
+    let timeout = whatsapp.retry.timeout
+    let snapshot = request
+    do {
+      let (status, headers, body) = try await Deadline.run(seconds: timeout) {
+        let response = try await http.execute(
+          snapshot, timeout: .milliseconds(Int64(timeout * 1000)))
+        let body = try await response.body.collect(upTo: 1024 * 1024)
+        return (Int(response.status.code), response.headers, Array(body.readableBytesView))
+      }
+      guard (200..<300).contains(status) else {
+        switch GraphAPI.verdict(status: status, headers: headers, body: body) {
+        case .retry(let failure, let retryAfter):
+          return .failure(.retry("media lookup: \(failure.title)", retryAfter: retryAfter))
+        case .permanent(let failure):
+          return .failure(
+            .failed(
+              "media lookup: \(failure.code.map { "#\($0) " } ?? "")\(failure.title)"))
+        }
+      }
+      guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body)),
+        let url = json["url"]?.stringValue, !url.isEmpty
+      else {
+        return .failure(.retry("the media lookup answered without a url", retryAfter: nil))
+      }
+      var size: Int?
+      switch json["file_size"] {
+      case .string(let text)?: size = Int(text)
+      case .number(let n)?: size = Int(exactly: n)
+      default: size = nil
+      }
+      return .success(
+        Metadata(
+          url: url, mimeType: json["mime_type"]?.stringValue,
+          sha256: json["sha256"]?.stringValue, fileSize: size))
+    } catch {
+      return .failure(.retry(GraphAPI.describe(error), retryAfter: nil))
+    }
+  }
+
+  /// Why a streamed download stopped.
+  enum DownloadStop: Error {
+    case tooBig(Int)
+    case status(Int, retryAfter: Double?)
+    case contentType(String?)
+    case file(String)
+  }
+
+  func fetchFile(_ item: Pending, url: String, expectedType: String, expectedSHA256: String?)
+    async -> Outcome
+  {
+    let directory = URL(fileURLWithPath: storage.directory, isDirectory: true)
+    let name = Self.fileName(mediaID: item.id)
+    let partial = directory.appendingPathComponent(".\(name).partial")
+    do {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    } catch {
+      return .retry("cannot create media.directory \(directory.path): \(error)", retryAfter: nil)
+    }
+    var request = HTTPClientRequest(url: url)
+    request.headers.add(name: "Authorization", value: "Bearer \(whatsapp.accessToken)")
+    let snapshot = request
+    let http = hub.http
+    let limit = storage.maxBytes
+    let timeout = whatsapp.retry.timeout
+    // The whole transfer's deadline: the timeout plus one second per megabyte allowed, so a
+    // slow but moving download of a large file is not cut, and a stalled one is.
+    let deadline = timeout + Double(limit) / 1_000_000
+    defer { try? FileManager.default.removeItem(at: partial) }
+    do {
+      let (size, digest, contentType) = try await Deadline.run(seconds: deadline) {
+        let response = try await http.execute(
+          snapshot, timeout: .milliseconds(Int64(timeout * 1000)))
+        let status = Int(response.status.code)
+        guard (200..<300).contains(status) else {
+          throw DownloadStop.status(
+            status,
+            retryAfter: GraphAPI.retryAfter(response.headers.first(name: "Retry-After")))
+        }
+        let contentType = Self.baseType(response.headers.first(name: "Content-Type"))
+        guard contentType == expectedType else { throw DownloadStop.contentType(contentType) }
+        if let length = response.headers.first(name: "Content-Length").flatMap(Int.init),
+          length > limit
+        {
+          throw DownloadStop.tooBig(length)
+        }
+        guard FileManager.default.createFile(atPath: partial.path, contents: nil),
+          let handle = FileHandle(forWritingAtPath: partial.path)
+        else { throw DownloadStop.file("cannot write \(partial.path)") }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var total = 0
+        for try await chunk in response.body {
+          total += chunk.readableBytes
+          // Stop reading as soon as the limit is passed, whatever Content-Length claimed.
+          if total > limit { throw DownloadStop.tooBig(total) }
+          let bytes = Data(chunk.readableBytesView)
+          hasher.update(data: bytes)
+          try handle.write(contentsOf: bytes)
+        }
+        try handle.synchronize()
+        return (total, Array(hasher.finalize()), contentType ?? expectedType)
+      }
+      let hex = digest.map { String(format: "%02x", $0) }.joined()
+      if let expected = expectedSHA256?.trimmingCharacters(in: .whitespaces), !expected.isEmpty,
+        expected.lowercased() != hex, expected != Data(digest).base64EncodedString()
+      {
+        // A transfer corrupted on the way is worth another try; a lasting mismatch ends failed.
+        return .retry(
+          "the file's SHA-256 (\(hex)) does not match the announced \(expected)",
+          retryAfter: nil)
+      }
+      let final = directory.appendingPathComponent(name)
+      try? FileManager.default.removeItem(at: final)
+      try FileManager.default.moveItem(at: partial, to: final)
+      return .stored(Stored(mimeType: contentType, size: size, sha256: hex, file: name))
+    } catch DownloadStop.tooBig(let size) {
+      return .failed(
+        "the file is larger than media.max_bytes (\(limit)): \(size) bytes or more")
+    } catch DownloadStop.contentType(let type) {
+      return .failed(
+        "the download's Content-Type \(type ?? "(none)") does not agree with the announced "
+          + expectedType)
+    } catch DownloadStop.status(let status, let retryAfter) {
+      // Meta's media URLs expire within minutes: an answer like 401, 403 or 404 is retried,
+      // and the next attempt asks the Graph API for a fresh URL.
+      return .retry("the media download answered HTTP \(status)", retryAfter: retryAfter)
+    } catch DownloadStop.file(let reason) {
+      return .retry(reason, retryAfter: nil)
+    } catch {
+      return .retry("media download: \(GraphAPI.describe(error))", retryAfter: nil)
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+
+extension EtiquetteServer {
+  /// `GET /v1/media/{id}`: the downloaded file, for a member who may view its conversation
+  /// (404 otherwise, as for the conversation itself) or for an integration key (automation
+  /// platforms fetching the attachment URLs of a webhook payload).
+  ///
+  /// Not downloaded yet: 409 `media_not_ready` with `Retry-After` (or 503 when sending is not
+  /// configured, since nothing will download it); failed for good: 410 `media_unavailable`
+  /// with the reason. Files are never fetched on demand: the request would hold a client for a
+  /// Graph API round trip, and the worker already retries.
+  func getMedia(_ request: Request, _ context: Context) async throws -> Response {
+    guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+      case let token = String(header.dropFirst("Bearer ".count)), !token.isEmpty
+    else { throw APIError.unauthorized() }
+    let integration = configuration.integrationKeys.contains {
+      Self.constantTimeEqual($0, token)
+    }
+    var member: String?
+    if !integration {
+      guard let email = try await store.member(forToken: token) else {
+        throw APIError.unauthorized()
+      }
+      member = email
+    }
+    let raw = context.parameters.get("id") ?? ""
+    let id = raw.removingPercentEncoding ?? raw
+    let loaded = rules.current
+    let viewer = member
+    let row = try await store.pool.read { db -> Row? in
+      guard
+        let row = try Row.fetchOne(
+          db,
+          sql: "SELECT status, mime_type, size, sha256, file, error, kind, conversation_id "
+            + "FROM media WHERE id = ?", arguments: [id])
+      else { return nil }
+      if let viewer {
+        let labels = try ConversationQueries.labels(db, id: row["conversation_id"])
+        guard
+          loaded.engine.can(
+            viewer, .view, labels: Self.labelIDs(labels, ruleSet: loaded.ruleSet)
+          ).allowed
+        else { return nil }
+      }
+      return row
+    }
+    guard let row else { throw APIError.notFound("no such media") }
+    switch row["status"] as String {
+    case "stored":
+      let name: String = row["file"]
+      let path = URL(fileURLWithPath: configuration.media.directory, isDirectory: true)
+        .appendingPathComponent(name).path
+      guard FileManager.default.fileExists(atPath: path) else {
+        throw APIError(
+          status: .gone, code: "media_unavailable",
+          message: "the stored file of this media is missing from media.directory")
+      }
+      let body = try await FileIO().loadFile(path: path, context: context)
+      let type: String = row["mime_type"] ?? "application/octet-stream"
+      var headers: HTTPFields = [
+        .contentType: type,
+        .cacheControl: "private, max-age=86400",
+        // Served from the API's origin: browsers must not guess a more dangerous type.
+        HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        .contentDisposition: (row["kind"] as String) == "document" ? "attachment" : "inline",
+      ]
+      if let size = row["size"] as Int? { headers[.contentLength] = String(size) }
+      if let sha = row["sha256"] as String? { headers[.eTag] = "\"\(sha)\"" }
+      return Response(status: .ok, headers: headers, body: body)
+    case "failed":
+      throw APIError(
+        status: .gone, code: "media_unavailable",
+        message: "this media could not be downloaded from WhatsApp: "
+          + ((row["error"] as String?) ?? "unknown reason"))
+    default:
+      guard configuration.whatsapp != nil else {
+        throw APIError(
+          status: .serviceUnavailable, code: "not_configured",
+          message: "this media is not downloaded: media downloads need `whatsapp` configured")
+      }
+      var error = APIError(
+        status: .conflict, code: "media_not_ready",
+        message: "this media is still being downloaded from WhatsApp; retry shortly")
+      if let reason = row["error"] as String? {
+        error.extra["lastError"] = JSONValueBox(reason)
+      }
+      var response = error.response
+      response.headers[.retryAfter] = "5"
+      return response
+    }
+  }
+}

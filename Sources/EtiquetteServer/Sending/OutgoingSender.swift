@@ -1,0 +1,223 @@
+import AsyncHTTPClient
+import EtiquetteEngine
+import Foundation
+import GRDB
+import Logging
+import NIOCore
+
+/// Sends queued replies through `POST {graph_base}/{phone_number_id}/messages`.
+///
+/// INVARIANT: only the oldest queued reply of a conversation is ever in flight, so a later
+/// reply never overtakes an earlier one (a retried reply holds back the ones after it; a reply
+/// that failed for good no longer does). Different conversations are sent concurrently.
+///
+/// At least once: the row stays `queued` until Meta's answer is recorded, so a crash between
+/// Meta's acceptance and the commit sends that reply again after the restart (the Cloud API
+/// has no idempotency key for messages).
+struct OutgoingSender: Sendable {
+  let store: Store
+  let hub: IntegrationHub
+  let whatsapp: ServerConfiguration.WhatsAppSending
+  let logger: Logger
+  /// Conversations sent to at the same time.
+  var concurrency = 8
+  /// The longest sleep without work: a safety net should a wake be missed.
+  var idlePoll: Double = 30
+
+  struct Outgoing: Sendable {
+    var id: Int64
+    var conversation: String
+    var text: String
+    var recipient: String?
+    var attempts: Int
+  }
+
+  func run(wakingAlso media: WakeSignal) async {
+    while !Task.isCancelled {
+      var wait = idlePoll
+      do {
+        if let due = try await sendDue() {
+          wait = min(idlePoll, max(0, due - Date().timeIntervalSince1970))
+        }
+      } catch {
+        // Stopping (the worker's task cancelled) is not an error worth a log line.
+        if Task.isCancelled { break }
+        logger.error("sending: \(error)")
+        wait = 1
+      }
+      media.signal()
+      if wait > 0 { await hub.sendingSignal.wait(upTo: .milliseconds(Int64(wait * 1000))) }
+    }
+  }
+
+  /// Sends every reply due now; returns when the next retry is due (Unix seconds), if any.
+  func sendDue() async throws -> Double? {
+    while !Task.isCancelled {
+      let now = Date().timeIntervalSince1970
+      let heads = try await store.pool.read { db in try Self.heads(db, now: now, limit: 32) }
+      if heads.isEmpty { break }
+      let recorded = await withTaskGroup(of: Bool.self) { group in
+        var running = 0
+        var all = true
+        for message in heads {
+          if running == concurrency, let done = await group.next() {
+            all = all && done
+            running -= 1
+          }
+          group.addTask { await attempt(message) }
+          running += 1
+        }
+        for await done in group { all = all && done }
+        return all
+      }
+      // An outcome that could not be stored would pick the same reply again at once: stop
+      // this round and let the caller wait.
+      if !recorded { throw SendingError.storeUnavailable }
+    }
+    return try await store.pool.read { db in
+      try Double.fetchOne(
+        db,
+        sql: """
+          SELECT MIN(next_attempt_at) FROM messages
+          WHERE direction = 'out' AND status = 'queued' AND next_attempt_at IS NOT NULL
+          """)
+    }
+  }
+
+  /// The oldest queued reply of each conversation, when its next attempt is due.
+  static func heads(_ db: Database, now: Double, limit: Int) throws -> [Outgoing] {
+    try Row.fetchAll(
+      db,
+      sql: """
+        SELECT m.id, m.conversation_id, m.text, m.send_attempts, c.phone, c.user_id
+        FROM messages m JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.direction = 'out' AND m.status = 'queued'
+          AND m.id = (SELECT MIN(x.id) FROM messages x
+            WHERE x.conversation_id = m.conversation_id AND x.direction = 'out'
+              AND x.status = 'queued')
+          AND COALESCE(m.next_attempt_at, 0) <= ?
+        ORDER BY m.id LIMIT ?
+        """, arguments: [now, limit]
+    ).map { row in
+      Outgoing(
+        id: row["id"], conversation: row["conversation_id"], text: row["text"],
+        recipient: GraphAPI.recipient(phone: row["phone"], userID: row["user_id"]),
+        attempts: row["send_attempts"])
+    }
+  }
+
+  enum Outcome: Sendable {
+    case sent(whatsappID: String?)
+    case retry(GraphAPI.Failure, retryAfter: Double?)
+    case failed(GraphAPI.Failure)
+  }
+
+  enum SendingError: Error, CustomStringConvertible {
+    case storeUnavailable
+    var description: String { "an attempt's outcome could not be stored" }
+  }
+
+  /// Returns false when the outcome could not be stored.
+  func attempt(_ message: Outgoing) async -> Bool {
+    let outcome: Outcome
+    if let recipient = message.recipient {
+      outcome = await post(message, to: recipient)
+    } else {
+      outcome = .failed(.local("the contact has neither a phone number nor a WhatsApp user id"))
+    }
+    // Stopped mid-call: the reply stays as it was and is sent again after the restart.
+    if Task.isCancelled { return true }
+    do {
+      try await record(outcome, for: message)
+      return true
+    } catch {
+      logger.error("sending: could not record the outcome of message \(message.id): \(error)")
+      return false
+    }
+  }
+
+  func post(_ message: Outgoing, to recipient: String) async -> Outcome {
+    var request = HTTPClientRequest(url: GraphAPI.url(whatsapp.graphBase, whatsapp.phoneNumberID))
+    request.url += "/messages"
+    request.method = .POST
+    request.headers.add(name: "Authorization", value: "Bearer \(whatsapp.accessToken)")
+    request.headers.add(name: "Content-Type", value: "application/json")
+    request.body = .bytes(
+      ByteBuffer(bytes: GraphAPI.textMessage(to: recipient, body: message.text)))
+    let http = hub.http
+    let timeout = whatsapp.retry.timeout
+    let snapshot = request
+    do {
+      let (status, headers, body) = try await Deadline.run(seconds: timeout) {
+        let response = try await http.execute(
+          snapshot, timeout: .milliseconds(Int64(timeout * 1000)))
+        let body = try await response.body.collect(upTo: 1024 * 1024)
+        return (Int(response.status.code), response.headers, Array(body.readableBytesView))
+      }
+      if (200..<300).contains(status) {
+        let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body))
+        return .sent(whatsappID: json?["messages"]?.arrayValue?.first?["id"]?.stringValue)
+      }
+      switch GraphAPI.verdict(status: status, headers: headers, body: body) {
+      case .retry(let failure, let retryAfter): return .retry(failure, retryAfter: retryAfter)
+      case .permanent(let failure): return .failed(failure)
+      }
+    } catch {
+      return .retry(.local(GraphAPI.describe(error)), retryAfter: nil)
+    }
+  }
+
+  func record(_ outcome: Outcome, for message: Outgoing) async throws {
+    let attempts = message.attempts + 1
+    let policy = whatsapp.retry
+    try await store.pool.write { db in
+      switch outcome {
+      case .sent(let whatsappID):
+        // A WhatsApp id already stored elsewhere would break the UNIQUE key: keep the send,
+        // drop the id (status webhooks for it then match the other row, as before).
+        let taken =
+          try whatsappID.map {
+            try Int.fetchOne(db, sql: "SELECT 1 FROM messages WHERE wa_id = ?", arguments: [$0])
+              != nil
+          } ?? false
+        try db.execute(
+          sql: """
+            UPDATE messages SET status = 'sent', wa_id = ?, errors = NULL, send_attempts = ?,
+              next_attempt_at = NULL
+            WHERE id = ? AND status = 'queued'
+            """, arguments: [taken ? nil : whatsappID, attempts, message.id])
+        if let whatsappID, !taken {
+          try OutgoingMessages.applyPendingStatuses(whatsappID: whatsappID, in: db)
+        }
+      case .retry(let failure, let retryAfter) where attempts < policy.maxAttempts:
+        let delay = GraphAPI.delay(attempt: attempts, retryAfter: retryAfter, policy: policy)
+        // Still `queued`: the last transient error is shown so a stuck reply explains itself.
+        try db.execute(
+          sql: """
+            UPDATE messages SET errors = ?, send_attempts = ?, next_attempt_at = ?
+            WHERE id = ? AND status = 'queued'
+            """,
+          arguments: [
+            failure.stored, attempts, Date().timeIntervalSince1970 + delay, message.id,
+          ])
+      case .retry(let failure, _), .failed(let failure):
+        try db.execute(
+          sql: """
+            UPDATE messages SET status = 'failed', errors = ?, send_attempts = ?,
+              next_attempt_at = NULL
+            WHERE id = ? AND status = 'queued'
+            """, arguments: [failure.stored, attempts, message.id])
+      }
+    }
+    switch outcome {
+    case .sent: break
+    case .retry(let failure, _) where attempts < policy.maxAttempts:
+      logger.info("sending message \(message.id): \(failure.title); will retry")
+    case .retry(let failure, _), .failed(let failure):
+      let code = failure.code.map { "#\($0) " } ?? ""
+      logger.warning(
+        "sending message \(message.id) failed after \(attempts) attempt(s): \(code)\(failure.title)"
+      )
+    }
+  }
+}

@@ -1,0 +1,310 @@
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import Logging
+import NIOCore
+
+/// Delivers the outbox: at least once, in order per conversation and subscription.
+///
+/// Only the oldest pending delivery of each (subscription, conversation) pair — its head — may
+/// be attempted, and at most one attempt per pair is in flight, so a conversation's later event
+/// never overtakes an earlier one still pending or retrying; other pairs proceed meanwhile.
+/// A dead letter (`failed`) is no longer pending, so the deliveries after it proceed: one bad
+/// event must not stall a conversation forever, and the dead letter can be replayed (it then
+/// arrives after the later ones; receivers order by the payload's `version` if they must).
+///
+/// Nothing marks a row as "sending": a delivery in flight when the process dies is still
+/// `pending` at restart and is sent again with the same `Idempotency-Key`.
+struct WebhookWorker: Sendable {
+  let pool: DatabasePool
+  let hub: IntegrationHub
+  let logger: Logger
+  /// Attempts in flight at once, over all pairs.
+  let concurrency = 16
+
+  /// One delivery as the worker reads it.
+  struct Delivery: Sendable {
+    var seq: Int64
+    var id: String
+    var subscription: String
+    var conversation: String
+    var eventType: String
+    var body: [UInt8]
+    var attempts: Int
+
+    init(row: Row) {
+      seq = row["seq"]
+      id = row["id"]
+      subscription = row["subscription"]
+      conversation = row["conversation_id"]
+      eventType = row["event_type"]
+      body = Array((row["body"] as Data?) ?? Data())
+      attempts = row["attempts"]
+    }
+
+    var pair: String { subscription + "\u{0}" + conversation }
+  }
+
+  /// How one attempt ended.
+  enum Outcome: Equatable {
+    case delivered(status: Int)
+    /// Retried later unless the attempts are used up.
+    case retry(status: Int?, error: String)
+    /// Dead-lettered at once.
+    case stop(status: Int?, error: String)
+  }
+
+  func run() async {
+    let inFlight = InFlightPairs()
+    await withDiscardingTaskGroup { group in
+      while !Task.isCancelled {
+        let now = Date().timeIntervalSince1970
+        var nextDue: Double?
+        do {
+          let (due, next) = try await heads(now: now, limit: concurrency * 4)
+          nextDue = next
+          for delivery in due {
+            guard inFlight.count < concurrency else { break }
+            guard inFlight.insert(delivery.pair) else { continue }
+            group.addTask {
+              await attempt(delivery)
+              inFlight.remove(delivery.pair)
+              // The pair's next delivery may be due now.
+              hub.webhookSignal.signal()
+            }
+          }
+        } catch {
+          // A read interrupted by the worker's own stop is no fault.
+          if Task.isCancelled { break }
+          logger.error("webhook outbox unreadable, retrying: \(error)")
+        }
+        // Woken by a commit, a finished attempt, a replay, or the next backoff coming due;
+        // the 5-second ceiling only guards against a missed signal.
+        let wait = nextDue.map { min(5, max(0.005, $0 - now)) } ?? 5
+        await hub.webhookSignal.wait(upTo: .milliseconds(Int(wait * 1000)))
+      }
+    }
+  }
+
+  /// The due heads, oldest first, and the earliest backoff still to come among the heads.
+  func heads(now: Double, limit: Int) async throws -> ([Delivery], Double?) {
+    try await pool.read { db in
+      let heads = """
+        SELECT d.* FROM webhook_deliveries d
+        JOIN (SELECT MIN(seq) AS head FROM webhook_deliveries WHERE status = 'pending'
+              GROUP BY subscription, conversation_id) h ON d.seq = h.head
+        """
+      let due = try Row.fetchAll(
+        db, sql: heads + " WHERE d.next_attempt_at <= ? ORDER BY d.seq LIMIT ?",
+        arguments: [now, limit]
+      ).map(Delivery.init(row:))
+      let next = try Double.fetchOne(
+        db,
+        sql: "SELECT MIN(next_attempt_at) FROM (" + heads + ") WHERE next_attempt_at > ?",
+        arguments: [now])
+      return (due, next)
+    }
+  }
+
+  /// Sends one delivery and records the outcome. Re-reads the row first: the list of heads
+  /// may be older than an attempt of the same pair that finished since.
+  func attempt(_ candidate: Delivery) async {
+    let policy = hub.configuration.webhookDelivery
+    let delivery: Delivery?
+    do {
+      delivery = try await pool.read { db in
+        try Row.fetchOne(
+          db,
+          sql: """
+            SELECT * FROM webhook_deliveries d
+            WHERE d.seq = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
+              AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
+                WHERE e.status = 'pending' AND e.subscription = d.subscription
+                  AND e.conversation_id = d.conversation_id AND e.seq < d.seq)
+            """, arguments: [candidate.seq, Date().timeIntervalSince1970]
+        ).map(Delivery.init(row:))
+      }
+    } catch {
+      logger.error("webhook delivery \(candidate.id) unreadable: \(error)")
+      return
+    }
+    guard let delivery else { return }
+    let outcome: Outcome
+    if let subscription = hub.configuration.webhooks.first(where: {
+      $0.name == delivery.subscription
+    }) {
+      outcome = await send(delivery, to: subscription, timeout: policy.timeout)
+    } else {
+      outcome = .stop(
+        status: nil,
+        error: "the subscription \"\(delivery.subscription)\" is no longer configured; "
+          + "add it back, then replay")
+    }
+    // A stopping server abandons the attempt: the row stays pending and is sent again, with
+    // the same key, after the restart.
+    if Task.isCancelled { return }
+    do {
+      try await record(outcome, for: delivery, policy: policy)
+    } catch {
+      logger.error("webhook delivery \(delivery.id): outcome not recorded: \(error)")
+    }
+  }
+
+  func send(
+    _ delivery: Delivery, to subscription: ServerConfiguration.WebhookSubscription,
+    timeout: Double
+  ) async -> Outcome {
+    guard let url = URL(string: subscription.url), let scheme = url.scheme?.lowercased(),
+      scheme == "http" || scheme == "https", url.host != nil
+    else {
+      return .stop(
+        status: nil, error: "the subscription URL \"\(subscription.url)\" is not an http(s) URL")
+    }
+    var request = HTTPClientRequest(url: subscription.url)
+    request.method = .POST
+    request.headers.add(name: "Content-Type", value: "application/json")
+    request.headers.add(name: "User-Agent", value: Self.userAgent)
+    request.headers.add(name: "Idempotency-Key", value: delivery.id)
+    request.headers.add(name: "X-Etiquette-Event", value: delivery.eventType)
+    request.headers.add(name: "X-Etiquette-Delivery", value: delivery.id)
+    // Signed at each attempt, so a retry hours later still passes the receiver's
+    // five-minute timestamp check.
+    request.headers.add(
+      name: OutboundSignature.headerName,
+      value: OutboundSignature.header(
+        secret: subscription.secret, timestamp: Int(Date().timeIntervalSince1970),
+        body: delivery.body))
+    request.body = .bytes(ByteBuffer(bytes: delivery.body))
+    let limit = TimeAmount.milliseconds(Int64(max(0.001, timeout) * 1000))
+    do {
+      let response = try await hub.http.execute(request, timeout: limit)
+      let status = Int(response.status.code)
+      // The body is read (to free the connection) within the same timeout; only its start
+      // is kept, for the error of a failed attempt.
+      let text = await Self.start(of: response.body, within: limit)
+      switch status {
+      case 200..<300:
+        return .delivered(status: status)
+      case 410:
+        return .stop(
+          status: status,
+          error: "the receiver answered 410 Gone: it no longer wants these events; "
+            + "fix the subscription, then replay")
+      default:
+        let detail = text.isEmpty ? "" : ": \(text)"
+        return .retry(status: status, error: "the receiver answered \(status)\(detail)")
+      }
+    } catch let error as HTTPClientError where error == .deadlineExceeded {
+      return .retry(status: nil, error: "no answer within \(timeout) s (timeout)")
+    } catch {
+      return .retry(status: nil, error: "the request failed: \(error)")
+    }
+  }
+
+  static let userAgent = "etiquette/1 (webhooks; etiquette/webhook-event/v1)"
+
+  /// Up to 200 characters of a response body, reading the rest away, for at most `limit`.
+  static func start(of body: HTTPClientResponse.Body, within limit: TimeAmount) async -> String {
+    var kept: [UInt8] = []
+    let reading = Task {
+      var bytes: [UInt8] = []
+      do {
+        for try await chunk in body where bytes.count < 200 {
+          bytes.append(contentsOf: chunk.readableBytesView.prefix(200 - bytes.count))
+        }
+      } catch {}
+      return bytes
+    }
+    let timer = Task {
+      try? await Task.sleep(nanoseconds: UInt64(max(0, limit.nanoseconds)))
+      reading.cancel()
+    }
+    kept = await reading.value
+    timer.cancel()
+    return String(decoding: kept, as: UTF8.self)
+      .replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces)
+  }
+
+  func record(
+    _ outcome: Outcome, for delivery: Delivery, policy: ServerConfiguration.DeliveryPolicy
+  ) async throws {
+    let now = Date().timeIntervalSince1970
+    let attempts = delivery.attempts + 1
+    var status = "pending"
+    var next = now
+    var deliveredAt: Double?
+    var code: Int?
+    var error: String?
+    switch outcome {
+    case .delivered(let s):
+      status = "delivered"
+      deliveredAt = now
+      code = s
+    case .stop(let s, let e):
+      status = "failed"
+      code = s
+      error = e
+    case .retry(let s, let e):
+      code = s
+      if attempts >= policy.maxAttempts {
+        status = "failed"
+        error = "gave up after \(attempts) attempt(s); the last: \(e)"
+      } else {
+        error = e
+        next = now + Self.backoff(attempt: attempts, policy: policy)
+      }
+    }
+    switch outcome {
+    case .delivered: break
+    case .stop, .retry:
+      let ending = status == "failed" ? " — dead-lettered" : ""
+      let message =
+        "webhook \(delivery.eventType) to \"\(delivery.subscription)\" (\(delivery.id)), "
+        + "attempt \(attempts): \(error ?? "")\(ending)"
+      logger.warning("\(message)")
+    }
+    let values: StatementArguments = [
+      status, attempts, next, code, error, now, deliveredAt, delivery.seq,
+    ]
+    try await pool.write { db in
+      try db.execute(
+        sql: """
+          UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?,
+            last_status = ?, last_error = ?, updated_at = ?, delivered_at = ?
+          WHERE seq = ? AND status = 'pending'
+          """, arguments: values)
+    }
+  }
+
+  /// Exponential backoff with full jitter: uniform in [0, min(max, initial × 2^(attempt−1))],
+  /// so receivers recovering from an outage are not hit by every sender at once.
+  static func backoff(attempt: Int, policy: ServerConfiguration.DeliveryPolicy) -> Double {
+    let exponent = Double(min(max(attempt - 1, 0), 62))
+    let ceiling = min(policy.maxBackoff, policy.initialBackoff * pow(2, exponent))
+    guard ceiling > 0 else { return 0 }
+    return Double.random(in: 0...ceiling)
+  }
+}
+
+/// The (subscription, conversation) pairs with an attempt in flight.
+final class InFlightPairs: @unchecked Sendable {
+  // Guards `pairs`.
+  private let lock = NSLock()
+  private var pairs: Set<String> = []
+
+  var count: Int { lock.withLock { pairs.count } }
+
+  /// False when the pair already has an attempt in flight.
+  func insert(_ pair: String) -> Bool { lock.withLock { pairs.insert(pair).inserted } }
+
+  func remove(_ pair: String) { _ = lock.withLock { pairs.remove(pair) } }
+}
+
+extension EtiquetteServer {
+  /// The webhook worker; nil when no subscription is configured (pending rows then wait).
+  func startWebhookWorker() -> Task<Void, Never>? {
+    guard !configuration.webhooks.isEmpty else { return nil }
+    let worker = WebhookWorker(pool: store.pool, hub: hub, logger: logger)
+    return Task { await worker.run() }
+  }
+}

@@ -1,0 +1,247 @@
+import EtiquetteEngine
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import EtiquetteServer
+
+/// The AI connector against a real AI endpoint on a loopback port.
+@Suite struct AIConnectorTests {
+  typealias Support = RealtimeSupport
+
+  static func harness(
+    url: String, timeout: Double = 5, attempts: Int = 3, rules: String? = nil,
+    configure: (inout ServerConfiguration) -> Void = { _ in }
+  ) throws -> ServerHarness {
+    try ServerHarness(rulesDirectory: rules) {
+      $0.ai = .init(
+        url: url, token: "ai-secret", timeout: timeout, maxAttempts: attempts,
+        retryBackoff: 0.05)
+      configure(&$0)
+    }
+  }
+
+  static func request(_ harness: ServerHarness) throws -> Row? {
+    try harness.read { db in try Row.fetchOne(db, sql: "SELECT * FROM ai_requests") }
+  }
+
+  static func status(_ harness: ServerHarness) throws -> String? {
+    try request(harness)?["status"]
+  }
+
+  @Test func aiFirstReplyIsQueuedAsAnOutgoingMessage() async throws {
+    try await Support.withAIPeer({ _ in (.ok, #"{"text": "Bonjour ! Je regarde ça."}"#) }) {
+      url, log in
+      let harness = try Self.harness(url: url)
+      try await Support.withWorkers(harness) {
+        try await harness.test { client in
+          let id = try await Support.converse(
+            harness, client, phone: "33610000001", text: "bonjour, une question")
+          #expect(try await Support.eventually { try Self.status(harness) == "accepted" })
+          let out = try harness.read { db in
+            try Row.fetchAll(
+              db, sql: "SELECT * FROM messages WHERE direction = 'out' AND conversation_id = ?",
+              arguments: [id])
+          }
+          #expect(out.count == 1)
+          #expect(out.first?["author"] == "ai")
+          #expect(out.first?["text"] == "Bonjour ! Je regarde ça.")
+          #expect(out.first?["status"] == "queued")
+        }
+      }
+      let calls = await log.calls
+      let call = try #require(calls.first)
+      #expect(calls.count == 1)
+      #expect(call["instruction"] == .string("reply"))
+      #expect(call["version"] == .number(0))
+      #expect(call["conversation"]?.stringValue?.hasPrefix("c") == true)
+      #expect(call["payload"]?["lastUserMessage"]?["text"] == .string("bonjour, une question"))
+      #expect(call["payload"]?["mode"] == .string("ai"))
+      #expect(await log.authorizations.first == "Bearer ai-secret")
+    }
+  }
+
+  @Test func timeoutsAreRetriedThenFailedWithoutASend() async throws {
+    try await Support.withAIPeer({ _ in
+      try? await Task.sleep(for: .seconds(1.5))
+      return (.ok, #"{"text": "trop tard"}"#)
+    }) { url, log in
+      let harness = try Self.harness(url: url, timeout: 0.2, attempts: 2)
+      try await Support.withWorkers(harness) {
+        try await harness.test { client in
+          _ = try await Support.converse(harness, client, phone: "33610000002", text: "allo")
+          #expect(try await Support.eventually { try Self.status(harness) == "failed" })
+        }
+      }
+      let row = try #require(try Self.request(harness))
+      #expect(row["attempts"] == 2)
+      #expect((row["error"] as String?)?.contains("timeout") == true)
+      #expect(await log.calls.count == 2)
+      #expect(try harness.count("SELECT COUNT(*) FROM messages WHERE direction = 'out'") == 0)
+    }
+  }
+
+  @Test func garbageAnswersAreRetriedThenFailed() async throws {
+    let answers = [
+      "<html>oops</html>", #"{"text": ""}"#, #"{"reply": "hello"}"#, #"["text"]"#,
+      #"{"text": ""# + String(repeating: "a", count: 5000) + #""}"#,
+    ]
+    try await Support.withAIPeer({ n in (.ok, answers[min(n, answers.count) - 1]) }) {
+      url, log in
+      let harness = try Self.harness(url: url, attempts: answers.count)
+      try await Support.withWorkers(harness) {
+        try await harness.test { client in
+          _ = try await Support.converse(harness, client, phone: "33610000003", text: "allo")
+          #expect(try await Support.eventually { try Self.status(harness) == "failed" })
+        }
+      }
+      let row = try #require(try Self.request(harness))
+      #expect(row["attempts"] == answers.count)
+      #expect((row["error"] as String?)?.contains("5000 characters") == true)
+      #expect(await log.calls.count == answers.count)
+      #expect(try harness.count("SELECT COUNT(*) FROM messages WHERE direction = 'out'") == 0)
+    }
+  }
+
+  @Test func serverErrorThenSuccessSendsOnce() async throws {
+    try await Support.withAIPeer({ n in
+      n == 1 ? (.internalServerError, "upstream down") : (.ok, #"{"text": "Me revoilà"}"#)
+    }) { url, log in
+      let harness = try Self.harness(url: url)
+      try await Support.withWorkers(harness) {
+        try await harness.test { client in
+          _ = try await Support.converse(harness, client, phone: "33610000004", text: "allo")
+          #expect(try await Support.eventually { try Self.status(harness) == "accepted" })
+        }
+      }
+      #expect(try Self.request(harness)?["attempts"] == 2)
+      #expect(await log.calls.count == 2)
+      #expect(
+        try harness.count(
+          "SELECT COUNT(*) FROM messages WHERE direction = 'out' AND text = 'Me revoilà'") == 1)
+    }
+  }
+
+  @Test func takeoverDuringTheCallDiscardsTheReply() async throws {
+    let gate = Gate()
+    try await Support.withAIPeer({ _ in
+      await gate.wait()
+      return (.ok, #"{"text": "réponse périmée"}"#)
+    }) { url, log in
+      let harness = try Self.harness(url: url, timeout: 10)
+      try await Support.withWorkers(harness) {
+        try await harness.test { client in
+          let id = try await Support.converse(
+            harness, client, phone: "33610000005", text: "bonjour")
+          // The call is in flight: the endpoint holds it.
+          #expect(try await Support.eventually { await log.calls.count == 1 })
+          let (status, _) = try await Support.send(
+            client, .post, "/v1/conversations/\(id)/handoff",
+            headers: harness.auth("bruno@exemple.fr"), json: #"{"action": "take_over"}"#)
+          #expect(status == .ok)
+          await gate.open()
+          #expect(try await Support.eventually { try Self.status(harness) == "discarded" })
+          let error: String? = try Self.request(harness)?["error"]
+          #expect(error?.contains("made for version 0") == true)
+          #expect(error?.contains("bruno@exemple.fr") == true)
+          #expect(try harness.count("SELECT COUNT(*) FROM messages WHERE author = 'ai'") == 0)
+          // The engine recorded the refusal as a decision.
+          let documents = try harness.read { db in
+            try String.fetchAll(
+              db, sql: "SELECT document FROM decisions WHERE conversation_id = ? ORDER BY id",
+              arguments: [id])
+          }
+          #expect(documents.last?.contains(#""outcome":"discarded""#) == true)
+        }
+      }
+    }
+  }
+
+  @Test func humanFirstStoresSuggestionsForViewers() async throws {
+    try await Support.withAIPeer({ _ in (.ok, #"{"text": "Proposition : votre colis arrive."}"#) }
+    ) { url, log in
+      let harness = try Self.harness(url: url, rules: Support.rulesHumanFirst)
+      try await Support.withWorkers(harness) {
+        try await harness.test { client in
+          let id = try await Support.converse(
+            harness, client, phone: "33610000006", text: "où est ma commande ?")
+          #expect(try await Support.eventually { try Self.status(harness) == "suggested" })
+          let (status, body) = try await Support.send(
+            client, .get, "/v1/conversations/\(id)/suggestions",
+            headers: harness.auth("bruno@exemple.fr"))
+          #expect(status == .ok)
+          let list = body["suggestions"]?.arrayValue ?? []
+          #expect(list.count == 1)
+          #expect(list.first?["text"] == .string("Proposition : votre colis arrive."))
+          // Not in the human-first rules' teams: may not view, so it does not exist for them.
+          let (hidden, _) = try await Support.send(
+            client, .get, "/v1/conversations/\(id)/suggestions",
+            headers: harness.auth("alice@exemple.fr"))
+          #expect(hidden == .notFound)
+        }
+      }
+      #expect(await log.calls.first?["instruction"] == .string("suggest"))
+      #expect(try harness.count("SELECT COUNT(*) FROM messages WHERE direction = 'out'") == 0)
+    }
+  }
+
+  @Test func aiAgentMemberAnswersThroughTheAPI() async throws {
+    var harness = try ServerHarness { $0.aiAgents = ["agent-ia@exemple.fr"] }
+    harness.tokens["agent-ia@exemple.fr"] = try harness.server.store.addMember(
+      "agent-ia@exemple.fr")
+    let h = harness
+    try await h.test { client in
+      let id = try await Support.converse(h, client, phone: "33610000007", text: "bonjour")
+      let agent = h.auth("agent-ia@exemple.fr")
+      let (created, body) = try await Support.send(
+        client, .post, "/v1/conversations/\(id)/ai-replies", headers: agent,
+        json: #"{"text": "Bonjour, que puis-je faire ?", "version": 0}"#)
+      #expect(created == .created)
+      #expect(body["decision"]?["aiReply"]?["outcome"] == .string("accepted"))
+      #expect(
+        try h.count("SELECT COUNT(*) FROM messages WHERE author = 'ai' AND status = 'queued'")
+          == 1)
+      // A person takes over: the agent's reply for version 0 is now stale.
+      _ = try await Support.send(
+        client, .post, "/v1/conversations/\(id)/handoff", headers: h.auth("bruno@exemple.fr"),
+        json: #"{"action": "take_over"}"#)
+      let (conflict, refused) = try await Support.send(
+        client, .post, "/v1/conversations/\(id)/ai-replies", headers: agent,
+        json: #"{"text": "trop tard", "version": 0}"#)
+      #expect(conflict == .conflict)
+      #expect(refused["error"]?["code"] == .string("ai_reply_discarded"))
+      #expect(refused["decision"]?["aiReply"]?["outcome"] == .string("discarded"))
+      #expect(try h.count("SELECT COUNT(*) FROM messages WHERE author = 'ai'") == 1)
+      // Only ai-role members; bad bodies are refused before the engine sees them.
+      let (forbidden, _) = try await Support.send(
+        client, .post, "/v1/conversations/\(id)/ai-replies", headers: h.auth("bruno@exemple.fr"),
+        json: #"{"text": "x", "version": 1}"#)
+      #expect(forbidden == .forbidden)
+      for json in [#"{"text": "", "version": 1}"#, #"{"text": "x", "version": "1"}"#] {
+        let (status, _) = try await Support.send(
+          client, .post, "/v1/conversations/\(id)/ai-replies", headers: agent, json: json)
+        #expect(status == .unprocessableContent)
+      }
+      let (missing, _) = try await Support.send(
+        client, .post, "/v1/conversations/cnope/ai-replies", headers: agent,
+        json: #"{"text": "x", "version": 0}"#)
+      #expect(missing == .notFound)
+    }
+  }
+
+  @Test func answerParsingNamesWhatIsWrong() {
+    func failure(_ text: String) -> String? {
+      if case .failure(let f) = AIConnector.text(ofAnswer: ByteBuffer(string: text)) {
+        return f.description
+      }
+      return nil
+    }
+    #expect(failure("not json")?.contains("not a JSON object") == true)
+    #expect(failure(#"{"text": 3}"#)?.contains("no \"text\" string") == true)
+    #expect(failure(#"{"text": "  \n"}"#)?.contains("empty") == true)
+    #expect(failure(#"{"text": "ok"}"#) == nil)
+  }
+}

@@ -1,0 +1,160 @@
+import EtiquetteChecker
+import EtiquetteEngine
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import EtiquetteServer
+
+/// `GET /v1/stream` over real sockets: what each member receives, and what they stop receiving.
+@Suite struct LiveStreamTests {
+  typealias Support = RealtimeSupport
+
+  @Test func membersReceiveOnlyWhatTheyMayView() async throws {
+    let harness = try ServerHarness()
+    harness.server.hub.live.keepAliveInterval = .milliseconds(100)
+    try await harness.server.makeApplication().test(.live) { client in
+      let port = try #require(client.port)
+      let bruno = try await SSEClient.connect(
+        port: port, token: harness.tokens["bruno@exemple.fr"] ?? "")
+      let alice = try await SSEClient.connect(
+        port: port, token: harness.tokens["alice@exemple.fr"] ?? "")
+      let dev = try await SSEClient.connect(
+        port: port, token: harness.tokens["dev@exemple.fr"] ?? "")
+      defer {
+        for stream in [bruno, alice, dev] { stream.close() }
+      }
+      #expect(bruno.status == 200)
+      #expect(bruno.contentType?.hasPrefix("text/event-stream") == true)
+
+      // A: no label, Service Client (bruno) may view it; Rendez-vous (alice) may not.
+      let a = try await Support.converse(harness, client, phone: "33620000001", text: "bonjour")
+      #expect(try await bruno.waitFor("message.created", conversation: a))
+      // B: booked, for Rendez-vous only.
+      let b = try await Support.converse(
+        harness, client, phone: "33620000002", text: "J'ai réservé le rendez-vous")
+      #expect(try await alice.waitFor("label.added", conversation: b))
+      let added = await alice.events("label.added", conversation: b).first
+      #expect(added?.data["label"]?["label"] == .string("Personnes Qui Ont Planifié"))
+      #expect(await alice.events("message.created", conversation: b).count == 1)
+
+      // A becomes a support case: bruno loses it, dev gains it (and a notification).
+      _ = try await Support.converse(
+        harness, client, phone: "33620000001", text: "mon application plante")
+      #expect(try await bruno.waitFor("conversation.hidden", conversation: a))
+      #expect(try await dev.waitFor("conversation.routed", conversation: a))
+      #expect(try await dev.waitFor("notification.created", conversation: a))
+      let notification = await dev.events("notification.created").first
+      #expect(notification?.data["notification"]?["reason"] == .string("team"))
+      #expect(notification?.data["notification"]?["priority"] == .string("high"))
+      _ = try await Support.converse(
+        harness, client, phone: "33620000001", text: "toujours une erreur")
+      #expect(try await dev.waitFor("message.created", conversation: a, count: 2))
+
+      // C, visible to bruno, is the sentinel: everything published before it has arrived.
+      let c = try await Support.converse(harness, client, phone: "33620000003", text: "salut")
+      #expect(try await bruno.waitFor("message.created", conversation: c))
+      let aboutA = await bruno.events(conversation: a).map(\.event)
+      #expect(aboutA == ["message.created", "conversation.routed", "conversation.hidden"])
+      #expect(await bruno.events(conversation: b).isEmpty)
+      #expect(await alice.events(conversation: a).isEmpty)
+      #expect(await alice.events(conversation: c).isEmpty)
+
+      // Read state goes to the member who changed it, not to other viewers.
+      let (read, _) = try await Support.send(
+        client, .post, "/v1/conversations/\(c)/read", headers: harness.auth("bruno@exemple.fr"))
+      #expect(read == .ok)
+      #expect(try await bruno.waitFor("read_state.changed", conversation: c))
+      #expect(
+        await bruno.events("read_state.changed").first?.data["unreadCount"] == .number(0))
+      #expect(await dev.events("read_state.changed").isEmpty)
+
+      // Ids grow; idle streams get keep-alive comments.
+      let ids = await bruno.events().compactMap(\.id)
+      #expect(ids == ids.sorted() && Set(ids).count == ids.count)
+      #expect(try await Support.eventually { await bruno.log.comments.contains("keep-alive") })
+
+      let status = try await client.execute(uri: "/v1/stream", method: .get) { $0.status }
+      #expect(status == .unauthorized)
+    }
+  }
+
+  @Test func handoffsNotesAndAIRepliesArePushed() async throws {
+    var harness = try ServerHarness { $0.aiAgents = ["agent-ia@exemple.fr"] }
+    harness.tokens["agent-ia@exemple.fr"] = try harness.server.store.addMember(
+      "agent-ia@exemple.fr")
+    let h = harness
+    try await h.server.makeApplication().test(.live) { client in
+      let port = try #require(client.port)
+      let manon = try await SSEClient.connect(
+        port: port, token: h.tokens["manon@exemple.fr"] ?? "")
+      defer { manon.close() }
+      let id = try await Support.converse(h, client, phone: "33620000010", text: "bonjour")
+      _ = try await Support.send(
+        client, .post, "/v1/conversations/\(id)/ai-replies", headers: h.auth("agent-ia@exemple.fr"),
+        json: #"{"text": "Bonjour !", "version": 0}"#)
+      _ = try await Support.send(
+        client, .post, "/v1/conversations/\(id)/handoff", headers: h.auth("manon@exemple.fr"),
+        json: #"{"action": "take_over"}"#)
+      _ = try await Support.send(
+        client, .post, "/v1/conversations/\(id)/notes", headers: h.auth("manon@exemple.fr"),
+        json: #"{"text": "client fidèle"}"#)
+      _ = try await Support.send(
+        client, .post, "/v1/conversations/\(id)/ai-replies", headers: h.auth("agent-ia@exemple.fr"),
+        json: #"{"text": "trop tard", "version": 0}"#)
+      #expect(try await manon.waitFor("ai.reply_discarded", conversation: id))
+      let events = await manon.events(conversation: id)
+      #expect(
+        events.map(\.event) == [
+          "message.created", "conversation.routed", "message.created", "handoff", "note.added",
+          "ai.reply_discarded",
+        ])
+      #expect(events[2].data["message"]?["author"] == .string("ai"))
+      #expect(events[2].data["message"]?["status"] == .string("queued"))
+      #expect(events[3].data["action"] == .string("take_over"))
+      #expect(events[3].data["assignee"] == .string("manon@exemple.fr"))
+      #expect(events[4].data["text"] == .string("client fidèle"))
+    }
+  }
+
+  @Test func aSubscriberThatStopsReadingIsDroppedWithoutBlocking() async throws {
+    let live = LiveStream()
+    live.bufferCapacity = 3
+    let ruleSet = try ServerHarness().server.rules.current
+    let (_, frames) = live.subscribe(member: "bruno@exemple.fr")
+    let (_, reader) = live.subscribe(member: "chloe@exemple.fr")
+    #expect(live.subscriberCount == 2)
+    let event = LiveEvent("message.created", conversation: "c1", data: ["conversation": "c1"])
+    let audience = LiveAudience.viewers(engine: ruleSet.engine, before: [], after: [])
+    var received = 0
+    var iterator = reader.makeAsyncIterator()
+    for _ in 0..<10 {
+      live.publish([event], to: audience)
+      // chloe keeps up; bruno never reads.
+      if await iterator.next() != nil { received += 1 }
+    }
+    #expect(received == 10)
+    #expect(live.subscriberCount == 1)
+    // bruno's stream ended after the frames it could hold.
+    var count = 0
+    for await _ in frames { count += 1 }
+    #expect(count == 3)
+  }
+
+  @Test func hiddenIsSentOnceToMembersWhoLoseAccess() throws {
+    let rules = try ServerHarness().server.rules.current
+    let support = try #require(rules.ruleSet.label(named: "Support Technique")).id
+    let event = LiveEvent("label.added", conversation: "c1", data: ["conversation": "c1"])
+    let lost = LiveAudience.viewers(engine: rules.engine, before: [], after: [support])
+    #expect(
+      LiveStream.events([event, event], for: "bruno@exemple.fr", audience: lost).map(\.type)
+        == ["conversation.hidden"])
+    #expect(LiveStream.events([event], for: "dev@exemple.fr", audience: lost).count == 1)
+    #expect(LiveStream.events([event], for: "alice@exemple.fr", audience: lost).isEmpty)
+    let created = LiveAudience.viewers(engine: rules.engine, before: nil, after: [support])
+    #expect(LiveStream.events([event], for: "bruno@exemple.fr", audience: created).isEmpty)
+  }
+}

@@ -1,0 +1,327 @@
+import EtiquetteEngine
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import EtiquetteServer
+
+/// Replies sent through a real (loopback) fake Graph API: successes, retries, permanent
+/// failures, ordering, and the delivery statuses of the webhook.
+@Suite struct SendingTests {
+  typealias S = SendingSupport
+
+  /// Runs `body` with a fake Graph API, a harness pointing at it, its workers started, and a
+  /// conversation with the customer +33600000001.
+  func withConversation(
+    maxAttempts: Int = 5, timeout: Double = 2, startWorkers: Bool = true,
+    _ body:
+      @Sendable (ServerHarness, any TestClientProtocol, GraphScript, String) async throws -> Void
+  ) async throws {
+    let graph = FakeGraph()
+    try await graph.run { base in
+      let (harness, _) = try S.harness(base: base, maxAttempts: maxAttempts, timeout: timeout)
+      let workers = startWorkers ? harness.server.startIntegrations() : nil
+      do {
+        try await harness.test { client in
+          let id = try await APITests.converse(
+            harness, client, phone: "33600000001", text: "bonjour")
+          try await body(harness, client, graph.script, id)
+        }
+      } catch {
+        await workers?.stop()
+        throw error
+      }
+      await workers?.stop()
+    }
+  }
+
+  @Test func replyIsSentAndItsWhatsAppIDStored() async throws {
+    try await withConversation { harness, client, graph, id in
+      try await S.reply(harness, client, conversation: id, text: "Bonjour, je regarde")
+      let reply = try #require(try S.replies(harness, conversation: id).first)
+      _ = try await S.eventually { try S.status(harness, message: reply) == "sent" ? true : nil }
+      let received = try #require(await graph.received.first)
+      #expect(received.path == "/v21.0/\(S.phoneNumberID)/messages")
+      #expect(received.authorization == "Bearer \(S.token)")
+      #expect(received.body["messaging_product"] == .string("whatsapp"))
+      #expect(received.body["recipient_type"] == .string("individual"))
+      #expect(received.body["to"] == .string("33600000001"))
+      #expect(received.body["type"] == .string("text"))
+      #expect(received.body["text"]?["body"] == .string("Bonjour, je regarde"))
+      let detail = try await S.detail(harness, client, conversation: id)
+      let last = try #require(detail["transcript"]?.arrayValue?.last)
+      #expect(last["status"] == .string("sent"))
+      #expect(last["whatsappId"] == .string("wamid.fake.1"))
+      #expect(last["attempts"] == .number(1))
+      #expect(last["error"] == nil)
+    }
+  }
+
+  @Test func rateLimitWaitsForRetryAfterThenSends() async throws {
+    try await withConversation { harness, client, graph, id in
+      await graph.script(sends: [
+        try .fixture(429, "error-130429.json", headers: ["Retry-After": "1"]),
+        try .fixture(200, "send-ok.json"),
+      ])
+      try await S.reply(harness, client, conversation: id, text: "un instant")
+      let reply = try #require(try S.replies(harness, conversation: id).first)
+      // While waiting, the reply stays queued and says why.
+      let waiting = try await S.eventually {
+        let detail = try await S.detail(harness, client, conversation: id)
+        let last = detail["transcript"]?.arrayValue?.last
+        return last?["error"]?["code"] == .number(130429) ? last : nil
+      }
+      #expect(waiting["status"] == .string("queued"))
+      _ = try await S.eventually { try S.status(harness, message: reply) == "sent" ? true : nil }
+      let times = await graph.received.map(\.at)
+      #expect(times.count == 2)
+      // The backoff alone (0.05 s) would have retried at once: the gap is Retry-After's.
+      #expect(times[1].timeIntervalSince(times[0]) >= 0.9)
+      let stored = try harness.read { db in
+        try Row.fetchOne(
+          db, sql: "SELECT wa_id, errors, send_attempts FROM messages WHERE id = ?",
+          arguments: [reply])
+      }
+      #expect(
+        stored?["wa_id"] as String?
+          == "wamid.HBgLMzM2MDAwMDAwMDEVAgARGBI1RjQ0RTc5QjU3QjY0RkQ3AA==")
+      #expect(stored?["errors"] as String? == nil)
+      #expect(stored?["send_attempts"] as Int? == 2)
+    }
+  }
+
+  @Test func serverErrorIsRetriedWithBackoff() async throws {
+    try await withConversation { harness, client, graph, id in
+      await graph.script(sends: [
+        .json(500, #"{"error":{"message":"(#2) Service temporarily unavailable","code":2}}"#),
+        .json(503, "upstream down"),
+      ])
+      try await S.reply(harness, client, conversation: id, text: "retry me")
+      let reply = try #require(try S.replies(harness, conversation: id).first)
+      _ = try await S.eventually { try S.status(harness, message: reply) == "sent" ? true : nil }
+      #expect(await graph.sentTexts() == ["retry me", "retry me", "retry me"])
+    }
+  }
+
+  @Test func slowGraphTimesOutAndIsRetried() async throws {
+    try await withConversation(timeout: 0.3) { harness, client, graph, id in
+      var slow = GraphReply.sent("wamid.too-late")
+      slow.delay = 1.5
+      await graph.script(sends: [slow])
+      try await S.reply(harness, client, conversation: id, text: "patience")
+      let reply = try #require(try S.replies(harness, conversation: id).first)
+      _ = try await S.eventually { try S.status(harness, message: reply) == "sent" ? true : nil }
+      let waID = try harness.read { db in
+        try String.fetchOne(db, sql: "SELECT wa_id FROM messages WHERE id = ?", arguments: [reply])
+      }
+      // The answer that came too late was not used; the retry's was.
+      #expect(waID == "wamid.fake.2")
+    }
+  }
+
+  @Test(arguments: [
+    ("error-131047.json", 131047, "Re-engagement message"),
+    ("error-100.json", 100, "Invalid parameter"),
+  ])
+  func errorBodyFailsTheMessageVisibly(file: String, code: Int, title: String) async throws {
+    try await withConversation { harness, client, graph, id in
+      await graph.script(sends: [try .fixture(400, file)])
+      try await S.reply(harness, client, conversation: id, text: "hors fenêtre")
+      let reply = try #require(try S.replies(harness, conversation: id).first)
+      _ = try await S.eventually {
+        try S.status(harness, message: reply) == "failed" ? true : nil
+      }
+      // Permanent: one attempt only.
+      #expect(await graph.received.count == 1)
+      let detail = try await S.detail(harness, client, conversation: id)
+      let last = try #require(detail["transcript"]?.arrayValue?.last)
+      #expect(last["status"] == .string("failed"))
+      #expect(last["error"]?["code"] == .number(Double(code)))
+      #expect(last["error"]?["title"] == .string(title))
+      #expect(last["error"]?["details"]?.stringValue?.isEmpty == false)
+      #expect(last["errors"]?.arrayValue?.first?["http_status"] == .number(400))
+      #expect(last["whatsappId"] == nil)
+    }
+  }
+
+  @Test func attemptsExhaustedFailTheMessage() async throws {
+    try await withConversation(maxAttempts: 3) { harness, client, graph, id in
+      await graph.script(sends: Array(repeating: .json(502, "bad gateway"), count: 5))
+      try await S.reply(harness, client, conversation: id, text: "jamais")
+      let reply = try #require(try S.replies(harness, conversation: id).first)
+      _ = try await S.eventually {
+        try S.status(harness, message: reply) == "failed" ? true : nil
+      }
+      #expect(await graph.received.count == 3)
+      let detail = try await S.detail(harness, client, conversation: id)
+      let last = try #require(detail["transcript"]?.arrayValue?.last)
+      #expect(last["error"]?["title"] == .string("the Graph API answered HTTP 502"))
+      #expect(last["attempts"] == .number(3))
+    }
+  }
+
+  @Test func repliesOfAConversationKeepTheirOrder() async throws {
+    try await withConversation { harness, client, graph, id in
+      // The first reply fails twice: the later ones must wait for it.
+      await graph.script(sends: [.json(500, "oops"), .json(500, "oops")])
+      for text in ["un", "deux", "trois"] {
+        try await S.reply(harness, client, conversation: id, text: text)
+      }
+      let replies = try S.replies(harness, conversation: id)
+      #expect(replies.count == 3)
+      _ = try await S.eventually {
+        try replies.allSatisfy { try S.status(harness, message: $0) == "sent" } ? true : nil
+      }
+      #expect(await graph.sentTexts() == ["un", "un", "un", "deux", "trois"])
+      let ids = try harness.read { db in
+        try String.fetchAll(
+          db, sql: "SELECT wa_id FROM messages WHERE direction = 'out' ORDER BY id")
+      }
+      #expect(ids == ["wamid.fake.3", "wamid.fake.4", "wamid.fake.5"])
+    }
+  }
+
+  @Test func statusWebhooksMoveTheMessageForwardOnly() async throws {
+    try await withConversation { harness, client, graph, id in
+      try await S.reply(harness, client, conversation: id, text: "suivi")
+      let reply = try #require(try S.replies(harness, conversation: id).first)
+      _ = try await S.eventually { try S.status(harness, message: reply) == "sent" ? true : nil }
+      for (name, expected) in [
+        ("delivered", "delivered"), ("read", "read"),
+        // Late and out of order: a `delivered` or `sent` after the `read` changes nothing.
+        ("delivered", "read"), ("sent", "read"), ("failed", "read"),
+      ] {
+        let status = try await ServerHarness.post(
+          client, webhook: try S.statusWebhook(name, whatsappID: "wamid.fake.1"))
+        #expect(status == .ok)
+        #expect(try S.status(harness, message: reply) == expected)
+      }
+      _ = graph
+    }
+  }
+
+  @Test func failedStatusRecordsMetaErrorCodeAndTitle() async throws {
+    try await withConversation { harness, client, _, id in
+      try await S.reply(harness, client, conversation: id, text: "expérience")
+      let reply = try #require(try S.replies(harness, conversation: id).first)
+      _ = try await S.eventually { try S.status(harness, message: reply) == "sent" ? true : nil }
+      try await ServerHarness.post(
+        client, webhook: try S.statusWebhook("failed", whatsappID: "wamid.fake.1"))
+      let detail = try await S.detail(harness, client, conversation: id)
+      let last = try #require(detail["transcript"]?.arrayValue?.last)
+      #expect(last["status"] == .string("failed"))
+      #expect(last["error"]?["code"] == .number(130472))
+      #expect(last["error"]?["title"] == .string("User's number is part of an experiment"))
+      #expect(last["error"]?["details"]?.stringValue?.contains("experiment") == true)
+    }
+  }
+
+  @Test func statusArrivingBeforeTheSendIsRecordedIsKept() async throws {
+    // Workers stopped: the status webhook for the coming wamid arrives first.
+    try await withConversation(startWorkers: false) { harness, client, _, id in
+      try await S.reply(harness, client, conversation: id, text: "course")
+      let reply = try #require(try S.replies(harness, conversation: id).first)
+      try await ServerHarness.post(
+        client, webhook: try S.statusWebhook("delivered", whatsappID: "wamid.fake.1"))
+      #expect(try S.status(harness, message: reply) == "queued")
+      #expect(try harness.count("SELECT COUNT(*) FROM pending_statuses") == 1)
+      let workers = harness.server.startIntegrations()
+      _ = try await S.eventually {
+        try S.status(harness, message: reply) == "delivered" ? true : nil
+      }
+      #expect(try harness.count("SELECT COUNT(*) FROM pending_statuses") == 0)
+      await workers.stop()
+    }
+  }
+
+  @Test func queuedRepliesAreSentAfterARestart() async throws {
+    let graph = FakeGraph()
+    try await graph.run { base in
+      // The first server stores the reply and stops before sending it.
+      let (first, _) = try S.harness(base: base)
+      try await first.test { client in
+        let id = try await APITests.converse(
+          first, client, phone: "33600000004", text: "bonsoir")
+        try await S.reply(first, client, conversation: id, text: "après reprise")
+      }
+      let conversation = try first.read { db in
+        try String.fetchOne(db, sql: "SELECT id FROM conversations") ?? ""
+      }
+      let path = first.server.configuration.databasePath
+      let configuration = first.server.configuration
+      let second = try ServerHarness(databasePath: path) { $0 = configuration }
+      let workers = second.server.startIntegrations()
+      let reply = try #require(try S.replies(second, conversation: conversation).first)
+      _ = try await S.eventually { try S.status(second, message: reply) == "sent" ? true : nil }
+      await workers.stop()
+      #expect(await graph.script.sentTexts() == ["après reprise"])
+    }
+  }
+
+  @Test func unreachableGraphKeepsTheReplyQueuedWithTheReason() async throws {
+    // A port nothing listens on: connection refused, retried, still queued, reason shown.
+    let (harness, _) = try S.harness(base: "http://127.0.0.1:9", maxAttempts: 50, timeout: 0.3)
+    let workers = harness.server.startIntegrations()
+    try await harness.test { client in
+      let id = try await APITests.converse(harness, client, phone: "33600000002", text: "allo")
+      try await S.reply(harness, client, conversation: id, text: "personne ?")
+      let last = try await S.eventually {
+        let detail = try await S.detail(harness, client, conversation: id)
+        let last = detail["transcript"]?.arrayValue?.last
+        return (last?["attempts"]?.numberValue ?? 0) >= 2 ? last : nil
+      }
+      #expect(last["status"] == .string("queued"))
+      #expect(last["error"]?["title"]?.stringValue?.contains("could not be reached") == true)
+    }
+    await workers.stop()
+  }
+
+  @Test func withoutWhatsAppConfiguredRepliesStayQueued() async throws {
+    let harness = try ServerHarness()
+    let workers = harness.server.startIntegrations()
+    #expect(harness.server.startSendingWorker() == nil)
+    try await harness.test { client in
+      let id = try await APITests.converse(harness, client, phone: "33600000003", text: "hey")
+      try await S.reply(harness, client, conversation: id, text: "réponse")
+      try await Task.sleep(for: .milliseconds(200))
+      let reply = try #require(try S.replies(harness, conversation: id).first)
+      #expect(try S.status(harness, message: reply) == "queued")
+    }
+    await workers.stop()
+  }
+
+  @Test func retryAfterReadsSecondsAndHTTPDates() {
+    let now = Date(timeIntervalSince1970: 1_700_000_000)
+    #expect(GraphAPI.retryAfter("7", now: now) == 7)
+    #expect(GraphAPI.retryAfter(" 0 ", now: now) == 0)
+    // 1_700_000_030 is Tue, 14 Nov 2023 22:13:50 GMT.
+    #expect(GraphAPI.retryAfter("Tue, 14 Nov 2023 22:13:50 GMT", now: now) == 30)
+    #expect(GraphAPI.retryAfter("Tue, 14 Nov 2023 22:13:00 GMT", now: now) == 0)
+    #expect(GraphAPI.retryAfter("soon", now: now) == nil)
+    #expect(GraphAPI.retryAfter("-3", now: now) == nil)
+    #expect(GraphAPI.retryAfter(nil, now: now) == nil)
+  }
+
+  @Test func backoffStaysWithinItsCeiling() {
+    var policy = ServerConfiguration.DeliveryPolicy()
+    policy.initialBackoff = 1
+    policy.maxBackoff = 10
+    for attempt in 1...40 {
+      let delay = GraphAPI.backoff(attempt: attempt, policy: policy)
+      #expect(delay >= 0 && delay <= min(10, pow(2, Double(attempt - 1))))
+    }
+  }
+
+  @Test func recipientIsDigitsOrUserID() {
+    #expect(GraphAPI.recipient(phone: "+33 6 12 34 56 78", userID: nil) == "33612345678")
+    #expect(GraphAPI.recipient(phone: nil, userID: "US.123") == "US.123")
+    #expect(GraphAPI.recipient(phone: nil, userID: nil) == nil)
+  }
+}
+
+extension JSONValue {
+  var numberValue: Double? { if case .number(let n) = self { n } else { nil } }
+}

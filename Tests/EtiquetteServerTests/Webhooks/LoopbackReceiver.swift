@@ -1,0 +1,105 @@
+import EtiquetteEngine
+import Foundation
+import Hummingbird
+import NIOCore
+
+@testable import EtiquetteServer
+
+/// A real HTTP webhook receiver on 127.0.0.1: an in-process Hummingbird app whose answers a
+/// test scripts (status and delay per request), recording every request it gets.
+final class LoopbackReceiver: @unchecked Sendable {
+  struct Request: Sendable {
+    var key: String
+    var event: String
+    var signature: String
+    var contentType: String
+    var userAgent: String
+    var body: [UInt8]
+    /// What the receiver answered.
+    var status: Int
+
+    var json: JSONValue {
+      (try? JSONDecoder().decode(JSONValue.self, from: Data(body))) ?? .null
+    }
+    var conversation: String { json["conversationId"]?.stringValue ?? "" }
+  }
+
+  /// The answer to one request: its number (from 0) and the request, without `status`.
+  typealias Script = @Sendable (Int, Request) -> (status: Int, delay: Duration)
+
+  // Guards `requests` and `script`.
+  private let lock = NSLock()
+  private var requests: [Request] = []
+  private var script: Script
+  private var task: Task<Void, any Error>?
+  private(set) var port = 0
+
+  init(script: @escaping Script = { _, _ in (200, .zero) }) {
+    self.script = script
+  }
+
+  var url: String { "http://127.0.0.1:\(port)/hook" }
+
+  var received: [Request] { lock.withLock { requests } }
+  /// Requests answered 2xx.
+  var accepted: [Request] { received.filter { (200..<300).contains($0.status) } }
+
+  func setScript(_ script: @escaping Script) { lock.withLock { self.script = script } }
+
+  /// Listens on `port` (0: a free one) and returns once the port is bound.
+  func start(port: Int = 0) async throws {
+    let router = Router()
+    router.post("/hook") { request, _ -> Response in
+      let buffer = try await request.body.collect(upTo: 16 * 1024 * 1024)
+      func header(_ name: String) -> String {
+        request.headers.first { $0.name.canonicalName == name }?.value ?? ""
+      }
+      var entry = Request(
+        key: header("idempotency-key"), event: header("x-etiquette-event"),
+        signature: header("x-etiquette-signature"), contentType: header("content-type"),
+        userAgent: header("user-agent"), body: Array(buffer.readableBytesView), status: 0)
+      let (status, delay, index) = self.lock.withLock {
+        let answer = self.script(self.requests.count, entry)
+        entry.status = answer.status
+        self.requests.append(entry)
+        return (answer.status, answer.delay, self.requests.count - 1)
+      }
+      _ = index
+      if delay > .zero { try await Task.sleep(for: delay) }
+      return Response(
+        status: HTTPResponse.Status(code: status),
+        body: ResponseBody(byteBuffer: ByteBuffer(string: "{\"status\":\(status)}")))
+    }
+    let bound = AsyncStream<Int>.makeStream()
+    let app = Application(
+      router: router,
+      configuration: .init(address: .hostname("127.0.0.1", port: port)),
+      onServerRunning: { channel in
+        bound.continuation.yield(channel.localAddress?.port ?? 0)
+        bound.continuation.finish()
+      })
+    task = Task { try await app.runService(gracefulShutdownSignals: []) }
+    for await value in bound.stream {
+      self.port = value
+      break
+    }
+  }
+
+  func stop() async {
+    task?.cancel()
+    _ = try? await task?.value
+    task = nil
+  }
+}
+
+/// Polls `condition` every 20 ms until it holds or `seconds` pass; true when it held.
+func eventually(
+  within seconds: Double = 10, _ condition: @Sendable () async throws -> Bool
+) async rethrows -> Bool {
+  let deadline = Date().addingTimeInterval(seconds)
+  while Date() < deadline {
+    if try await condition() { return true }
+    try? await Task.sleep(for: .milliseconds(20))
+  }
+  return try await condition()
+}

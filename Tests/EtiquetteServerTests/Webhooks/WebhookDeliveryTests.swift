@@ -1,0 +1,282 @@
+import EtiquetteEngine
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import EtiquetteServer
+
+/// Outbound webhooks against real loopback receivers: retries, timeouts, dead letters, replay,
+/// ordering per conversation, and signatures checked by an independent implementation.
+@Suite struct WebhookDeliveryTests {
+  typealias Subscription = ServerConfiguration.WebhookSubscription
+  static let secret = "whsec-test"
+  static let manager = "manon@exemple.fr"
+
+  /// Fast retries, so a test of five attempts takes well under a second.
+  static func policy(attempts: Int = 6, timeout: Double = 2) -> ServerConfiguration.DeliveryPolicy {
+    var policy = ServerConfiguration.DeliveryPolicy()
+    policy.maxAttempts = attempts
+    policy.initialBackoff = 0.02
+    policy.maxBackoff = 0.1
+    policy.timeout = timeout
+    return policy
+  }
+
+  static func harness(
+    _ subscriptions: [Subscription], policy: ServerConfiguration.DeliveryPolicy = policy()
+  ) throws -> ServerHarness {
+    try ServerHarness {
+      $0.webhooks = subscriptions
+      $0.webhookDelivery = policy
+    }
+  }
+
+  static func subscription(
+    _ name: String, _ url: String, events: [String] = ["message.received"],
+    labels: [String] = [], member: String? = nil
+  ) -> Subscription {
+    Subscription(
+      name: name, url: url, secret: secret, events: events, labels: labels, member: member)
+  }
+
+  /// Posts customer messages as signed WhatsApp webhooks, in order.
+  static func say(_ h: ServerHarness, _ messages: [(phone: String, text: String)]) async throws {
+    try await h.test { client in
+      for (index, message) in messages.enumerated() {
+        let status = try await ServerHarness.post(
+          client,
+          webhook: ServerHarness.textWebhook(
+            from: message.phone, id: "wamid.\(UUID().uuidString).\(index)", text: message.text))
+        #expect(status == .ok)
+      }
+    }
+  }
+
+  static func statuses(_ h: ServerHarness) throws -> [String] {
+    try h.read { db in
+      try String.fetchAll(db, sql: "SELECT status FROM webhook_deliveries ORDER BY seq")
+    }
+  }
+
+  static func delivery(_ h: ServerHarness, seq: Int = 1) throws -> Row? {
+    try h.read { db in
+      try Row.fetchOne(db, sql: "SELECT * FROM webhook_deliveries WHERE seq = ?", arguments: [seq])
+    }
+  }
+
+  static func list(_ h: ServerHarness, _ query: String, as member: String = manager)
+    async throws -> (HTTPResponse.Status, JSONValue)
+  {
+    try await h.server.makeApplication().test(.router) { client in
+      try await client.execute(
+        uri: "/v1/webhooks/deliveries" + query, method: .get, headers: h.auth(member)
+      ) { ($0.status, ServerHarness.json($0)) }
+    }
+  }
+
+  static func replay(_ h: ServerHarness, _ id: String, as member: String = manager)
+    async throws -> (HTTPResponse.Status, JSONValue)
+  {
+    try await h.server.makeApplication().test(.router) { client in
+      try await client.execute(
+        uri: "/v1/webhooks/deliveries/\(id)/replay", method: .post, headers: h.auth(member)
+      ) { ($0.status, ServerHarness.json($0)) }
+    }
+  }
+
+  // MARK: - Faults
+
+  @Test func receiverDownThenUpIsDeliveredWithTheSameKey() async throws {
+    // A port that was free a moment ago: connections are refused until the receiver starts.
+    let probe = LoopbackReceiver()
+    try await probe.start()
+    let port = probe.port
+    await probe.stop()
+    let h = try Self.harness(
+      [Self.subscription("crm", "http://127.0.0.1:\(port)/hook")], policy: Self.policy(attempts: 50)
+    )
+    let workers = h.server.startIntegrations()
+    try await Self.say(h, [("33600000001", "bonjour")])
+    #expect(
+      try await eventually { try (Self.delivery(h)?["attempts"] as Int? ?? 0) >= 2 },
+      "the refused attempts are counted")
+    let refused = try Self.delivery(h)
+    #expect((refused?["status"] as String?) == "pending")
+    #expect((refused?["last_error"] as String?)?.contains("the request failed") == true)
+
+    let receiver = LoopbackReceiver()
+    try await receiver.start(port: port)
+    #expect(try await eventually { try Self.statuses(h) == ["delivered"] })
+    #expect(receiver.accepted.count == 1)
+    #expect(receiver.accepted.first?.key == (refused?["id"] as String?))
+    await workers.stop()
+    await receiver.stop()
+  }
+
+  @Test func slowReceiverTimesOutThenSucceeds() async throws {
+    let receiver = LoopbackReceiver { index, _ in (200, index == 0 ? .seconds(2) : .zero) }
+    try await receiver.start()
+    let h = try Self.harness(
+      [Self.subscription("crm", receiver.url)], policy: Self.policy(timeout: 0.3))
+    let workers = h.server.startIntegrations()
+    try await Self.say(h, [("33600000002", "bonjour")])
+    #expect(try await eventually { try Self.statuses(h) == ["delivered"] })
+    let row = try Self.delivery(h)
+    #expect((row?["attempts"] as Int?) == 2, "the first attempt timed out")
+    let keys = receiver.received.map(\.key)
+    #expect(keys.count == 2)
+    #expect(Set(keys).count == 1, "a retry keeps its Idempotency-Key: \(keys)")
+    await workers.stop()
+    await receiver.stop()
+  }
+
+  @Test func serverErrorsThenSuccessDeliverExactlyOnce() async throws {
+    let receiver = LoopbackReceiver { index, _ in (index < 2 ? 500 : 200, .zero) }
+    try await receiver.start()
+    let h = try Self.harness([Self.subscription("crm", receiver.url)])
+    let workers = h.server.startIntegrations()
+    try await Self.say(h, [("33600000003", "bonjour")])
+    #expect(try await eventually { try Self.statuses(h) == ["delivered"] })
+    // Give a wrongly repeated delivery the time to show up.
+    try await Task.sleep(for: .milliseconds(200))
+    #expect(receiver.received.map(\.status) == [500, 500, 200])
+    #expect(Set(receiver.received.map(\.key)).count == 1)
+    let row = try Self.delivery(h)
+    #expect((row?["attempts"] as Int?) == 3)
+    #expect((row?["last_status"] as Int?) == 200)
+    let request = try #require(receiver.accepted.first)
+    #expect(request.contentType == "application/json")
+    #expect(request.event == "message.received")
+    #expect(request.userAgent.hasPrefix("etiquette/"))
+    #expect(
+      OutboundSignature.verify(header: request.signature, secret: Self.secret, body: request.body))
+    await workers.stop()
+    await receiver.stop()
+  }
+
+  @Test func goneIsDeadLetteredListedAndReplayed() async throws {
+    let receiver = LoopbackReceiver { _, _ in (410, .zero) }
+    try await receiver.start()
+    let h = try Self.harness([Self.subscription("crm", receiver.url)])
+    let workers = h.server.startIntegrations()
+    try await Self.say(h, [("33600000004", "bonjour")])
+    #expect(try await eventually { try Self.statuses(h) == ["failed"] })
+    #expect(receiver.received.count == 1, "410 stops at once")
+
+    let (status, page) = try await Self.list(h, "?status=failed")
+    #expect(status == .ok)
+    let listed = try #require(page["deliveries"]?.arrayValue?.first)
+    #expect(listed["attempts"]?.webhookNumber == 1)
+    #expect(listed["lastStatus"]?.webhookNumber == 410)
+    #expect(listed["lastError"]?.stringValue?.contains("410 Gone") == true)
+    #expect(listed["event"]?.stringValue == "message.received")
+    #expect(listed["subscription"]?.stringValue == "crm")
+    let id = try #require(listed["id"]?.stringValue)
+    #expect(try await Self.list(h, "?status=pending").1["deliveries"]?.arrayValue?.count == 0)
+    #expect(try await Self.list(h, "?status=failed", as: "bruno@exemple.fr").0 == .forbidden)
+    #expect(try await Self.list(h, "?status=sent").0 == .badRequest)
+    #expect(try await Self.replay(h, "no-such-delivery").0 == .notFound)
+    #expect(try await Self.replay(h, id, as: "bruno@exemple.fr").0 == .forbidden)
+
+    // The receiver is fixed, then the dead letter is replayed.
+    receiver.setScript { _, _ in (200, .zero) }
+    let (replayed, document) = try await Self.replay(h, id)
+    #expect(replayed == .ok)
+    #expect(document["status"]?.stringValue == "pending")
+    #expect(document["attempts"]?.webhookNumber == 0)
+    #expect(try await eventually { try Self.statuses(h) == ["delivered"] })
+    #expect(receiver.accepted.map(\.key) == [id])
+    #expect(try await Self.replay(h, id).0 == .conflict, "only a failed delivery is replayed")
+    await workers.stop()
+    await receiver.stop()
+  }
+
+  @Test func lastAttemptDeadLettersWithTheLastError() async throws {
+    let receiver = LoopbackReceiver { _, _ in (503, .zero) }
+    try await receiver.start()
+    let h = try Self.harness(
+      [Self.subscription("crm", receiver.url)], policy: Self.policy(attempts: 3))
+    let workers = h.server.startIntegrations()
+    try await Self.say(h, [("33600000005", "bonjour")])
+    #expect(try await eventually { try Self.statuses(h) == ["failed"] })
+    let row = try Self.delivery(h)
+    #expect((row?["attempts"] as Int?) == 3)
+    #expect((row?["last_status"] as Int?) == 503)
+    #expect(
+      (row?["last_error"] as String?)?.hasPrefix(
+        "gave up after 3 attempt(s); the last: "
+          + "the receiver answered 503") == true)
+    #expect(receiver.received.count == 3)
+    await workers.stop()
+    await receiver.stop()
+  }
+
+  // MARK: - Ordering
+
+  @Test func keepsOrderPerConversationWithoutBlockingOthers() async throws {
+    let phones = ["33611000001", "33611000002", "33611000003", "33611000004"]
+    let blocked = phones[0]
+    // The blocked conversation's deliveries fail until released; every third request of the
+    // others fails too, so retries interleave with first attempts.
+    let release = ReleaseFlag()
+    let receiver = LoopbackReceiver { index, request in
+      let phone = request.json["payload"]?["user"]?["phone"]?.stringValue ?? ""
+      if phone == "+" + blocked && !release.isSet { return (500, .zero) }
+      return (index % 3 == 2 ? 500 : 200, .zero)
+    }
+    try await receiver.start()
+    let h = try Self.harness(
+      [Self.subscription("crm", receiver.url)], policy: Self.policy(attempts: 1000))
+    let workers = h.server.startIntegrations()
+    let count = 6
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for phone in phones {
+        group.addTask {
+          try await Self.say(h, (1...count).map { (phone, "message \($0)") })
+        }
+      }
+      try await group.waitForAll()
+    }
+    @Sendable func texts(_ phone: String) -> [String] {
+      receiver.accepted.filter {
+        $0.json["payload"]?["user"]?["phone"]?.stringValue == "+" + phone
+      }.compactMap { $0.json["data"]?["message"]?["text"]?.stringValue }
+    }
+    let expected = (1...count).map { "message \($0)" }
+    #expect(
+      try await eventually { phones.dropFirst().allSatisfy { texts($0) == expected } },
+      "the other conversations are delivered while the first is retried")
+    #expect(texts(blocked).isEmpty)
+    let retried = receiver.received.filter {
+      $0.json["payload"]?["user"]?["phone"]?.stringValue == "+" + blocked
+    }
+    #expect(
+      Set(retried.map { $0.json["data"]?["message"]?["text"]?.stringValue }) == ["message 1"],
+      "only the head of the blocked conversation is attempted")
+    release.set()
+    #expect(try await eventually { texts(blocked) == expected })
+    for phone in phones {
+      #expect(texts(phone) == expected, "in order for \(phone)")
+    }
+    #expect(try Self.statuses(h).allSatisfy { $0 == "delivered" })
+    await workers.stop()
+    await receiver.stop()
+  }
+}
+
+/// A flag a receiver's script reads while the test flips it.
+final class ReleaseFlag: @unchecked Sendable {
+  // Guards `value`.
+  private let lock = NSLock()
+  private var value = false
+  var isSet: Bool { lock.withLock { value } }
+  func set() { lock.withLock { value = true } }
+}
+
+extension JSONValue {
+  // Named apart from other suites' helpers: one test module shares every extension.
+  var webhookNumber: Double? { if case .number(let n) = self { n } else { nil } }
+}
