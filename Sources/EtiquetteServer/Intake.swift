@@ -97,7 +97,11 @@ extension Store {
     }
     for s in payload.statuses {
       try OutgoingMessages.applyStatus(
-        s.status, errors: s.errors, whatsappID: s.messageID, at: s.at, in: db)
+        s.status, errors: s.errors, whatsappID: s.messageID, at: s.at, in: db,
+        changed: hub.map { hub in
+          { id in try LiveEvents.messageStatusChanged(messageID: id, in: db, rules: rules, hub: hub)
+          }
+        })
     }
     for e in payload.echoes {
       guard

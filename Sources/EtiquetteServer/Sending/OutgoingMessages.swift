@@ -85,11 +85,14 @@ enum OutgoingMessages {
   /// A status webhook: updates the message it names, or keeps it for a moment when that
   /// message's send has not recorded its WhatsApp id yet (Meta's `sent` can beat the answer).
   static func applyStatus(
-    _ status: String, errors: [JSONValue], whatsappID: String, at: Date, in db: Database
+    _ status: String, errors: [JSONValue], whatsappID: String, at: Date, in db: Database,
+    changed: ((Int64) throws -> Void)? = nil
   ) throws {
     let errorsText = errors.isEmpty ? nil : JSONLine.encode(JSONValue.array(errors))
     guard rank(status) != nil else { return }
-    if try !update(whatsappID: whatsappID, status: status, errors: errorsText, in: db) {
+    if try !update(
+      whatsappID: whatsappID, status: status, errors: errorsText, in: db, changed: changed)
+    {
       let now = Date().timeIntervalSince1970
       // Statuses of messages sent by other tools on the same number never match: keep them
       // an hour at most.
@@ -106,9 +109,10 @@ enum OutgoingMessages {
 
   /// Returns false when no sent message has this WhatsApp id.
   @discardableResult
-  static func update(whatsappID: String, status: String, errors: String?, in db: Database)
-    throws -> Bool
-  {
+  static func update(
+    whatsappID: String, status: String, errors: String?, in db: Database,
+    changed: ((Int64) throws -> Void)? = nil
+  ) throws -> Bool {
     guard
       let row = try Row.fetchOne(
         db.cachedStatement(
@@ -122,17 +126,22 @@ enum OutgoingMessages {
     try db.executeCached(
       sql: "UPDATE messages SET status = ?, errors = COALESCE(?, errors) WHERE id = ?",
       arguments: [status, status == "failed" ? errors : nil, id])
+    // Members watching the conversation see the tick change (live stream).
+    try changed?(id)
     return true
   }
 
   /// Applies the statuses that arrived before the send recorded `whatsappID`.
-  static func applyPendingStatuses(whatsappID: String, in db: Database) throws {
+  static func applyPendingStatuses(
+    whatsappID: String, in db: Database, changed: ((Int64) throws -> Void)? = nil
+  ) throws {
     let rows = try Row.fetchAll(
       db, sql: "SELECT status, errors FROM pending_statuses WHERE wa_id = ? ORDER BY rowid",
       arguments: [whatsappID])
     for row in rows {
       try update(
-        whatsappID: whatsappID, status: row["status"], errors: row["errors"] as String?, in: db)
+        whatsappID: whatsappID, status: row["status"], errors: row["errors"] as String?, in: db,
+        changed: changed)
     }
     try db.execute(sql: "DELETE FROM pending_statuses WHERE wa_id = ?", arguments: [whatsappID])
   }
@@ -147,7 +156,8 @@ extension EtiquetteServer {
   /// `whatsapp` is not configured.
   func startSendingWorker() -> Task<Void, Never>? {
     guard let whatsapp = configuration.whatsapp else { return nil }
-    let sender = OutgoingSender(store: store, hub: hub, whatsapp: whatsapp, logger: logger)
+    let sender = OutgoingSender(
+      store: store, hub: hub, rules: rules, whatsapp: whatsapp, logger: logger)
     let downloader = MediaDownloads(
       store: store, hub: hub, whatsapp: whatsapp, storage: configuration.media, logger: logger)
     return Task {

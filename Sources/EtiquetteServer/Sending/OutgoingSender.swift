@@ -17,6 +17,8 @@ import NIOCore
 struct OutgoingSender: Sendable {
   let store: Store
   let hub: IntegrationHub
+  /// For the live stream's audience of a status change.
+  let rules: RuleHolder
   let whatsapp: ServerConfiguration.WhatsAppSending
   let logger: Logger
   /// Conversations sent to at the same time.
@@ -170,7 +172,12 @@ struct OutgoingSender: Sendable {
   func record(_ outcome: Outcome, for message: Outgoing) async throws {
     let attempts = message.attempts + 1
     let policy = whatsapp.retry
+    let loaded = rules.current
+    let hub = hub
     try await store.pool.write { db in
+      func changed(_ id: Int64) throws {
+        try LiveEvents.messageStatusChanged(messageID: id, in: db, rules: loaded, hub: hub)
+      }
       switch outcome {
       case .sent(let whatsappID):
         // A WhatsApp id already stored elsewhere would break the UNIQUE key: keep the send,
@@ -186,8 +193,10 @@ struct OutgoingSender: Sendable {
               next_attempt_at = NULL
             WHERE id = ? AND status = 'queued'
             """, arguments: [taken ? nil : whatsappID, attempts, message.id])
+        if db.changesCount > 0 { try changed(message.id) }
         if let whatsappID, !taken {
-          try OutgoingMessages.applyPendingStatuses(whatsappID: whatsappID, in: db)
+          try OutgoingMessages.applyPendingStatuses(
+            whatsappID: whatsappID, in: db, changed: changed)
         }
       case .retry(let failure, let retryAfter) where attempts < policy.maxAttempts:
         let delay = GraphAPI.delay(attempt: attempts, retryAfter: retryAfter, policy: policy)
@@ -207,6 +216,7 @@ struct OutgoingSender: Sendable {
               next_attempt_at = NULL
             WHERE id = ? AND status = 'queued'
             """, arguments: [failure.stored, attempts, message.id])
+        if db.changesCount > 0 { try changed(message.id) }
       }
     }
     switch outcome {
