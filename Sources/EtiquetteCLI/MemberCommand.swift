@@ -40,13 +40,39 @@ struct MemberCommand: ParsableCommand {
       abstract: "Create a token for a member (printed once; only its hash is stored).")
     @OptionGroup var options: StoreOptions
     @Argument(help: "The member's email, as the rules' teams name it.") var email: String
+    @Flag(
+      name: .long,
+      help: """
+        The token is for an external AI agent: the email must then be listed in the server \
+        configuration's ai_agents instead of a team (see --config).
+        """)
+    var aiAgent = false
+    @Option(name: .long, help: "The server's JSON configuration (for --ai-agent).")
+    var config: String?
 
     func run() throws {
-      let members = try options.memberEmails()
-      guard members.contains(email) else {
-        throw UsageError(
-          description: "\"\(email)\" is in no team of \(options.rules) "
-            + "(members: \(members.joined(separator: ", ")))")
+      if aiAgent {
+        var configuration = ServerConfiguration()
+        if let config {
+          do {
+            try configuration.apply(file: config)
+          } catch {
+            throw UsageError(description: error.description)
+          }
+        }
+        guard configuration.aiAgents.contains(email) else {
+          throw UsageError(
+            description: "\"\(email)\" is not listed in ai_agents of "
+              + (config ?? "the configuration (give it with --config)"))
+        }
+      } else {
+        let members = try options.memberEmails()
+        guard members.contains(email) else {
+          throw UsageError(
+            description: "\"\(email)\" is in no team of \(options.rules) "
+              + "(members: \(members.joined(separator: ", "))); an AI agent's token needs "
+              + "--ai-agent")
+        }
       }
       let token = try options.open().addMember(email)
       Terminal.standardOutput.write(token + "\n")
