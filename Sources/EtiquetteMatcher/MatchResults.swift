@@ -76,6 +76,9 @@ struct TriggerHit: Sendable, Hashable {
   /// The trigger's ordinal in `RuleMatcher.allTriggers`.
   var trigger: Int32
   var phrase: Int32
+  /// The phrase's global operand number when the trigger is simple
+  /// (`RuleMatcher.phraseEdges`), else -1.
+  var operand: Int32
   var range: Range<Int>
 }
 
@@ -95,8 +98,8 @@ public struct TextScan: Sendable {
     let tables: MatcherTables?
     // INVARIANT: sorted by (phrase, range.lowerBound, range.upperBound), no duplicates.
     let hits: [PhraseHit]
-    // INVARIANT: sorted by (trigger, phrase); one entry per phrase that occurs and trigger that
-    // mentions it, so evaluating a trigger reads only the hits that concern it.
+    // INVARIANT: sorted by (trigger, operand, phrase); one entry per phrase that occurs and
+    // trigger that mentions it, so evaluating a trigger reads only the hits that concern it.
     let triggerHits: [TriggerHit]
     // INVARIANT: sorted by pattern index; only patterns that ran and did not end in `.noMatch`.
     let outcomes: [(pattern: Int32, outcome: RegexMatchOutcome)]
@@ -196,7 +199,13 @@ public struct TextScan: Sendable {
   func substring(_ range: Range<Int>) -> String {
     let text = storage.text
     let direct = text.utf8.withContiguousStorageIfAvailable { bytes in
-      String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+      let slice = UnsafeBufferPointer(rebasing: bytes[range])
+      // Copying into a string of known capacity is cheaper than `String(decoding:)`'s
+      // repairing path; the bytes are a valid UTF-8 slice of a valid string either way.
+      return String(unsafeUninitializedCapacity: slice.count) { buffer in
+        _ = buffer.initialize(from: slice)
+        return slice.count
+      }
     }
     if let direct { return direct }
     return String(decoding: Array(text.utf8)[range], as: UTF8.self)

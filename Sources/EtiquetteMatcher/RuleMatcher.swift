@@ -1,4 +1,5 @@
 import EtiquetteChecker
+import EtiquetteDiagnostics
 import EtiquetteSyntax
 import EtiquetteText
 
@@ -100,6 +101,8 @@ public final class RuleMatcher: Sendable {
   /// not retain and release it: a shared instance's reference count is an atomic that every
   /// thread scanning with this matcher would write to.
   let unownedRegexes: [Unmanaged<CompiledRegex>?]
+  /// Per pattern: `/source/flags`, as evidence names it (built once, not per match).
+  let patternSpellings: [String]
   /// Per pattern: its prefilter, or nil when it runs on every message.
   let patternRequirements: [PrefilterRequirement?]
   /// Patterns with no prefilter, in index order.
@@ -118,6 +121,28 @@ public final class RuleMatcher: Sendable {
   let phraseTriggers: FlatLists
   let patternTriggers: FlatLists
   let textFreeTriggers: [Int32]
+  /// Parallel to `phraseTriggers.items`: each (phrase, trigger) edge with, for a trigger
+  /// whose whole condition is one `contains any` / `contains one` over distinct phrases (a
+  /// "simple" trigger, by far the commonest), that phrase's operand in `operands`; -1 for any
+  /// other trigger. Evaluating a simple trigger then needs no tree walk and no search: its
+  /// evidence is its hits in operand order. One array of pairs, so that a hit reads one
+  /// cache line for both.
+  let phraseEdges: [PhraseEdge]
+  /// Per trigger ordinal: whether it is simple (see `phraseEdges`).
+  let isSimpleTrigger: [Bool]
+  /// The operands of the simple triggers (each trigger's contiguous, in order).
+  let operands: [SimpleOperand]
+
+  struct PhraseEdge: Sendable {
+    var trigger: Int32
+    var operand: Int32
+  }
+
+  /// A phrase of a simple trigger as written and its span, together: evidence reads both.
+  struct SimpleOperand: Sendable {
+    var text: String
+    var span: SourceSpan
+  }
 
   /// Compiles the rule set. Never fails: the checker validated every phrase and regex; a
   /// pattern that still does not compile answers `.failed` on every message.
@@ -171,6 +196,7 @@ public final class RuleMatcher: Sendable {
       guard case .success(let regex) = result else { return nil }
       return Unmanaged.passUnretained(regex)
     }
+    patternSpellings = patterns.map(Self.spelling)
     let requirements = patterns.map {
       LiteralPrefilter.requirement(source: $0.source, flags: $0.flags)
     }
@@ -242,6 +268,42 @@ public final class RuleMatcher: Sendable {
     self.phraseTriggers = FlatLists(phraseTriggers)
     self.patternTriggers = FlatLists(patternTriggers)
     textFreeTriggers = textFree
+
+    // Simple triggers: their operands get global numbers, and each (phrase, trigger) edge
+    // records which operand the phrase is. A phrase's edges are in ordinal order, so a cursor
+    // per phrase finds each edge while the programs are walked in that order.
+    var simpleOperands: [SimpleOperand] = []
+    var isSimple = [Bool](repeating: false, count: programs.count)
+    var edgeOperand = [Int32](repeating: -1, count: self.phraseTriggers.items.count)
+    var cursor = Array(self.phraseTriggers.start.dropLast())
+    for (ordinal, program) in programs.enumerated() {
+      var simpleList: ConditionProgram.PhraseList?
+      if program.patterns.isEmpty, case .phrases(let quantifier, let list) = program.root,
+        quantifier != .all, !list.operands.isEmpty,
+        list.sortedIDs.count == program.phraseIDs.count
+      {
+        simpleList = list
+      }
+      guard let list = simpleList else {
+        for phrase in program.phraseIDs { cursor[Int(phrase)] += 1 }
+        continue
+      }
+      // INVARIANT: distinct ids, so `sortedIDs` equals `program.phraseIDs`.
+      isSimple[ordinal] = true
+      let base = Int32(simpleOperands.count)
+      for operand in list.operands {
+        simpleOperands.append(SimpleOperand(text: operand.phrase.text, span: operand.phrase.span))
+      }
+      for (index, phrase) in list.sortedIDs.enumerated() {
+        edgeOperand[Int(cursor[Int(phrase)])] = base + Int32(list.positions[index])
+        cursor[Int(phrase)] += 1
+      }
+    }
+    phraseEdges = zip(self.phraseTriggers.items, edgeOperand).map {
+      PhraseEdge(trigger: $0, operand: $1)
+    }
+    isSimpleTrigger = isSimple
+    operands = simpleOperands
   }
 
   // MARK: - Introspection
@@ -281,44 +343,53 @@ public final class RuleMatcher: Sendable {
 
   /// Normalises the text once, runs the phrase automaton and the prefiltered regexes.
   public func scan(_ text: String, limits: MatchLimits = .default) -> TextScan {
+    // The set of regexes to run lives on the stack (a rule set's patterns fit in a few words):
+    // no allocation for it per message.
+    let words = max((tables.patterns.count + 63) / 64, 1)
+    return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words) { candidates in
+      candidates.initialize(repeating: 0)
+      return scan(text, limits: limits, candidates: candidates)
+    }
+  }
+
+  private func scan(
+    _ text: String, limits: MatchLimits, candidates: UnsafeMutableBufferPointer<UInt64>
+  ) -> TextScan {
     var hits: [PhraseHit] = []
     var triggerHits: [TriggerHit] = []
-    var candidates = [UInt64](repeating: 0, count: (tables.patterns.count + 63) / 64)
     if !text.isEmpty {
-      let normalized = Normalizer.normalize(text)
       var original = text
       original.withUTF8 { originalBytes in
-        normalized.bytes.withUnsafeBufferPointer { normalizedBytes in
-          normalized.originalOffsets.withUnsafeBufferPointer { offsets in
-            trie.withBuffers { buffers in
-              findPhrases(
-                normalizedBytes, offsets: offsets, original: originalBytes, trie: buffers,
-                hits: &hits)
-            }
-            if atomAutomaton.stateCount > 1 {
-              keywordPatternStart.withUnsafeBufferPointer { patternStart in
-                keywordPatternList.withUnsafeBufferPointer { patternList in
-                  atomAutomaton.scan(normalizedBytes) { atom, _ in
-                    var next = Int(patternStart[Int(atom)])
-                    let end = Int(patternStart[Int(atom) + 1])
-                    while next < end {
-                      let pattern = patternList[next]
-                      candidates[Int(pattern) >> 6] |= 1 << UInt64(pattern & 63)
-                      next += 1
-                    }
+        // Normalised into scratch memory: no allocation per message for it.
+        Normalizer.withNormalized(text) { normalizedBytes, offsets in
+          trie.withBuffers { buffers in
+            findPhrases(
+              normalizedBytes, offsets: offsets, original: originalBytes, trie: buffers,
+              hits: &hits)
+          }
+          if atomAutomaton.stateCount > 1 {
+            keywordPatternStart.withUnsafeBufferPointer { patternStart in
+              keywordPatternList.withUnsafeBufferPointer { patternList in
+                atomAutomaton.scan(normalizedBytes) { atom, _ in
+                  var next = Int(patternStart[Int(atom)])
+                  let end = Int(patternStart[Int(atom) + 1])
+                  while next < end {
+                    let pattern = patternList[next]
+                    candidates[Int(pattern) >> 6] |= 1 << UInt64(pattern & 63)
+                    next += 1
                   }
                 }
               }
             }
           }
-        }
-      }
-      // Digit prefilters, looked for only when a pattern still needs them.
-      if digitPatterns.contains(where: { candidates[Int($0) >> 6] & (1 << UInt64($0 & 63)) == 0 })
-        && normalized.bytes.contains(where: { $0 &- 0x30 < 10 || $0 >= 0x80 })
-      {
-        for pattern in digitPatterns {
-          candidates[Int(pattern) >> 6] |= 1 << UInt64(pattern & 63)
+          // Digit prefilters, looked for only when a pattern still needs them.
+          if digitPatterns.contains(where: {
+            candidates[Int($0) >> 6] & (1 << UInt64($0 & 63)) == 0
+          }) && normalizedBytes.contains(where: { $0 &- 0x30 < 10 || $0 >= 0x80 }) {
+            for pattern in digitPatterns {
+              candidates[Int(pattern) >> 6] |= 1 << UInt64(pattern & 63)
+            }
+          }
         }
       }
       if hits.count > 1 {
@@ -327,15 +398,8 @@ public final class RuleMatcher: Sendable {
             < ($1.phrase, $1.range.lowerBound, $1.range.upperBound)
         }
       }
-      var previous: Int32 = -1
-      for hit in hits where hit.phrase != previous {
-        previous = hit.phrase
-        phraseTriggers.forEach(of: Int(hit.phrase)) { trigger in
-          triggerHits.append(TriggerHit(trigger: trigger, phrase: hit.phrase, range: hit.range))
-        }
-      }
-      if triggerHits.count > 1 {
-        triggerHits.sort { ($0.trigger, $0.phrase) < ($1.trigger, $1.phrase) }
+      if !hits.isEmpty {
+        triggerHits = self.triggerHits(of: hits)
       }
     }
     for pattern in unfilteredPatterns {
@@ -367,6 +431,56 @@ public final class RuleMatcher: Sendable {
       patternsRun: patternsRun)
   }
 
+  /// One entry per phrase that occurs (its first hit) and trigger that mentions it, sorted
+  /// by (trigger, operand, phrase); `hits` sorted by phrase.
+  private func triggerHits(of hits: [PhraseHit]) -> [TriggerHit] {
+    var triggerHits: [TriggerHit] = []
+    triggerHits.reserveCapacity(hits.count + 4)
+    phraseTriggers.start.withUnsafeBufferPointer { start in
+      phraseEdges.withUnsafeBufferPointer { edges in
+        var previous: Int32 = -1
+        for hit in hits where hit.phrase != previous {
+          previous = hit.phrase
+          var edge = Int(start[Int(hit.phrase)])
+          let end = Int(start[Int(hit.phrase) + 1])
+          while edge < end {
+            triggerHits.append(
+              TriggerHit(
+                trigger: edges[edge].trigger, phrase: hit.phrase, operand: edges[edge].operand,
+                range: hit.range))
+            edge += 1
+          }
+        }
+      }
+    }
+    if triggerHits.count > 1 {
+      triggerHits.withUnsafeMutableBufferPointer { Self.sortSmall(&$0) }
+    }
+    return triggerHits
+  }
+
+  /// Sorts by (trigger, operand, phrase): an insertion sort for the usual handful of hits
+  /// (the standard sort's set-up costs more than sorting ten items), the standard one beyond.
+  private static func sortSmall(_ items: inout UnsafeMutableBufferPointer<TriggerHit>) {
+    @inline(__always)
+    func precedes(_ a: TriggerHit, _ b: TriggerHit) -> Bool {
+      (a.trigger, a.operand, a.phrase) < (b.trigger, b.operand, b.phrase)
+    }
+    guard items.count <= 32 else {
+      items.sort(by: precedes)
+      return
+    }
+    for index in 1..<items.count {
+      let item = items[index]
+      var slot = index
+      while slot > 0 && precedes(item, items[slot - 1]) {
+        items[slot] = items[slot - 1]
+        slot -= 1
+      }
+      items[slot] = item
+    }
+  }
+
   /// Walks the trie from every word start of the normalised text: a byte that begins an
   /// original character, which follows an original character that is not a letter or digit,
   /// and that some phrase starts with.
@@ -390,6 +504,8 @@ public final class RuleMatcher: Sendable {
         if let range = WordBoundary.originalSpan(
           start: start, end: end, offsets: offsets, original: original)
         {
+          // One allocation for the usual handful of hits instead of growing 1, 2, 4, 8.
+          if hits.capacity == 0 { hits.reserveCapacity(16) }
           hits.append(PhraseHit(phrase: phrase, range: range))
         }
       }
@@ -481,6 +597,7 @@ public final class RuleMatcher: Sendable {
     if others.count > 1 { others.sort() }
     var results: [(trigger: TriggerID, evaluation: ConditionEvaluation)] = []
     let triggerHits = scan.triggerHits
+    results.reserveCapacity(min(triggerHits.count + others.count, allTriggers.count))
     var hitIndex = 0
     var otherIndex = 0
     var last = -1
@@ -507,6 +624,29 @@ public final class RuleMatcher: Sendable {
     ordinal: Int, scan: TextScan, relevant: ArraySlice<TriggerHit>,
     facts: (ConditionAtom) -> Bool
   ) -> ConditionEvaluation {
+    if isSimpleTrigger[ordinal] {
+      // One `contains any` / `contains one` of distinct phrases: it holds exactly when one of
+      // them occurs, and its evidence is every hit, in operand order (which `relevant` is in).
+      guard !relevant.isEmpty else { return ConditionEvaluation(holds: false) }
+      // An array literal for the first item: its allocation is specialised for the element
+      // type, where growing an empty array or `init(unsafeUninitializedCapacity:)` go through
+      // the generic runtime (a metadata lookup costs more than the evidence itself).
+      let evidence = operands.withUnsafeBufferPointer { operands in
+        func item(_ hit: TriggerHit) -> MatchEvidence {
+          let operand = operands[Int(hit.operand)]
+          return MatchEvidence(
+            atomSpan: operand.span, trigger: operand.text, range: hit.range,
+            matchedText: scan.substring(hit.range))
+        }
+        var evidence = [item(relevant[relevant.startIndex])]
+        if relevant.count > 1 {
+          evidence.reserveCapacity(relevant.count)
+          for hit in relevant.dropFirst() { evidence.append(item(hit)) }
+        }
+        return evidence
+      }
+      return ConditionEvaluation(holds: true, evidence: evidence)
+    }
     let program = programs[ordinal]
     var errors: [MatchError] = []
     var anyFired = false
@@ -634,7 +774,7 @@ public final class RuleMatcher: Sendable {
       guard case .match(let range) = scan.outcome(ofPattern: id) else { return false }
       evidence.append(
         MatchEvidence(
-          atomSpan: pattern.span, trigger: Self.spelling(pattern), range: range,
+          atomSpan: pattern.span, trigger: patternSpellings[Int(id)], range: range,
           matchedText: scan.substring(range)))
       return true
     case .fact(let atom):

@@ -71,6 +71,44 @@ public enum Normalizer {
     return text.withUTF8 { normalize(buffer: $0) }
   }
 
+  /// Normalises a string into scratch memory — on the stack for messages of ordinary length,
+  /// so nothing is allocated — and calls `body` with the normalised bytes and, for each byte
+  /// plus a final entry equal to the original length, its original offset (the same values as
+  /// `normalize(text).bytes` and `.originalOffsets`). For callers that only read the result,
+  /// once per message: the matcher and the benchmark's baselines.
+  ///
+  /// Not generic on purpose: a generic version, called from another module, looks up type
+  /// metadata at run time on every call, which costs more than the allocations it saves.
+  public static func withNormalized(
+    _ text: String,
+    _ body: (_ bytes: UnsafeBufferPointer<UInt8>, _ originalOffsets: UnsafeBufferPointer<Int>)
+      -> Void
+  ) {
+    var text = text
+    text.withUTF8 { buffer in
+      // Ordinary text grows by at most a quarter (ligatures, ß); the rare text that grows more
+      // overflows the scratch and takes the allocating path.
+      let capacity = buffer.count + buffer.count / 4 + 16
+      withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { bytes in
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: capacity + 1) { offsets in
+          var output = ScratchOutput(bytes: bytes, offsets: offsets)
+          normalize(buffer: buffer, into: &output)
+          guard !output.overflowed else {
+            let normalized = normalize(buffer: buffer)
+            normalized.bytes.withUnsafeBufferPointer { bytes in
+              normalized.originalOffsets.withUnsafeBufferPointer { body(bytes, $0) }
+            }
+            return
+          }
+          offsets[output.count] = buffer.count
+          body(
+            UnsafeBufferPointer(rebasing: bytes[..<output.count]),
+            UnsafeBufferPointer(rebasing: offsets[...output.count]))
+        }
+      }
+    }
+  }
+
   /// Normalises UTF-8 bytes, which may be invalid.
   public static func normalize(utf8 bytes: some Collection<UInt8>) -> NormalizedText {
     if let result = bytes.withContiguousStorageIfAvailable({ normalize(buffer: $0) }) {
@@ -107,36 +145,55 @@ public enum Normalizer {
 
   // MARK: - The normalising loop
 
-  /// Collects output bytes, collapsing separators and remembering where each byte came from.
-  private struct Output {
-    var bytes: [UInt8]
-    var offsets: [Int]
-    /// Original offset of the first separator of the run waiting to be written, or -1.
-    var pendingSpace = -1
+  /// Where the normalising loop writes: output bytes, each with its original offset.
+  private protocol NormalizedSink {
+    mutating func write(_ byte: UInt8, from offset: Int)
+    var isEmpty: Bool { get }
+  }
+
+  /// Output into growing arrays, for `NormalizedText`.
+  private struct ArrayOutput: NormalizedSink {
+    var bytes: [UInt8] = []
+    var offsets: [Int] = []
 
     init(capacity: Int) {
-      bytes = []
-      offsets = []
       bytes.reserveCapacity(capacity)
       offsets.reserveCapacity(capacity + 1)
     }
 
+    var isEmpty: Bool { bytes.isEmpty }
+
     @inline(__always)
-    mutating func append(_ byte: UInt8, from offset: Int) {
-      if byte == 0x20 {
-        if pendingSpace < 0 { pendingSpace = offset }
-        return
-      }
-      if pendingSpace >= 0 {
-        // Leading separators are dropped: nothing has been written yet.
-        if !bytes.isEmpty {
-          bytes.append(0x20)
-          offsets.append(pendingSpace)
-        }
-        pendingSpace = -1
-      }
+    mutating func write(_ byte: UInt8, from offset: Int) {
       bytes.append(byte)
       offsets.append(offset)
+    }
+  }
+
+  /// Output into fixed scratch buffers; past their end it only records that it overflowed.
+  private struct ScratchOutput: NormalizedSink {
+    let bytes: UnsafeMutableBufferPointer<UInt8>
+    /// One more entry than `bytes`, for the final offset.
+    let offsets: UnsafeMutableBufferPointer<Int>
+    var count = 0
+    var overflowed = false
+
+    init(bytes: UnsafeMutableBufferPointer<UInt8>, offsets: UnsafeMutableBufferPointer<Int>) {
+      self.bytes = bytes
+      self.offsets = offsets
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    @inline(__always)
+    mutating func write(_ byte: UInt8, from offset: Int) {
+      guard count < bytes.count else {
+        overflowed = true
+        return
+      }
+      bytes[count] = byte
+      offsets[count] = offset
+      count &+= 1
     }
   }
 
@@ -144,14 +201,41 @@ public enum Normalizer {
   /// for the rest.
   static func normalize(buffer: UnsafeBufferPointer<UInt8>) -> NormalizedText {
     let count = buffer.count
-    var output = Output(capacity: count + count / 4 + 8)
+    var output = ArrayOutput(capacity: count + count / 4 + 8)
+    normalize(buffer: buffer, into: &output)
+    output.offsets.append(count)
+    return NormalizedText(bytes: output.bytes, originalOffsets: output.offsets)
+  }
+
+  @inline(__always)
+  private static func normalize<Sink: NormalizedSink>(
+    buffer: UnsafeBufferPointer<UInt8>, into sink: inout Sink
+  ) {
+    let count = buffer.count
+    /// Original offset of the first separator of the run waiting to be written, or -1.
+    var pendingSpace = -1
+    /// Collapses separators: every run of spaces becomes one space (mapped to the run's first
+    /// character); leading and trailing runs vanish.
+    @inline(__always)
+    func append(_ byte: UInt8, from offset: Int) {
+      if byte == 0x20 {
+        if pendingSpace < 0 { pendingSpace = offset }
+        return
+      }
+      if pendingSpace >= 0 {
+        // Leading separators are dropped: nothing has been written yet.
+        if !sink.isEmpty { sink.write(0x20, from: pendingSpace) }
+        pendingSpace = -1
+      }
+      sink.write(byte, from: offset)
+    }
     let ascii = ScalarFolding.asciiPointer
     let table = ScalarFolding.tablePointer
     var index = 0
     while index < count {
       let byte = buffer[index]
       if byte < 0x80 {
-        output.append(ascii[Int(byte)], from: index)
+        append(ascii[Int(byte)], from: index)
         index += 1
         continue
       }
@@ -159,19 +243,17 @@ public enum Normalizer {
       let word = ScalarFolding.packedFolding(of: value, table: table)
       switch word {
       case ScalarFolding.identityEntry:
-        for offset in index..<index + scalarLength { output.append(buffer[offset], from: index) }
+        for offset in index..<index + scalarLength { append(buffer[offset], from: index) }
       case ScalarFolding.longEntry:
-        for folded in ScalarFolding.slowBytes(for: value) { output.append(folded, from: index) }
+        for folded in ScalarFolding.slowBytes(for: value) { append(folded, from: index) }
       default:
         var rest = word >> 8
         for _ in 0..<Int(word & 0xFF) {
-          output.append(UInt8(truncatingIfNeeded: rest), from: index)
+          append(UInt8(truncatingIfNeeded: rest), from: index)
           rest >>= 8
         }
       }
       index += scalarLength
     }
-    output.offsets.append(count)
-    return NormalizedText(bytes: output.bytes, originalOffsets: output.offsets)
   }
 }

@@ -202,30 +202,44 @@ final class HyperscanRun: LabellingEngine {
   }
 
   private func scan(_ database: OpaquePointer, _ bytes: [UInt8], into ids: inout [UInt32]) {
-    bytes.withUnsafeBufferPointer { buffer in
-      withUnsafeMutablePointer(to: &ids) { idsPointer in
-        _ = hs_scan(
-          database,
-          buffer.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
-          UInt32(buffer.count), 0, scratch,
-          { id, _, _, _, context in
-            context?.assumingMemoryBound(to: [UInt32].self).pointee.append(id)
-            return 0
-          }, idsPointer)
-      }
+    bytes.withUnsafeBufferPointer { scan(database, $0, into: &ids) }
+  }
+
+  private func scan(
+    _ database: OpaquePointer, _ buffer: UnsafeBufferPointer<UInt8>, into ids: inout [UInt32]
+  ) {
+    withUnsafeMutablePointer(to: &ids) { idsPointer in
+      _ = hs_scan(
+        database,
+        buffer.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+        UInt32(buffer.count), 0, scratch,
+        { id, _, _, _, context in
+          context?.assumingMemoryBound(to: [UInt32].self).pointee.append(id)
+          return 0
+        }, idsPointer)
     }
   }
 
-  func label(_ index: Int) -> Int {
+  /// Match ids of the message being labelled; reused (the runs are single-threaded), so that
+  /// Hyperscan's rows allocate nothing per message either.
+  private var ids: [UInt32] = {
     var ids: [UInt32] = []
-    let text = Normalizer.normalize(messages[index])
-    scan(phraseDatabase, text.bytes, into: &ids)
+    ids.reserveCapacity(256)
+    return ids
+  }()
+
+  func label(_ index: Int) -> Int {
+    ids.removeAll(keepingCapacity: true)
+    // The same scratch-memory normalisation the Etiquette matcher uses.
+    Normalizer.withNormalized(messages[index]) { bytes, _ in
+      scan(phraseDatabase, bytes, into: &ids)
+    }
     scan(regexDatabase, originals[index], into: &ids)
     return ids.count
   }
 
   func labelPrenormalized(_ index: Int) -> Int {
-    var ids: [UInt32] = []
+    ids.removeAll(keepingCapacity: true)
     scan(phraseDatabase, normalized[index], into: &ids)
     scan(regexDatabase, originals[index], into: &ids)
     return ids.count
@@ -256,6 +270,10 @@ struct ScanOnlyRun: LabellingEngine {
 /// The normaliser alone.
 struct NormalizeOnlyRun: LabellingEngine {
   let messages: [String]
-  func label(_ index: Int) -> Int { Normalizer.normalize(messages[index]).bytes.count }
+  func label(_ index: Int) -> Int {
+    var count = 0
+    Normalizer.withNormalized(messages[index]) { bytes, _ in count = bytes.count }
+    return count
+  }
   func phraseMatches(_ index: Int) -> [Int] { [] }
 }

@@ -1,0 +1,95 @@
+import EtiquetteChecker
+import Testing
+
+@testable import EtiquetteMatcher
+
+/// The path-compressed trie against the obvious prefix test, on keyword sets built to have
+/// every node shape: long single-child chains (edges of more than 4 and more than 255 bytes),
+/// phrases that are prefixes of others, and nodes with many children (dense rows).
+@Suite struct PhraseTrieTests {
+  /// Every keyword that `text` has at `start`, shortest first, as (keyword, end).
+  static func expected(_ keywords: [[UInt8]], _ text: [UInt8], _ start: Int) -> [(Int32, Int)] {
+    keywords.indices
+      .filter { text[start...].starts(with: keywords[$0]) }
+      .map { (Int32($0), start + keywords[$0].count) }
+      .sorted { $0.1 < $1.1 }
+  }
+
+  static func walk(_ trie: PhraseTrie, _ text: [UInt8], _ start: Int) -> [(Int32, Int)] {
+    var found: [(Int32, Int)] = []
+    text.withUnsafeBufferPointer { text in
+      trie.withBuffers { buffers in
+        PhraseTrie.walk(text, from: start, buffers) { found.append(($0, $1)) }
+      }
+    }
+    return found
+  }
+
+  @Test(arguments: [1, 2, 3, 4])
+  func walksFindExactlyThePhrasesStartingThere(seed: UInt64) {
+    var random = DifferentialTests.Generator(state: seed)
+    // Ten letters: the first levels have more children than `denseFanOut`.
+    let alphabet = Array("abcdefghij ".utf8)
+    var keywords: Set<[UInt8]> = []
+    for _ in 0..<300 {
+      let length = random.chance(5) ? 250 + random.below(30) : 1 + random.below(9)
+      keywords.insert((0..<length).map { _ in alphabet[random.below(alphabet.count)] })
+    }
+    // Prefix chains: a keyword and several of its prefixes.
+    let long = (0..<300).map { _ in alphabet[random.below(4)] }
+    for length in [3, 5, 9, 10, 17, 260, 300] { keywords.insert(Array(long.prefix(length))) }
+    let list = Array(keywords)
+    let trie = PhraseTrie(keywords: list)
+    #expect(trie.stateCount > list.count)
+    for _ in 0..<40 {
+      // Texts made of pieces of keywords, so that walks go deep.
+      var text: [UInt8] = []
+      while text.count < 320 {
+        let keyword = list[random.below(list.count)]
+        text += keyword.prefix(1 + random.below(keyword.count))
+      }
+      for start in 0..<text.count {
+        let actual = Self.walk(trie, text, start)
+        let wanted = Self.expected(list, text, start)
+        #expect(actual.map(\.0) == wanted.map(\.0) && actual.map(\.1) == wanted.map(\.1))
+      }
+    }
+  }
+
+  /// Simple triggers (one `contains any` of distinct phrases, or `contains "…"`) take the fast
+  /// path; the others (`all`, repeated phrases, several atoms) the general one. Both must agree
+  /// with the reference evaluator, evidence order included.
+  @Test func simpleAndGeneralTriggersAgreeWithTheReference() throws {
+    let ruleSet = try #require(
+      MatcherHarness.ruleSet(
+        """
+        label "Simple" {
+          when message contains any ["colis", "a b c", "carte bancaire refusée", "b c"]
+          when message contains "colis perdu depuis lundi"
+          remove when message contains any ["merci"]
+        }
+        label "General" {
+          when message contains all ["colis", "carte"]
+          when message contains any ["Colis", "colis"]
+          when message contains any ["a b c"] or message contains any ["remboursement"]
+          when message contains any ["merci"] and not message contains any ["colis"]
+        }
+        team "T" {
+          members ["a@exemple.fr"]
+          can reply all
+        }
+        routing {
+          default ai
+        }
+        """))
+    let matcher = RuleMatcher(ruleSet)
+    #expect(matcher.isSimpleTrigger.filter { $0 }.count == 3)
+    let phrases = DifferentialTests.allPhrases(ruleSet).map(\.text)
+    let messages =
+      [
+        "a b c colis", "B C puis A B C", "ma carte bancaire refusée et mon colis",
+        "remboursement, colis perdu depuis lundi", "merci", "merci pour le colis", "rien",
+      ] + DifferentialTests.messages(phrases: phrases, count: 400, seed: 9)
+    #expect(DifferentialTests.compare(ruleSet, messages: messages) > 100)
+  }
+}
