@@ -1334,6 +1334,135 @@ enum OpenAPIDocument {
               }
             }
           }
+        },
+        "/v1/webhooks/deliveries": {
+          "get": {
+            "summary": "List outbound webhook deliveries, newest first (manage only)",
+            "description": "The outbox: one delivery per (event, subscription). `failed` lists the dead letters (after max_attempts, on 410 Gone, or when the subscription is no longer configured).",
+            "tags": [
+              "webhooks"
+            ],
+            "parameters": [
+              {
+                "name": "status",
+                "in": "query",
+                "schema": {
+                  "enum": [
+                    "pending",
+                    "delivered",
+                    "failed"
+                  ]
+                }
+              },
+              {
+                "name": "subscription",
+                "in": "query",
+                "schema": {
+                  "type": "string"
+                },
+                "description": "The subscription's name"
+              },
+              {
+                "name": "conversation",
+                "in": "query",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              {
+                "name": "limit",
+                "in": "query",
+                "schema": {
+                  "type": "integer",
+                  "minimum": 1,
+                  "maximum": 500,
+                  "default": 50
+                }
+              },
+              {
+                "name": "cursor",
+                "in": "query",
+                "schema": {
+                  "type": "string"
+                },
+                "description": "nextCursor of the previous page"
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "A page of deliveries",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/WebhookDeliveryPage"
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/Error"
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              },
+              "403": {
+                "$ref": "#/components/responses/Error"
+              }
+            },
+            "security": [
+              {
+                "memberToken": []
+              }
+            ]
+          }
+        },
+        "/v1/webhooks/deliveries/{id}/replay": {
+          "post": {
+            "summary": "Send a failed delivery again (manage only)",
+            "description": "The dead letter goes back to pending with its attempts reset; it keeps its id, which is its Idempotency-Key.",
+            "tags": [
+              "webhooks"
+            ],
+            "parameters": [
+              {
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                }
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "Pending again",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/WebhookDelivery"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Error"
+              },
+              "403": {
+                "$ref": "#/components/responses/Error"
+              },
+              "404": {
+                "$ref": "#/components/responses/Error"
+              },
+              "409": {
+                "$ref": "#/components/responses/Error"
+              }
+            },
+            "security": [
+              {
+                "memberToken": []
+              }
+            ]
+          }
         }
       },
       "components": {
@@ -1457,6 +1586,90 @@ enum OpenAPIDocument {
                 "type": "integer"
               },
               "updatedAt": {
+                "type": "string"
+              }
+            }
+          },
+          "WebhookDelivery": {
+            "type": "object",
+            "required": [
+              "id",
+              "subscription",
+              "event",
+              "eventId",
+              "conversation",
+              "status",
+              "attempts",
+              "createdAt",
+              "updatedAt"
+            ],
+            "properties": {
+              "id": {
+                "type": "string",
+                "description": "The delivery id, sent as Idempotency-Key"
+              },
+              "subscription": {
+                "type": "string"
+              },
+              "event": {
+                "type": "string",
+                "description": "The event type, e.g. message.received"
+              },
+              "eventId": {
+                "type": "string"
+              },
+              "conversation": {
+                "type": "string"
+              },
+              "status": {
+                "enum": [
+                  "pending",
+                  "delivered",
+                  "failed"
+                ]
+              },
+              "attempts": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "lastStatus": {
+                "type": "integer",
+                "description": "The receiver's last HTTP status"
+              },
+              "lastError": {
+                "type": "string"
+              },
+              "createdAt": {
+                "type": "string",
+                "format": "date-time"
+              },
+              "updatedAt": {
+                "type": "string",
+                "format": "date-time"
+              },
+              "nextAttemptAt": {
+                "type": "string",
+                "format": "date-time"
+              },
+              "deliveredAt": {
+                "type": "string",
+                "format": "date-time"
+              }
+            }
+          },
+          "WebhookDeliveryPage": {
+            "type": "object",
+            "required": [
+              "deliveries"
+            ],
+            "properties": {
+              "deliveries": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/WebhookDelivery"
+                }
+              },
+              "nextCursor": {
                 "type": "string"
               }
             }
