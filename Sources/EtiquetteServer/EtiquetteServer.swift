@@ -41,7 +41,7 @@ public struct EtiquetteServer: Sendable {
     }
     store = try Store(path: configuration.databasePath)
     metrics = ServerMetrics()
-    hub = IntegrationHub(configuration: configuration, logger: logger)
+    hub = IntegrationHub(configuration: configuration, logger: logger, metrics: metrics)
     intake = WebhookIntake(
       store: store, rules: rules, metrics: metrics, hub: hub, logger: logger)
   }

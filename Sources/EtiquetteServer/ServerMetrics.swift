@@ -7,6 +7,8 @@ public final class ServerMetrics: @unchecked Sendable {
   private var decisions = 0
   private var reloads: [String: Int] = ["accepted": 0, "refused": 0]
   private var webhooks = 0
+  /// Outbound calls by kind (`webhook`, `whatsapp`, `ai`) and result.
+  private var outbound: [String: Int] = [:]
   /// Upper bounds in seconds.
   static let buckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
   private var latency: [String: (counts: [Int], sum: Double, count: Int)] = [:]
@@ -23,6 +25,12 @@ public final class ServerMetrics: @unchecked Sendable {
   func recordDecision() { lock.withLock { decisions += 1 } }
   func recordWebhook() { lock.withLock { webhooks += 1 } }
   func recordWebhooks(_ count: Int) { lock.withLock { webhooks += count } }
+  /// One outcome of an outbound call: `delivered`, `retried`, `failed` or (AI replies)
+  /// `discarded`.
+  func recordOutbound(_ kind: String, _ result: String) {
+    lock.withLock { outbound["kind=\"\(kind)\",result=\"\(result)\"", default: 0] += 1 }
+  }
+
   func recordReload(accepted: Bool) {
     lock.withLock { reloads[accepted ? "accepted" : "refused", default: 0] += 1 }
   }
@@ -55,6 +63,12 @@ public final class ServerMetrics: @unchecked Sendable {
         """
       for (result, count) in reloads.sorted(by: { $0.key < $1.key }) {
         out += "etiquette_rule_reloads_total{result=\"\(result)\"} \(count)\n"
+      }
+      out += "# HELP etiquette_outbound_total Outbound calls (webhooks, WhatsApp sends, the AI "
+      out += "endpoint), by kind and result.\n"
+      out += "# TYPE etiquette_outbound_total counter\n"
+      for (labels, count) in outbound.sorted(by: { $0.key < $1.key }) {
+        out += "etiquette_outbound_total{\(labels)} \(count)\n"
       }
       out += "# HELP etiquette_http_request_duration_seconds Request latency by route.\n"
       out += "# TYPE etiquette_http_request_duration_seconds histogram\n"

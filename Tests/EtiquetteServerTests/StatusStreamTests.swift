@@ -38,6 +38,9 @@ import Testing
             $0.data["status"]?.stringValue
           }
           #expect(statuses == ["sent", "delivered"])
+          #expect(
+            harness.server.metrics.render().contains(
+              "etiquette_outbound_total{kind=\"whatsapp\",result=\"delivered\"} 1\n"))
         }
       } catch {
         await workers.stop()

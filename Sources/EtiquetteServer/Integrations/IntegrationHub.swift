@@ -15,6 +15,8 @@ public final class IntegrationHub: Sendable {
   public let configuration: ServerConfiguration
   let http: HTTPClient
   let logger: Logger
+  /// Outcomes of the workers' outbound calls, for `/metrics`.
+  let metrics: ServerMetrics
   /// Wakes the outbound webhook worker.
   let webhookSignal = WakeSignal()
   /// Wakes the WhatsApp sending worker.
@@ -24,9 +26,13 @@ public final class IntegrationHub: Sendable {
   /// Server-sent events to connected members.
   let live: LiveStream
 
-  public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "etiquette")) {
+  public init(
+    configuration: ServerConfiguration, logger: Logger = Logger(label: "etiquette"),
+    metrics: ServerMetrics = ServerMetrics()
+  ) {
     self.configuration = configuration
     self.logger = logger
+    self.metrics = metrics
     http = HTTPClient.shared
     live = LiveStream()
   }

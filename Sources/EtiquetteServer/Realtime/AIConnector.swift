@@ -336,6 +336,7 @@ struct AIWorker: Sendable {
         return decision
       }
       server.metrics.recordDecision()
+      hub.metrics.recordOutbound("ai", decision.aiReply == .accepted ? "delivered" : "discarded")
       if decision.aiReply == .accepted {
         logger.info("AI reply for conversation \(request.conversation) accepted and queued")
       } else {
@@ -400,6 +401,7 @@ struct AIWorker: Sendable {
     } catch {
       logger.error("AI connector: cannot record a failed call on request \(request.id): \(error)")
     }
+    hub.metrics.recordOutbound("ai", last ? "failed" : "retried")
     if last {
       let text =
         "AI \(request.kind) for conversation \(request.conversation) failed after \(attempts) "

@@ -220,6 +220,12 @@ struct OutgoingSender: Sendable {
       }
     }
     switch outcome {
+    case .sent: hub.metrics.recordOutbound("whatsapp", "delivered")
+    case .retry where attempts < policy.maxAttempts:
+      hub.metrics.recordOutbound("whatsapp", "retried")
+    case .retry, .failed: hub.metrics.recordOutbound("whatsapp", "failed")
+    }
+    switch outcome {
     case .sent: break
     case .retry(let failure, _) where attempts < policy.maxAttempts:
       logger.info("sending message \(message.id): \(failure.title); will retry")

@@ -254,6 +254,8 @@ struct WebhookWorker: Sendable {
         next = now + Self.backoff(attempt: attempts, policy: policy)
       }
     }
+    hub.metrics.recordOutbound(
+      "webhook", status == "pending" ? "retried" : status == "failed" ? "failed" : "delivered")
     switch outcome {
     case .delivered: break
     case .stop, .retry:

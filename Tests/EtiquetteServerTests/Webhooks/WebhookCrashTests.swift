@@ -1,0 +1,204 @@
+import AsyncHTTPClient
+import EtiquetteEngine
+import Foundation
+import GRDB
+import NIOCore
+import Testing
+
+@testable import EtiquetteServer
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The real `etiquette serve` binary, killed with deliveries pending, against the independent
+/// Python receiver (Fixtures/webhooks/receiver.py) that verifies every signature with `hmac`
+/// and processes each Idempotency-Key once.
+@Suite(.serialized) struct WebhookCrashTests {
+  static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+  static let secret = "whsec-crash"
+
+  /// The binary beside the test bundle (SwiftPM's build folder), as the CLI tests find it.
+  static let executable: String = {
+    var url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    var candidates = [url.appendingPathComponent("etiquette").path]
+    for _ in 0..<4 {
+      url = url.deletingLastPathComponent()
+      candidates.append(url.appendingPathComponent("etiquette").path)
+    }
+    candidates.append(repository + "/.build/debug/etiquette")
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+  }()
+
+  static func freePort() throws -> Int {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [
+      "python3", "-c",
+      "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])",
+    ]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+  }
+
+  /// Starts receiver.py and returns it with its port.
+  static func startReceiver(log: String, delay: Double) throws -> (Process, Int) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [
+      "python3", ServerHarness.fixtures.appendingPathComponent("webhooks/receiver.py").path,
+      "--secret", secret, "--log", log, "--delay", String(delay),
+    ]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    // The first line is "listening PORT".
+    var line: [UInt8] = []
+    while let byte = try pipe.fileHandleForReading.read(upToCount: 1)?.first, byte != 10 {
+      line.append(byte)
+    }
+    let port = Int(String(decoding: line, as: UTF8.self).split(separator: " ").last ?? "") ?? 0
+    return (process, port)
+  }
+
+  static func startServer(config: String, log: String) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = ["serve", "--config", config]
+    FileManager.default.createFile(atPath: log, contents: nil)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+    handle.seekToEndOfFile()
+    process.standardOutput = handle
+    process.standardError = handle
+    try process.run()
+    return process
+  }
+
+  static func entries(_ log: String) -> [JSONValue] {
+    guard let text = try? String(contentsOfFile: log, encoding: .utf8) else { return [] }
+    return text.split(separator: "\n").compactMap {
+      try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8))
+    }
+  }
+
+  static func post(_ body: [UInt8], port: Int) async throws -> Int {
+    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/whatsapp")
+    request.method = .POST
+    request.headers.add(name: "Content-Type", value: "application/json")
+    request.headers.add(
+      name: "X-Hub-Signature-256",
+      value: WebhookSignature.header(body: body, secret: ServerHarness.secret))
+    request.body = .bytes(ByteBuffer(bytes: body))
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    return Int(response.status.code)
+  }
+
+  static func healthy(port: Int) async -> Bool {
+    let request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz")
+    return (try? await HTTPClient.shared.execute(request, timeout: .seconds(1)).status.code)
+      == 200
+  }
+
+  @Test func killedWithDeliveriesPendingDeliversEachKeyOnceAfterRestart() async throws {
+    guard FileManager.default.isExecutableFile(atPath: Self.executable) else {
+      Issue.record("build the binary first (swift build): \(Self.executable) is missing")
+      return
+    }
+    let dir = NSTemporaryDirectory() + "etiquette-crash-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let receiverLog = dir + "/receiver.jsonl"
+    // Slow enough that most deliveries are still pending (one in flight per conversation)
+    // when the server is killed.
+    let (receiver, receiverPort) = try Self.startReceiver(log: receiverLog, delay: 0.3)
+    // SIGKILL: the test process may ignore SIGTERM, and its children inherit that.
+    defer { kill(receiver.processIdentifier, SIGKILL) }
+    let port = try Self.freePort()
+    let config: JSONValue = .object([
+      "rules": .string(ServerHarness.fixtures.appendingPathComponent("rules").path),
+      "db": .string(dir + "/etiquette.db"),
+      "host": .string("127.0.0.1"),
+      "port": .number(Double(port)),
+      "whatsapp_app_secret": .string(ServerHarness.secret),
+      "rules_poll_seconds": .number(0),
+      "webhooks": .array([
+        .object([
+          "name": .string("zap"),
+          "url": .string("http://127.0.0.1:\(receiverPort)/hook"),
+          "secret": .string(Self.secret),
+          "events": .array([.string("message.received")]),
+        ])
+      ]),
+      "webhook_delivery": .object([
+        "max_attempts": .number(1000), "initial_backoff_seconds": .number(0.05),
+        "max_backoff_seconds": .number(0.2), "timeout_seconds": .number(5),
+      ]),
+    ])
+    let configPath = dir + "/config.json"
+    try JSONLine.encode(config).write(toFile: configPath, atomically: true, encoding: .utf8)
+
+    let first = try Self.startServer(config: configPath, log: dir + "/server.log")
+    #expect(await eventually { await Self.healthy(port: port) }, "the server starts")
+    let phones = ["33622000001", "33622000002"]
+    let count = 5
+    for index in 1...count {
+      for phone in phones {
+        let body = ServerHarness.textWebhook(
+          from: phone, id: "wamid.\(phone).\(index)", text: "message \(index)")
+        #expect(try await Self.post(body, port: port) == 200)
+      }
+    }
+    #expect(await eventually { !Self.entries(receiverLog).isEmpty })
+    kill(first.processIdentifier, SIGKILL)
+    first.waitUntilExit()
+    let before = Self.entries(receiverLog).filter { $0["processed"] == .bool(true) }.count
+    #expect(before < phones.count * count, "deliveries were pending at the kill")
+
+    let second = try Self.startServer(config: configPath, log: dir + "/server.log")
+    defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
+    // Done when the server has recorded every delivery (read-only, beside the running server).
+    let readOnly = {
+      var configuration = Configuration()
+      configuration.readonly = true
+      return configuration
+    }()
+    let database = dir + "/etiquette.db"
+    #expect(
+      try await eventually(within: 20) {
+        let queue = try DatabaseQueue(path: database, configuration: readOnly)
+        return try queue.read { db in
+          try Int.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'delivered'")
+        } == phones.count * count
+      }, "every event arrives after the restart")
+    // Every delivery is recorded: a second crash loses nothing either.
+    kill(second.processIdentifier, SIGKILL)
+    second.waitUntilExit()
+
+    let entries = Self.entries(receiverLog)
+    #expect(entries.allSatisfy { $0["signatureValid"] == .bool(true) }, "Python's hmac agrees")
+    #expect(entries.allSatisfy { $0["contentType"]?.stringValue == "application/json" })
+    let processed = entries.filter { $0["processed"] == .bool(true) }
+    let keys = processed.compactMap { $0["key"]?.stringValue }
+    #expect(Set(keys).count == keys.count, "no Idempotency-Key processed twice")
+    let queue = try DatabaseQueue(path: dir + "/etiquette.db")
+    let (ids, statuses) = try await queue.read { db in
+      (
+        try String.fetchAll(db, sql: "SELECT id FROM webhook_deliveries"),
+        try String.fetchAll(db, sql: "SELECT DISTINCT status FROM webhook_deliveries")
+      )
+    }
+    #expect(Set(ids) == Set(keys), "every outbox row was processed, under its own key")
+    #expect(statuses == ["delivered"])
+    for phone in phones {
+      let texts = processed.filter {
+        $0["body"]?["payload"]?["user"]?["phone"]?.stringValue == "+" + phone
+      }.compactMap { $0["body"]?["data"]?["message"]?["text"]?.stringValue }
+      #expect(texts == (1...count).map { "message \($0)" }, "in order for \(phone)")
+    }
+  }
+}
