@@ -52,6 +52,7 @@ enum OutgoingMessages {
 
   /// Wakes the sender after the commit when the step queued a reply.
   static func enqueue(_ effects: StepEffects, in db: Database, hub: IntegrationHub) throws {
+    try withdrawAIReplies(effects, in: db)
     guard hub.configuration.whatsapp != nil, !effects.messageRows.isEmpty else { return }
     let placeholders = Array(repeating: "?", count: effects.messageRows.count)
       .joined(separator: ", ")
@@ -65,6 +66,22 @@ enum OutgoingMessages {
     guard queued > 0 else { return }
     let signal = hub.sendingSignal
     db.afterNextTransaction { _ in signal.signal() }
+  }
+
+  /// A takeover always wins, also over an AI reply the engine accepted but the sender has not
+  /// sent yet (it may be waiting out a 429): once the AI may no longer answer, the
+  /// conversation's queued AI replies are withdrawn (status `discarded`, with the reason), in
+  /// the transaction of the step that took the conversation from the AI.
+  static func withdrawAIReplies(_ effects: StepEffects, in db: Database) throws {
+    let after = effects.after
+    guard after.mode != .ai || after.assignee != nil else { return }
+    let reason = GraphAPI.Failure(
+      title: "withdrawn: a person took over the conversation before this AI reply was sent")
+    try db.executeCached(
+      sql: """
+        UPDATE messages SET status = 'discarded', errors = ?, next_attempt_at = NULL
+        WHERE conversation_id = ? AND direction = 'out' AND author = ? AND status = 'queued'
+        """, arguments: [reason.stored, after.id, Engine.aiAuthor])
   }
 
   /// The order statuses move in; a status never replaces a later one (Meta's webhooks may

@@ -205,17 +205,14 @@ struct WebhookEvent: Sendable {
         break
       }
     }
-    for note in document.notify {
+    // The same notifications the inbox records (MemberNotifications), so a member's webhook
+    // never hears of a mention in a conversation that member may not view.
+    for pending in MemberNotifications.pending(effects) where !refused {
       add(
         .notificationCreated,
         EventData(
           notification: NotificationData(
-            member: note.member, reason: note.reason, team: note.team)))
-    }
-    for member in effects.mentions where !refused {
-      add(
-        .notificationCreated,
-        EventData(notification: NotificationData(member: member, reason: "mention")))
+            member: pending.member, reason: pending.reason, team: pending.team)))
     }
     return events
   }

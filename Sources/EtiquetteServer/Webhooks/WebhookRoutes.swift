@@ -63,15 +63,22 @@ extension EtiquetteServer {
     }
   }
 
-  /// Deliveries are about every conversation, so only a member who manages a team sees them.
+  /// Deliveries are about every conversation (ids, event types, receivers' errors, and a replay
+  /// re-sends a conversation's payload), so only a member who may manage EVERY conversation
+  /// (`can manage all`) sees them; a manager limited to some labels may not.
   func authenticateManager(_ request: Request, to purpose: String) async throws -> String {
     let member = try await authenticate(request)
     let ruleSet = rules.current.ruleSet
-    let manages =
+    let managesAll =
       ruleSet.member(member)?.teams.contains { team in
-        ruleSet[team].grants.contains { $0.level == .manage }
+        ruleSet[team].grants.contains { grant in
+          guard grant.level == .manage, case .all = grant.scope else { return false }
+          return true
+        }
       } ?? false
-    guard manages else { throw APIError.forbidden("\(purpose) needs manage access") }
+    guard managesAll else {
+      throw APIError.forbidden("\(purpose) needs `can manage all` (every conversation)")
+    }
     return member
   }
 

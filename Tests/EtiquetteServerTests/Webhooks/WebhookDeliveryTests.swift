@@ -157,6 +157,36 @@ import Testing
     await receiver.stop()
   }
 
+  /// A manager of some labels only may not list or replay deliveries: they concern every
+  /// conversation, and a replay re-sends a conversation's whole payload.
+  @Test func onlyManagersOfEveryConversationSeeDeliveries() async throws {
+    let rules = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "etiquette-rules-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: rules, withIntermediateDirectories: true)
+    let complete = ServerHarness.fixtures.appendingPathComponent("rules/complete.etq")
+    try FileManager.default.copyItem(at: complete, to: rules.appendingPathComponent("a.etq"))
+    try """
+    team "Chefs VIP" {
+      members ["chef@exemple.fr"]
+      can manage labels ["VIP"]
+    }
+
+    """.write(to: rules.appendingPathComponent("b.etq"), atomically: true, encoding: .utf8)
+    var harness = try ServerHarness(rulesDirectory: rules.path) {
+      $0.webhooks = [Self.subscription("crm", "http://127.0.0.1:9/unused")]
+    }
+    harness.tokens["chef@exemple.fr"] = try harness.server.store.addMember("chef@exemple.fr")
+    let h = harness
+    try await Self.say(h, [("33600000005", "bonjour")])
+    let (forbidden, error) = try await Self.list(h, "", as: "chef@exemple.fr")
+    #expect(forbidden == .forbidden)
+    #expect(error["error"]?["message"]?.stringValue?.contains("can manage all") == true)
+    let (allowed, page) = try await Self.list(h, "")
+    #expect(allowed == .ok)
+    let id = try #require(page["deliveries"]?.arrayValue?.first?["id"]?.stringValue)
+    #expect(try await Self.replay(h, id, as: "chef@exemple.fr").0 == .forbidden)
+  }
+
   @Test func goneIsDeadLetteredListedAndReplayed() async throws {
     let receiver = LoopbackReceiver { _, _ in (410, .zero) }
     try await receiver.start()

@@ -121,6 +121,35 @@ import Testing
     #expect(Set(ids.map { $0["id"] as String }).count == ids.count)
   }
 
+  /// A member's own webhook must not hear of a conversation that member may not view, even
+  /// when someone mentions them in a note there (the payload carries the whole conversation).
+  @Test func mentionsOfMembersWhoMayNotViewAreNotForwarded() async throws {
+    let url = "http://127.0.0.1:9/unused"
+    let h = try ServerHarness {
+      $0.webhooks = [
+        Subscription(name: "alice", url: url, secret: "s1", member: "alice@exemple.fr"),
+        Subscription(name: "bruno", url: url, secret: "s2", member: "bruno@exemple.fr"),
+      ]
+    }
+    try await h.test { client in
+      try await ServerHarness.post(
+        client,
+        webhook: ServerHarness.textWebhook(
+          from: "33612340000", id: "wamid.m1", text: "Bonjour, ma commande CMD-654321"))
+      let id = try h.read { db in try String.fetchOne(db, sql: "SELECT id FROM conversations") }
+      let status = try await client.execute(
+        uri: "/v1/conversations/\(id ?? "")/notes", method: .post,
+        headers: h.auth("manon@exemple.fr"),
+        body: ByteBuffer(string: #"{"text":"@alice@exemple.fr et @bruno@exemple.fr, à voir"}"#)
+      ) { $0.status }
+      #expect(status == .ok)
+    }
+    // Alice (bookings only) may not view an order conversation; Bruno may.
+    #expect(try Self.rows(h, "alice").isEmpty)
+    let bruno = try Self.rows(h, "bruno")
+    #expect(bruno.map { $0.1["data"]?["notification"]?["reason"]?.stringValue } == ["mention"])
+  }
+
   @Test func bodiesValidateAgainstTheSchema() async throws {
     let h = try await Self.scenario()
     let dir = NSTemporaryDirectory() + "etiquette-webhook-event-" + UUID().uuidString
