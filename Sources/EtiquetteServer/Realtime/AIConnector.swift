@@ -253,7 +253,11 @@ struct AIWorker: Sendable {
     let call = AIConnector.Call(
       instruction: request.kind, version: request.version, conversation: request.conversation,
       payload: payload)
-    switch await self.call(call) {
+    let outcome = await self.call(call)
+    // Stopping the server is not the AI's failure: the request stays `in_flight`, which the
+    // next start resets to `pending`, so a last attempt is not lost to a restart.
+    if Task.isCancelled { return }
+    switch outcome {
     case .failure(let failure):
       await failed(request, failure)
     case .success(let text):

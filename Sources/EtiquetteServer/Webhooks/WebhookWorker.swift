@@ -54,12 +54,40 @@ struct WebhookWorker: Sendable {
     case stop(status: Int?, error: String)
   }
 
+  /// How long finished deliveries are kept: delivered ones a week (for the deliveries API and
+  /// a receiver's "did you send it?"), dead letters a month (time to fix the receiver and
+  /// replay). Every row holds the whole conversation, so keeping them forever would grow the
+  /// database with the square of a long conversation's length.
+  static let deliveredRetention: Double = 7 * 86_400
+  static let failedRetention: Double = 30 * 86_400
+
+  /// Deletes finished deliveries older than their retention; returns how many.
+  @discardableResult
+  static func sweep(_ db: Database, now: Double) throws -> Int {
+    try db.execute(
+      sql: """
+        DELETE FROM webhook_deliveries
+        WHERE (status = 'delivered' AND updated_at < ?) OR (status = 'failed' AND updated_at < ?)
+        """, arguments: [now - deliveredRetention, now - failedRetention])
+    return db.changesCount
+  }
+
   func run() async {
     let inFlight = InFlightPairs()
+    var lastSweep = 0.0
     await withDiscardingTaskGroup { group in
       while !Task.isCancelled {
         let now = Date().timeIntervalSince1970
         var nextDue: Double?
+        if now - lastSweep > 600 {
+          lastSweep = now
+          do {
+            let removed = try await pool.write { db in try Self.sweep(db, now: now) }
+            if removed > 0 { logger.info("webhook outbox: removed \(removed) old deliveries") }
+          } catch {
+            logger.error("webhook outbox: cannot remove old deliveries: \(error)")
+          }
+        }
         do {
           let (due, next) = try await heads(now: now, limit: concurrency * 4)
           nextDue = next

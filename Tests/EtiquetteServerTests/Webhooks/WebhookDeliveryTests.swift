@@ -187,6 +187,32 @@ import Testing
     #expect(try await Self.replay(h, id, as: "chef@exemple.fr").0 == .forbidden)
   }
 
+  /// Finished deliveries carry the whole conversation; they are swept after their retention
+  /// (delivered: a week; dead letters: a month), pending ones never.
+  @Test func oldFinishedDeliveriesAreSwept() async throws {
+    let h = try Self.harness([Self.subscription("crm", "http://127.0.0.1:9/unused")])
+    try await Self.say(
+      h, [("33600000011", "un"), ("33600000012", "deux"), ("33600000013", "trois")])
+    let now = Date().timeIntervalSince1970
+    try await h.server.store.pool.write { db in
+      let seqs = try Int64.fetchAll(db, sql: "SELECT seq FROM webhook_deliveries ORDER BY seq")
+      #expect(seqs.count == 3)
+      let rows: [(String, Double)] = [
+        ("delivered", now - 8 * 86_400), ("failed", now - 8 * 86_400),
+        ("pending", now - 90 * 86_400),
+      ]
+      for (seq, (status, updated)) in zip(seqs, rows) {
+        try db.execute(
+          sql: "UPDATE webhook_deliveries SET status = ?, updated_at = ? WHERE seq = ?",
+          arguments: [status, updated, seq])
+      }
+      #expect(try WebhookWorker.sweep(db, now: now) == 1)
+      let left = try String.fetchAll(db, sql: "SELECT status FROM webhook_deliveries ORDER BY seq")
+      #expect(left == ["failed", "pending"])
+      #expect(try WebhookWorker.sweep(db, now: now + 23 * 86_400) == 1)
+    }
+  }
+
   @Test func goneIsDeadLetteredListedAndReplayed() async throws {
     let receiver = LoopbackReceiver { _, _ in (410, .zero) }
     try await receiver.start()
