@@ -97,6 +97,23 @@ enum WebhookOutbox {
         payload.labels[index].reason = reason
       }
     }
+    // Meta's webhook gives no size: it is known once the media worker has stored the file
+    // (attachments of earlier messages, usually), so fill in what the store knows by then.
+    for index in payload.attachments.indices where payload.attachments[index].size == nil {
+      let url = payload.attachments[index].url
+      guard let marker = url.range(of: "/v1/media/") else { continue }
+      let id = String(url[marker.upperBound...])
+      if let row = try Row.fetchOne(
+        db.cachedStatement(
+          sql: "SELECT size, mime_type FROM media WHERE id = ? AND status = 'stored'"),
+        arguments: [id])
+      {
+        payload.attachments[index].size = row["size"]
+        if payload.attachments[index].type == nil {
+          payload.attachments[index].type = row["mime_type"]
+        }
+      }
+    }
     return payload
   }
 }
