@@ -16,12 +16,10 @@ import Testing
       let (mediaHarness, directory) = try SendingSupport.harness(base: base)
       // The same configuration, plus a subscription whose receiver is never reached: the test
       // reads the outbox rows, which hold the bodies exactly as they will be sent.
-      let harness = try ServerHarness(
-        databasePath: mediaHarness.directory.appendingPathComponent("sizes.db").path
-      ) { configuration in
+      let database = mediaHarness.directory.appendingPathComponent("sizes.db").path
+      let harness = try ServerHarness(databasePath: database) { configuration in
         configuration = mediaHarness.server.configuration
-        configuration.databasePath = mediaHarness.directory.appendingPathComponent("sizes.db")
-          .path
+        configuration.databasePath = database
         configuration.webhooks = [
           .init(
             name: "crm", url: "http://127.0.0.1:9/unused", secret: "s",
