@@ -159,20 +159,7 @@ struct MediaDownloads: Sendable {
         }
       }
       if due.isEmpty { break }
-      let recorded = await withTaskGroup(of: Bool.self) { group in
-        var running = 0
-        var all = true
-        for item in due {
-          if running == concurrency, let done = await group.next() {
-            all = all && done
-            running -= 1
-          }
-          group.addTask { await attempt(item) }
-          running += 1
-        }
-        for await done in group { all = all && done }
-        return all
-      }
+      let recorded = await attemptAll(due, limit: concurrency) { await attempt($0) }
       if !recorded { throw OutgoingSender.SendingError.storeUnavailable }
     }
     return try await store.pool.read { db in

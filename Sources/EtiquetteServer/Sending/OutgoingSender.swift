@@ -58,20 +58,7 @@ struct OutgoingSender: Sendable {
       let now = Date().timeIntervalSince1970
       let heads = try await store.pool.read { db in try Self.heads(db, now: now, limit: 32) }
       if heads.isEmpty { break }
-      let recorded = await withTaskGroup(of: Bool.self) { group in
-        var running = 0
-        var all = true
-        for message in heads {
-          if running == concurrency, let done = await group.next() {
-            all = all && done
-            running -= 1
-          }
-          group.addTask { await attempt(message) }
-          running += 1
-        }
-        for await done in group { all = all && done }
-        return all
-      }
+      let recorded = await attemptAll(heads, limit: concurrency) { await attempt($0) }
       // An outcome that could not be stored would pick the same reply again at once: stop
       // this round and let the caller wait.
       if !recorded { throw SendingError.storeUnavailable }
