@@ -16,36 +16,40 @@
 /// Layout, chosen for the cache lines a step touches (at 50,000 phrases the tables are larger
 /// than a core's L2 cache, so every line counts): each parent's children are contiguous and
 /// sorted by their first byte, the blocks in depth-first order of their parents, so a walk
-/// down a branch reads neighbouring nodes; the children's first bytes are also in a byte array
-/// of their own, so choosing a child reads one line of bytes and then the chosen node, not
-/// every sibling; edges of up to four more bytes are stored in the node itself; a node with
-/// many children has a dense row over byte classes instead; and the root's children have a
-/// dense 256-entry row, because every walk starts there.
+/// down a branch reads neighbouring nodes; a node with up to eight children holds their first
+/// bytes, compared with the text's byte all at once, so choosing a child reads no other line
+/// than the chosen node; edges of up to eight more bytes are stored in the node itself; a
+/// node with more children has a dense row over byte classes instead; and the root's children
+/// have a dense 256-entry row, because every walk starts there.
 struct PhraseTrie: Sendable {
-  /// Everything a walk reads of a node: 16 bytes, four to a cache line.
+  /// Everything a walk reads of a node: 32 bytes, two to a cache line. The first bytes of
+  /// its children are in the node itself, so a step reads the node, finds the child in a
+  /// register, and reads the child: one cache line per step, where a separate run of child
+  /// bytes made it two (at 50,000 phrases a deep step misses the L1 cache either way).
   struct Node: Sendable {
     /// The children are nodes `firstChild ..< firstChild + childCount`; for a node with a
     /// dense row (`childCount > denseFanOut`), the row's first index in `classRows`.
     var firstChild: UInt32
     /// The phrase ending at this node, or -1.
     var terminalPhrase: Int32
-    /// The edge's bytes after the first: up to four packed here (first byte lowest), or
+    /// The edge's bytes after the first: up to eight packed here (first byte lowest), or
     /// more at `labels[label ..< label + labelLength]`.
-    var label: UInt32
+    var label: UInt64
+    /// The first bytes of the children (sorted, first lowest), when there are at most
+    /// `denseFanOut` of them.
+    var childBytes: UInt64
     var labelLength: UInt8
     var childCount: UInt16
   }
 
   let nodes: [Node]
-  /// Per node: the first byte of the edge into it (0 for the root). Siblings are
-  /// contiguous, so a node's children's bytes are one short run.
-  let firstByte: [UInt8]
-  /// Edge bytes after the first, for edges longer than four more bytes.
+  /// Edge bytes after the first, for edges longer than eight more bytes.
   let labels: [UInt8]
   /// The root's child for each byte, or -1.
   let rootRow: [Int32]
-  /// Nodes with more children than this get a dense row.
-  static let denseFanOut = 6
+  /// Nodes with more children than this get a dense row; the others keep their children's
+  /// first bytes in `childBytes`.
+  static let denseFanOut = 8
   /// Bytes used by some phrase get a class of their own; the others share class 0.
   let byteClass: [UInt8]
   let classCount: Int
@@ -152,7 +156,9 @@ struct PhraseTrie: Sendable {
     }
     if count > 0 {
       compressed.append(
-        Node(firstChild: 0, terminalPhrase: -1, label: 0, labelLength: 0, childCount: 0))
+        Node(
+          firstChild: 0, terminalPhrase: -1, label: 0, childBytes: 0, labelLength: 0,
+          childCount: 0))
       firstBytes.append(0)
       // (compressed node, the state it stands for), whose children are still to be made.
       var pending: [(node: Int, state: Int)] = [(0, 0)]
@@ -165,19 +171,19 @@ struct PhraseTrie: Sendable {
         block.removeAll(keepingCapacity: true)
         for child in first..<first + children {
           let (end, label) = chainEnd(from: child)
-          var packed: UInt32 = 0
-          if label.count <= 4 {
+          var packed: UInt64 = 0
+          if label.count <= 8 {
             for (position, byte) in label.enumerated() {
-              packed |= UInt32(byte) << UInt32(8 * position)
+              packed |= UInt64(byte) << UInt64(8 * position)
             }
           } else {
-            packed = UInt32(labels.count)
+            packed = UInt64(labels.count)
             labels.append(contentsOf: label)
           }
           block.append((compressed.count, end))
           compressed.append(
             Node(
-              firstChild: 0, terminalPhrase: terminal[end], label: packed,
+              firstChild: 0, terminalPhrase: terminal[end], label: packed, childBytes: 0,
               labelLength: UInt8(label.count), childCount: 0))
           firstBytes.append(stateByte[child])
         }
@@ -206,6 +212,15 @@ struct PhraseTrie: Sendable {
     }
     var classRows: [Int32] = []
     for node in compressed.indices.dropFirst()
+    where Int(compressed[node].childCount) <= Self.denseFanOut {
+      let first = Int(compressed[node].firstChild)
+      var packed: UInt64 = 0
+      for position in 0..<Int(compressed[node].childCount) {
+        packed |= UInt64(firstBytes[first + position]) << UInt64(8 * position)
+      }
+      compressed[node].childBytes = packed
+    }
+    for node in compressed.indices.dropFirst()
     where Int(compressed[node].childCount) > Self.denseFanOut {
       let base = classRows.count
       classRows.append(contentsOf: repeatElement(-1, count: classes))
@@ -217,7 +232,6 @@ struct PhraseTrie: Sendable {
     }
 
     nodes = compressed
-    firstByte = firstBytes
     self.labels = labels
     rootRow = root
     byteClass = classOf
@@ -228,14 +242,13 @@ struct PhraseTrie: Sendable {
 
   /// Bytes held by the tables, for the benchmark's memory figure.
   var memoryBytes: Int {
-    nodes.count * MemoryLayout<Node>.stride + firstByte.count + labels.count
+    nodes.count * MemoryLayout<Node>.stride + labels.count
       + rootRow.count * 4 + classRows.count * 4 + 256
   }
 
   /// The tables a walk reads, as buffers for the length of one scan.
   struct Buffers {
     let nodes: UnsafeBufferPointer<Node>
-    let firstByte: UnsafeBufferPointer<UInt8>
     let labels: UnsafeBufferPointer<UInt8>
     let rootRow: UnsafeBufferPointer<Int32>
     let byteClass: UnsafeBufferPointer<UInt8>
@@ -244,16 +257,14 @@ struct PhraseTrie: Sendable {
 
   func withBuffers<Result>(_ body: (Buffers) -> Result) -> Result {
     nodes.withUnsafeBufferPointer { nodes in
-      firstByte.withUnsafeBufferPointer { firstByte in
-        labels.withUnsafeBufferPointer { labels in
-          rootRow.withUnsafeBufferPointer { rootRow in
-            byteClass.withUnsafeBufferPointer { byteClass in
-              classRows.withUnsafeBufferPointer { classRows in
-                body(
-                  Buffers(
-                    nodes: nodes, firstByte: firstByte, labels: labels, rootRow: rootRow,
-                    byteClass: byteClass, classRows: classRows))
-              }
+      labels.withUnsafeBufferPointer { labels in
+        rootRow.withUnsafeBufferPointer { rootRow in
+          byteClass.withUnsafeBufferPointer { byteClass in
+            classRows.withUnsafeBufferPointer { classRows in
+              body(
+                Buffers(
+                  nodes: nodes, labels: labels, rootRow: rootRow, byteClass: byteClass,
+                  classRows: classRows))
             }
           }
         }
@@ -280,7 +291,7 @@ struct PhraseTrie: Sendable {
       let length = Int(current.labelLength)
       if length > 0 {
         guard count &- index >= length else { return }
-        if length <= 4 {
+        if length <= 8 {
           var packed = current.label
           for _ in 0..<length {
             guard text[index] == UInt8(truncatingIfNeeded: packed) else { return }
@@ -301,19 +312,19 @@ struct PhraseTrie: Sendable {
       guard index < count else { return }
       let byte = text[index]
       var next = -1
-      var low = Int(current.firstChild)
-      if current.childCount > UInt16(denseFanOut) {
-        next = Int(trie.classRows[low &+ Int(trie.byteClass[Int(byte)])])
+      let children = Int(current.childCount)
+      if children > denseFanOut {
+        next = Int(trie.classRows[Int(current.firstChild) &+ Int(trie.byteClass[Int(byte)])])
       } else {
-        // Few children, sorted by byte: a short linear scan of one run of bytes.
-        let high = low &+ Int(current.childCount)
-        while low < high {
-          let candidate = trie.firstByte[low]
-          if candidate >= byte {
-            if candidate == byte { next = low }
-            break
-          }
-          low &+= 1
+        // Which child byte equals `byte`, all eight compared at once: a lane of `difference`
+        // is zero exactly where they are equal, and the lowest lane the zero-byte test flags
+        // is the first equal one (the children's bytes are distinct, so the only one).
+        let difference = current.childBytes ^ (UInt64(byte) &* 0x0101_0101_0101_0101)
+        var zero = (difference &- 0x0101_0101_0101_0101) & ~difference & 0x8080_8080_8080_8080
+        // Only the lanes of real children (unused lanes hold 0, which may equal `byte`).
+        zero &= children == 8 ? ~0 : (1 &<< UInt64(8 &* children)) &- 1
+        if zero != 0 {
+          next = Int(current.firstChild) &+ zero.trailingZeroBitCount &>> 3
         }
       }
       node = next

@@ -13,17 +13,36 @@ final class MatcherTables: Sendable {
   /// their first appearance.
   let patterns: [Pattern]
   let patternIndex: [Pattern: Int]
+  /// The operands of the simple triggers (see `RuleMatcher.phraseEdges`): here, not in the
+  /// matcher, so that a scan's evidence can be built when it is read, from the scan alone.
+  let operands: [SimpleOperand]
 
-  init(phrases: [String], patterns: [Pattern]) {
+  init(
+    phrases: [String], phraseIndex: [String: Int], patterns: [Pattern],
+    patternIndex: [Pattern: Int], operands: [SimpleOperand]
+  ) {
     self.phrases = phrases
     self.patterns = patterns
-    var phraseIndex: [String: Int] = [:]
-    for (index, phrase) in phrases.enumerated() { phraseIndex[phrase] = index }
-    var patternIndex: [Pattern: Int] = [:]
-    for (index, pattern) in patterns.enumerated() { patternIndex[pattern] = index }
     self.phraseIndex = phraseIndex
     self.patternIndex = patternIndex
+    self.operands = operands
   }
+
+  /// Index of each item by value (the first, for repeated values).
+  static func index<Item: Hashable>(_ items: [Item]) -> [Item: Int] {
+    var index: [Item: Int] = [:]
+    index.reserveCapacity(items.count)
+    for (position, item) in items.enumerated() where index[item] == nil {
+      index[item] = position
+    }
+    return index
+  }
+}
+
+/// A phrase of a simple trigger as written and its span, together: evidence reads both.
+struct SimpleOperand: Sendable {
+  var text: String
+  var span: SourceSpan
 }
 
 /// Lists of ordinals by index, in two flat arrays: reading list `i` touches no inner array's
@@ -130,18 +149,12 @@ public final class RuleMatcher: Sendable {
   let phraseEdges: [PhraseEdge]
   /// Per trigger ordinal: whether it is simple (see `phraseEdges`).
   let isSimpleTrigger: [Bool]
-  /// The operands of the simple triggers (each trigger's contiguous, in order).
-  let operands: [SimpleOperand]
+  // The operands of the simple triggers (each trigger's contiguous, in order) are
+  // `tables.operands`, where a scan's recorded evidence finds them.
 
   struct PhraseEdge: Sendable {
     var trigger: Int32
     var operand: Int32
-  }
-
-  /// A phrase of a simple trigger as written and its span, together: evidence reads both.
-  struct SimpleOperand: Sendable {
-    var text: String
-    var span: SourceSpan
   }
 
   /// Compiles the rule set. Never fails: the checker validated every phrase and regex; a
@@ -182,8 +195,8 @@ public final class RuleMatcher: Sendable {
         }
       }
     }
-    let tables = MatcherTables(phrases: phrases, patterns: patterns)
-    self.tables = tables
+    let phraseIndex = MatcherTables.index(phrases)
+    let patternIndex = MatcherTables.index(patterns)
 
     // Regexes and their prefilter atoms.
     regexes = patterns.map { pattern in
@@ -237,7 +250,7 @@ public final class RuleMatcher: Sendable {
       allTriggers.append(id)
       programs.append(
         ConditionProgram(
-          condition, phraseIndex: tables.phraseIndex, patternIndex: tables.patternIndex))
+          condition, phraseIndex: phraseIndex, patternIndex: patternIndex))
     }
     // `triggers` lists each label's `when`s then its `remove when`s, label after label.
     var addBase: [Int] = []
@@ -303,7 +316,9 @@ public final class RuleMatcher: Sendable {
       PhraseEdge(trigger: $0, operand: $1)
     }
     isSimpleTrigger = isSimple
-    operands = simpleOperands
+    tables = MatcherTables(
+      phrases: phrases, phraseIndex: phraseIndex, patterns: patterns,
+      patternIndex: patternIndex, operands: simpleOperands)
   }
 
   // MARK: - Introspection
@@ -355,8 +370,9 @@ public final class RuleMatcher: Sendable {
   private func scan(
     _ text: String, limits: MatchLimits, candidates: UnsafeMutableBufferPointer<UInt64>
   ) -> TextScan {
-    var hits: [PhraseHit] = []
-    var triggerHits: [TriggerHit] = []
+    // The phrase occurrences, then the trigger hits (see `TextScan.Storage.entries`).
+    var entries: [TriggerHit] = []
+    var hitCount = 0
     if !text.isEmpty {
       var original = text
       original.withUTF8 { originalBytes in
@@ -365,7 +381,7 @@ public final class RuleMatcher: Sendable {
           trie.withBuffers { buffers in
             findPhrases(
               normalizedBytes, offsets: offsets, original: originalBytes, trie: buffers,
-              hits: &hits)
+              hits: &entries)
           }
           if atomAutomaton.stateCount > 1 {
             keywordPatternStart.withUnsafeBufferPointer { patternStart in
@@ -392,14 +408,12 @@ public final class RuleMatcher: Sendable {
           }
         }
       }
-      if hits.count > 1 {
-        hits.sort {
-          ($0.phrase, $0.range.lowerBound, $0.range.upperBound)
-            < ($1.phrase, $1.range.lowerBound, $1.range.upperBound)
-        }
+      hitCount = entries.count
+      if hitCount > 1 {
+        entries.withUnsafeMutableBufferPointer { Self.sortSmall(&$0, by: Self.phraseOrder) }
       }
-      if !hits.isEmpty {
-        triggerHits = self.triggerHits(of: hits)
+      if hitCount > 0 {
+        appendTriggerHits(to: &entries)
       }
     }
     for pattern in unfilteredPatterns {
@@ -427,24 +441,32 @@ public final class RuleMatcher: Sendable {
       }
     }
     return TextScan(
-      text: text, tables: tables, hits: hits, triggerHits: triggerHits, outcomes: outcomes,
+      text: text, tables: tables, entries: entries, hitCount: hitCount, outcomes: outcomes,
       patternsRun: patternsRun)
   }
 
-  /// One entry per phrase that occurs (its first hit) and trigger that mentions it, sorted
-  /// by (trigger, operand, phrase); `hits` sorted by phrase.
-  private func triggerHits(of hits: [PhraseHit]) -> [TriggerHit] {
-    var triggerHits: [TriggerHit] = []
-    triggerHits.reserveCapacity(hits.count + 4)
+  /// Appends one entry per phrase that occurs (its first hit) and trigger that mentions it,
+  /// sorted by (trigger, operand, phrase), after the phrase occurrences `entries` holds
+  /// (sorted by phrase) — in the same allocation when it has room, as it usually has.
+  private func appendTriggerHits(to entries: inout [TriggerHit]) {
+    let hitCount = entries.count
     phraseTriggers.start.withUnsafeBufferPointer { start in
+      var needed = 0
+      var previous: Int32 = -1
+      for index in 0..<hitCount where entries[index].phrase != previous {
+        previous = entries[index].phrase
+        needed += Int(start[Int(previous) + 1] - start[Int(previous)])
+      }
+      entries.reserveCapacity(hitCount + needed)
       phraseEdges.withUnsafeBufferPointer { edges in
-        var previous: Int32 = -1
-        for hit in hits where hit.phrase != previous {
+        previous = -1
+        for index in 0..<hitCount where entries[index].phrase != previous {
+          let hit = entries[index]
           previous = hit.phrase
           var edge = Int(start[Int(hit.phrase)])
           let end = Int(start[Int(hit.phrase) + 1])
           while edge < end {
-            triggerHits.append(
+            entries.append(
               TriggerHit(
                 trigger: edges[edge].trigger, phrase: hit.phrase, operand: edges[edge].operand,
                 range: hit.range))
@@ -453,19 +475,32 @@ public final class RuleMatcher: Sendable {
         }
       }
     }
-    if triggerHits.count > 1 {
-      triggerHits.withUnsafeMutableBufferPointer { Self.sortSmall(&$0) }
+    if entries.count > hitCount + 1 {
+      entries.withUnsafeMutableBufferPointer { all in
+        var tail = UnsafeMutableBufferPointer(rebasing: all[hitCount...])
+        Self.sortSmall(&tail, by: Self.triggerOrder)
+      }
     }
-    return triggerHits
   }
 
-  /// Sorts by (trigger, operand, phrase): an insertion sort for the usual handful of hits
-  /// (the standard sort's set-up costs more than sorting ten items), the standard one beyond.
-  private static func sortSmall(_ items: inout UnsafeMutableBufferPointer<TriggerHit>) {
-    @inline(__always)
-    func precedes(_ a: TriggerHit, _ b: TriggerHit) -> Bool {
-      (a.trigger, a.operand, a.phrase) < (b.trigger, b.operand, b.phrase)
-    }
+  @inline(__always)
+  private static func phraseOrder(_ a: TriggerHit, _ b: TriggerHit) -> Bool {
+    (a.phrase, a.range.lowerBound, a.range.upperBound)
+      < (b.phrase, b.range.lowerBound, b.range.upperBound)
+  }
+
+  @inline(__always)
+  private static func triggerOrder(_ a: TriggerHit, _ b: TriggerHit) -> Bool {
+    (a.trigger, a.operand, a.phrase) < (b.trigger, b.operand, b.phrase)
+  }
+
+  /// An insertion sort for the usual handful of hits (the standard sort's set-up costs more
+  /// than sorting ten items), the standard one beyond.
+  @inline(__always)
+  private static func sortSmall(
+    _ items: inout UnsafeMutableBufferPointer<TriggerHit>,
+    by precedes: (TriggerHit, TriggerHit) -> Bool
+  ) {
     guard items.count <= 32 else {
       items.sort(by: precedes)
       return
@@ -488,7 +523,7 @@ public final class RuleMatcher: Sendable {
   private func findPhrases(
     _ text: UnsafeBufferPointer<UInt8>, offsets: UnsafeBufferPointer<Int>,
     original: UnsafeBufferPointer<UInt8>, trie buffers: PhraseTrie.Buffers,
-    hits: inout [PhraseHit]
+    hits: inout [TriggerHit]
   ) {
     guard trie.stateCount > 1 else { return }
     var previousOffset = -1
@@ -504,9 +539,10 @@ public final class RuleMatcher: Sendable {
         if let range = WordBoundary.originalSpan(
           start: start, end: end, offsets: offsets, original: original)
         {
-          // One allocation for the usual handful of hits instead of growing 1, 2, 4, 8.
-          if hits.capacity == 0 { hits.reserveCapacity(16) }
-          hits.append(PhraseHit(phrase: phrase, range: range))
+          // One allocation for the usual handful of hits and their trigger hits, instead of
+          // growing 1, 2, 4, 8.
+          if hits.capacity == 0 { hits.reserveCapacity(32) }
+          hits.append(TriggerHit(phrase: phrase, range: range))
         }
       }
     }
@@ -596,25 +632,50 @@ public final class RuleMatcher: Sendable {
     }
     if others.count > 1 { others.sort() }
     var results: [(trigger: TriggerID, evaluation: ConditionEvaluation)] = []
-    let triggerHits = scan.triggerHits
-    results.reserveCapacity(min(triggerHits.count + others.count, allTriggers.count))
-    var hitIndex = 0
-    var otherIndex = 0
-    var last = -1
-    while hitIndex < triggerHits.count || otherIndex < others.count {
-      let nextHit = hitIndex < triggerHits.count ? Int(triggerHits[hitIndex].trigger) : Int.max
-      let nextOther = otherIndex < others.count ? Int(others[otherIndex]) : Int.max
-      let ordinal = min(nextHit, nextOther)
-      var end = hitIndex
-      while end < triggerHits.count && Int(triggerHits[end].trigger) == ordinal { end += 1 }
-      let relevant = triggerHits[hitIndex..<end]
-      hitIndex = end
-      while otherIndex < others.count && Int(others[otherIndex]) == ordinal { otherIndex += 1 }
-      guard ordinal != last else { continue }
-      last = ordinal
-      let evaluation = evaluate(ordinal: ordinal, scan: scan, relevant: relevant, facts: facts)
-      if evaluation.holds || !evaluation.errors.isEmpty {
-        results.append((allTriggers[ordinal], evaluation))
+    let storage = scan.storage
+    // The trigger hits are `entries[hitStart ..< hitEnd]`, grouped by trigger.
+    let hitStart = storage.hitCount
+    let hitEnd = storage.entries.count
+    results.reserveCapacity(min(hitEnd - hitStart + others.count, allTriggers.count))
+    // The entries (this thread's) are read through a buffer: slicing them would retain and
+    // release their storage at every trigger. The matcher's own arrays are indexed directly:
+    // a buffer over them would retain and release their storage once per call, an atomic
+    // write to memory that every thread using the matcher shares.
+    storage.entries.withUnsafeBufferPointer { entries in
+      var hitIndex = hitStart
+      var otherIndex = 0
+      var last = -1
+      while hitIndex < hitEnd || otherIndex < others.count {
+        let nextHit = hitIndex < hitEnd ? Int(entries[hitIndex].trigger) : Int.max
+        let nextOther = otherIndex < others.count ? Int(others[otherIndex]) : Int.max
+        let ordinal = min(nextHit, nextOther)
+        let start = hitIndex
+        while hitIndex < hitEnd && Int(entries[hitIndex].trigger) == ordinal {
+          hitIndex += 1
+        }
+        while otherIndex < others.count && Int(others[otherIndex]) == ordinal {
+          otherIndex += 1
+        }
+        guard ordinal != last else { continue }
+        last = ordinal
+        if isSimpleTrigger[ordinal] {
+          // The commonest trigger (see `evaluate(ordinal:…)`): it holds exactly when one of
+          // its phrases occurs, with those hits as evidence, recorded where they are.
+          if hitIndex > start {
+            results.append(
+              (
+                allTriggers[ordinal],
+                ConditionEvaluation(holdingWith: start..<hitIndex, in: storage)
+              ))
+          }
+          continue
+        }
+        let evaluation = evaluate(
+          ordinal: ordinal, scan: scan, relevant: storage.entries[start..<hitIndex],
+          facts: facts)
+        if evaluation.holds || !evaluation.errors.isEmpty {
+          results.append((allTriggers[ordinal], evaluation))
+        }
       }
     }
     return results
@@ -628,24 +689,9 @@ public final class RuleMatcher: Sendable {
       // One `contains any` / `contains one` of distinct phrases: it holds exactly when one of
       // them occurs, and its evidence is every hit, in operand order (which `relevant` is in).
       guard !relevant.isEmpty else { return ConditionEvaluation(holds: false) }
-      // An array literal for the first item: its allocation is specialised for the element
-      // type, where growing an empty array or `init(unsafeUninitializedCapacity:)` go through
-      // the generic runtime (a metadata lookup costs more than the evidence itself).
-      let evidence = operands.withUnsafeBufferPointer { operands in
-        func item(_ hit: TriggerHit) -> MatchEvidence {
-          let operand = operands[Int(hit.operand)]
-          return MatchEvidence(
-            atomSpan: operand.span, trigger: operand.text, range: hit.range,
-            matchedText: scan.substring(hit.range))
-        }
-        var evidence = [item(relevant[relevant.startIndex])]
-        if relevant.count > 1 {
-          evidence.reserveCapacity(relevant.count)
-          for hit in relevant.dropFirst() { evidence.append(item(hit)) }
-        }
-        return evidence
-      }
-      return ConditionEvaluation(holds: true, evidence: evidence)
+      // `relevant` is a slice of the scan's `entries`: its indices are the array's.
+      return ConditionEvaluation(
+        holdingWith: relevant.startIndex..<relevant.endIndex, in: scan.storage)
     }
     let program = programs[ordinal]
     var errors: [MatchError] = []
@@ -746,7 +792,7 @@ public final class RuleMatcher: Sendable {
           evidence.append(
             MatchEvidence(
               atomSpan: operand.span, trigger: operand.text, range: hit.range,
-              matchedText: scan.substring(hit.range)))
+              in: scan.text))
           return true
         }
       }
@@ -767,7 +813,7 @@ public final class RuleMatcher: Sendable {
         evidence.append(
           MatchEvidence(
             atomSpan: list.spans[position], trigger: list.texts[position], range: range,
-            matchedText: scan.substring(range)))
+            in: scan.text))
       }
       return true
     case .pattern(let pattern, let id):
@@ -775,7 +821,7 @@ public final class RuleMatcher: Sendable {
       evidence.append(
         MatchEvidence(
           atomSpan: pattern.span, trigger: patternSpellings[Int(id)], range: range,
-          matchedText: scan.substring(range)))
+          in: scan.text))
       return true
     case .fact(let atom):
       return facts(atom)

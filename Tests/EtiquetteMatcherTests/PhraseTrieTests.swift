@@ -4,7 +4,7 @@ import Testing
 @testable import EtiquetteMatcher
 
 /// The path-compressed trie against the obvious prefix test, on keyword sets built to have
-/// every node shape: long single-child chains (edges of more than 4 and more than 255 bytes),
+/// every node shape: long single-child chains (edges of more than 8 and more than 255 bytes),
 /// phrases that are prefixes of others, and nodes with many children (dense rows).
 @Suite struct PhraseTrieTests {
   /// Every keyword that `text` has at `start`, shortest first, as (keyword, end).
@@ -53,6 +53,21 @@ import Testing
         let wanted = Self.expected(list, text, start)
         #expect(actual.map(\.0) == wanted.map(\.0) && actual.map(\.1) == wanted.map(\.1))
       }
+    }
+  }
+
+  /// A node with 1 to 10 children, whose bytes include 0x00 and 0xFF (unused lanes of a node's
+  /// packed child bytes hold 0x00), probed with every byte: exactly the children are found.
+  @Test(arguments: 1...10)
+  func childChoiceByEveryByte(children: Int) {
+    let bytes: [UInt8] = [0x00, 0xFF, 0x61, 0x7A, 0x80, 0x01, 0x62, 0x7F, 0xFE, 0x20]
+    let keywords = bytes.prefix(children).map { [UInt8(ascii: "p"), $0] }
+    let trie = PhraseTrie(keywords: keywords)
+    for value in 0...255 {
+      let text = [UInt8(ascii: "p"), UInt8(value)]
+      let wanted = Self.expected(keywords, text, 0)
+      let actual = Self.walk(trie, text, 0)
+      #expect(actual.map(\.0) == wanted.map(\.0) && actual.map(\.1) == wanted.map(\.1))
     }
   }
 

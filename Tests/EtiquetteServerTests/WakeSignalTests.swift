@@ -6,6 +6,9 @@ import Testing
 /// The workers' wake-up: a signal ends one wait, is remembered when nobody waits, and a wait's
 /// own timer never leaves a signal behind (which would make every later wait return at once
 /// and the worker spin).
+///
+/// Other suites run in parallel and may hold the few cooperative threads for seconds, so the
+/// bounds only tell "woken" (well before a long limit) from "timed out", never measure speed.
 @Suite struct WakeSignalTests {
   @Test func aTimedOutWaitLeavesNothingPending() async {
     let signal = WakeSignal()
@@ -23,8 +26,8 @@ import Testing
     signal.signal()
     signal.signal()
     let start = ContinuousClock.now
-    await signal.wait(upTo: .seconds(5))
-    #expect(ContinuousClock.now - start < .seconds(1), "a pending signal ends the wait at once")
+    await signal.wait(upTo: .seconds(120))
+    #expect(ContinuousClock.now - start < .seconds(60), "a pending signal ends the wait at once")
     // After a signal ended a wait early, its timer is cancelled: the next wait lasts its time.
     let second = ContinuousClock.now
     await signal.wait(upTo: .milliseconds(100))
@@ -34,20 +37,20 @@ import Testing
   @Test func aSignalWakesAWaitingWorker() async {
     let signal = WakeSignal()
     let start = ContinuousClock.now
-    async let waited: Void = signal.wait(upTo: .seconds(10))
+    async let waited: Void = signal.wait(upTo: .seconds(120))
     try? await Task.sleep(for: .milliseconds(50))
     signal.signal()
     await waited
-    #expect(ContinuousClock.now - start < .seconds(5))
+    #expect(ContinuousClock.now - start < .seconds(60))
   }
 
   @Test func cancellingTheWorkerEndsItsWait() async {
     let signal = WakeSignal()
     let start = ContinuousClock.now
-    let task = Task { await signal.wait(upTo: .seconds(30)) }
+    let task = Task { await signal.wait(upTo: .seconds(120)) }
     try? await Task.sleep(for: .milliseconds(50))
     task.cancel()
     await task.value
-    #expect(ContinuousClock.now - start < .seconds(5))
+    #expect(ContinuousClock.now - start < .seconds(60))
   }
 }

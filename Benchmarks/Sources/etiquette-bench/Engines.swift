@@ -259,6 +259,25 @@ struct HyperscanPrenormalizedRun: LabellingEngine {
   func phraseMatches(_ index: Int) -> [Int] { run.phraseMatches(index) }
 }
 
+/// Etiquette, then every label's evidence read as the engine reads it for a trigger that
+/// fires: the `MatchEvidence` values and each matched text (what `etiquette` records but
+/// builds only when read).
+struct EtiquetteEvidenceRun: LabellingEngine {
+  let matcher: RuleMatcher
+  let messages: [String]
+
+  func label(_ index: Int) -> Int {
+    let scan = matcher.scan(messages[index])
+    var bytes = 0
+    for (_, evaluation) in matcher.evaluateCandidates(scan: scan, facts: { _ in false }) {
+      for evidence in evaluation.evidence { bytes &+= evidence.matchedText.utf8.count }
+    }
+    return bytes
+  }
+
+  func phraseMatches(_ index: Int) -> [Int] { [] }
+}
+
 /// Etiquette's scan without evaluating any trigger, to see where the time goes.
 struct ScanOnlyRun: LabellingEngine {
   let matcher: RuleMatcher

@@ -177,6 +177,8 @@ print(
 print(
   """
   etiquette      = normalise + scan + evaluate every trigger that may hold, with evidence
+                   recorded (where it is in the scan; built into values when read)
+  etiquette-read = the same, then every evidence read: its values and matched text
   etiquette-scan = normalise + scan only (the same work as the other two engines)
   pcre2-naive    = one pcre2_jit_match per phrase (on the normalised text) and per regex
   hyperscan      = normalise (timed: the same Normalizer, needed for the same matches), then
@@ -240,6 +242,12 @@ for size in sizes {
     print("  etiquette labelling: \(format(rate)) messages/s")
     continue
   }
+  let (readRate, readBytes) = throughput(
+    EtiquetteEvidenceRun(matcher: matcher, messages: messages))
+  rows.append(
+    Row(
+      name: "etiquette-read", compile: etiquetteCompile, memory: etiquetteMemory,
+      messagesPerSecond: readRate, bytesPerSecond: readBytes))
   let (scanRate, scanBytes) = throughput(ScanOnlyRun(matcher: matcher, messages: messages))
   rows.append(
     Row(

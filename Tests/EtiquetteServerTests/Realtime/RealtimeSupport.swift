@@ -85,7 +85,7 @@ enum RealtimeSupport {
 
   /// Polls `condition` until it holds or `seconds` pass; returns whether it held.
   static func eventually(
-    within seconds: Double = 10, _ condition: () async throws -> Bool
+    within seconds: Double = 60, _ condition: () async throws -> Bool
   ) async throws -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {

@@ -186,9 +186,10 @@ enum SendingSupport {
     return (harness, media)
   }
 
-  /// Polls `probe` until it returns a value, for up to `seconds`.
+  /// Polls `probe` until it returns a value, for up to `seconds` (generous: parallel suites can
+  /// hold the cooperative threads for seconds; a passing probe returns at once).
   static func eventually<T>(
-    _ seconds: Double = 10, _ probe: () async throws -> T?,
+    _ seconds: Double = 60, _ probe: () async throws -> T?,
     sourceLocation: SourceLocation = #_sourceLocation
   ) async throws -> T {
     let deadline = Date().addingTimeInterval(seconds)

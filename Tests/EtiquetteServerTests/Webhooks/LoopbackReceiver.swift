@@ -94,7 +94,7 @@ final class LoopbackReceiver: @unchecked Sendable {
 
 /// Polls `condition` every 20 ms until it holds or `seconds` pass; true when it held.
 func eventually(
-  within seconds: Double = 10, _ condition: @Sendable () async throws -> Bool
+  within seconds: Double = 60, _ condition: @Sendable () async throws -> Bool
 ) async rethrows -> Bool {
   let deadline = Date().addingTimeInterval(seconds)
   while Date() < deadline {

@@ -168,7 +168,7 @@ import Testing
     }()
     let database = dir + "/etiquette.db"
     #expect(
-      try await eventually(within: 20) {
+      try await eventually(within: 60) {
         let queue = try DatabaseQueue(path: database, configuration: readOnly)
         return try queue.read { db in
           try Int.fetchOne(
