@@ -107,9 +107,11 @@ import Testing
   }
 
   @Test func slowGraphTimesOutAndIsRetried() async throws {
-    try await withConversation(timeout: 0.3) { harness, client, graph, id in
+    // A loaded machine may time out a later attempt too: what matters is that the late
+    // answer is never used, and that a retry's answer is.
+    try await withConversation(timeout: 1) { harness, client, graph, id in
       var slow = GraphReply.sent("wamid.too-late")
-      slow.delay = 1.5
+      slow.delay = 4
       await graph.script(sends: [slow])
       try await S.reply(harness, client, conversation: id, text: "patience")
       let reply = try #require(try S.replies(harness, conversation: id).first)
@@ -117,8 +119,10 @@ import Testing
       let waID = try harness.read { db in
         try String.fetchOne(db, sql: "SELECT wa_id FROM messages WHERE id = ?", arguments: [reply])
       }
-      // The answer that came too late was not used; the retry's was.
-      #expect(waID == "wamid.fake.2")
+      // The answer that came too late was not used; a retry's was.
+      #expect(waID != "wamid.too-late")
+      #expect(waID?.hasPrefix("wamid.fake.") == true)
+      #expect(await graph.received.count >= 2)
     }
   }
 

@@ -117,17 +117,20 @@ import Testing
   }
 
   @Test func slowReceiverTimesOutThenSucceeds() async throws {
-    let receiver = LoopbackReceiver { index, _ in (200, index == 0 ? .seconds(2) : .zero) }
+    // Only the first answer is slow; a loaded machine may still time out a later attempt, so
+    // the test asks for "retried after the timeout", not for an exact count.
+    let receiver = LoopbackReceiver { index, _ in (200, index == 0 ? .seconds(4) : .zero) }
     try await receiver.start()
     let h = try Self.harness(
-      [Self.subscription("crm", receiver.url)], policy: Self.policy(timeout: 0.3))
+      [Self.subscription("crm", receiver.url)], policy: Self.policy(timeout: 1))
     let workers = h.server.startIntegrations()
     try await Self.say(h, [("33600000002", "bonjour")])
     #expect(try await eventually { try Self.statuses(h) == ["delivered"] })
     let row = try Self.delivery(h)
-    #expect((row?["attempts"] as Int?) == 2, "the first attempt timed out")
+    let attempts = try #require(row?["attempts"] as Int?)
+    #expect(attempts >= 2, "the first attempt timed out")
     let keys = receiver.received.map(\.key)
-    #expect(keys.count == 2)
+    #expect(keys.count == attempts)
     #expect(Set(keys).count == 1, "a retry keeps its Idempotency-Key: \(keys)")
     await workers.stop()
     await receiver.stop()
