@@ -113,8 +113,8 @@ import Testing
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let receiverLog = dir + "/receiver.jsonl"
     // Slow enough that most deliveries are still pending (one in flight per conversation)
-    // when the server is killed.
-    let (receiver, receiverPort) = try Self.startReceiver(log: receiverLog, delay: 0.3)
+    // when the server is killed, even on a loaded machine: 5 s per conversation in all.
+    let (receiver, receiverPort) = try Self.startReceiver(log: receiverLog, delay: 1)
     // SIGKILL: the test process may ignore SIGTERM, and its children inherit that.
     defer { kill(receiver.processIdentifier, SIGKILL) }
     let port = try Self.freePort()
