@@ -197,6 +197,9 @@ enum LiveEvents {
   /// Publishes the step's events after its commit, to the members who may view the
   /// conversation with the labels it has after the step.
   static func publish(_ effects: StepEffects, in db: Database, hub: IntegrationHub) throws {
+    // Nobody connected: skip encoding the events on the intake's hot path. A client that
+    // connects meanwhile gets the next change (and loads the list when it connects anyway).
+    guard hub.live.subscriberCount > 0 else { return }
     let events = events(of: effects)
     guard !events.isEmpty else { return }
     let before = effects.before.conversation
@@ -223,7 +226,7 @@ enum LiveEvents {
   static func messageStatusChanged(
     messageID: Int64, in db: Database, rules: LoadedRules, hub: IntegrationHub
   ) throws {
-    guard
+    guard hub.live.subscriberCount > 0,
       let row = try Row.fetchOne(
         db, sql: "SELECT conversation_id, status, errors FROM messages WHERE id = ?",
         arguments: [messageID])
