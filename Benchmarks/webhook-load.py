@@ -232,6 +232,32 @@ def wait_ready(port, process):
     raise SystemExit("the server did not start")
 
 
+RECEIVED = [0]
+
+
+def start_receiver():
+    """A webhook receiver on loopback that answers 200 to everything, in its own thread."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            RECEIVED[0] += 1
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--binary", default=".build/release/etiquette")
@@ -244,15 +270,31 @@ def main():
     parser.add_argument("--client", choices=["wrk", "python"],
                         default="wrk" if shutil.which("wrk") else "python")
     parser.add_argument("--keep", action="store_true", help="keep the database directory")
+    parser.add_argument("--subscribe", action="store_true",
+                        help="configure an outbound webhook subscription (every event) to a "
+                        "local receiver answering 200, so each step also writes its outbox rows")
+    parser.add_argument("--receiver-down", action="store_true",
+                        help="with --subscribe: the subscription points at a closed port, so "
+                        "only the outbox writes are measured (deliveries wait and retry)")
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="etiquette-load-")
     db = os.path.join(workdir, "load.sqlite")
     bodies = make_bodies(args.n, args.contacts, str(int(time.time())))
     env = dict(os.environ, ETIQUETTE_WHATSAPP_APP_SECRET=SECRET)
-    server = subprocess.Popen(
-        [args.binary, "serve", "--rules", args.rules, "--db", db, "--port", str(args.port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [args.binary, "serve", "--rules", args.rules, "--db", db, "--port", str(args.port)]
+    receiver = None
+    if args.subscribe:
+        receiver = start_receiver()
+        config = os.path.join(workdir, "config.json")
+        with open(config, "w") as f:
+            port = 9 if args.receiver_down else receiver.server_address[1]
+            json.dump({"webhooks": [{"name": "load", "url": "http://127.0.0.1:%d/hook" % port,
+                                     "secret": "load-webhook"}],
+                       "webhook_delivery": {"initial_backoff_seconds": 30}}, f)
+        command += ["--config", config]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     try:
         wait_ready(args.port, server)
         if args.client == "wrk":
@@ -260,6 +302,16 @@ def main():
         else:
             result = run_python(args.port, bodies, args.c)
         load = open("/proc/loadavg").read().split()[:3]
+        if receiver is not None and not args.receiver_down:
+            # Let the worker drain the outbox before stopping (deliveries are not timed).
+            deadline = time.time() + 120
+            while time.time() < deadline:
+                done = sqlite3.connect(db).execute(
+                    "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'"
+                ).fetchone()[0]
+                if done == 0:
+                    break
+                time.sleep(0.5)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -276,7 +328,13 @@ def main():
     ).fetchone()[0]
     span = connection.execute(
         "SELECT MAX(processed_at) - MIN(received_at) FROM webhooks").fetchone()[0] or 0.0
+    outbox = None
+    if args.subscribe:
+        outbox = connection.execute(
+            "SELECT COUNT(*), SUM(status = 'delivered') FROM webhook_deliveries").fetchone()
     connection.close()
+    if receiver is not None:
+        receiver.shutdown()
     rate = result["ok"] / result["seconds"] if result["seconds"] > 0 else 0.0
     print("client=%s clients=%d messages=%d contacts=%d" % (
         args.client, args.c, args.n, args.contacts))
@@ -287,6 +345,9 @@ def main():
     print("latency: p50 %.2f ms, p99 %.2f ms" % (result["p50_ms"], result["p99_ms"]))
     print("stored: %d webhooks, %d incoming message rows, %d unprocessed or failed" % (
         webhooks, stored, pending))
+    if outbox is not None:
+        print("outbox: %d deliveries written with their decisions, %d delivered (receiver got %d)"
+              % (outbox[0], outbox[1] or 0, RECEIVED[0]))
     print("load average (1/5/15 min): %s" % " ".join(load))
     # Answered 200 but not stored would be a loss; stored but not counted is a request wrk
     # abandoned at its stop (its 200 was on the way).

@@ -117,8 +117,12 @@ struct WebhookWorker: Sendable {
   /// The due heads, oldest first, and the earliest backoff still to come among the heads.
   func heads(now: Double, limit: Int) async throws -> ([Delivery], Double?) {
     try await pool.read { db in
+      // No body: a head is re-read whole by `attempt`, and reading every head's body (the
+      // conversation's whole payload) at each wake-up cost more than the intake itself.
       let heads = """
-        SELECT d.* FROM webhook_deliveries d
+        SELECT d.seq, d.id, d.subscription, d.conversation_id, d.event_type, d.attempts,
+          d.next_attempt_at
+        FROM webhook_deliveries d
         JOIN (SELECT MIN(seq) AS head FROM webhook_deliveries WHERE status = 'pending'
               GROUP BY subscription, conversation_id) h ON d.seq = h.head
         """
