@@ -326,31 +326,28 @@ public struct TextScan: Sendable {
   // MARK: Lookups by id
 
   func hits(ofPhrase phrase: Int32) -> ArraySlice<TriggerHit> {
-    let hits = storage.hits
-    // Binary search for the first hit of `phrase`: scans have few hits, but a 10 MB message
-    // can have many.
+    Self.run(of: phrase, in: storage.hits) { $0.phrase }
+  }
+
+  func triggerHits(ofTrigger trigger: Int32) -> ArraySlice<TriggerHit> {
+    Self.run(of: trigger, in: storage.triggerHits) { $0.trigger }
+  }
+
+  /// The hits whose `key` equals `value`, in hits sorted by that key: a binary search for the
+  /// first one (scans have few hits, but a 10 MB message can have many), then the run after it.
+  @inline(__always)
+  private static func run(
+    of value: Int32, in hits: ArraySlice<TriggerHit>, by key: (TriggerHit) -> Int32
+  ) -> ArraySlice<TriggerHit> {
     var low = hits.startIndex
     var high = hits.endIndex
     while low < high {
       let mid = (low + high) / 2
-      if hits[mid].phrase < phrase { low = mid + 1 } else { high = mid }
+      if key(hits[mid]) < value { low = mid + 1 } else { high = mid }
     }
     var end = low
-    while end < hits.endIndex && hits[end].phrase == phrase { end += 1 }
+    while end < hits.endIndex && key(hits[end]) == value { end += 1 }
     return hits[low..<end]
-  }
-
-  func triggerHits(ofTrigger trigger: Int32) -> ArraySlice<TriggerHit> {
-    let triggerHits = storage.triggerHits
-    var low = triggerHits.startIndex
-    var high = triggerHits.endIndex
-    while low < high {
-      let mid = (low + high) / 2
-      if triggerHits[mid].trigger < trigger { low = mid + 1 } else { high = mid }
-    }
-    var end = low
-    while end < triggerHits.endIndex && triggerHits[end].trigger == trigger { end += 1 }
-    return triggerHits[low..<end]
   }
 
   func outcome(ofPattern pattern: Int32) -> RegexMatchOutcome {

@@ -139,3 +139,17 @@ struct ServerHarness {
     try server.store.pool.read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
   }
 }
+
+/// Polls `condition` every 20 ms until it holds or `seconds` pass; true when it held. The limit
+/// is generous: parallel suites can hold the cooperative threads for seconds, and a condition
+/// that holds returns at once.
+func eventually(
+  within seconds: Double = 60, _ condition: () async throws -> Bool
+) async rethrows -> Bool {
+  let deadline = Date().addingTimeInterval(seconds)
+  while Date() < deadline {
+    if try await condition() { return true }
+    try? await Task.sleep(for: .milliseconds(20))
+  }
+  return try await condition()
+}

@@ -124,19 +124,8 @@ struct MediaDownloads: Sendable {
   }
 
   func run(signal: WakeSignal) async {
-    while !Task.isCancelled {
-      var wait = idlePoll
-      do {
-        if let due = try await downloadDue() {
-          wait = min(idlePoll, max(0, due - Date().timeIntervalSince1970))
-        }
-      } catch {
-        // Stopping (the worker's task cancelled) is not an error worth a log line.
-        if Task.isCancelled { break }
-        logger.error("media: \(error)")
-        wait = 1
-      }
-      if wait > 0 { await signal.wait(upTo: .milliseconds(Int64(wait * 1000))) }
+    await runPolling(signal: signal, idlePoll: idlePoll, logger: logger, label: "media") {
+      try await downloadDue()
     }
   }
 

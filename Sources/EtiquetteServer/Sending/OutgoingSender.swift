@@ -35,20 +35,11 @@ struct OutgoingSender: Sendable {
   }
 
   func run(wakingAlso media: WakeSignal) async {
-    while !Task.isCancelled {
-      var wait = idlePoll
-      do {
-        if let due = try await sendDue() {
-          wait = min(idlePoll, max(0, due - Date().timeIntervalSince1970))
-        }
-      } catch {
-        // Stopping (the worker's task cancelled) is not an error worth a log line.
-        if Task.isCancelled { break }
-        logger.error("sending: \(error)")
-        wait = 1
-      }
-      media.signal()
-      if wait > 0 { await hub.sendingSignal.wait(upTo: .milliseconds(Int64(wait * 1000))) }
+    await runPolling(
+      signal: hub.sendingSignal, idlePoll: idlePoll, logger: logger, label: "sending",
+      afterRound: { media.signal() }
+    ) {
+      try await sendDue()
     }
   }
 

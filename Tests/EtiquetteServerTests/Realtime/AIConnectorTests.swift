@@ -40,7 +40,7 @@ import Testing
         try await harness.test { client in
           let id = try await Support.converse(
             harness, client, phone: "33610000001", text: "bonjour, une question")
-          #expect(try await Support.eventually { try Self.status(harness) == "accepted" })
+          #expect(try await eventually { try Self.status(harness) == "accepted" })
           let out = try harness.read { db in
             try Row.fetchAll(
               db, sql: "SELECT * FROM messages WHERE direction = 'out' AND conversation_id = ?",
@@ -73,7 +73,7 @@ import Testing
       try await Support.withWorkers(harness) {
         try await harness.test { client in
           _ = try await Support.converse(harness, client, phone: "33610000002", text: "allo")
-          #expect(try await Support.eventually { try Self.status(harness) == "failed" })
+          #expect(try await eventually { try Self.status(harness) == "failed" })
         }
       }
       let row = try #require(try Self.request(harness))
@@ -95,7 +95,7 @@ import Testing
       try await Support.withWorkers(harness) {
         try await harness.test { client in
           _ = try await Support.converse(harness, client, phone: "33610000003", text: "allo")
-          #expect(try await Support.eventually { try Self.status(harness) == "failed" })
+          #expect(try await eventually { try Self.status(harness) == "failed" })
         }
       }
       let row = try #require(try Self.request(harness))
@@ -114,7 +114,7 @@ import Testing
       try await Support.withWorkers(harness) {
         try await harness.test { client in
           _ = try await Support.converse(harness, client, phone: "33610000004", text: "allo")
-          #expect(try await Support.eventually { try Self.status(harness) == "accepted" })
+          #expect(try await eventually { try Self.status(harness) == "accepted" })
         }
       }
       #expect(try Self.request(harness)?["attempts"] == 2)
@@ -137,13 +137,13 @@ import Testing
           let id = try await Support.converse(
             harness, client, phone: "33610000005", text: "bonjour")
           // The call is in flight: the endpoint holds it.
-          #expect(try await Support.eventually { await log.calls.count == 1 })
+          #expect(try await eventually { await log.calls.count == 1 })
           let (status, _) = try await Support.send(
             client, .post, "/v1/conversations/\(id)/handoff",
             headers: harness.auth("bruno@exemple.fr"), json: #"{"action": "take_over"}"#)
           #expect(status == .ok)
           await gate.open()
-          #expect(try await Support.eventually { try Self.status(harness) == "discarded" })
+          #expect(try await eventually { try Self.status(harness) == "discarded" })
           let error: String? = try Self.request(harness)?["error"]
           #expect(error?.contains("made for version 0") == true)
           #expect(error?.contains("bruno@exemple.fr") == true)
@@ -168,7 +168,7 @@ import Testing
         try await harness.test { client in
           let id = try await Support.converse(
             harness, client, phone: "33610000006", text: "où est ma commande ?")
-          #expect(try await Support.eventually { try Self.status(harness) == "suggested" })
+          #expect(try await eventually { try Self.status(harness) == "suggested" })
           let (status, body) = try await Support.send(
             client, .get, "/v1/conversations/\(id)/suggestions",
             headers: harness.auth("bruno@exemple.fr"))

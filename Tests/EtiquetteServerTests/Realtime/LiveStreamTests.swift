@@ -75,7 +75,7 @@ import Testing
       // Ids grow; idle streams get keep-alive comments.
       let ids = await bruno.events().compactMap(\.id)
       #expect(ids == ids.sorted() && Set(ids).count == ids.count)
-      #expect(try await Support.eventually { await bruno.log.comments.contains("keep-alive") })
+      #expect(try await eventually { await bruno.log.comments.contains("keep-alive") })
 
       let status = try await client.execute(uri: "/v1/stream", method: .get) { $0.status }
       #expect(status == .unauthorized)

@@ -83,18 +83,6 @@ enum RealtimeSupport {
     await workers.stop()
   }
 
-  /// Polls `condition` until it holds or `seconds` pass; returns whether it held.
-  static func eventually(
-    within seconds: Double = 60, _ condition: () async throws -> Bool
-  ) async throws -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-      if try await condition() { return true }
-      try await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
-  }
-
   static func send(
     _ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String,
     headers: HTTPFields, json: String? = nil
@@ -170,7 +158,7 @@ struct SSEClient: Sendable {
     let client = SSEClient(
       response: response, status: Int(response.status.code),
       contentType: response.headers.first(name: "content-type"))
-    _ = try await RealtimeSupport.eventually { await client.events("ready").count == 1 }
+    _ = try await eventually { await client.events("ready").count == 1 }
     return client
   }
 
@@ -203,7 +191,7 @@ struct SSEClient: Sendable {
   /// Waits until an event of `type` (about `conversation`) has arrived.
   @discardableResult
   func waitFor(_ type: String, conversation: String? = nil, count: Int = 1) async throws -> Bool {
-    try await RealtimeSupport.eventually {
+    try await eventually {
       await events(type, conversation: conversation).count >= count
     }
   }

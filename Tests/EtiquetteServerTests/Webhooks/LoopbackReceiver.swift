@@ -91,15 +91,3 @@ final class LoopbackReceiver: @unchecked Sendable {
     task = nil
   }
 }
-
-/// Polls `condition` every 20 ms until it holds or `seconds` pass; true when it held.
-func eventually(
-  within seconds: Double = 60, _ condition: @Sendable () async throws -> Bool
-) async rethrows -> Bool {
-  let deadline = Date().addingTimeInterval(seconds)
-  while Date() < deadline {
-    if try await condition() { return true }
-    try? await Task.sleep(for: .milliseconds(20))
-  }
-  return try await condition()
-}
