@@ -60,6 +60,47 @@ public struct ConditionEvaluation: Sendable, Hashable {
   }
 }
 
+/// The triggers that hold or reported a regex error on one scan, in rule-set order, with their
+/// evaluations: what `RuleMatcher.evaluateCandidates` returns.
+///
+/// A collection rather than an array of evaluations so that making it costs one allocation
+/// and no reference count per trigger: each element of a simple trigger that holds is the
+/// range of its hits in the scan, a plain value, and becomes a `ConditionEvaluation` (which
+/// keeps the scan alive) only when read. Elements are values: reading one twice gives equal
+/// evaluations, and they stay valid after the collection is gone.
+public struct CandidateEvaluations: RandomAccessCollection, Sendable {
+  public typealias Element = (trigger: TriggerID, evaluation: ConditionEvaluation)
+
+  /// A simple trigger that holds with hits `entries[start ..< end]` (no `evaluation`), or
+  /// another trigger with its evaluation. One array for both, so that a message costs one
+  /// allocation; destroying a simple item touches no reference count.
+  struct Item {
+    var trigger: TriggerID
+    var start: Int32
+    var end: Int32
+    var evaluation: ConditionEvaluation?
+  }
+
+  /// The scan, when some item is a simple trigger's hits (nil otherwise: holding it would
+  /// cost a reference count on every message, most of which fire nothing).
+  let storage: TextScan.Storage?
+  let items: [Item]
+
+  public var startIndex: Int { 0 }
+  public var endIndex: Int { items.count }
+
+  public subscript(position: Int) -> Element {
+    let item = items[position]
+    if let evaluation = item.evaluation { return (item.trigger, evaluation) }
+    return (
+      item.trigger,
+      // INVARIANT: `storage` is set when an item has hits.
+      ConditionEvaluation(
+        holdingWith: Int(item.start)..<Int(item.end), in: storage.unsafelyUnwrapped)
+    )
+  }
+}
+
 /// Evidence (and errors) as the matcher recorded them: built, or the place in a scan to build
 /// the evidence from. One case holds one reference, so the usual evaluation — a simple trigger
 /// that holds — costs one retain to make and one release to destroy.

@@ -363,16 +363,26 @@ public final class RuleMatcher: Sendable {
     let words = max((tables.patterns.count + 63) / 64, 1)
     return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words) { candidates in
       candidates.initialize(repeating: 0)
-      return scan(text, limits: limits, candidates: candidates)
+      // The phrase occurrences are collected on the stack too, and copied once into an
+      // array of the right size for them and their trigger hits: growing an array as they
+      // come made it 1 KB, past the allocator's per-thread cache, and the allocation cost
+      // more than the hits it held.
+      return withUnsafeTemporaryAllocation(
+        of: TriggerHit.self, capacity: HitCollector.scratchCapacity
+      ) { scratch in
+        scan(text, limits: limits, candidates: candidates, scratch: scratch)
+      }
     }
   }
 
   private func scan(
-    _ text: String, limits: MatchLimits, candidates: UnsafeMutableBufferPointer<UInt64>
+    _ text: String, limits: MatchLimits, candidates: UnsafeMutableBufferPointer<UInt64>,
+    scratch: UnsafeMutableBufferPointer<TriggerHit>
   ) -> TextScan {
     // The phrase occurrences, then the trigger hits (see `TextScan.Storage.entries`).
     var entries: [TriggerHit] = []
     var hitCount = 0
+    var collector = HitCollector(scratch: scratch)
     if !text.isEmpty {
       var original = text
       original.withUTF8 { originalBytes in
@@ -381,7 +391,7 @@ public final class RuleMatcher: Sendable {
           trie.withBuffers { buffers in
             findPhrases(
               normalizedBytes, offsets: offsets, original: originalBytes, trie: buffers,
-              hits: &entries)
+              hits: &collector)
           }
           if atomAutomaton.stateCount > 1 {
             keywordPatternStart.withUnsafeBufferPointer { patternStart in
@@ -408,11 +418,9 @@ public final class RuleMatcher: Sendable {
           }
         }
       }
-      hitCount = entries.count
-      if hitCount > 1 {
-        entries.withUnsafeMutableBufferPointer { Self.sortSmall(&$0, by: Self.phraseOrder) }
-      }
+      hitCount = collector.count
       if hitCount > 0 {
+        entries = sortedEntries(collector)
         appendTriggerHits(to: &entries)
       }
     }
@@ -445,21 +453,47 @@ public final class RuleMatcher: Sendable {
       patternsRun: patternsRun)
   }
 
+  /// The collected phrase occurrences sorted by phrase, in an array with room for their
+  /// trigger hits.
+  private func sortedEntries(_ collector: HitCollector) -> [TriggerHit] {
+    var entries: [TriggerHit] = []
+    guard collector.spill.isEmpty else {
+      entries = Array(collector.scratch) + collector.spill
+      entries.withUnsafeMutableBufferPointer { Self.sortSmall(&$0, by: Self.phraseOrder) }
+      return entries
+    }
+    var hits = UnsafeMutableBufferPointer(rebasing: collector.scratch[..<collector.count])
+    if hits.count > 1 { Self.sortSmall(&hits, by: Self.phraseOrder) }
+    entries.reserveCapacity(hits.count + triggerHitCount(ofSorted: UnsafeBufferPointer(hits)))
+    entries.append(contentsOf: hits)
+    return entries
+  }
+
+  /// How many trigger hits the phrase occurrences `hits` (sorted by phrase) make: one per
+  /// distinct phrase and trigger that mentions it.
+  private func triggerHitCount(ofSorted hits: UnsafeBufferPointer<TriggerHit>) -> Int {
+    phraseTriggers.start.withUnsafeBufferPointer { start in
+      var needed = 0
+      var previous: Int32 = -1
+      for hit in hits where hit.phrase != previous {
+        previous = hit.phrase
+        needed += Int(start[Int(previous) + 1] - start[Int(previous)])
+      }
+      return needed
+    }
+  }
+
   /// Appends one entry per phrase that occurs (its first hit) and trigger that mentions it,
   /// sorted by (trigger, operand, phrase), after the phrase occurrences `entries` holds
   /// (sorted by phrase) — in the same allocation when it has room, as it usually has.
   private func appendTriggerHits(to entries: inout [TriggerHit]) {
     let hitCount = entries.count
+    let needed = entries.withUnsafeBufferPointer { triggerHitCount(ofSorted: $0) }
+    // Usually a no-op: `sortedEntries` made the room.
+    entries.reserveCapacity(hitCount + needed)
     phraseTriggers.start.withUnsafeBufferPointer { start in
-      var needed = 0
-      var previous: Int32 = -1
-      for index in 0..<hitCount where entries[index].phrase != previous {
-        previous = entries[index].phrase
-        needed += Int(start[Int(previous) + 1] - start[Int(previous)])
-      }
-      entries.reserveCapacity(hitCount + needed)
       phraseEdges.withUnsafeBufferPointer { edges in
-        previous = -1
+        var previous: Int32 = -1
         for index in 0..<hitCount where entries[index].phrase != previous {
           let hit = entries[index]
           previous = hit.phrase
@@ -523,7 +557,7 @@ public final class RuleMatcher: Sendable {
   private func findPhrases(
     _ text: UnsafeBufferPointer<UInt8>, offsets: UnsafeBufferPointer<Int>,
     original: UnsafeBufferPointer<UInt8>, trie buffers: PhraseTrie.Buffers,
-    hits: inout [TriggerHit]
+    hits: inout HitCollector
   ) {
     guard trie.stateCount > 1 else { return }
     var previousOffset = -1
@@ -539,9 +573,6 @@ public final class RuleMatcher: Sendable {
         if let range = WordBoundary.originalSpan(
           start: start, end: end, offsets: offsets, original: original)
         {
-          // One allocation for the usual handful of hits and their trigger hits, instead of
-          // growing 1, 2, 4, 8.
-          if hits.capacity == 0 { hits.reserveCapacity(32) }
           hits.append(TriggerHit(phrase: phrase, range: range))
         }
       }
@@ -620,7 +651,7 @@ public final class RuleMatcher: Sendable {
   /// message in one call, reading the scan's hits trigger by trigger without searching.
   public func evaluateCandidates(
     scan: TextScan, facts: (ConditionAtom) -> Bool
-  ) -> [(trigger: TriggerID, evaluation: ConditionEvaluation)] {
+  ) -> CandidateEvaluations {
     if let other = scan.tables, other !== tables {
       return evaluateCandidates(scan: self.scan(scan.text), facts: facts)
     }
@@ -631,12 +662,14 @@ public final class RuleMatcher: Sendable {
       patternTriggers.forEach(of: Int(entry.pattern)) { others.append($0) }
     }
     if others.count > 1 { others.sort() }
-    var results: [(trigger: TriggerID, evaluation: ConditionEvaluation)] = []
+    var items: [CandidateEvaluations.Item] = []
+    var simple = false
     let storage = scan.storage
     // The trigger hits are `entries[hitStart ..< hitEnd]`, grouped by trigger.
     let hitStart = storage.hitCount
     let hitEnd = storage.entries.count
-    results.reserveCapacity(min(hitEnd - hitStart + others.count, allTriggers.count))
+    let most = min(hitEnd - hitStart + others.count, allTriggers.count)
+    if most > 0 { items.reserveCapacity(most) }
     // The entries (this thread's) are read through a buffer: slicing them would retain and
     // release their storage at every trigger. The matcher's own arrays are indexed directly:
     // a buffer over them would retain and release their storage once per call, an atomic
@@ -662,11 +695,11 @@ public final class RuleMatcher: Sendable {
           // The commonest trigger (see `evaluate(ordinal:…)`): it holds exactly when one of
           // its phrases occurs, with those hits as evidence, recorded where they are.
           if hitIndex > start {
-            results.append(
-              (
-                allTriggers[ordinal],
-                ConditionEvaluation(holdingWith: start..<hitIndex, in: storage)
-              ))
+            items.append(
+              CandidateEvaluations.Item(
+                trigger: allTriggers[ordinal], start: Int32(truncatingIfNeeded: start),
+                end: Int32(truncatingIfNeeded: hitIndex), evaluation: nil))
+            simple = true
           }
           continue
         }
@@ -674,11 +707,13 @@ public final class RuleMatcher: Sendable {
           ordinal: ordinal, scan: scan, relevant: storage.entries[start..<hitIndex],
           facts: facts)
         if evaluation.holds || !evaluation.errors.isEmpty {
-          results.append((allTriggers[ordinal], evaluation))
+          items.append(
+            CandidateEvaluations.Item(
+              trigger: allTriggers[ordinal], start: 0, end: 0, evaluation: evaluation))
         }
       }
     }
-    return results
+    return CandidateEvaluations(storage: simple ? storage : nil, items: items)
   }
 
   private func evaluate(
@@ -826,5 +861,30 @@ public final class RuleMatcher: Sendable {
     case .fact(let atom):
       return facts(atom)
     }
+  }
+}
+
+/// The phrase occurrences of one scan as they are found: in scratch memory for the usual
+/// handful, the rest in an array.
+struct HitCollector {
+  /// 24 hits of 32 bytes: within what the standard library allocates on the stack (1 KB).
+  static let scratchCapacity = 24
+  let scratch: UnsafeMutableBufferPointer<TriggerHit>
+  /// Hits after the first `scratch.count`.
+  var spill: [TriggerHit] = []
+  var count = 0
+
+  init(scratch: UnsafeMutableBufferPointer<TriggerHit>) {
+    self.scratch = scratch
+  }
+
+  @inline(__always)
+  mutating func append(_ hit: TriggerHit) {
+    if count < scratch.count {
+      scratch[count] = hit
+    } else {
+      spill.append(hit)
+    }
+    count &+= 1
   }
 }

@@ -25,8 +25,8 @@ import Testing
     return found
   }
 
-  @Test(arguments: [1, 2, 3, 4])
-  func walksFindExactlyThePhrasesStartingThere(seed: UInt64) {
+  @Test(arguments: [1, 2, 3, 4], [false, true])
+  func walksFindExactlyThePhrasesStartingThere(seed: UInt64, packedBytes: Bool) {
     var random = DifferentialTests.Generator(state: seed)
     // Ten letters: the first levels have more children than `denseFanOut`.
     let alphabet = Array("abcdefghij ".utf8)
@@ -39,8 +39,9 @@ import Testing
     let long = (0..<300).map { _ in alphabet[random.below(4)] }
     for length in [3, 5, 9, 10, 17, 260, 300] { keywords.insert(Array(long.prefix(length))) }
     let list = Array(keywords)
-    let trie = PhraseTrie(keywords: list)
+    let trie = PhraseTrie(keywords: list, packedBytes: packedBytes)
     #expect(trie.stateCount > list.count)
+    #expect(trie.childLookup == (packedBytes ? .packedBytes : .classMask))
     for _ in 0..<40 {
       // Texts made of pieces of keywords, so that walks go deep.
       var text: [UInt8] = []
@@ -57,18 +58,45 @@ import Testing
   }
 
   /// A node with 1 to 10 children, whose bytes include 0x00 and 0xFF (unused lanes of a node's
-  /// packed child bytes hold 0x00), probed with every byte: exactly the children are found.
-  @Test(arguments: 1...10)
-  func childChoiceByEveryByte(children: Int) {
+  /// packed child bytes hold 0x00), probed with every byte: exactly the children are found,
+  /// with either child lookup.
+  @Test(arguments: 1...10, [false, true])
+  func childChoiceByEveryByte(children: Int, packedBytes: Bool) {
     let bytes: [UInt8] = [0x00, 0xFF, 0x61, 0x7A, 0x80, 0x01, 0x62, 0x7F, 0xFE, 0x20]
     let keywords = bytes.prefix(children).map { [UInt8(ascii: "p"), $0] }
-    let trie = PhraseTrie(keywords: keywords)
+    let trie = PhraseTrie(keywords: keywords, packedBytes: packedBytes)
     for value in 0...255 {
       let text = [UInt8(ascii: "p"), UInt8(value)]
       let wanted = Self.expected(keywords, text, 0)
       let actual = Self.walk(trie, text, 0)
       #expect(actual.map(\.0) == wanted.map(\.0) && actual.map(\.1) == wanted.map(\.1))
     }
+  }
+
+  /// More than 64 distinct bytes (a rule set in Cyrillic or Arabic: UTF-8 continuation bytes)
+  /// do not fit a node's class mask: the trie takes packed bytes and dense rows, and a node
+  /// with a child for every byte UTF-8 text can hold still finds each. A node whose children
+  /// use all 64 bits of the mask (class 63 included) finds each too.
+  @Test func moreThanSixtyFourByteClassesTakePackedBytes() {
+    let keywords = (0...0xF4).map { [UInt8(ascii: "q"), UInt8($0), UInt8(ascii: "z")] }
+    let trie = PhraseTrie(keywords: keywords)
+    #expect(trie.childLookup == .packedBytes)
+    for value in 0...0xF4 {
+      let text = [UInt8(ascii: "q"), UInt8(value), UInt8(ascii: "z"), UInt8(ascii: " ")]
+      #expect(Self.walk(trie, text, 0).map(\.0) == [Int32(value)])
+    }
+    // 63 bytes ("a" last, class 63) + class 0 for the others: 64 classes, the most a mask
+    // holds; "a" has a child in every one.
+    let widest =
+      (0..<62).map { [UInt8(ascii: "a"), 0x21 + UInt8($0)] } + [[UInt8(ascii: "a"), 0x61]]
+    let full = PhraseTrie(keywords: widest)
+    #expect(full.childLookup == .classMask)
+    for value in 0...255 {
+      let text = [UInt8(ascii: "a"), UInt8(value)]
+      let wanted = Self.expected(widest, text, 0)
+      #expect(Self.walk(full, text, 0).map(\.0) == wanted.map(\.0))
+    }
+    #expect(PhraseTrie(keywords: widest + [[0xF0]]).childLookup == .packedBytes)
   }
 
   /// Simple triggers (one `contains any` of distinct phrases, or `contains "…"`) take the fast
