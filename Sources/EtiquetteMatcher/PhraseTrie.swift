@@ -30,8 +30,9 @@ struct PhraseTrie: Sendable {
   /// reads the child: one cache line per step, where a separate run of child bytes made it
   /// two (at 50,000 phrases a deep step misses the L1 cache either way).
   struct Node: Sendable {
-    /// The children are nodes `firstChild ..< firstChild + childCount`; for a node with a
-    /// dense row (`childCount > denseFanOut`), the row's first index in `classRows`.
+    /// The children are nodes `firstChild ..< firstChild + childCount`; with `.packedBytes`,
+    /// for a node with a dense row (`childCount > denseFanOut`), the row's first index in
+    /// `classRows` instead.
     var firstChild: UInt32
     /// The phrase ending at this node, or -1.
     var terminalPhrase: Int32
@@ -54,7 +55,8 @@ struct PhraseTrie: Sendable {
     case classMask
     /// A node with up to `denseFanOut` children holds their first bytes, compared with the
     /// text's byte all at once; a node with more children has a dense row over byte classes.
-    /// For rule sets with more than 64 distinct phrase bytes (Cyrillic, Arabic, CJK …).
+    /// For rule sets with more than 63 distinct phrase bytes (class 0 is every other byte):
+    /// Cyrillic, Arabic, CJK ….
     case packedBytes
   }
 
@@ -76,7 +78,8 @@ struct PhraseTrie: Sendable {
   let stateCount: Int
 
   /// Builds the trie; `keywords` must be distinct and non-empty. `packedBytes` forces that
-  /// child lookup (for tests; it is chosen when there are more than 64 byte classes).
+  /// child lookup (for tests; it is chosen when there are more than 64 byte classes, class 0
+  /// included).
   init(keywords: [[UInt8]], packedBytes: Bool = false) {
     // 1. Depth-first construction from the keywords in byte order: every child is created
     //    after its siblings with smaller bytes.

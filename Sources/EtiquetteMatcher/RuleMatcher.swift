@@ -421,7 +421,6 @@ public final class RuleMatcher: Sendable {
       hitCount = collector.count
       if hitCount > 0 {
         entries = sortedEntries(collector)
-        appendTriggerHits(to: &entries)
       }
     }
     for pattern in unfilteredPatterns {
@@ -453,19 +452,25 @@ public final class RuleMatcher: Sendable {
       patternsRun: patternsRun)
   }
 
-  /// The collected phrase occurrences sorted by phrase, in an array with room for their
-  /// trigger hits.
+  /// The scan's entries: the collected phrase occurrences sorted by phrase, then their
+  /// trigger hits, in one array allocated at its size.
   private func sortedEntries(_ collector: HitCollector) -> [TriggerHit] {
     var entries: [TriggerHit] = []
-    guard collector.spill.isEmpty else {
+    let needed: Int
+    if collector.spill.isEmpty {
+      var hits = UnsafeMutableBufferPointer(rebasing: collector.scratch[..<collector.count])
+      if hits.count > 1 { Self.sortSmall(&hits, by: Self.phraseOrder) }
+      needed = triggerHitCount(ofSorted: UnsafeBufferPointer(hits))
+      entries.reserveCapacity(hits.count + needed)
+      entries.append(contentsOf: hits)
+    } else {
+      // INVARIANT: the scratch is full (initialised) when hits spilled.
       entries = Array(collector.scratch) + collector.spill
       entries.withUnsafeMutableBufferPointer { Self.sortSmall(&$0, by: Self.phraseOrder) }
-      return entries
+      needed = entries.withUnsafeBufferPointer { triggerHitCount(ofSorted: $0) }
+      entries.reserveCapacity(entries.count + needed)
     }
-    var hits = UnsafeMutableBufferPointer(rebasing: collector.scratch[..<collector.count])
-    if hits.count > 1 { Self.sortSmall(&hits, by: Self.phraseOrder) }
-    entries.reserveCapacity(hits.count + triggerHitCount(ofSorted: UnsafeBufferPointer(hits)))
-    entries.append(contentsOf: hits)
+    appendTriggerHits(to: &entries)
     return entries
   }
 
@@ -485,12 +490,9 @@ public final class RuleMatcher: Sendable {
 
   /// Appends one entry per phrase that occurs (its first hit) and trigger that mentions it,
   /// sorted by (trigger, operand, phrase), after the phrase occurrences `entries` holds
-  /// (sorted by phrase) — in the same allocation when it has room, as it usually has.
+  /// (sorted by phrase) — in the room `sortedEntries` made for them.
   private func appendTriggerHits(to entries: inout [TriggerHit]) {
     let hitCount = entries.count
-    let needed = entries.withUnsafeBufferPointer { triggerHitCount(ofSorted: $0) }
-    // Usually a no-op: `sortedEntries` made the room.
-    entries.reserveCapacity(hitCount + needed)
     phraseTriggers.start.withUnsafeBufferPointer { start in
       phraseEdges.withUnsafeBufferPointer { edges in
         var previous: Int32 = -1
@@ -697,8 +699,8 @@ public final class RuleMatcher: Sendable {
           if hitIndex > start {
             items.append(
               CandidateEvaluations.Item(
-                trigger: allTriggers[ordinal], start: Int32(truncatingIfNeeded: start),
-                end: Int32(truncatingIfNeeded: hitIndex), evaluation: nil))
+                trigger: allTriggers[ordinal], start: Int32(start), end: Int32(hitIndex),
+                evaluation: nil))
             simple = true
           }
           continue
@@ -881,7 +883,7 @@ struct HitCollector {
   @inline(__always)
   mutating func append(_ hit: TriggerHit) {
     if count < scratch.count {
-      scratch[count] = hit
+      (scratch.baseAddress.unsafelyUnwrapped + count).initialize(to: hit)
     } else {
       spill.append(hit)
     }

@@ -7,7 +7,7 @@ import Testing
 /// result (`CandidateEvaluations`) turns recorded hits into evaluations only when read. Both
 /// must give what the reference evaluator gives, on either side of the scratch's size.
 @Suite struct HitCollectionTests {
-  /// 40 phrases in one label and 40 in another, all in one message: 80 hits and 80 trigger
+  /// 40 phrases in one label and 40 in another, all in one message: 80 hits and 81 trigger
   /// hits, far past the scratch (24), in an order the walks do not produce sorted.
   static let rules = """
     label "Un" {

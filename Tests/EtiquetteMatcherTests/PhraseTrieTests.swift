@@ -73,7 +73,7 @@ import Testing
     }
   }
 
-  /// More than 64 distinct bytes (a rule set in Cyrillic or Arabic: UTF-8 continuation bytes)
+  /// More than 63 distinct bytes (a rule set in Cyrillic or Arabic: UTF-8 continuation bytes)
   /// do not fit a node's class mask: the trie takes packed bytes and dense rows, and a node
   /// with a child for every byte UTF-8 text can hold still finds each. A node whose children
   /// use all 64 bits of the mask (class 63 included) finds each too.
