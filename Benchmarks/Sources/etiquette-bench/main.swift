@@ -219,6 +219,8 @@ struct Summary {
   var versusNaive: [Int: Double] = [:]
   var threads: [Int: Double] = [:]
   var threadsCPU: [Int: Double] = [:]
+  /// The labelling runs of N = 100 and N = 50,000, measured again side by side at the end.
+  var scalingRuns: [Int: EtiquetteEngineRun] = [:]
 }
 var summary = Summary()
 
@@ -272,6 +274,7 @@ for size in sizes {
       name: "etiquette-scan", compile: etiquetteCompile, memory: etiquetteMemory,
       messagesPerSecond: scanRate, bytesPerSecond: scanBytes))
   summary.etiquetteRate[size] = etiquetteRate
+  if size == 100 || size == 50_000 { summary.scalingRuns[size] = etiquette }
   summary.compile[size] = etiquetteCompile
   let regexRuns = messages.reduce(0) { $0 + matcher.scan($1).patternsRun }
   let phraseHitCount = messages.reduce(0) { $0 + matcher.scan($1).allPhraseHitCount }
@@ -422,9 +425,21 @@ if let compile = summary.compile[50_000] {
       + verdict(compile <= 0.5))
 }
 if let large = summary.etiquetteRate[50_000], let small = summary.etiquetteRate[100] {
+  // The two rows above were measured minutes apart, and this machine's speed drifts over
+  // minutes (other jobs on the host): the target is judged on the two rule sets measured
+  // alternately, N = 100 then N = 50,000, three times, the best of each.
+  var side = (small: 0.0, large: 0.0)
+  if let smallRun = summary.scalingRuns[100], let largeRun = summary.scalingRuns[50_000] {
+    for _ in 0..<rounds {
+      side.small = max(side.small, throughput(smallRun).0)
+      side.large = max(side.large, throughput(largeRun).0)
+    }
+  }
+  let ratio = side.large / side.small
   print(
-    "  throughput at N = 50,000 ≥ half of N = 100: \(format(large / small, decimals: 2)) — "
-      + verdict(large / small >= 0.5))
+    "  throughput at N = 50,000 ≥ half of N = 100: \(format(ratio, decimals: 2)) — "
+      + "\(verdict(ratio >= 0.5)) (measured alternately: \(format(side.large)) and "
+      + "\(format(side.small)) messages/s; the rows above: \(format(large / small, decimals: 2)))")
 }
 for (size, ratio) in summary.threads.sorted(by: { $0.key < $1.key }) {
   let cpu = summary.threadsCPU[size] ?? 0
