@@ -61,6 +61,9 @@ struct PhraseTrie: Sendable {
   }
 
   let childLookup: ChildLookup
+  /// Whether walks go two at a time (see `walkPairwise`): when the nodes outgrow a core's
+  /// L2 cache, where waiting for a node dominates a step.
+  let interleaved: Bool
   let nodes: [Node]
   /// Edge bytes after the first, for edges longer than eight more bytes.
   let labels: [UInt8]
@@ -80,7 +83,7 @@ struct PhraseTrie: Sendable {
   /// Builds the trie; `keywords` must be distinct and non-empty. `packedBytes` forces that
   /// child lookup (for tests; it is chosen when there are more than 64 byte classes, class 0
   /// included).
-  init(keywords: [[UInt8]], packedBytes: Bool = false) {
+  init(keywords: [[UInt8]], packedBytes: Bool = false, interleave: Bool? = nil) {
     // 1. Depth-first construction from the keywords in byte order: every child is created
     //    after its siblings with smaller bytes.
     let order = keywords.indices.sorted { keywords[$0].lexicographicallyPrecedes(keywords[$1]) }
@@ -266,6 +269,7 @@ struct PhraseTrie: Sendable {
     }
 
     nodes = compressed
+    interleaved = interleave ?? (compressed.count * MemoryLayout<Node>.stride > 1 << 20)
     self.labels = labels
     rootRow = root
     byteClass = classOf
@@ -283,6 +287,7 @@ struct PhraseTrie: Sendable {
   /// The tables a walk reads, as buffers for the length of one scan.
   struct Buffers {
     let childLookup: ChildLookup
+    let interleaved: Bool
     let nodes: UnsafeBufferPointer<Node>
     let labels: UnsafeBufferPointer<UInt8>
     let rootRow: UnsafeBufferPointer<Int32>
@@ -298,13 +303,124 @@ struct PhraseTrie: Sendable {
             classRows.withUnsafeBufferPointer { classRows in
               body(
                 Buffers(
-                  childLookup: childLookup, nodes: nodes, labels: labels, rootRow: rootRow,
+                  childLookup: childLookup, interleaved: interleaved, nodes: nodes, labels: labels,
+                  rootRow: rootRow,
                   byteClass: byteClass, classRows: classRows))
             }
           }
         }
       }
     }
+  }
+
+  /// Walks from every start `nextStart` gives (it returns -1 when there are no more) and calls
+  /// `report(start, phrase, end)` for every phrase found, two walks at a time.
+  ///
+  /// Why two: at 50,000 phrases the tables are larger than a core's L2 cache, and a walk's
+  /// next node is known only once its current node has been read, so a lone walk waits for
+  /// every miss in turn (a profile of the lone walk spent a third of the matcher's time on
+  /// the instruction loading a node). Walks from different starts do not depend on each
+  /// other: stepping two in turn lets the processor fetch one's node while it works on the
+  /// other's. Each walk reports its phrases shortest first; the two walks' reports interleave.
+  /// At 50,000 phrases this is 2–5 % faster than one walk at a time; at 100 phrases, where
+  /// the tables stay in the caches, 4 % slower — hence `interleaved`.
+  @inline(__always)
+  static func walkPairwise(
+    _ text: UnsafeBufferPointer<UInt8>, _ trie: Buffers, nextStart: () -> Int,
+    report: (Int, Int32, Int) -> Void
+  ) {
+    /// One walk: where it started, the offset of its node's edge, and its node (read as soon
+    /// as it is chosen, used at the walk's next step).
+    struct Lane {
+      var start: Int
+      var index: Int
+      var node: Node
+    }
+    let nodes = trie.nodes
+    /// The next walk that enters the trie, or nil.
+    @inline(__always)
+    func begin() -> Lane? {
+      while true {
+        let start = nextStart()
+        guard start >= 0 else { return nil }
+        let node = Int(trie.rootRow[Int(text[start])])
+        if node > 0 { return Lane(start: start, index: start, node: nodes[node]) }
+      }
+    }
+    var first = begin()
+    var second = first == nil ? nil : begin()
+    while true {
+      if let lane = first {
+        first = step(lane, text, trie, report: report) ?? begin()
+      }
+      if let lane = second {
+        second = step(lane, text, trie, report: report) ?? begin()
+      }
+      if first == nil && second == nil { return }
+    }
+
+    /// One step of a walk: the rest of its node's edge, the phrase ending there, the child
+    /// for the next byte (read now). Nil when the walk is over.
+    @inline(__always)
+    func step(
+      _ lane: Lane, _ text: UnsafeBufferPointer<UInt8>, _ trie: Buffers,
+      report: (Int, Int32, Int) -> Void
+    ) -> Lane? {
+      var lane = lane
+      let current = lane.node
+      let count = text.count
+      let index = edgeEnd(of: current, at: lane.index &+ 1, in: text, trie)
+      guard index >= 0 else { return nil }
+      if current.terminalPhrase >= 0 { report(lane.start, current.terminalPhrase, index) }
+      guard index < count else { return nil }
+      let next = child(of: current, for: text[index], trie)
+      guard next > 0 else { return nil }
+      lane.index = index
+      lane.node = trie.nodes[next]
+      return lane
+    }
+  }
+
+  /// Where the rest of `node`'s edge ends if the text at `index` is that edge, or -1.
+  @inline(__always)
+  static func edgeEnd(
+    of node: Node, at index: Int, in text: UnsafeBufferPointer<UInt8>, _ trie: Buffers
+  ) -> Int {
+    var index = index
+    let length = Int(node.labelLength)
+    guard length > 0 else { return index }
+    guard text.count &- index >= length else { return -1 }
+    if length <= 8 {
+      var packed = node.label
+      for _ in 0..<length {
+        guard text[index] == UInt8(truncatingIfNeeded: packed) else { return -1 }
+        packed &>>= 8
+        index &+= 1
+      }
+    } else {
+      var label = Int(node.label)
+      let end = index &+ length
+      while index < end {
+        guard text[index] == trie.labels[label] else { return -1 }
+        index &+= 1
+        label &+= 1
+      }
+    }
+    return index
+  }
+
+  /// The child of `node` for `byte`, or a number ≤ 0.
+  @inline(__always)
+  static func child(of node: Node, for byte: UInt8, _ trie: Buffers) -> Int {
+    if trie.childLookup == .classMask {
+      // Whether the byte's class has a child, and its rank among the children: the bits set
+      // below the class's.
+      let mask = node.children
+      let byteClass = UInt64(trie.byteClass[Int(byte)])
+      let below = (mask & ((1 &<< byteClass) &- 1)).nonzeroBitCount
+      return (mask &>> byteClass) & 1 != 0 ? Int(node.firstChild) &+ below : 0
+    }
+    return packedChild(of: node, for: byte, trie)
   }
 
   /// Walks from `start` and calls `report(phrase, end)` for every phrase that starts there,
@@ -316,47 +432,16 @@ struct PhraseTrie: Sendable {
   ) {
     let nodes = trie.nodes
     let count = text.count
-    let classMask = trie.childLookup == .classMask
     var index = start
     // The root's row first: every walk starts with it.
     var node = Int(trie.rootRow[Int(text[index])])
     while node > 0 {
       let current = nodes[node]
-      index &+= 1
-      // The rest of the edge.
-      let length = Int(current.labelLength)
-      if length > 0 {
-        guard count &- index >= length else { return }
-        if length <= 8 {
-          var packed = current.label
-          for _ in 0..<length {
-            guard text[index] == UInt8(truncatingIfNeeded: packed) else { return }
-            packed &>>= 8
-            index &+= 1
-          }
-        } else {
-          var label = Int(current.label)
-          let end = index &+ length
-          while index < end {
-            guard text[index] == trie.labels[label] else { return }
-            index &+= 1
-            label &+= 1
-          }
-        }
-      }
+      index = edgeEnd(of: current, at: index &+ 1, in: text, trie)
+      guard index >= 0 else { return }
       if current.terminalPhrase >= 0 { report(current.terminalPhrase, index) }
       guard index < count else { return }
-      let byte = text[index]
-      if classMask {
-        // Whether the byte's class has a child, and its rank among the children: the bits
-        // set below the class's.
-        let mask = current.children
-        let byteClass = UInt64(trie.byteClass[Int(byte)])
-        let below = (mask & ((1 &<< byteClass) &- 1)).nonzeroBitCount
-        node = (mask &>> byteClass) & 1 != 0 ? Int(current.firstChild) &+ below : 0
-      } else {
-        node = packedChild(of: current, for: byte, trie)
-      }
+      node = child(of: current, for: text[index], trie)
     }
   }
 

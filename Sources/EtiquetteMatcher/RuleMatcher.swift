@@ -159,7 +159,13 @@ public final class RuleMatcher: Sendable {
 
   /// Compiles the rule set. Never fails: the checker validated every phrase and regex; a
   /// pattern that still does not compile answers `.failed` on every message.
-  public init(_ ruleSet: RuleSet) {
+  public convenience init(_ ruleSet: RuleSet) {
+    self.init(ruleSet, interleavedWalks: nil)
+  }
+
+  /// `interleavedWalks` forces how the trie is walked (for tests; by default, two walks at a
+  /// time only when the trie outgrows the caches — see `PhraseTrie.interleaved`).
+  init(_ ruleSet: RuleSet, interleavedWalks: Bool?) {
     self.ruleSet = ruleSet
 
     // Every trigger's condition, in a fixed order.
@@ -222,7 +228,7 @@ public final class RuleMatcher: Sendable {
     }
 
     // Phrases in the trie; atoms, each with the patterns it serves, in the atom automaton.
-    trie = PhraseTrie(keywords: phrases.map { Array($0.utf8) })
+    trie = PhraseTrie(keywords: phrases.map { Array($0.utf8) }, interleave: interleavedWalks)
     var atoms: [String] = []
     var atomIndex: [String: Int] = [:]
     var atomPatterns: [[Int32]] = []
@@ -562,21 +568,42 @@ public final class RuleMatcher: Sendable {
     hits: inout HitCollector
   ) {
     guard trie.stateCount > 1 else { return }
+    var position = 0
     var previousOffset = -1
-    for start in 0..<text.count {
-      let offset = offsets[start]
-      // INVARIANT: `previousOffset` is the original offset of byte `start - 1`.
-      defer { previousOffset = offset }
-      if offset == previousOffset { continue }  // inside a character's expansion
-      if buffers.rootRow[Int(text[start])] < 0 { continue }  // no phrase starts with this byte
-      // The character that produced the byte before (vanished characters are looked through).
-      if start > 0 && WordBoundary.isWordCharacter(at: previousOffset, in: original) { continue }
-      PhraseTrie.walk(text, from: start, buffers) { phrase, end in
-        if let range = WordBoundary.originalSpan(
-          start: start, end: end, offsets: offsets, original: original)
-        {
-          hits.append(TriggerHit(phrase: phrase, range: range))
+    /// The next word start from `position` on, or -1.
+    func nextStart() -> Int {
+      while position < text.count {
+        let start = position
+        let offset = offsets[start]
+        // INVARIANT: `previousOffset` is the original offset of byte `start - 1`.
+        defer { previousOffset = offset }
+        position += 1
+        if offset == previousOffset { continue }  // inside a character's expansion
+        if buffers.rootRow[Int(text[start])] < 0 { continue }  // no phrase starts with it
+        // The character that produced the byte before (vanished characters are looked
+        // through).
+        if start > 0 && WordBoundary.isWordCharacter(at: previousOffset, in: original) {
+          continue
         }
+        return start
+      }
+      return -1
+    }
+    func report(start: Int, phrase: Int32, end: Int) {
+      if let range = WordBoundary.originalSpan(
+        start: start, end: end, offsets: offsets, original: original)
+      {
+        hits.append(TriggerHit(phrase: phrase, range: range))
+      }
+    }
+    if buffers.interleaved {
+      PhraseTrie.walkPairwise(text, buffers, nextStart: nextStart, report: report)
+    } else {
+      // A small trie stays in the caches: one walk at a time costs less than taking turns.
+      while true {
+        let start = nextStart()
+        guard start >= 0 else { return }
+        PhraseTrie.walk(text, from: start, buffers) { report(start: start, phrase: $0, end: $1) }
       }
     }
   }

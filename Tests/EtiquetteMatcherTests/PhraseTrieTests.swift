@@ -54,6 +54,21 @@ import Testing
         let wanted = Self.expected(list, text, start)
         #expect(actual.map(\.0) == wanted.map(\.0) && actual.map(\.1) == wanted.map(\.1))
       }
+      // Two walks at a time from every start: the same phrases, each walk's in order.
+      var starts = Array(0..<text.count).makeIterator()
+      var pairwise: [Int: [(Int32, Int)]] = [:]
+      text.withUnsafeBufferPointer { text in
+        trie.withBuffers { buffers in
+          PhraseTrie.walkPairwise(text, buffers, nextStart: { starts.next() ?? -1 }) {
+            pairwise[$0, default: []].append(($1, $2))
+          }
+        }
+      }
+      for start in 0..<text.count {
+        let actual = pairwise[start] ?? []
+        let wanted = Self.expected(list, text, start)
+        #expect(actual.map(\.0) == wanted.map(\.0) && actual.map(\.1) == wanted.map(\.1))
+      }
     }
   }
 
