@@ -127,7 +127,7 @@ let package = Package(
     .testTarget(
       name: "EtiquetteServerTests",
       dependencies: [
-        "EtiquetteServer", "EtiquetteEngine", "EtiquetteChecker",
+        "EtiquetteServer", "EtiquetteEngine", "EtiquetteChecker", "EtiquetteTestSupport",
         .product(name: "HummingbirdTesting", package: "hummingbird"),
         .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EtiquetteServer
 import Foundation
 
 /// The `etiquette` command: check, format and explain rule files.
@@ -38,6 +39,21 @@ enum ExitStatus: Int32 {
 /// A usage problem found after argument parsing (a missing path): exit status 2.
 struct UsageError: Error, CustomStringConvertible {
   let description: String
+}
+
+extension ServerConfiguration {
+  /// The defaults, with the JSON file `--config` names applied when one is given; a file that
+  /// cannot be read or has a wrong key is a usage error.
+  static func load(file path: String?) throws -> ServerConfiguration {
+    var configuration = ServerConfiguration()
+    guard let path else { return configuration }
+    do {
+      try configuration.apply(file: path)
+    } catch {
+      throw UsageError(description: error.description)
+    }
+    return configuration
+  }
 }
 
 @main

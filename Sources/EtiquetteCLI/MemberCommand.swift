@@ -52,14 +52,7 @@ struct MemberCommand: ParsableCommand {
 
     func run() throws {
       if aiAgent {
-        var configuration = ServerConfiguration()
-        if let config {
-          do {
-            try configuration.apply(file: config)
-          } catch {
-            throw UsageError(description: error.description)
-          }
-        }
+        let configuration = try ServerConfiguration.load(file: config)
         guard configuration.aiAgents.contains(email) else {
           throw UsageError(
             description: "\"\(email)\" is not listed in ai_agents of "

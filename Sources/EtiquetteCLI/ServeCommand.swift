@@ -40,14 +40,7 @@ struct ServeCommand: ParsableCommand {
   var config: String?
 
   func run() throws {
-    var configuration = ServerConfiguration()
-    if let config {
-      do {
-        try configuration.apply(file: config)
-      } catch {
-        throw UsageError(description: error.description)
-      }
-    }
+    var configuration = try ServerConfiguration.load(file: config)
     configuration.apply(environment: ProcessInfo.processInfo.environment)
     if let rules { configuration.rulesDirectory = rules }
     if let db { configuration.databasePath = db }

@@ -53,15 +53,6 @@ struct SARIFTests {
       assert doc["runs"][0]["results"], "no results"
       print("valid")
       """
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script, schema, dir + "/out.sarif"]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, output)
+    return try PythonScript.run(script, arguments: [schema, dir + "/out.sarif"])
   }
 }

@@ -74,16 +74,8 @@ import Testing
                               cls=jsonschema.Draft202012Validator)
       print("valid", len(sys.argv) - 2)
       """
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script, Self.schemaPath] + paths
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0, "\(output)")
+    let (status, output) = try PythonScript.run(script, arguments: [Self.schemaPath] + paths)
+    #expect(status == 0, "\(output)")
     #expect(output.contains("valid 2"))
   }
 }

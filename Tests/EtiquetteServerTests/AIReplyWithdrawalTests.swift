@@ -36,7 +36,7 @@ import Testing
         try await h.test { client in
           let id = try await RealtimeSupport.converse(
             h, client, phone: "33610000042", text: "bonjour")
-          let (created, _) = try await RealtimeSupport.send(
+          let (created, _) = try await ServerHarness.send(
             client, .post, "/v1/conversations/\(id)/ai-replies",
             headers: h.auth("agent-ia@exemple.fr"),
             json: #"{"text": "Bonjour, je suis l'assistant", "version": 0}"#)
@@ -57,7 +57,7 @@ import Testing
           }
           #expect(try SendingSupport.status(h, message: aiRow) == "queued")
 
-          let (takeover, _) = try await RealtimeSupport.send(
+          let (takeover, _) = try await ServerHarness.send(
             client, .post, "/v1/conversations/\(id)/handoff", headers: h.auth("manon@exemple.fr"),
             json: #"{"action": "take_over"}"#)
           #expect(takeover == .ok)

@@ -24,19 +24,10 @@ import Testing
     }
   }
 
-  func send(
-    _ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String,
-    headers: HTTPFields, json: String? = nil
-  ) async throws -> (HTTPResponse.Status, JSONValue) {
-    try await client.execute(
-      uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }
-    ) { ($0.status, ServerHarness.json($0)) }
-  }
-
   @Test func healthzAndMetrics() async throws {
     let harness = try ServerHarness()
     try await harness.test { client in
-      let (status, body) = try await send(client, .get, "/healthz", headers: [:])
+      let (status, body) = try await ServerHarness.send(client, .get, "/healthz", headers: [:])
       #expect(status == .ok && body["status"] == .string("ok"))
       _ = try await Self.converse(harness, client, phone: "33611111111", text: "bonjour")
       try await client.execute(uri: "/metrics", method: .get) { response in
@@ -66,7 +57,7 @@ import Testing
           (.post, "/v1/conversations/\(id)/read"), (.post, "/v1/conversations/\(id)/unread"),
           (.get, "/v1/me"), (.post, "/v1/rules/reload"), (.post, "/v1/events"),
         ] {
-          let (status, _) = try await send(
+          let (status, _) = try await ServerHarness.send(
             client, method, uri, headers: headers, json: #"{"text":"x","label":"VIP"}"#)
           #expect(status == .unauthorized, "\(method) \(uri)")
         }
@@ -77,11 +68,11 @@ import Testing
   @Test func revokedTokenIs401() async throws {
     let harness = try ServerHarness()
     try await harness.test { client in
-      let (before, _) = try await send(
+      let (before, _) = try await ServerHarness.send(
         client, .get, "/v1/me", headers: harness.auth("bruno@exemple.fr"))
       #expect(before == .ok)
       #expect(try harness.server.store.revokeMember("bruno@exemple.fr"))
-      let (after, _) = try await send(
+      let (after, _) = try await ServerHarness.send(
         client, .get, "/v1/me", headers: harness.auth("bruno@exemple.fr"))
       #expect(after == .unauthorized)
     }
@@ -107,19 +98,19 @@ import Testing
       #expect(bruno == [order])
       #expect(Set(audit) == [booked, order])
       // 404, not 403: the conversation's existence does not leak.
-      let (hidden, _) = try await send(
+      let (hidden, _) = try await ServerHarness.send(
         client, .get, "/v1/conversations/\(booked)", headers: harness.auth("bruno@exemple.fr"))
       #expect(hidden == .notFound)
-      let (reply, _) = try await send(
+      let (reply, _) = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(booked)/messages",
         headers: harness.auth("bruno@exemple.fr"), json: #"{"text":"bonjour"}"#)
       #expect(reply == .notFound)
       // Audit may view but not reply: 403.
-      let (denied, _) = try await send(
+      let (denied, _) = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(booked)/messages",
         headers: harness.auth("audit@exemple.fr"), json: #"{"text":"bonjour"}"#)
       #expect(denied == .forbidden)
-      let (missing, _) = try await send(
+      let (missing, _) = try await ServerHarness.send(
         client, .get, "/v1/conversations/cdoesnotexist", headers: harness.auth("audit@exemple.fr"))
       #expect(missing == .notFound)
       // Full-text search over the transcript and the contact's name.
@@ -142,33 +133,35 @@ import Testing
     try await harness.test { client in
       let id = try await Self.converse(
         harness, client, phone: "33655555555", text: "je veux parler à un humain")
-      var (status, body) = try await send(client, .get, "/v1/conversations/\(id)", headers: manon)
+      var (status, body) = try await ServerHarness.send(
+        client, .get, "/v1/conversations/\(id)", headers: manon)
       #expect(status == .ok)
       #expect(body["mode"] == .string("human"))
       #expect(body["read"]?["unread"] == .bool(true))
       #expect(body["transcript"]?.arrayValue?.count == 1)
-      (status, body) = try await send(
+      (status, body) = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/handoff", headers: manon,
         json: #"{"action":"take_over"}"#)
       #expect(status == .ok)
       #expect(body["decision"]?["assignee"] == .string("manon@exemple.fr"))
-      (status, _) = try await send(
+      (status, _) = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/messages", headers: manon,
         json: #"{"text":"Bonjour, je m'en occupe"}"#)
       #expect(status == .created)
-      (status, _) = try await send(
+      (status, _) = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/labels", headers: manon,
         json: #"{"label":"VIP"}"#)
       #expect(status == .ok)
-      (status, _) = try await send(
+      (status, _) = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/labels", headers: manon,
         json: #"{"label":"Inconnu"}"#)
       #expect(status == .unprocessableContent)
-      (status, _) = try await send(
+      (status, _) = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/notes", headers: manon,
         json: #"{"text":"à voir avec @bruno@exemple.fr, merci"}"#)
       #expect(status == .ok)
-      (status, body) = try await send(client, .get, "/v1/conversations/\(id)", headers: manon)
+      (status, body) = try await ServerHarness.send(
+        client, .get, "/v1/conversations/\(id)", headers: manon)
       let transcript = body["transcript"]?.arrayValue ?? []
       #expect(transcript.count == 2)
       #expect(transcript.last?["direction"] == .string("out"))
@@ -180,21 +173,23 @@ import Testing
       #expect(
         body["notes"]?.arrayValue?.first?["mentions"] == .array([.string("bruno@exemple.fr")]))
       #expect(body["read"]?["unread"] == .bool(false))
-      (status, _) = try await send(
+      (status, _) = try await ServerHarness.send(
         client, .delete, "/v1/conversations/\(id)/labels/VIP", headers: manon)
       #expect(status == .ok)
-      (status, body) = try await send(
+      (status, body) = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/unread", headers: manon)
       #expect(status == .ok && body["unreadCount"] == .number(1))
       let unread = try await harness.list(client, as: "manon@exemple.fr", query: "?unread=true")
       #expect(unread.count == 1)
-      (status, _) = try await send(client, .post, "/v1/conversations/\(id)/read", headers: manon)
+      (status, _) = try await ServerHarness.send(
+        client, .post, "/v1/conversations/\(id)/read", headers: manon)
       let none = try await harness.list(client, as: "manon@exemple.fr", query: "?unread=true")
       #expect(none.isEmpty)
       let mine = try await harness.list(
         client, as: "manon@exemple.fr", query: "?assignee=manon@exemple.fr&mode=human")
       #expect(mine.count == 1)
-      (status, body) = try await send(client, .get, "/v1/conversations/\(id)", headers: manon)
+      (status, body) = try await ServerHarness.send(
+        client, .get, "/v1/conversations/\(id)", headers: manon)
       #expect(body["labels"]?.arrayValue?.isEmpty == true)
       let versions = try harness.read { db in
         try String.fetchAll(db, sql: "SELECT DISTINCT rule_set_version FROM decisions")
@@ -214,7 +209,7 @@ import Testing
       var cursor: String?
       repeat {
         let query = "?limit=2" + (cursor.map { "&cursor=\($0)" } ?? "")
-        let (status, body) = try await send(
+        let (status, body) = try await ServerHarness.send(
           client, .get, "/v1/conversations" + query, headers: harness.auth("audit@exemple.fr"))
         #expect(status == .ok)
         seen += body["conversations"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
@@ -225,7 +220,7 @@ import Testing
       let byPriority = try await harness.list(
         client, as: "audit@exemple.fr", query: "?sort=priority")
       #expect(byPriority.first?["priority"] == .string("high"))
-      let (bad, _) = try await send(
+      let (bad, _) = try await ServerHarness.send(
         client, .get, "/v1/conversations?cursor=%25%25", headers: harness.auth("audit@exemple.fr"))
       #expect(bad == .badRequest)
     }
@@ -263,7 +258,7 @@ import Testing
   func badEventsAre422(_ json: String, _ code: String) async throws {
     let harness = try ServerHarness()
     try await harness.test { client in
-      let (status, body) = try await send(
+      let (status, body) = try await ServerHarness.send(
         client, .post, "/v1/events", headers: Self.eventHeaders(), json: json)
       #expect(status == .unprocessableContent)
       #expect(body["error"]?["code"] == .string(code))
@@ -276,16 +271,17 @@ import Testing
     let json =
       #"{"contact":{"phone":"+33688888888","name":"Léa"},"event":"calendly.booking.confirmed","fields":{"invitee":"Léa","start":"2026-12-01T10:00:00+01:00"}}"#
     try await harness.test { client in
-      let (first, a) = try await send(
+      let (first, a) = try await ServerHarness.send(
         client, .post, "/v1/events", headers: Self.eventHeaders(key: "k-1"), json: json)
-      let (second, b) = try await send(
+      let (second, b) = try await ServerHarness.send(
         client, .post, "/v1/events", headers: Self.eventHeaders(key: "k-1"), json: json)
       #expect(first == .ok && second == .ok)
       #expect(a == b)
       #expect(a["decision"]?["labels"] == .array([.string("Personnes Qui Ont Planifié")]))
       var wrongKey = Self.eventHeaders()
       wrongKey[.authorization] = "Bearer nope"
-      let (denied, _) = try await send(client, .post, "/v1/events", headers: wrongKey, json: json)
+      let (denied, _) = try await ServerHarness.send(
+        client, .post, "/v1/events", headers: wrongKey, json: json)
       #expect(denied == .unauthorized)
     }
     #expect(try harness.count("SELECT COUNT(*) FROM decisions") == 1)
@@ -296,14 +292,14 @@ import Testing
     let json =
       #"{"contact":{"user_id":"US.42","attributes":{"tier":"vip"}},"event":"calendly.booking.confirmed","fields":{"invitee":"Léa","start":"demain"}}"#
     try await harness.test { client in
-      let (status, body) = try await send(
+      let (status, body) = try await ServerHarness.send(
         client, .post, "/v1/events", headers: Self.eventHeaders(), json: json)
       #expect(status == .ok)
       #expect(
         body["decision"]?["labels"]
           == .array([.string("Personnes Qui Ont Planifié"), .string("VIP")]))
       #expect(body["decision"]?["team"] == .string("Superviseurs"))
-      let (wrong, error) = try await send(
+      let (wrong, error) = try await ServerHarness.send(
         client, .post, "/v1/events", headers: Self.eventHeaders(),
         json: json.replacingOccurrences(of: #""vip""#, with: #""gold""#))
       #expect(wrong == .unprocessableContent)
@@ -346,7 +342,7 @@ import Testing
         harness, client, phone: "33699999999", text: evil + " parler à un humain", name: evil)
       for query in ["q", "label", "mode", "assignee", "cursor"] {
         let value = evil.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-        let (status, _) = try await send(
+        let (status, _) = try await ServerHarness.send(
           client, .get, "/v1/conversations?\(query)=\(value)", headers: manon)
         #expect(status == .ok || status == .badRequest, "\(query)")
       }
@@ -354,29 +350,30 @@ import Testing
         client, as: "manon@exemple.fr",
         query: "?q=" + (evil.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
       #expect(found.count == 1)
-      var (status, _) = try await send(
+      var (status, _) = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/notes", headers: manon,
         json: #"{"text":\#(escaped)}"#)
       #expect(status == .ok)
-      (status, _) = try await send(
+      (status, _) = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/messages", headers: manon,
         json: #"{"text":\#(escaped)}"#)
       #expect(status == .created)
-      (status, _) = try await send(
+      (status, _) = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/labels", headers: manon,
         json: #"{"label":\#(escaped)}"#)
       #expect(status == .unprocessableContent)
       let value = evil.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-      (status, _) = try await send(
+      (status, _) = try await ServerHarness.send(
         client, .get, "/v1/conversations/\(value)", headers: manon)
       #expect(status == .notFound)
-      (status, _) = try await send(
+      (status, _) = try await ServerHarness.send(
         client, .post, "/v1/events", headers: Self.eventHeaders(key: evil),
         json:
           #"{"contact":{"phone":\#(escaped),"user_id":\#(escaped)},"event":"calendly.booking.confirmed","fields":{"invitee":\#(escaped),"start":\#(escaped)}}"#
       )
       #expect(status == .ok)
-      let (_, detail) = try await send(client, .get, "/v1/conversations/\(id)", headers: manon)
+      let (_, detail) = try await ServerHarness.send(
+        client, .get, "/v1/conversations/\(id)", headers: manon)
       #expect(detail["contact"]?["name"] == .string(evil))
       #expect(detail["notes"]?.arrayValue?.first?["text"] == .string(evil))
     }
@@ -387,7 +384,7 @@ import Testing
   @Test func meDescribesRights() async throws {
     let harness = try ServerHarness()
     try await harness.test { client in
-      let (status, body) = try await send(
+      let (status, body) = try await ServerHarness.send(
         client, .get, "/v1/me", headers: harness.auth("bruno@exemple.fr"))
       #expect(status == .ok)
       #expect(body["teams"] == .array([.string("Service Client")]))
@@ -435,7 +432,7 @@ import Testing
     let harness = try ServerHarness(rulesDirectory: rulesDirectory.path)
     let before = harness.server.rules.current.version
     try await harness.test { client in
-      let (denied, _) = try await send(
+      let (denied, _) = try await ServerHarness.send(
         client, .post, "/v1/rules/reload", headers: harness.auth("bruno@exemple.fr"))
       #expect(denied == .forbidden)
       try
@@ -443,7 +440,7 @@ import Testing
         + "\nlabel \"Nouveau\" {\n  when message contains \"nouveau\"\n}\n")
         .write(to: target, atomically: true, encoding: .utf8)
       #expect(harness.server.rules.filesChanged())
-      let (ok, body) = try await send(
+      let (ok, body) = try await ServerHarness.send(
         client, .post, "/v1/rules/reload", headers: harness.auth("manon@exemple.fr"))
       #expect(ok == .ok)
       let after = harness.server.rules.current.version
@@ -451,7 +448,7 @@ import Testing
       #expect(harness.server.rules.current.ruleSet.label(named: "Nouveau") != nil)
       try "label \"Cassé\" {\n  when message contains\n}\n".write(
         to: rulesDirectory.appendingPathComponent("broken.etq"), atomically: true, encoding: .utf8)
-      let (refused, errors) = try await send(
+      let (refused, errors) = try await ServerHarness.send(
         client, .post, "/v1/rules/reload", headers: harness.auth("manon@exemple.fr"))
       #expect(refused == .unprocessableContent)
       #expect((errors["diagnostics"]?["diagnostics"]?.arrayValue?.count ?? 0) > 0)

@@ -63,6 +63,16 @@ struct ServerHarness {
     Array(JSONLine.encode(value).utf8)
   }
 
+  /// One request to the API through a test client: the status and the JSON body.
+  static func send(
+    _ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String,
+    headers: HTTPFields, json: String? = nil
+  ) async throws -> (HTTPResponse.Status, JSONValue) {
+    try await client.execute(
+      uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }
+    ) { ($0.status, ServerHarness.json($0)) }
+  }
+
   /// A text message webhook from a phone number.
   static func textWebhook(
     from phone: String, id: String, text: String, name: String = "Client", at: Int = 1_764_064_800
@@ -71,6 +81,11 @@ struct ServerHarness {
       "from": .string(phone), "id": .string(id), "timestamp": .string(String(at)),
       "type": .string("text"), "text": .object(["body": .string(text)]),
     ])
+    return messageWebhook(from: phone, name: name, message: message)
+  }
+
+  /// The webhook Meta sends for one incoming `message` from a phone number.
+  static func messageWebhook(from phone: String, name: String, message: JSONValue) -> [UInt8] {
     let value: JSONValue = .object([
       "messaging_product": .string("whatsapp"),
       "contacts": .array([

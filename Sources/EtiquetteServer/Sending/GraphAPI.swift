@@ -100,6 +100,23 @@ enum GraphAPI {
     }
   }
 
+  /// One Graph API call with the bearer token, the connection and the whole answer bounded
+  /// by `timeout` seconds: its status, headers and body (at most 1 MB, more than any JSON
+  /// answer of the Graph API; media files are streamed elsewhere).
+  static func call(
+    _ request: HTTPClientRequest, token: String, http: HTTPClient, timeout: Double
+  ) async throws -> (status: Int, headers: HTTPHeaders, body: [UInt8]) {
+    var request = request
+    request.headers.add(name: "Authorization", value: "Bearer \(token)")
+    let snapshot = request
+    return try await Deadline.run(seconds: timeout) {
+      let response = try await http.execute(
+        snapshot, timeout: .milliseconds(Int64(timeout * 1000)))
+      let body = try await response.body.collect(upTo: 1024 * 1024)
+      return (Int(response.status.code), response.headers, Array(body.readableBytesView))
+    }
+  }
+
   /// What to do after one call.
   enum Verdict: Sendable {
     /// Try again: after `retryAfter` seconds when the server said so, else after a backoff.

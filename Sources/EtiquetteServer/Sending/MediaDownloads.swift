@@ -246,19 +246,11 @@ struct MediaDownloads: Sendable {
   /// `GET {graph_base}/{media_id}?phone_number_id=…`.
   func resolve(_ item: Pending) async -> Resolution {
     let phone = MediaDownloads.pathComponent(whatsapp.phoneNumberID)
-    var request = HTTPClientRequest(
+    let request = HTTPClientRequest(
       url: GraphAPI.url(whatsapp.graphBase, item.id) + "?phone_number_id=\(phone)")
-    request.headers.add(name: "Authorization", value: "Bearer \(whatsapp.accessToken)")
-    let http = hub.http
-    let timeout = whatsapp.retry.timeout
-    let snapshot = request
     do {
-      let (status, headers, body) = try await Deadline.run(seconds: timeout) {
-        let response = try await http.execute(
-          snapshot, timeout: .milliseconds(Int64(timeout * 1000)))
-        let body = try await response.body.collect(upTo: 1024 * 1024)
-        return (Int(response.status.code), response.headers, Array(body.readableBytesView))
-      }
+      let (status, headers, body) = try await GraphAPI.call(
+        request, token: whatsapp.accessToken, http: hub.http, timeout: whatsapp.retry.timeout)
       guard (200..<300).contains(status) else {
         switch GraphAPI.verdict(status: status, headers: headers, body: body) {
         case .retry(let failure, let retryAfter):

@@ -120,20 +120,12 @@ struct OutgoingSender: Sendable {
     var request = HTTPClientRequest(url: GraphAPI.url(whatsapp.graphBase, whatsapp.phoneNumberID))
     request.url += "/messages"
     request.method = .POST
-    request.headers.add(name: "Authorization", value: "Bearer \(whatsapp.accessToken)")
     request.headers.add(name: "Content-Type", value: "application/json")
     request.body = .bytes(
       ByteBuffer(bytes: GraphAPI.textMessage(to: recipient, body: message.text)))
-    let http = hub.http
-    let timeout = whatsapp.retry.timeout
-    let snapshot = request
     do {
-      let (status, headers, body) = try await Deadline.run(seconds: timeout) {
-        let response = try await http.execute(
-          snapshot, timeout: .milliseconds(Int64(timeout * 1000)))
-        let body = try await response.body.collect(upTo: 1024 * 1024)
-        return (Int(response.status.code), response.headers, Array(body.readableBytesView))
-      }
+      let (status, headers, body) = try await GraphAPI.call(
+        request, token: whatsapp.accessToken, http: hub.http, timeout: whatsapp.retry.timeout)
       if (200..<300).contains(status) {
         let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body))
         return .sent(whatsappID: json?["messages"]?.arrayValue?.first?["id"]?.stringValue)

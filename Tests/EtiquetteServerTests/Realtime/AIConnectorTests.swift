@@ -138,7 +138,7 @@ import Testing
             harness, client, phone: "33610000005", text: "bonjour")
           // The call is in flight: the endpoint holds it.
           #expect(try await eventually { await log.calls.count == 1 })
-          let (status, _) = try await Support.send(
+          let (status, _) = try await ServerHarness.send(
             client, .post, "/v1/conversations/\(id)/handoff",
             headers: harness.auth("bruno@exemple.fr"), json: #"{"action": "take_over"}"#)
           #expect(status == .ok)
@@ -169,7 +169,7 @@ import Testing
           let id = try await Support.converse(
             harness, client, phone: "33610000006", text: "où est ma commande ?")
           #expect(try await eventually { try Self.status(harness) == "suggested" })
-          let (status, body) = try await Support.send(
+          let (status, body) = try await ServerHarness.send(
             client, .get, "/v1/conversations/\(id)/suggestions",
             headers: harness.auth("bruno@exemple.fr"))
           #expect(status == .ok)
@@ -177,7 +177,7 @@ import Testing
           #expect(list.count == 1)
           #expect(list.first?["text"] == .string("Proposition : votre colis arrive."))
           // Not in the human-first rules' teams: may not view, so it does not exist for them.
-          let (hidden, _) = try await Support.send(
+          let (hidden, _) = try await ServerHarness.send(
             client, .get, "/v1/conversations/\(id)/suggestions",
             headers: harness.auth("alice@exemple.fr"))
           #expect(hidden == .notFound)
@@ -196,7 +196,7 @@ import Testing
     try await h.test { client in
       let id = try await Support.converse(h, client, phone: "33610000007", text: "bonjour")
       let agent = h.auth("agent-ia@exemple.fr")
-      let (created, body) = try await Support.send(
+      let (created, body) = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/ai-replies", headers: agent,
         json: #"{"text": "Bonjour, que puis-je faire ?", "version": 0}"#)
       #expect(created == .created)
@@ -205,10 +205,10 @@ import Testing
         try h.count("SELECT COUNT(*) FROM messages WHERE author = 'ai' AND status = 'queued'")
           == 1)
       // A person takes over: the agent's reply for version 0 is now stale.
-      _ = try await Support.send(
+      _ = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/handoff", headers: h.auth("bruno@exemple.fr"),
         json: #"{"action": "take_over"}"#)
-      let (conflict, refused) = try await Support.send(
+      let (conflict, refused) = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/ai-replies", headers: agent,
         json: #"{"text": "trop tard", "version": 0}"#)
       #expect(conflict == .conflict)
@@ -216,16 +216,16 @@ import Testing
       #expect(refused["decision"]?["aiReply"]?["outcome"] == .string("discarded"))
       #expect(try h.count("SELECT COUNT(*) FROM messages WHERE author = 'ai'") == 1)
       // Only ai-role members; bad bodies are refused before the engine sees them.
-      let (forbidden, _) = try await Support.send(
+      let (forbidden, _) = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/ai-replies", headers: h.auth("bruno@exemple.fr"),
         json: #"{"text": "x", "version": 1}"#)
       #expect(forbidden == .forbidden)
       for json in [#"{"text": "", "version": 1}"#, #"{"text": "x", "version": "1"}"#] {
-        let (status, _) = try await Support.send(
+        let (status, _) = try await ServerHarness.send(
           client, .post, "/v1/conversations/\(id)/ai-replies", headers: agent, json: json)
         #expect(status == .unprocessableContent)
       }
-      let (missing, _) = try await Support.send(
+      let (missing, _) = try await ServerHarness.send(
         client, .post, "/v1/conversations/cnope/ai-replies", headers: agent,
         json: #"{"text": "x", "version": 0}"#)
       #expect(missing == .notFound)

@@ -64,7 +64,7 @@ import Testing
       #expect(await alice.events(conversation: c).isEmpty)
 
       // Read state goes to the member who changed it, not to other viewers.
-      let (read, _) = try await Support.send(
+      let (read, _) = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(c)/read", headers: harness.auth("bruno@exemple.fr"))
       #expect(read == .ok)
       #expect(try await bruno.waitFor("read_state.changed", conversation: c))
@@ -93,16 +93,16 @@ import Testing
         port: port, token: h.tokens["manon@exemple.fr"] ?? "")
       defer { manon.close() }
       let id = try await Support.converse(h, client, phone: "33620000010", text: "bonjour")
-      _ = try await Support.send(
+      _ = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/ai-replies", headers: h.auth("agent-ia@exemple.fr"),
         json: #"{"text": "Bonjour !", "version": 0}"#)
-      _ = try await Support.send(
+      _ = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/handoff", headers: h.auth("manon@exemple.fr"),
         json: #"{"action": "take_over"}"#)
-      _ = try await Support.send(
+      _ = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/notes", headers: h.auth("manon@exemple.fr"),
         json: #"{"text": "client fidèle"}"#)
-      _ = try await Support.send(
+      _ = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/ai-replies", headers: h.auth("agent-ia@exemple.fr"),
         json: #"{"text": "trop tard", "version": 0}"#)
       #expect(try await manon.waitFor("ai.reply_discarded", conversation: id))

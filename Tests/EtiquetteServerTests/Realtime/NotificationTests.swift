@@ -16,7 +16,7 @@ import Testing
     _ harness: ServerHarness, _ client: any TestClientProtocol, _ member: String,
     query: String = ""
   ) async throws -> JSONValue {
-    let (status, body) = try await Support.send(
+    let (status, body) = try await ServerHarness.send(
       client, .get, "/v1/notifications" + query, headers: harness.auth(member))
     #expect(status == .ok)
     return body
@@ -33,13 +33,13 @@ import Testing
         harness, client, phone: "33630000002", text: "mon application plante")
       let bruno = harness.auth("bruno@exemple.fr")
       for action in ["take_over", "keep_human_and_leave"] {
-        let (status, _) = try await Support.send(
+        let (status, _) = try await ServerHarness.send(
           client, .post, "/v1/conversations/\(x)/handoff", headers: bruno,
           json: #"{"action": "\#(action)"}"#)
         #expect(status == .ok)
       }
       _ = try await Support.converse(harness, client, phone: "33630000001", text: "vous êtes là ?")
-      let (noted, _) = try await Support.send(
+      let (noted, _) = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(x)/notes", headers: harness.auth("manon@exemple.fr"),
         json: #"{"text": "@bruno@exemple.fr peux-tu rappeler ? cc @alice@exemple.fr"}"#)
       #expect(noted == .ok)
@@ -100,7 +100,7 @@ import Testing
       #expect(second["notifications"]?.arrayValue?.count == 1)
       #expect(second["nextBefore"] == nil)
 
-      let (marked, body) = try await Support.send(
+      let (marked, body) = try await ServerHarness.send(
         client, .post, "/v1/notifications/\(JSONLine.encode(ids[0]))/read", headers: chloe)
       #expect(marked == .ok && body["marked"] == .number(1))
       let unread = try await Self.list(harness, client, "chloe@exemple.fr", query: "?unread=true")
@@ -111,22 +111,23 @@ import Testing
       // Someone else's notification does not exist for chloe.
       let brunos = try await Self.list(harness, client, "bruno@exemple.fr")
       let other = try #require(brunos["notifications"]?.arrayValue?.first?["id"])
-      let (missing, _) = try await Support.send(
+      let (missing, _) = try await ServerHarness.send(
         client, .post, "/v1/notifications/\(JSONLine.encode(other))/read", headers: chloe)
       #expect(missing == .notFound)
       #expect(try await Self.list(harness, client, "bruno@exemple.fr")["unread"] == .number(3))
 
-      let (all, allBody) = try await Support.send(
+      let (all, allBody) = try await ServerHarness.send(
         client, .post, "/v1/notifications/read-all", headers: chloe)
       #expect(all == .ok && allBody["marked"] == .number(2))
       #expect(try await Self.list(harness, client, "chloe@exemple.fr")["unread"] == .number(0))
 
       for query in ["?limit=0", "?limit=x", "?unread=maybe", "?before=abc"] {
-        let (status, _) = try await Support.send(
+        let (status, _) = try await ServerHarness.send(
           client, .get, "/v1/notifications" + query, headers: chloe)
         #expect(status == .badRequest)
       }
-      let (anonymous, _) = try await Support.send(client, .get, "/v1/notifications", headers: [:])
+      let (anonymous, _) = try await ServerHarness.send(
+        client, .get, "/v1/notifications", headers: [:])
       #expect(anonymous == .unauthorized)
     }
   }

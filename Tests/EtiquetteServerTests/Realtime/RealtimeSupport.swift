@@ -83,15 +83,6 @@ enum RealtimeSupport {
     await workers.stop()
   }
 
-  static func send(
-    _ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String,
-    headers: HTTPFields, json: String? = nil
-  ) async throws -> (HTTPResponse.Status, JSONValue) {
-    try await client.execute(
-      uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }
-    ) { ($0.status, ServerHarness.json($0)) }
-  }
-
   /// Posts a customer's text message and returns its conversation id.
   static func converse(
     _ harness: ServerHarness, _ client: any TestClientProtocol, phone: String, text: String,

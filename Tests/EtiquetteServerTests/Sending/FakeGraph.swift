@@ -261,23 +261,7 @@ enum SendingSupport {
       "from": .string(phone), "id": .string(id), "timestamp": .string("1764064800"),
       "type": .string(kind), kind: .object(media),
     ])
-    let value: JSONValue = .object([
-      "messaging_product": .string("whatsapp"),
-      "contacts": .array([
-        .object(["profile": .object(["name": .string("Client")]), "wa_id": .string(phone)])
-      ]),
-      "messages": .array([message]),
-    ])
-    return ServerHarness.encode(
-      .object([
-        "object": .string("whatsapp_business_account"),
-        "entry": .array([
-          .object([
-            "id": .string("1"),
-            "changes": .array([.object(["field": .string("messages"), "value": value])]),
-          ])
-        ]),
-      ]))
+    return ServerHarness.messageWebhook(from: phone, name: "Client", message: message)
   }
 
   static func sha256Hex(_ bytes: [UInt8]) -> String {

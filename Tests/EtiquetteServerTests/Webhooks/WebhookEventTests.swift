@@ -1,4 +1,5 @@
 import EtiquetteEngine
+import EtiquetteTestSupport
 import Foundation
 import GRDB
 import HTTPTypes
@@ -182,19 +183,13 @@ import Testing
       print("valid", len(sys.argv) - 3, "types", len(types))
       """
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments =
-      [
-        "python3", "-c", script, Self.root + "/schemas/webhook-event.v1.json",
+    let (status, output) = try PythonScript.run(
+      script,
+      arguments: [
+        Self.root + "/schemas/webhook-event.v1.json",
         Self.root + "/schemas/integration-payload.v1.json",
-      ] + paths
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0, "\(output)")
+      ] + paths)
+    #expect(status == 0, "\(output)")
     #expect(output.contains("valid \(bodies.count) types 9"), "\(output)")
   }
 }
