@@ -33,9 +33,9 @@ extension EtiquetteServer {
         return (row["status"], row["response"])
       }
       let id = try ConversationRecords.findOrCreate(
-        db, phone: phone, userID: userID, name: name, rules: loaded, at: Date())
+        db, phone: phone, userID: userID, name: name, rules: loaded, at: store.clock.now())
       let update = attributes.isEmpty ? nil : ContactUpdate(attributes: attributes)
-      let step = Step(.event(event), at: Date(), contact: update)
+      let step = Step(.event(event), at: store.clock.now(), contact: update)
       let document = try ConversationRecords.apply(
         step, to: id, in: db, rules: loaded, extras: EntryExtras(), hub: hub
       ).2
@@ -43,7 +43,7 @@ extension EtiquetteServer {
       if let key = idempotencyKey {
         try db.execute(
           sql: "INSERT INTO event_requests (idempotency_key, status, response, at) "
-            + "VALUES (?, 200, ?, ?)", arguments: [key, response, Date().timeIntervalSince1970])
+            + "VALUES (?, 200, ?, ?)", arguments: [key, response, store.clock.seconds])
       }
       return (200, response)
     }

@@ -122,7 +122,7 @@ extension EtiquetteServer {
     }
     let payload: WhatsAppPayload
     do {
-      payload = try WhatsAppPayload.parse(body)
+      payload = try WhatsAppPayload.parse(body, receivedAt: store.clock.now())
     } catch {
       throw APIError.badRequest(error.description)
     }
@@ -257,7 +257,7 @@ extension EtiquetteServer {
         try Self.checkAccess(
           db, id: id, member: member, level: action.requiredLevel, rules: loaded)
       }
-      let step = Step(.agent(member: member, action: action), at: Date())
+      let step = Step(.agent(member: member, action: action), at: store.clock.now())
       return (
         action,
         try ConversationRecords.apply(

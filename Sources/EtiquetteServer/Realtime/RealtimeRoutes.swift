@@ -110,7 +110,7 @@ extension EtiquetteServer {
         try Int.fetchOne(db, sql: "SELECT 1 FROM conversations WHERE id = ?", arguments: [id])
           != nil
       else { throw APIError.notFound() }
-      let step = Step(.aiReply(text: text, version: version), at: Date())
+      let step = Step(.aiReply(text: text, version: version), at: store.clock.now())
       let (_, decision, document) = try ConversationRecords.apply(
         step, to: id, in: db, rules: loaded, extras: EntryExtras(), cache: cache, hub: hub)
       return (decision, document)
