@@ -16,7 +16,8 @@ import Testing
   static let manager = "manon@exemple.fr"
 
   /// Fast retries, so a test of five attempts takes well under a second.
-  static func policy(attempts: Int = 6, timeout: Double = 60) -> ServerConfiguration.DeliveryPolicy {
+  static func policy(attempts: Int = 6, timeout: Double = 60) -> ServerConfiguration.DeliveryPolicy
+  {
     var policy = ServerConfiguration.DeliveryPolicy()
     policy.maxAttempts = attempts
     policy.initialBackoff = 0.02
