@@ -19,8 +19,9 @@ struct ServeCommand: ParsableCommand {
       SIGTERM or SIGINT stops gracefully (webhook deliveries still pending resume at the next \
       start); SIGHUP reloads the rules.
 
-      Exit status: 0 after a clean shutdown, 1 when the rules have errors, 2 on usage errors \
-      (including an invalid configuration).
+      Exit status: 0 after a clean shutdown, 1 when the rules have errors or the address \
+      cannot be used (a port already in use), 2 on usage errors (including an invalid \
+      configuration).
       """
   )
 
@@ -30,7 +31,9 @@ struct ServeCommand: ParsableCommand {
   @Option(name: .long, help: "The SQLite database file (created when missing).")
   var db: String?
 
-  @Option(name: .long, help: "The port to listen on (default 8080).")
+  @Option(
+    name: .long,
+    help: "The port to listen on (default 8080; 0: a free port, which the log names).")
   var port: Int?
 
   @Option(name: .long, help: "The address to listen on (default 127.0.0.1).")

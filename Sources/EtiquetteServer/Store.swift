@@ -137,6 +137,10 @@ public final class Store: Sendable {
     WebhookOutbox.registerMigrations(&migrator)
     OutgoingMessages.registerMigrations(&migrator)
     LiveEvents.registerMigrations(&migrator)
+    // The body an Idempotency-Key was first used with, so a reuse with another body is refused.
+    migrator.registerMigration("event-requests-body-hash") { db in
+      try db.execute(sql: "ALTER TABLE event_requests ADD COLUMN body_sha256 TEXT")
+    }
     return migrator
   }
 

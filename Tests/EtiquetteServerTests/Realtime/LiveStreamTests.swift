@@ -132,6 +132,59 @@ import Testing
     }
   }
 
+  /// A member revoked while connected (`etiquette member revoke` writes the store; the server
+  /// is another process) loses the stream before the next event: no transcript reaches them.
+  @Test func aRevokedMemberLosesTheStreamBeforeTheNextEvent() async throws {
+    let harness = try ServerHarness()
+    try await harness.server.makeApplication().test(.live) { client in
+      let port = try #require(client.port)
+      let alice = try await SSEClient.connect(
+        port: port, token: harness.tokens["alice@exemple.fr"] ?? "")
+      let audit = try await SSEClient.connect(
+        port: port, token: harness.tokens["audit@exemple.fr"] ?? "")
+      defer {
+        alice.close()
+        audit.close()
+      }
+      #expect(try harness.server.store.revokeMember("alice@exemple.fr"))
+      // A booking: alice (Rendez-vous) and audit (view all) may both view it.
+      let id = try await Support.converse(
+        harness, client, phone: "33620000020", text: "J'ai réservé le rendez-vous")
+      // audit received it, so it was published to every connected viewer.
+      #expect(try await audit.waitFor("message.created", conversation: id))
+      #expect(await eventually { await alice.log.ended }, "alice's stream ended")
+      #expect(await alice.events(conversation: id).isEmpty, "nothing of it reached alice")
+    }
+  }
+
+  /// A reload that removes a member from the rules ends their open stream.
+  @Test func aMemberRemovedFromTheRulesLosesTheStream() async throws {
+    let rules = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "etiquette-rules-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: rules, withIntermediateDirectories: true)
+    let file = rules.appendingPathComponent("rules.etq")
+    let complete = try String(
+      contentsOf: ServerHarness.fixtures.appendingPathComponent("rules/complete.etq"),
+      encoding: .utf8)
+    try complete.write(to: file, atomically: true, encoding: .utf8)
+    let harness = try ServerHarness(rulesDirectory: rules.path)
+    try await harness.server.makeApplication().test(.live) { client in
+      let port = try #require(client.port)
+      let audit = try await SSEClient.connect(
+        port: port, token: harness.tokens["audit@exemple.fr"] ?? "")
+      defer { audit.close() }
+      try complete.replacingOccurrences(of: "\"audit@exemple.fr\"", with: "\"autre@exemple.fr\"")
+        .write(to: file, atomically: true, encoding: .utf8)
+      guard case .success = harness.server.reloadRules(reason: "test") else {
+        Issue.record("the edited rules were refused")
+        return
+      }
+      let id = try await Support.converse(harness, client, phone: "33620000021", text: "bonjour")
+      #expect(await eventually { await audit.log.ended }, "audit's stream ended")
+      #expect(await audit.events(conversation: id).isEmpty)
+    }
+  }
+
   @Test func aSubscriberThatStopsReadingIsDroppedWithoutBlocking() async throws {
     let live = LiveStream()
     live.bufferCapacity = 3
