@@ -89,7 +89,11 @@ public struct EtiquetteServer: Sendable {
   /// Processes webhooks stored but not processed (a crash between the two): at startup.
   @discardableResult
   public func recoverPendingWebhooks() async throws -> Int {
-    try await store.processPendingWebhooks(rules: rules, metrics: metrics, hub: hub)
+    let processed = try await store.processPendingWebhooks(
+      rules: rules, metrics: metrics, hub: hub)
+    let retried = try await store.retryFailedMessages(rules: rules, metrics: metrics, hub: hub)
+    if retried > 0 { logger.info("applied \(retried) message(s) that had failed before") }
+    return processed
   }
 
   /// Reloads the rules and logs the outcome; the old rules keep serving on failure.
@@ -100,6 +104,16 @@ public struct EtiquetteServer: Sendable {
     case .success(let loaded):
       metrics.recordReload(accepted: true)
       logger.info("rules reloaded (\(reason)): version \(loaded.version)")
+      // The new rules may be the fix a failed message waited for.
+      Task { [store, rules, metrics, hub, logger] in
+        do {
+          let retried = try await store.retryFailedMessages(
+            rules: rules, metrics: metrics, hub: hub)
+          if retried > 0 { logger.info("applied \(retried) message(s) that had failed before") }
+        } catch {
+          logger.error("retrying failed messages: \(error)")
+        }
+      }
     case .failure(let failure):
       metrics.recordReload(accepted: false)
       logger.error("rules refused (\(reason)): \(failure.message); the old rules keep serving")

@@ -37,9 +37,11 @@ extension Store {
               let received = Date(timeIntervalSince1970: row?["received_at"] ?? clock.seconds)
               payload = try WhatsAppPayload.parse(Array(body), receivedAt: received)
             }
-            let counts = try Self.process(
-              payload, in: db, rules: loaded, now: clock.seconds, cache: cache, hub: hub)
-            metrics.record(messages: counts.messages, decisions: counts.decisions)
+            let outcome = try Self.process(
+              payload, webhook: id, in: db, rules: loaded, now: clock.seconds, cache: cache,
+              hub: hub)
+            metrics.record(messages: outcome.messages, decisions: outcome.messages)
+            Self.report(outcome, webhook: id, metrics: metrics, hub: hub)
             return .commit
           }
         } catch {
@@ -54,23 +56,132 @@ extension Store {
     }
   }
 
+  /// Applies again the messages kept as failed, oldest first (at start and after a rules
+  /// reload: the fix may have come with either). Returns how many are applied now.
+  @discardableResult
+  public func retryFailedMessages(
+    rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub? = nil
+  ) async throws -> Int {
+    let loaded = rules.current
+    let cache = conversationCache
+    let clock = clock
+    return try await pool.write { db in
+      let rows = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT f.webhook_id, f.whatsapp_id, w.body, w.received_at FROM message_failures f
+          JOIN webhooks w ON w.id = f.webhook_id
+          WHERE f.resolved_at IS NULL ORDER BY f.webhook_id, f.rowid
+          """)
+      var resolved = 0
+      for row in rows {
+        let webhook: Int64 = row["webhook_id"]
+        let whatsappID: String = row["whatsapp_id"]
+        let body: Data = row["body"]
+        let received = Date(timeIntervalSince1970: row["received_at"])
+        guard let payload = try? WhatsAppPayload.parse(Array(body), receivedAt: received) else {
+          continue
+        }
+        var only = WhatsAppPayload()
+        only.messages = payload.messages.filter { $0.id == whatsappID }
+        let outcome = try Self.process(
+          only, webhook: webhook, in: db, rules: loaded, now: clock.seconds, cache: cache,
+          hub: hub)
+        Self.report(outcome, webhook: webhook, metrics: metrics, hub: hub)
+        guard outcome.failures.isEmpty else { continue }
+        try db.execute(
+          sql: """
+            UPDATE message_failures SET resolved_at = ? WHERE webhook_id = ? AND whatsapp_id = ?
+            """, arguments: [clock.seconds, webhook, whatsappID])
+        resolved += 1
+      }
+      return resolved
+    }
+  }
+
+  /// What processing one body did: messages applied, messages that failed (each kept in
+  /// `message_failures` with its reason), timestamps replaced by the receive time.
+  struct IntakeOutcome {
+    var messages = 0
+    var failures: [(whatsappID: String, reason: String)] = []
+    var timestampsReplaced = 0
+  }
+
+  /// Logs and counts what went wrong in a body (after its transaction, not inside it).
+  static func report(
+    _ outcome: IntakeOutcome, webhook: Int64, metrics: ServerMetrics, hub: IntegrationHub?
+  ) {
+    metrics.recordIntakeProblems(
+      failedMessages: outcome.failures.count, timestampsReplaced: outcome.timestampsReplaced)
+    for failure in outcome.failures {
+      hub?.logger.error(
+        """
+        webhook \(webhook): message \(failure.whatsappID) could not be processed, kept as \
+        failed (retried at the next start or rules reload): \(failure.reason)
+        """)
+    }
+    if outcome.timestampsReplaced > 0 {
+      hub?.logger.warning(
+        """
+        webhook \(webhook): \(outcome.timestampsReplaced) message(s) with an unusable \
+        timestamp took the receive time
+        """)
+    }
+  }
+
   /// One webhook body: new messages become engine steps; redeliveries (a WhatsApp id already
   /// stored) change nothing; statuses update the message they are about. `now` stamps what
   /// is stored for later (media to download, statuses ahead of their message).
+  ///
+  /// Each message is applied in a savepoint of its own: one that fails (whatever the reason)
+  /// is rolled back alone and kept in `message_failures` with the reason, and the body's other
+  /// messages — other customers' among them — are applied all the same.
   static func process(
-    _ payload: WhatsAppPayload, in db: Database, rules: LoadedRules, now: Double,
+    _ payload: WhatsAppPayload, webhook: Int64, in db: Database, rules: LoadedRules, now: Double,
     cache: ConversationCache? = nil, hub: IntegrationHub? = nil
-  ) throws -> (messages: Int, decisions: Int) {
-    var messages = 0
+  ) throws -> IntakeOutcome {
+    var outcome = IntakeOutcome()
+    for m in payload.messages {
+      do {
+        var applied = false
+        try db.inSavepoint {
+          applied = try processMessage(m, in: db, rules: rules, now: now, cache: cache, hub: hub)
+          return .commit
+        }
+        if applied {
+          outcome.messages += 1
+          if m.timestampReplaced { outcome.timestampsReplaced += 1 }
+        }
+      } catch {
+        let reason = String(describing: error)
+        outcome.failures.append((m.id, reason))
+        try db.execute(
+          sql: """
+            INSERT INTO message_failures (webhook_id, whatsapp_id, error, attempts, failed_at)
+            VALUES (?, ?, ?, 1, ?)
+            ON CONFLICT(webhook_id, whatsapp_id) DO UPDATE SET error = excluded.error,
+              attempts = attempts + 1, failed_at = excluded.failed_at, resolved_at = NULL
+            """, arguments: [webhook, m.id, reason, now])
+      }
+    }
+    try processStatusesAndEchoes(payload, in: db, rules: rules, now: now, hub: hub)
+    return outcome
+  }
+
+  /// One customer message: true when it was applied, false for a redelivery.
+  static func processMessage(
+    _ m: WhatsAppPayload.InboundMessage, in db: Database, rules: LoadedRules, now: Double,
+    cache: ConversationCache?, hub: IntegrationHub?
+  ) throws -> Bool {
     // Attachment URLs point at this server's own authenticated route, never at Meta's links
     // (they expire within minutes); without a hub (tests of the store alone) they are relative.
     let mediaBase = (hub?.configuration.baseURL ?? "") + "/v1/media/"
-    for m in payload.messages {
+    do {
       guard
         try Int.fetchOne(
           db.cachedStatement(sql: "SELECT 1 FROM messages WHERE wa_id = ?"), arguments: [m.id])
           == nil
-      else { continue }
+      else { return false }
       let id = try ConversationRecords.findOrCreate(
         db, phone: m.contact.phone, userID: m.contact.userID, name: m.contact.name,
         rules: rules, at: m.at)
@@ -97,8 +208,14 @@ extension Store {
         try MediaDownloads.record(
           media, conversation: id, whatsappID: m.id, at: now, in: db, hub: hub)
       }
-      messages += 1
+      return true
     }
+  }
+
+  static func processStatusesAndEchoes(
+    _ payload: WhatsAppPayload, in db: Database, rules: LoadedRules, now: Double,
+    hub: IntegrationHub?
+  ) throws {
     for s in payload.statuses {
       try OutgoingMessages.applyStatus(
         s.status, errors: s.errors, whatsappID: s.messageID, at: s.at, receivedAt: now, in: db,
@@ -127,6 +244,5 @@ extension Store {
           id, e.type, e.type, e.text, e.id, e.at.timeIntervalSince1970, JSONLine.encode(e.raw),
         ])
     }
-    return (messages, messages)
   }
 }

@@ -1029,7 +1029,7 @@ enum OpenAPIDocument {
         "/v1/conversations/{id}/ai-replies": {
           "post": {
             "summary": "An AI agent's reply (members listed in ai_agents only)",
-            "description": "Accepted only while the conversation is in ai mode, unassigned, at the given version; otherwise 409 with the decision (a takeover always wins).",
+            "description": "Only where the engine asked the AI for a reply at that version (404 elsewhere, with nothing about the conversation); accepted while the conversation is still in ai mode, unassigned, at that version; otherwise 409 saying why (a takeover always wins).",
             "tags": [
               "conversations"
             ],
@@ -1107,20 +1107,16 @@ enum OpenAPIDocument {
                 "$ref": "#/components/responses/Error"
               },
               "409": {
-                "description": "Discarded: the conversation moved on (the body has error and decision)",
+                "description": "Discarded: the conversation moved on since the request (the body says why; an agent may view no conversation, so the decision is not included)",
                 "content": {
                   "application/json": {
                     "schema": {
                       "type": "object",
                       "required": [
-                        "error",
-                        "decision"
+                        "error"
                       ],
                       "properties": {
                         "error": {
-                          "type": "object"
-                        },
-                        "decision": {
                           "type": "object"
                         }
                       }

@@ -7,6 +7,8 @@ public final class ServerMetrics: @unchecked Sendable {
   private var decisions = 0
   private var reloads: [String: Int] = ["accepted": 0, "refused": 0]
   private var webhooks = 0
+  private var failedMessages = 0
+  private var timestampsReplaced = 0
   /// Outbound calls by kind (`webhook`, `whatsapp`, `ai`) and result.
   private var outbound: [String: Int] = [:]
   /// Upper bounds in seconds.
@@ -23,6 +25,15 @@ public final class ServerMetrics: @unchecked Sendable {
   }
 
   func recordDecision() { lock.withLock { decisions += 1 } }
+
+  /// Messages of webhook bodies kept as failed, and timestamps replaced by the receive time.
+  func recordIntakeProblems(failedMessages: Int, timestampsReplaced: Int) {
+    guard failedMessages > 0 || timestampsReplaced > 0 else { return }
+    lock.withLock {
+      self.failedMessages += failedMessages
+      self.timestampsReplaced += timestampsReplaced
+    }
+  }
   func recordWebhook() { lock.withLock { webhooks += 1 } }
   func recordWebhooks(_ count: Int) { lock.withLock { webhooks += count } }
   /// One outcome of an outbound call: `delivered`, `retried`, `failed` or (AI replies)
@@ -64,6 +75,17 @@ public final class ServerMetrics: @unchecked Sendable {
       for (result, count) in reloads.sorted(by: { $0.key < $1.key }) {
         out += "etiquette_rule_reloads_total{result=\"\(result)\"} \(count)\n"
       }
+      out += """
+        # HELP etiquette_messages_failed_total Messages of webhook bodies that could not be \
+        processed (kept as failed, retried at the next start or rules reload).
+        # TYPE etiquette_messages_failed_total counter
+        etiquette_messages_failed_total \(failedMessages)
+        # HELP etiquette_message_timestamps_replaced_total Messages whose timestamp was unusable \
+        and took the receive time.
+        # TYPE etiquette_message_timestamps_replaced_total counter
+        etiquette_message_timestamps_replaced_total \(timestampsReplaced)
+
+        """
       out += "# HELP etiquette_outbound_total Outbound calls (webhooks, WhatsApp sends, the AI "
       out += "endpoint), by kind and result.\n"
       out += "# TYPE etiquette_outbound_total counter\n"

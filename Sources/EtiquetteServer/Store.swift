@@ -141,6 +141,24 @@ public final class Store: Sendable {
     migrator.registerMigration("event-requests-body-hash") { db in
       try db.execute(sql: "ALTER TABLE event_requests ADD COLUMN body_sha256 TEXT")
     }
+    // A message of a webhook body that could not be processed: kept with its reason (the body
+    // itself stays in `webhooks`) and retried at the next start or rules reload.
+    migrator.registerMigration("message-failures") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE message_failures (
+            webhook_id INTEGER NOT NULL REFERENCES webhooks(id),
+            whatsapp_id TEXT NOT NULL,
+            error TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            failed_at REAL NOT NULL,
+            resolved_at REAL,
+            PRIMARY KEY (webhook_id, whatsapp_id)
+          );
+          CREATE INDEX message_failures_open ON message_failures(webhook_id)
+            WHERE resolved_at IS NULL;
+          """)
+    }
     return migrator
   }
 

@@ -33,6 +33,9 @@ public struct WhatsAppPayload: Sendable {
     /// The media an image, audio, video, document or sticker carries, by Meta's media id.
     public var media: MediaReference?
     public var raw: JSONValue
+    /// The body's timestamp was unusable (not a number, not finite, before 2009 or in the
+    /// future): `at` is the time the body was received instead.
+    public var timestampReplaced = false
   }
 
   /// A media id announced by a webhook, with what the webhook claims about the file; the file
@@ -121,12 +124,13 @@ public struct WhatsAppPayload: Sendable {
       let sender = contact(phone: from, userID: m["from_user_id"]?.stringValue)
       guard sender.phone != nil || sender.userID != nil else { continue }
       let wireType = m["type"]?.stringValue ?? "unsupported"
+      let at = Self.time(m["timestamp"], receivedAt: receivedAt)
       messages.append(
         InboundMessage(
-          id: id, contact: sender, at: Self.time(m["timestamp"], receivedAt: receivedAt),
+          id: id, contact: sender, at: at,
           message: Self.customerMessage(m, wireType: wireType), wireType: wireType,
           contextID: m["context"]?["id"]?.stringValue, media: Self.media(m, wireType: wireType),
-          raw: m))
+          raw: m, timestampReplaced: !Self.isUsable(m["timestamp"], receivedAt: receivedAt)))
     }
     for s in value["statuses"]?.arrayValue ?? [] {
       guard let id = s["id"]?.stringValue, let status = s["status"]?.stringValue else {
@@ -150,12 +154,31 @@ public struct WhatsAppPayload: Sendable {
     }
   }
 
+  /// The instant a timestamp names when it is usable, else the receive time: a body's
+  /// timestamp is the sender's word, and `nan`, `1e300` or next year must not reach the store
+  /// (a non-finite time fails its constraint) nor the rules (`during` would read any hour).
   static func time(_ value: JSONValue?, receivedAt: Date) -> Date {
-    if let text = value?.stringValue, let seconds = Double(text) {
-      return Date(timeIntervalSince1970: seconds)
+    guard let seconds = seconds(value), isUsable(seconds, receivedAt: receivedAt) else {
+      return receivedAt
     }
-    if case .number(let seconds)? = value { return Date(timeIntervalSince1970: seconds) }
-    return receivedAt
+    return Date(timeIntervalSince1970: seconds)
+  }
+
+  static func isUsable(_ value: JSONValue?, receivedAt: Date) -> Bool {
+    seconds(value).map { isUsable($0, receivedAt: receivedAt) } ?? false
+  }
+
+  /// Finite, after WhatsApp existed (2009) and at most a day ahead of the receive time (clocks
+  /// drift; a day is far more than they do).
+  private static func isUsable(_ seconds: Double, receivedAt: Date) -> Bool {
+    seconds.isFinite && seconds >= 1_230_768_000
+      && seconds <= receivedAt.timeIntervalSince1970 + 86_400
+  }
+
+  private static func seconds(_ value: JSONValue?) -> Double? {
+    if let text = value?.stringValue { return Double(text) }
+    if case .number(let seconds)? = value { return seconds }
+    return nil
   }
 
   static let mediaTypes: Set<String> = ["image", "audio", "video", "document", "sticker", "voice"]

@@ -10,8 +10,10 @@ import Foundation
 package enum TestClock {
   /// Tuesday 25 November 2025, 10:00 UTC (11:00 in Paris): inside the example rules' "bureau".
   package static let officeHours = Date(timeIntervalSince1970: 1_764_064_800)
-  /// Sunday 23 November 2025, 02:00 UTC (03:00 in Paris): outside every example hours block.
-  package static let night = Date(timeIntervalSince1970: 1_763_863_200)
+  /// Sunday 30 November 2025, 02:00 UTC (03:00 in Paris): outside every example hours block,
+  /// and after the instants the test webhooks carry (a server takes a timestamp more than a
+  /// day ahead of its clock for a wrong one).
+  package static let night = Date(timeIntervalSince1970: 1_764_468_000)
 
   /// Where test servers' clocks start: `ETIQUETTE_TEST_NOW`, or `officeHours`.
   package static let start: Date = {

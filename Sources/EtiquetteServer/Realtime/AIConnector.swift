@@ -20,8 +20,12 @@ enum AIConnector {
   /// Answers larger than this are not read (a misbehaving endpoint must not fill memory).
   static let maxAnswerBytes = 256 * 1024
 
+  /// Without an endpoint but with AI agents (`ai_agents`), the request is recorded as
+  /// `awaiting_agent`: it is what lets an agent's token answer this conversation at this
+  /// version, and nothing else (an agent is no team member and may view no conversation).
   static func enqueue(_ effects: StepEffects, in db: Database, hub: IntegrationHub) throws {
-    guard hub.configuration.ai != nil else { return }
+    let endpoint = hub.configuration.ai != nil
+    guard endpoint || !hub.configuration.aiAgents.isEmpty else { return }
     let kind: String
     let version: Int
     switch effects.decision.ai {
@@ -38,8 +42,12 @@ enum AIConnector {
       sql: """
         INSERT INTO ai_requests (conversation_id, kind, version, status, attempts,
           next_attempt_at, created_at, updated_at)
-        VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)
-        """, arguments: [effects.after.id, kind, version, now, now, now])
+        VALUES (?, ?, ?, ?, 0, ?, ?, ?)
+        """,
+      arguments: [
+        effects.after.id, kind, version, endpoint ? "pending" : "awaiting_agent", now, now, now,
+      ])
+    guard endpoint else { return }
     let signal = hub.aiSignal
     db.afterNextTransaction { _ in signal.signal() }
   }

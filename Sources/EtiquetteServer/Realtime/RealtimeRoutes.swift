@@ -86,6 +86,10 @@ extension EtiquetteServer {
 
   /// `POST /v1/conversations/{id}/ai-replies`: an external AI agent (a member listed in
   /// `ai_agents`) answers through the API; the same engine rule as the connector decides.
+  ///
+  /// An agent may view no conversation: it may answer only where the engine asked the AI for
+  /// a reply at that version (a recorded AI request), and 404 — nothing about the conversation
+  /// — everywhere else; a reply the engine discards says why, without the decision.
   func agentAIReply(_ request: Request, _ context: Context) async throws -> Response {
     let member = try await authenticate(request)
     guard configuration.aiAgents.contains(member) else {
@@ -118,9 +122,14 @@ extension EtiquetteServer {
     let (decision, document) = try await store.pool.write {
       db -> (Decision, DecisionDocument) in
       guard
-        try Int.fetchOne(db, sql: "SELECT 1 FROM conversations WHERE id = ?", arguments: [id])
-          != nil
-      else { throw APIError.notFound() }
+        try Int.fetchOne(
+          db,
+          sql: """
+            SELECT 1 FROM ai_requests WHERE conversation_id = ? AND version = ? AND kind = 'reply'
+            """, arguments: [id, version]) != nil
+      else {
+        throw APIError.notFound("no AI reply is awaited for this conversation at this version")
+      }
       let step = Step(.aiReply(text: text, version: version), at: store.clock.now())
       let (_, decision, document) = try ConversationRecords.apply(
         step, to: id, in: db, rules: loaded, extras: EntryExtras(), cache: cache, hub: hub)
@@ -130,11 +139,9 @@ extension EtiquetteServer {
     guard decision.aiReply == .accepted else {
       let reason = AIConnector.discardReason(decision.aiReply)
       logger.notice("AI reply by \(member) for conversation \(id) discarded: \(reason)")
-      var error = APIError(
+      throw APIError(
         status: .conflict, code: "ai_reply_discarded",
         message: "the reply was discarded: it was \(reason)")
-      error.extra["decision"] = JSONValueBox(document)
-      throw error
     }
     return JSONResponse.make(
       ["status": JSONValueBox("queued"), "decision": JSONValueBox(document)], status: .created)

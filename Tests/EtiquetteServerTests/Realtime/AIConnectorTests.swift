@@ -213,7 +213,11 @@ import Testing
         json: #"{"text": "trop tard", "version": 0}"#)
       #expect(conflict == .conflict)
       #expect(refused["error"]?["code"] == .string("ai_reply_discarded"))
-      #expect(refused["decision"]?["aiReply"]?["outcome"] == .string("discarded"))
+      // The agent may view no conversation: the refusal says why, not what the decision was
+      // (labels, team, assignee, mode).
+      #expect(refused["decision"] == nil)
+      #expect(
+        refused["error"]?["message"]?.stringValue?.hasPrefix("the reply was discarded") == true)
       #expect(try h.count("SELECT COUNT(*) FROM messages WHERE author = 'ai'") == 1)
       // Only ai-role members; bad bodies are refused before the engine sees them.
       let (forbidden, _) = try await ServerHarness.send(
@@ -230,6 +234,37 @@ import Testing
         json: #"{"text": "x", "version": 0}"#)
       #expect(missing == .notFound)
     }
+  }
+
+  /// An AI agent's token answers only where the engine asked the AI for a reply, at that
+  /// version: anywhere else it gets 404, learns nothing, and nothing reaches the customer.
+  @Test func aiAgentAnswersOnlyWhereAReplyIsAwaited() async throws {
+    var harness = try ServerHarness { $0.aiAgents = ["agent-ia@exemple.fr"] }
+    harness.tokens["agent-ia@exemple.fr"] = try harness.server.store.addMember(
+      "agent-ia@exemple.fr")
+    let h = harness
+    try await h.test { client in
+      let agent = h.auth("agent-ia@exemple.fr")
+      // Routed to a person at once: the AI is asked for nothing.
+      let human = try await Support.converse(
+        h, client, phone: "33610000008", text: "je veux parler à un humain")
+      let (refused, body) = try await ServerHarness.send(
+        client, .post, "/v1/conversations/\(human)/ai-replies", headers: agent,
+        json: #"{"text": "Je m'en occupe", "version": 0}"#)
+      #expect(refused == .notFound)
+      #expect(body["decision"] == nil)
+      // Awaited at version 0, not at another version.
+      let ai = try await Support.converse(h, client, phone: "33610000009", text: "bonjour")
+      let (wrongVersion, _) = try await ServerHarness.send(
+        client, .post, "/v1/conversations/\(ai)/ai-replies", headers: agent,
+        json: #"{"text": "Bonjour", "version": 7}"#)
+      #expect(wrongVersion == .notFound)
+      let (created, _) = try await ServerHarness.send(
+        client, .post, "/v1/conversations/\(ai)/ai-replies", headers: agent,
+        json: #"{"text": "Bonjour", "version": 0}"#)
+      #expect(created == .created)
+    }
+    #expect(try h.count("SELECT COUNT(*) FROM messages WHERE author = 'ai'") == 1)
   }
 
   @Test func answerParsingNamesWhatIsWrong() {

@@ -1,0 +1,113 @@
+import EtiquetteEngine
+import EtiquetteTestSupport
+import Foundation
+import GRDB
+import Testing
+
+@testable import EtiquetteServer
+
+/// One bad message of a webhook body never takes the others with it: unusable timestamps take
+/// the receive time, and a message that cannot be processed is rolled back alone, kept with its
+/// reason, logged, counted, and applied again after a fix.
+@Suite struct IntakeIsolationTests {
+  /// A body of several text messages, each from its own phone, with its own timestamp value.
+  static func body(_ messages: [(id: String, phone: String, timestamp: JSONValue)]) -> [UInt8] {
+    let value: JSONValue = .object([
+      "messaging_product": .string("whatsapp"),
+      "contacts": .array(
+        messages.map {
+          .object(["profile": .object(["name": .string("Client")]), "wa_id": .string($0.phone)])
+        }),
+      "messages": .array(
+        messages.map {
+          .object([
+            "from": .string($0.phone), "id": .string($0.id), "timestamp": $0.timestamp,
+            "type": .string("text"), "text": .object(["body": .string("bonjour")]),
+          ])
+        }),
+    ])
+    return ServerHarness.encode(
+      .object([
+        "object": .string("whatsapp_business_account"),
+        "entry": .array([
+          .object([
+            "id": .string("1"),
+            "changes": .array([.object(["field": .string("messages"), "value": value])]),
+          ])
+        ]),
+      ]))
+  }
+
+  static func storedTime(_ harness: ServerHarness, _ id: String) throws -> Double? {
+    try harness.read { db in
+      try Double.fetchOne(db, sql: "SELECT at FROM messages WHERE wa_id = ?", arguments: [id])
+    }
+  }
+
+  @Test func unusableTimestampsTakeTheReceiveTime() async throws {
+    let harness = try ServerHarness(clock: .fixed(TestClock.officeHours))
+    let body = Self.body([
+      ("wamid.ok", "33650000001", .string("1764064000")),
+      ("wamid.nan", "33650000002", .string("nan")),
+      ("wamid.huge", "33650000003", .number(1e300)),
+      ("wamid.future", "33650000004", .string("1893456000")),
+      ("wamid.none", "33650000005", .null),
+    ])
+    try await harness.test { client in
+      let status = try await ServerHarness.post(client, webhook: body)
+      #expect(status == .ok)
+    }
+    #expect(try Self.storedTime(harness, "wamid.ok") == 1_764_064_000)
+    for id in ["wamid.nan", "wamid.huge", "wamid.future", "wamid.none"] {
+      #expect(
+        try Self.storedTime(harness, id) == TestClock.officeHours.timeIntervalSince1970,
+        "\(id) is stored at the receive time")
+    }
+    #expect(
+      harness.server.metrics.render().contains("etiquette_message_timestamps_replaced_total 4"))
+  }
+
+  @Test func aFailingMessageIsKeptAloneAndAppliedAfterAFix() async throws {
+    let harness = try ServerHarness()
+    // A fault injected in the store: this one message cannot be written.
+    try await harness.server.store.pool.write { db in
+      try db.execute(
+        sql: """
+          CREATE TRIGGER refuse_one BEFORE INSERT ON messages WHEN NEW.wa_id = 'wamid.bad'
+          BEGIN SELECT RAISE(ABORT, 'injected failure'); END
+          """)
+    }
+    let body = Self.body([
+      ("wamid.first", "33650000011", .string("1764064800")),
+      ("wamid.bad", "33650000012", .string("1764064801")),
+      ("wamid.last", "33650000013", .string("1764064802")),
+    ])
+    try await harness.test { client in
+      let status = try await ServerHarness.post(client, webhook: body)
+      #expect(status == .ok)
+    }
+    #expect(try Self.storedTime(harness, "wamid.first") != nil, "the messages around it are kept")
+    #expect(try Self.storedTime(harness, "wamid.last") != nil)
+    #expect(try Self.storedTime(harness, "wamid.bad") == nil)
+    let failure = try harness.read { db in
+      try Row.fetchOne(db, sql: "SELECT * FROM message_failures WHERE whatsapp_id = 'wamid.bad'")
+    }
+    #expect((failure?["error"] as String?)?.contains("injected failure") == true)
+    #expect((failure?["resolved_at"] as Double?) == nil)
+    #expect(harness.server.metrics.render().contains("etiquette_messages_failed_total 1"))
+
+    // The fix (here: the fault removed), then the next start applies the message.
+    try await harness.server.store.pool.write { db in
+      try db.execute(sql: "DROP TRIGGER refuse_one")
+    }
+    try await harness.server.recoverPendingWebhooks()
+    #expect(try Self.storedTime(harness, "wamid.bad") == 1_764_064_801)
+    let resolved = try harness.read { db in
+      try Double.fetchOne(
+        db, sql: "SELECT resolved_at FROM message_failures WHERE whatsapp_id = 'wamid.bad'")
+    }
+    #expect(resolved != nil)
+    let conversations = try harness.count("SELECT COUNT(*) FROM conversations")
+    #expect(conversations == 3)
+  }
+}
