@@ -66,6 +66,7 @@ public struct EtiquetteServer: Sendable {
   public func buildRouter() -> Router<Context> {
     let router = Router(context: Context.self)
     router.add(middleware: LatencyMiddleware(metrics: metrics))
+    router.add(middleware: MethodNotAllowedMiddleware(routes: routeDescriptions))
     var recorder = RouteRecorder(router: router)
     register(on: &recorder)
     return router
@@ -198,6 +199,50 @@ struct RouteRecorder {
         return error.response
       }
     }
+  }
+}
+
+/// 405 with `Allow` (RFC 9110 §15.5.6) for a path the server serves with other methods (TRACE
+/// among them), where the router alone answers 404: a client learns it used the wrong method,
+/// not that the resource is missing.
+struct MethodNotAllowedMiddleware: RouterMiddleware {
+  typealias Context = EtiquetteServer.Context
+  let routes: [EtiquetteServer.RouteDescription]
+
+  func handle(
+    _ input: Request, context: Context,
+    next: (Request, Context) async throws -> Response
+  ) async throws -> Response {
+    do {
+      return try await next(input, context)
+    } catch let error as HTTPError where error.status == .notFound {
+      let allowed = Self.methods(serving: input.uri.path, in: routes)
+      guard !allowed.isEmpty, !allowed.contains(input.method.rawValue) else { throw error }
+      let list = allowed.sorted().joined(separator: ", ")
+      var response = APIError(
+        status: .methodNotAllowed, code: "method_not_allowed",
+        message: "\(input.method.rawValue) is not allowed here; allowed: \(list)"
+      ).response
+      response.headers[.allow] = list
+      return response
+    }
+  }
+
+  /// The methods of the routes whose pattern (`/v1/conversations/{id}`) matches `path`.
+  static func methods(serving path: String, in routes: [EtiquetteServer.RouteDescription])
+    -> Set<String>
+  {
+    let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+    var methods: Set<String> = []
+    for route in routes {
+      let pattern = route.path.split(separator: "/", omittingEmptySubsequences: false)
+      guard pattern.count == parts.count else { continue }
+      let matches = zip(pattern, parts).allSatisfy { expected, actual in
+        (expected.hasPrefix("{") && !actual.isEmpty) || expected == actual
+      }
+      if matches { methods.insert(route.method) }
+    }
+    return methods
   }
 }
 

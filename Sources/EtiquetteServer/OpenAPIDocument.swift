@@ -926,7 +926,7 @@ enum OpenAPIDocument {
         "/v1/stream": {
           "get": {
             "summary": "Server-Sent Events for the conversations the member may view",
-            "description": "Events: ready, message.created, message.status, label.added, label.removed, conversation.routed, handoff, note.added, ai.suggestion, ai.reply_discarded, read_state.changed (own), notification.created and notification.read (own), conversation.hidden (a label change removed the member's access; nothing more follows for that conversation). Each event has an id; idle streams get ': keep-alive' comments.",
+            "description": "Events: ready, message.created, message.status, label.added, label.removed, conversation.routed, handoff, note.added, ai.suggestion, ai.reply_discarded, read_state.changed (own), notification.created and notification.read (own), conversation.hidden (a label change removed the member's access; nothing more follows for that conversation). Each event has an id; idle streams get ': keep-alive' comments. A member may have 8 streams open (429 too_many_streams beyond); a stream ends when its token is revoked or its member leaves the rules.",
             "tags": [
               "realtime"
             ],
@@ -947,6 +947,9 @@ enum OpenAPIDocument {
                 }
               },
               "401": {
+                "$ref": "#/components/responses/Error"
+              },
+              "429": {
                 "$ref": "#/components/responses/Error"
               }
             }

@@ -159,6 +159,16 @@ public final class Store: Sendable {
             WHERE resolved_at IS NULL;
           """)
     }
+    // Contact names in `search` keyed by their conversation's rowid, negated (see
+    // `ConversationRecords.indexName`): the entries written before are rewritten once.
+    migrator.registerMigration("search-names-by-rowid") { db in
+      try db.execute(
+        sql: """
+          DELETE FROM search WHERE kind = 'name';
+          INSERT INTO search (rowid, conversation_id, kind, text)
+            SELECT -rowid, id, 'name', name FROM conversations WHERE name IS NOT NULL AND name != '';
+          """)
+    }
     return migrator
   }
 

@@ -505,3 +505,27 @@ import Testing
     }
   }
 }
+
+/// A served path with another method is 405 with `Allow`, not 404; an unknown path stays 404.
+@Suite struct MethodNotAllowedTests {
+  @Test(arguments: [
+    ("TRACE", "/healthz", "GET"), ("DELETE", "/v1/conversations/c1", "GET"),
+    ("PUT", "/webhooks/whatsapp", "GET, POST"),
+  ])
+  func aServedPathWithAnotherMethodIs405(_ method: String, _ path: String, _ allow: String)
+    async throws
+  {
+    let harness = try ServerHarness()
+    try await harness.test { client in
+      let (status, allowed, code) = try await client.execute(
+        uri: path, method: HTTPRequest.Method(method)!, headers: harness.auth("manon@exemple.fr")
+      ) { ($0.status, $0.headers[.allow], ServerHarness.json($0)["error"]?["code"]) }
+      #expect(status == .methodNotAllowed)
+      #expect(allowed == allow)
+      #expect(code == .string("method_not_allowed"))
+      let (missing, _) = try await ServerHarness.send(
+        client, .get, "/v1/nothing-here", headers: harness.auth("manon@exemple.fr"))
+      #expect(missing == .notFound)
+    }
+  }
+}

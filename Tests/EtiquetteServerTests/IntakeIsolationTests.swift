@@ -111,3 +111,36 @@ import Testing
     #expect(conversations == 3)
   }
 }
+
+/// Contact names in the search index are found by key, not by scanning the index: a webhook
+/// of many new contacts must not hold the single writer for seconds.
+@Suite struct SearchIndexTests {
+  @Test func aNameEntryIsReplacedByItsKey() throws {
+    let harness = try ServerHarness()
+    let plan = try harness.read { db in
+      try Row.fetchAll(
+        db, sql: "EXPLAIN QUERY PLAN " + ConversationRecords.deleteNameEntry, arguments: ["c1"]
+      ).map { $0["detail"] as String }
+    }
+    // FTS5 plans a rowid equality as `INDEX 0:=`; a scan of the whole index is `INDEX 0:`.
+    #expect(plan.contains { $0.hasPrefix("SCAN search VIRTUAL TABLE INDEX 0:=") }, "\(plan)")
+  }
+
+  @Test func aRenamedContactIsFoundByTheNewNameOnly() async throws {
+    let harness = try ServerHarness()
+    try await harness.test { client in
+      for (index, name) in ["Léa Martin", "Léa Dupont"].enumerated() {
+        let status = try await ServerHarness.post(
+          client,
+          webhook: ServerHarness.textWebhook(
+            from: "33650000030", id: "wamid.rename.\(index)", text: "bonjour", name: name))
+        #expect(status == .ok)
+      }
+      let dupont = try await harness.list(client, as: "manon@exemple.fr", query: "?q=dupont")
+      let martin = try await harness.list(client, as: "manon@exemple.fr", query: "?q=martin")
+      #expect(dupont.count == 1)
+      #expect(martin.isEmpty, "the old name is no longer indexed")
+    }
+    #expect(try harness.count("SELECT COUNT(*) FROM search WHERE kind = 'name'") == 1)
+  }
+}

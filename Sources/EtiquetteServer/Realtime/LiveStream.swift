@@ -34,14 +34,22 @@ enum LiveAudience: Sendable {
 
 /// The connected members of `GET /v1/stream` and what is published to them.
 ///
-/// Publishing never waits for a client: each subscriber has a bounded buffer, and a subscriber
-/// whose buffer is full (a client that stopped reading) is dropped with a log line rather than
-/// slowing down the writer that publishes after every commit.
+/// Publishing never waits for a client: each subscriber has a buffer bounded in frames and in
+/// bytes, and a subscriber whose buffer is full (a client that stopped reading) is dropped with
+/// a log line rather than slowing down the writer that publishes after every commit. A member
+/// has a bounded number of open streams, so a token cannot pin unbounded memory either.
 final class LiveStream: @unchecked Sendable {
   /// A connected client.
   struct Subscriber {
     var member: String
     var continuation: AsyncStream<String>.Continuation
+    /// Bytes queued and not yet written to the client (`delivered` takes them off).
+    var pendingBytes = 0
+  }
+
+  /// A member already has `streamsPerMember` streams open.
+  struct TooManyStreams: Error {
+    var limit: Int
   }
 
   // Guards every stored property below.
@@ -51,6 +59,8 @@ final class LiveStream: @unchecked Sendable {
   private var lastEventID: UInt64 = 0
   private var keepAlive: Duration = .seconds(15)
   private var capacity = 512
+  private var byteCapacity = 1 << 20
+  private var streamLimit = 8
   private let logger = Logger(label: "etiquette.live")
 
   init() {}
@@ -68,18 +78,40 @@ final class LiveStream: @unchecked Sendable {
     set { lock.withLock { capacity = max(1, newValue) } }
   }
 
+  /// Bytes a subscriber may have waiting before it is dropped (1 MiB): 200 idle streams of
+  /// one member and notes of 200 KB once took the server from 86 MB to 1.9 GB.
+  var bufferByteCapacity: Int {
+    get { lock.withLock { byteCapacity } }
+    set { lock.withLock { byteCapacity = max(1, newValue) } }
+  }
+
+  /// Streams one member may have open at once (8).
+  var streamsPerMember: Int {
+    get { lock.withLock { streamLimit } }
+    set { lock.withLock { streamLimit = max(1, newValue) } }
+  }
+
   var subscriberCount: Int { lock.withLock { subscribers.count } }
 
   /// Registers a member's client; frames arrive on the stream until `unsubscribe` or until the
   /// subscriber is dropped for falling behind (the stream then ends).
-  func subscribe(member: String) -> (id: UInt64, frames: AsyncStream<String>) {
+  func subscribe(member: String) throws(TooManyStreams) -> (
+    id: UInt64, frames: AsyncStream<String>
+  ) {
     let (limit, interval) = lock.withLock { (capacity, keepAlive) }
     let (frames, continuation) = AsyncStream.makeStream(
       of: String.self, bufferingPolicy: .bufferingOldest(limit))
-    let id = lock.withLock {
+    let id: UInt64? = lock.withLock {
+      guard subscribers.values.count(where: { $0.member == member }) < streamLimit else {
+        return nil
+      }
       nextSubscriber += 1
       subscribers[nextSubscriber] = Subscriber(member: member, continuation: continuation)
       return nextSubscriber
+    }
+    guard let id else {
+      continuation.finish()
+      throw TooManyStreams(limit: streamsPerMember)
     }
     let ticker = Task { [weak self] in
       while !Task.isCancelled {
@@ -154,10 +186,32 @@ final class LiveStream: @unchecked Sendable {
     }
   }
 
+  /// The client was sent `bytes` of what was queued for it.
+  func delivered(_ bytes: Int, to id: UInt64) {
+    lock.withLock { subscribers[id]?.pendingBytes -= bytes }
+  }
+
   /// Queues one frame; false when the subscriber is gone or was just dropped for falling behind.
   @discardableResult
   private func send(_ frame: String, to id: UInt64) -> Bool {
-    guard let subscriber = lock.withLock({ subscribers[id] }) else { return false }
+    let size = frame.utf8.count
+    let (found, overflow): (Subscriber?, Bool) = lock.withLock {
+      guard var subscriber = subscribers[id] else { return (nil, false) }
+      guard subscriber.pendingBytes + size <= byteCapacity else { return (subscriber, true) }
+      subscriber.pendingBytes += size
+      subscribers[id] = subscriber
+      return (subscriber, false)
+    }
+    guard let subscriber = found else { return false }
+    if overflow {
+      let member = subscriber.member
+      let waiting = subscriber.pendingBytes
+      logger.warning(
+        "live stream: dropped a client of \(member) that stopped reading (\(waiting) bytes waiting)"
+      )
+      unsubscribe(id)
+      return false
+    }
     switch subscriber.continuation.yield(frame) {
     case .enqueued:
       return true

@@ -35,10 +35,19 @@ extension EtiquetteServer {
     headers[.cacheControl] = "no-cache"
     // nginx buffers responses by default, which would hold events back.
     if let name = HTTPField.Name("X-Accel-Buffering") { headers[name] = "no" }
+    // Registered before the response, so the limit is checked before a 200 goes out.
+    let id: UInt64
+    let frames: AsyncStream<String>
+    do {
+      (id, frames) = try live.subscribe(member: member)
+    } catch {
+      throw APIError(
+        status: .tooManyRequests, code: "too_many_streams",
+        message: "\(member) already has \(error.limit) live streams open; close one first")
+    }
     return Response(
       status: .ok, headers: headers,
       body: ResponseBody { writer in
-        let (id, frames) = live.subscribe(member: member)
         defer { live.unsubscribe(id) }
         logger.debug("live stream: \(member) connected")
         try await writer.write(
@@ -54,6 +63,7 @@ extension EtiquetteServer {
               break
             }
             try await writer.write(ByteBuffer(string: frame))
+            live.delivered(frame.utf8.count, to: id)
           }
         } onGracefulShutdown: {
           live.unsubscribe(id)

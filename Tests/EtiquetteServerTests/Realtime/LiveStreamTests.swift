@@ -189,8 +189,8 @@ import Testing
     let live = LiveStream()
     live.bufferCapacity = 3
     let ruleSet = try ServerHarness().server.rules.current
-    let (_, frames) = live.subscribe(member: "bruno@exemple.fr")
-    let (_, reader) = live.subscribe(member: "chloe@exemple.fr")
+    let (_, frames) = try live.subscribe(member: "bruno@exemple.fr")
+    let (_, reader) = try live.subscribe(member: "chloe@exemple.fr")
     #expect(live.subscriberCount == 2)
     let event = LiveEvent("message.created", conversation: "c1", data: ["conversation": "c1"])
     let audience = LiveAudience.viewers(engine: ruleSet.engine, before: [], after: [])
@@ -207,6 +207,49 @@ import Testing
     var count = 0
     for await _ in frames { count += 1 }
     #expect(count == 3)
+  }
+
+  /// Large events fill a non-reading client's buffer by bytes long before its frame count: it
+  /// is dropped there, while a client that reads (and so frees its bytes) keeps its stream.
+  @Test func aStreamIsBoundedInBytes() async throws {
+    let live = LiveStream()
+    live.bufferByteCapacity = 2_000
+    let ruleSet = try ServerHarness().server.rules.current
+    let (_, idle) = try live.subscribe(member: "bruno@exemple.fr")
+    let (reading, frames) = try live.subscribe(member: "chloe@exemple.fr")
+    let note = String(repeating: "n", count: 600)
+    let event = LiveEvent("note.added", conversation: "c1", data: ["text": note])
+    let audience = LiveAudience.viewers(engine: ruleSet.engine, before: [], after: [])
+    var iterator = frames.makeAsyncIterator()
+    var read = 0
+    for _ in 0..<10 {
+      live.publish([event], to: audience)
+      if let frame = await iterator.next() {
+        read += 1
+        live.delivered(frame.utf8.count, to: reading)
+      }
+    }
+    #expect(read == 10, "the reading client keeps its stream")
+    #expect(live.subscriberCount == 1)
+    var held = 0
+    for await _ in idle { held += 1 }
+    #expect(held == 3, "the idle client held 3 frames of about 650 bytes, then was dropped")
+  }
+
+  @Test func streamsPerMemberAreBounded() throws {
+    let live = LiveStream()
+    live.streamsPerMember = 2
+    // A stream stays registered while its frames are held (dropping them ends it).
+    let (first, a) = try live.subscribe(member: "bruno@exemple.fr")
+    let (_, b) = try live.subscribe(member: "bruno@exemple.fr")
+    #expect(throws: LiveStream.TooManyStreams.self) {
+      _ = try live.subscribe(member: "bruno@exemple.fr")
+    }
+    let (_, c) = try live.subscribe(member: "chloe@exemple.fr")
+    live.unsubscribe(first)
+    let (_, d) = try live.subscribe(member: "bruno@exemple.fr")
+    #expect(live.subscriberCount == 3)
+    withExtendedLifetime((a, b, c, d)) {}
   }
 
   @Test func hiddenIsSentOnceToMembersWhoLoseAccess() throws {
