@@ -71,7 +71,7 @@ extension Store {
         sql: """
           SELECT f.webhook_id, f.whatsapp_id, w.body, w.received_at FROM message_failures f
           JOIN webhooks w ON w.id = f.webhook_id
-          WHERE f.resolved_at IS NULL ORDER BY f.webhook_id, f.rowid
+          WHERE f.resolved_at IS NULL AND f.retryable = 1 ORDER BY f.webhook_id, f.rowid
           """)
       var resolved = 0
       for row in rows {
@@ -163,6 +163,16 @@ extension Store {
               attempts = attempts + 1, failed_at = excluded.failed_at, resolved_at = NULL
             """, arguments: [webhook, m.id, reason, now])
       }
+    }
+    // Nothing to retry: the body itself says too little. Kept, with the reason, for a person.
+    for (description, reason) in payload.unusable {
+      outcome.failures.append((description, reason))
+      try db.execute(
+        sql: """
+          INSERT INTO message_failures (webhook_id, whatsapp_id, error, attempts, failed_at,
+            retryable)
+          VALUES (?, ?, ?, 1, ?, 0) ON CONFLICT(webhook_id, whatsapp_id) DO NOTHING
+          """, arguments: [webhook, description, reason, now])
     }
     try processStatusesAndEchoes(payload, in: db, rules: rules, now: now, hub: hub)
     return outcome

@@ -157,7 +157,7 @@ extension EtiquetteServer {
 
   static func jsonObject(_ bytes: [UInt8]) throws -> [String: JSONValue] {
     guard
-      let json = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)),
+      let json = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)).replacingNUL,
       case .object(let object) = json
     else { throw APIError.badRequest("the body must be a JSON object") }
     return object

@@ -153,6 +153,8 @@ public final class Store: Sendable {
             attempts INTEGER NOT NULL,
             failed_at REAL NOT NULL,
             resolved_at REAL,
+            -- 0 for a message the body describes too poorly to ever apply (no id, no sender).
+            retryable INTEGER NOT NULL DEFAULT 1,
             PRIMARY KEY (webhook_id, whatsapp_id)
           );
           CREATE INDEX message_failures_open ON message_failures(webhook_id)

@@ -11,6 +11,9 @@ public struct WhatsAppPayload: Sendable {
   public var messages: [InboundMessage] = []
   public var statuses: [StatusUpdate] = []
   public var echoes: [EchoMessage] = []
+  /// Messages that cannot become a step (no id, no sender), with why: kept as failed with
+  /// their reason rather than dropped behind a 200.
+  public var unusable: [(description: String, reason: String)] = []
 
   /// The customer as the `contacts` array describes them; the phone (`wa_id`) may be missing
   /// for users known only by their business-scoped user id.
@@ -79,7 +82,7 @@ public struct WhatsAppPayload: Sendable {
   {
     let json: JSONValue
     do {
-      json = try JSONDecoder().decode(JSONValue.self, from: Data(body))
+      json = try JSONDecoder().decode(JSONValue.self, from: Data(body)).replacingNUL
     } catch {
       throw ParseError(description: "the body is not valid JSON")
     }
@@ -118,11 +121,17 @@ public struct WhatsAppPayload: Sendable {
       if result.userID == nil { result.userID = userID }
       return result
     }
-    for m in value["messages"]?.arrayValue ?? [] {
-      guard let id = m["id"]?.stringValue else { continue }
+    for (position, m) in (value["messages"]?.arrayValue ?? []).enumerated() {
+      guard let id = m["id"]?.stringValue, !id.isEmpty else {
+        unusable.append(("message \(position + 1) of its change", "the message has no \"id\""))
+        continue
+      }
       let from = m["from"]?.stringValue
       let sender = contact(phone: from, userID: m["from_user_id"]?.stringValue)
-      guard sender.phone != nil || sender.userID != nil else { continue }
+      guard sender.phone != nil || sender.userID != nil else {
+        unusable.append((id, "the message has no sender (\"from\" or \"from_user_id\")"))
+        continue
+      }
       let wireType = m["type"]?.stringValue ?? "unsupported"
       let at = Self.time(m["timestamp"], receivedAt: receivedAt)
       messages.append(

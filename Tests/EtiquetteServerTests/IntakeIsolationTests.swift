@@ -144,3 +144,70 @@ import Testing
     #expect(try harness.count("SELECT COUNT(*) FROM search WHERE kind = 'name'") == 1)
   }
 }
+
+/// NUL bytes from the outside never cut ids, names or texts (SQLite's C strings end at NUL).
+@Suite struct NULTests {
+  @Test func idsThatDifferAfterANULAreTwoMessages() async throws {
+    let harness = try ServerHarness()
+    let first = ServerHarness.textWebhook(
+      from: "33650000040", id: "wamid.a\u{0}x", text: "avant\u{0}après", name: "Lé\u{0}a")
+    let second = ServerHarness.textWebhook(
+      from: "33650000040", id: "wamid.a\u{0}y", text: "encore", name: "Lé\u{0}a")
+    try await harness.test { client in
+      for body in [first, second] {
+        let status = try await ServerHarness.post(client, webhook: body)
+        #expect(status == .ok)
+      }
+    }
+    let stored = try harness.read { db in
+      try Row.fetchAll(db, sql: "SELECT wa_id, text FROM messages ORDER BY id").map {
+        ($0["wa_id"] as String, $0["text"] as String)
+      }
+    }
+    #expect(stored.map(\.0) == ["wamid.a\u{FFFD}x", "wamid.a\u{FFFD}y"])
+    #expect(stored.first?.1 == "avant\u{FFFD}après", "the text is kept whole")
+    let name = try harness.read { db in
+      try String.fetchOne(db, sql: "SELECT name FROM conversations")
+    }
+    #expect(name == "Lé\u{FFFD}a")
+  }
+}
+
+/// A message without an id or a sender is not dropped behind a 200: it is kept with why.
+@Suite struct UnusableMessageTests {
+  @Test func messagesWithoutIdOrSenderAreKeptWithTheirReason() async throws {
+    let harness = try ServerHarness()
+    let value: JSONValue = .object([
+      "messaging_product": .string("whatsapp"),
+      "messages": .array([
+        .object(["from": .string("33650000050"), "type": .string("text")]),
+        .object(["id": .string("wamid.nobody"), "type": .string("text")]),
+      ]),
+    ])
+    let body = ServerHarness.encode(
+      .object([
+        "object": .string("whatsapp_business_account"),
+        "entry": .array([
+          .object([
+            "id": .string("1"),
+            "changes": .array([.object(["field": .string("messages"), "value": value])]),
+          ])
+        ]),
+      ]))
+    try await harness.test { client in
+      let status = try await ServerHarness.post(client, webhook: body)
+      #expect(status == .ok)
+    }
+    let kept = try harness.read { db in
+      try Row.fetchAll(
+        db, sql: "SELECT whatsapp_id, error, retryable FROM message_failures ORDER BY rowid"
+      ).map { ($0["whatsapp_id"] as String, $0["error"] as String, $0["retryable"] as Int) }
+    }
+    #expect(kept.count == 2)
+    #expect(kept.first?.1.contains("no \"id\"") == true)
+    #expect(kept.last?.0 == "wamid.nobody")
+    #expect(kept.last?.1.contains("no sender") == true)
+    #expect(kept.allSatisfy { $0.2 == 0 })
+    #expect(harness.server.metrics.render().contains("etiquette_messages_failed_total 2"))
+  }
+}
