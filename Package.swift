@@ -67,11 +67,20 @@ let package = Package(
       swiftSettings: matcherSettings),
     // Conversation state and decisions: a pure, deterministic library.
     .target(name: "EtiquetteEngine", dependencies: ["EtiquetteMatcher", "EtiquetteChecker"]),
+    // The language server (`etiquette lsp`): JSON-RPC over stdio on the language stages only.
+    .target(
+      name: "EtiquetteLanguageServer",
+      dependencies: [
+        "EtiquetteDiagnostics", "EtiquetteSyntax", "EtiquetteChecker", "EtiquetteFormat",
+        "EtiquetteEngine", "EtiquetteMatcher", "EtiquetteText",
+      ]
+    ),
     .executableTarget(
       name: "EtiquetteCLI",
       dependencies: [
         "EtiquetteDiagnostics", "EtiquetteSyntax", "EtiquetteFormat", "EtiquetteChecker",
         "EtiquetteMatcher", "EtiquetteEngine", "CLibEdit", "EtiquetteServer",
+        "EtiquetteLanguageServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -133,6 +142,10 @@ let package = Package(
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ],
       exclude: ["Fixtures"]
+    ),
+    .testTarget(
+      name: "EtiquetteLanguageServerTests",
+      dependencies: ["EtiquetteLanguageServer", "EtiquetteChecker", "EtiquetteSyntax"]
     ),
     .testTarget(
       name: "EtiquetteCLITests",

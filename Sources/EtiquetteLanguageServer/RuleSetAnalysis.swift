@@ -1,0 +1,76 @@
+import EtiquetteChecker
+import EtiquetteDiagnostics
+import EtiquetteMatcher
+import EtiquetteSyntax
+
+/// One folder's rule set parsed and checked exactly as `etiquette check FOLDER` does it, with
+/// the index of names every feature reads.
+public struct RuleSetAnalysis: Sendable {
+  /// The folder, absolute.
+  public let root: String
+  /// Absolute paths in `SourceFileID` order.
+  public let paths: [String]
+  /// The URI of each file, as the editor spells it when it has the file open.
+  public let uris: [String]
+  /// Files named relative to the folder, as in the messages of `etiquette check` run there.
+  public let sources: SourceMap
+  public let parsed: [ParseResult]
+  /// Sorted by position, as `etiquette check` reports them.
+  public let diagnostics: [Diagnostic]
+  /// Nil when the rule set has errors.
+  public let ruleSet: RuleSet?
+  public let index: SymbolIndex
+
+  /// Parses and checks files given as (absolute path, URI, bytes), already sorted by path.
+  public init(root: String, files: [(path: String, uri: String, bytes: [UInt8])]) {
+    self.root = root
+    var sources = SourceMap()
+    var parsed: [ParseResult] = []
+    for file in files {
+      let relative =
+        file.path.hasPrefix(root + "/") ? String(file.path.dropFirst(root.count + 1)) : file.path
+      parsed.append(Parser.parse(sources.add(path: relative, bytes: file.bytes)))
+    }
+    self.paths = files.map(\.path)
+    self.uris = files.map(\.uri)
+    self.sources = sources
+    self.parsed = parsed
+    self.index = SymbolIndex(files: parsed.map(\.ruleFile))
+    let result = Self.check(parsed, sources: sources)
+    self.diagnostics = result.diagnostics
+    self.ruleSet = result.ruleSet
+  }
+
+  /// The same steps as the CLI's check: syntax errors anywhere stop before the checker (names
+  /// from a broken file would otherwise be reported as undefined), and the compiled matcher adds
+  /// its slow-pattern warnings.
+  public static func check(_ parsed: [ParseResult], sources: SourceMap) -> (
+    diagnostics: [Diagnostic], ruleSet: RuleSet?
+  ) {
+    let syntax = parsed.flatMap(\.diagnostics)
+    if syntax.hasErrors { return (syntax.sortedByPosition(), nil) }
+    let result = Checker.check(parsed.map(\.ruleFile), sources: sources)
+    let cost = result.ruleSet.map { MatcherCatalogue.slowPatterns(in: RuleMatcher($0)) } ?? []
+    return ((syntax + result.diagnostics + cost).sortedByPosition(), result.ruleSet)
+  }
+
+  public func fileID(ofPath path: String) -> SourceFileID? {
+    paths.firstIndex(of: path).map { SourceFileID($0) }
+  }
+
+  public func file(ofPath path: String) -> SourceFile? {
+    fileID(ofPath: path).flatMap { sources[$0] }
+  }
+
+  public func path(of id: SourceFileID) -> String? {
+    paths.indices.contains(id.rawValue) ? paths[id.rawValue] : nil
+  }
+
+  public func uri(of id: SourceFileID) -> String {
+    uris.indices.contains(id.rawValue) ? uris[id.rawValue] : ""
+  }
+
+  func ruleFile(_ id: SourceFileID) -> RuleFile? {
+    parsed.indices.contains(id.rawValue) ? parsed[id.rawValue].ruleFile : nil
+  }
+}
