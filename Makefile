@@ -3,7 +3,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 ETIQUETTE := .build/debug/etiquette
 
-.PHONY: run test deps build check-rules fmt lint bench
+.PHONY: run test deps build check-rules fmt lint bench vsix
 
 # System libraries: PCRE2 for patterns, libedit for the REPL, SQLite for the server's store;
 # pkg-config lets SwiftPM find them.
@@ -50,3 +50,7 @@ bench: deps
 	@dpkg -s libhyperscan-dev >/dev/null 2>&1 || ($(SUDO) apt-get install -y -qq libhyperscan-dev)
 	$(SWIFT) run -c release --package-path Benchmarks $(BENCH_FLAGS) etiquette-bench $(ARGS)
 	$(SWIFT) run -c release --package-path Benchmarks $(BENCH_FLAGS) etiquette-check-bench
+
+# The VS Code extension (editors/vscode) as editors/etiquette.vsix, zipped by Python: no npm.
+vsix:
+	python3 editors/package-vsix.py editors/etiquette.vsix
