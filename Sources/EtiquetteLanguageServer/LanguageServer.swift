@@ -286,7 +286,7 @@ public actor LanguageServer {
     let files = workspace.files(inRoot: root).map { path in
       (path: path, uri: workspace.uri(ofPath: path), bytes: workspace.bytes(ofPath: path) ?? [])
     }
-    let analysis = RuleSetAnalysis(root: root, files: files)
+    let analysis = RuleSetAnalysis(root: root, files: files, previous: analyses[root])
     analyses[root] = analysis
     staleRoots.remove(root)
     return analysis

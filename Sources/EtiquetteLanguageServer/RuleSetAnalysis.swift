@@ -22,14 +22,27 @@ public struct RuleSetAnalysis: Sendable {
   public let index: SymbolIndex
 
   /// Parses and checks files given as (absolute path, URI, bytes), already sorted by path.
-  public init(root: String, files: [(path: String, uri: String, bytes: [UInt8])]) {
+  ///
+  /// Files unchanged since `previous` (same path, same place in the order, same bytes) keep
+  /// their parse: after an edit, only the edited file is parsed again.
+  public init(
+    root: String, files: [(path: String, uri: String, bytes: [UInt8])],
+    previous: RuleSetAnalysis? = nil
+  ) {
     self.root = root
     var sources = SourceMap()
     var parsed: [ParseResult] = []
-    for file in files {
+    for (index, file) in files.enumerated() {
       let relative =
         file.path.hasPrefix(root + "/") ? String(file.path.dropFirst(root.count + 1)) : file.path
-      parsed.append(Parser.parse(sources.add(path: relative, bytes: file.bytes)))
+      let source = sources.add(path: relative, bytes: file.bytes)
+      if let previous, previous.paths.indices.contains(index), previous.paths[index] == file.path,
+        previous.sources.files[index].bytes == file.bytes
+      {
+        parsed.append(previous.parsed[index])
+      } else {
+        parsed.append(Parser.parse(source))
+      }
     }
     self.paths = files.map(\.path)
     self.uris = files.map(\.uri)
