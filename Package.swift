@@ -26,6 +26,7 @@ let package = Package(
     .library(name: "EtiquetteSyntax", targets: ["EtiquetteSyntax"]),
     .library(name: "EtiquetteChecker", targets: ["EtiquetteChecker"]),
     .library(name: "EtiquetteMatcher", targets: ["EtiquetteMatcher"]),
+    .library(name: "EtiquetteLanguageServer", targets: ["EtiquetteLanguageServer"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -145,7 +146,11 @@ let package = Package(
     ),
     .testTarget(
       name: "EtiquetteLanguageServerTests",
-      dependencies: ["EtiquetteLanguageServer", "EtiquetteChecker", "EtiquetteSyntax"]
+      dependencies: [
+        "EtiquetteLanguageServer", "EtiquetteDiagnostics", "EtiquetteSyntax", "EtiquetteChecker",
+        "EtiquetteMatcher", "EtiquetteEngine",
+      ],
+      exclude: ["Fixtures"]
     ),
     .testTarget(
       name: "EtiquetteCLITests",

@@ -18,17 +18,17 @@ enum SemanticTokenFeature {
     }
     var spans: [(span: SourceSpan, type: String)] = lexed.comments.map { ($0.span, "comment") }
     for token in lexed.tokens {
-      let type: String? =
+      let tokenType: String? =
         switch token.kind {
-        case .string: names[token.span.start].map(type(of:)) ?? "string"
+        case .string: names[token.span.start].map(tokenType(for:)) ?? "string"
         case .regex: "regexp"
         case .number, .time: "number"
         case .identifier:
-          names[token.span.start].map(type(of:))
+          names[token.span.start].map(tokenType(for:))
             ?? (Keywords.meaning[token.text] != nil ? "keyword" : nil)
         default: nil
         }
-      if let type { spans.append((token.span, type)) }
+      if let tokenType { spans.append((token.span, tokenType)) }
     }
     spans.sort { $0.span.start < $1.span.start }
 
@@ -50,7 +50,7 @@ enum SemanticTokenFeature {
     return SemanticTokens(data: data)
   }
 
-  static func type(of category: SymbolCategory) -> String {
+  static func tokenType(for category: SymbolCategory) -> String {
     switch category {
     case .label: "enumMember"
     case .team: "class"
