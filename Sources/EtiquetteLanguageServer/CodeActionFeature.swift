@@ -54,7 +54,8 @@ enum CodeActionFeature {
       let close = help.range(of: "]`", range: open.upperBound..<help.endIndex)
     else { return nil }
     let parts = String(help[open.upperBound..<close.lowerBound])
-    let inList = RuleLiterals(analysis).phrases.first { $0.literal.span == diagnostic.span }?
+    let inList =
+      RuleLiterals(analysis).phrases.first { $0.literal.span == diagnostic.span }?
       .inList ?? false
     return CodeAction(
       title: "Split into two phrases", isPreferred: false,

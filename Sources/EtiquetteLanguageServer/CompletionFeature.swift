@@ -15,7 +15,9 @@ enum CompletionFeature {
     // The token being typed, if the cursor is inside or at the end of one.
     let current = tokens.last { $0.span.start < offset && offset <= $0.span.end }
     let isTyping = current.map { $0.kind == .identifier || $0.kind == .string } ?? false
-    let previous = tokens.filter { $0.span.end <= (isTyping ? current?.span.start ?? offset : offset) }
+    let previous = tokens.filter {
+      $0.span.end <= (isTyping ? current?.span.start ?? offset : offset)
+    }
     let replaced =
       isTyping ? current.map { SourceSpan(file: file.id, start: $0.span.start, end: offset) } : nil
     let typed = replaced.map { file.text(of: $0) } ?? ""
@@ -23,7 +25,9 @@ enum CompletionFeature {
     let block = enclosingBlock(analysis.ruleFile(file.id), offset: offset)
 
     var context = Context(typed: typed, range: range)
-    let words = previous.suffix(4).map { $0.kind == .identifier ? $0.text : ($0.kind.spelling ?? "") }
+    let words = previous.suffix(4).map {
+      $0.kind == .identifier ? $0.text : ($0.kind.spelling ?? "")
+    }
     let last = words.last ?? ""
     let lastToken = previous.last
 
@@ -106,7 +110,8 @@ enum CompletionFeature {
   }
 
   static func fold(_ text: String) -> String {
-    text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
+    text.folding(
+      options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
   }
 
   static func enumValues(of attribute: String, _ analysis: RuleSetAnalysis) -> [String] {

@@ -24,7 +24,9 @@ enum HoverFeature {
         range: file.range(of: regex.literal.span))
     }
     let tokens = Lexer.tokenize(file).tokens
-    if let token = tokens.first(where: { $0.kind == .identifier && $0.span.contains(offset, in: file.id) }),
+    if let token = tokens.first(where: {
+      $0.kind == .identifier && $0.span.contains(offset, in: file.id)
+    }),
       let meaning = Keywords.meaning[token.text]
     {
       return Hover(
@@ -62,7 +64,8 @@ enum HoverFeature {
     case .eventField:
       for case .event(let decl) in items {
         for field in decl.fields where field.name.name == symbol.name {
-          return "**event.\(symbol.name)** in \"\(decl.name.value)\": `\(text(of: field.type.span, analysis))`"
+          return
+            "**event.\(symbol.name)** in \"\(decl.name.value)\": `\(text(of: field.type.span, analysis))`"
         }
       }
     case .test:
@@ -73,10 +76,12 @@ enum HoverFeature {
 
   static func describeLabel(_ name: String, items: [Item], _ analysis: RuleSetAnalysis) -> String {
     var lines = ["**label \"\(name)\"**"]
-    guard let decl = items.compactMap({ item -> LabelDecl? in
-      if case .label(let d) = item, d.name.value == name { return d }
-      return nil
-    }).first else {
+    guard
+      let decl = items.compactMap({ item -> LabelDecl? in
+        if case .label(let d) = item, d.name.value == name { return d }
+        return nil
+      }).first
+    else {
       return "label \"\(name)\" is not declared"
     }
     var triggers: [String] = []

@@ -6,7 +6,8 @@ import EtiquetteSyntax
 enum Keywords {
   static let meaning: [String: String] = [
     "contact": "declares the contact attributes rules may test, or sets them in a test",
-    "event": "an integration event: declared at the top level, tested in a condition or sent in a test",
+    "event":
+      "an integration event: declared at the top level, tested in a condition or sent in a test",
     "hours": "declares opening hours, for `during`",
     "label": "declares a label, or tests that a conversation has it",
     "team": "declares a team of members and what they may see, or routes to it",

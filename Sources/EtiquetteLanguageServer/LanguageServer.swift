@@ -168,7 +168,9 @@ public actor LanguageServer {
       return allAnalyses().flatMap { SymbolFeature.workspaceSymbols($0, query: p.query) }
     case "textDocument/semanticTokens/full":
       let p = try params(DocumentFormattingParams.self, data)
-      guard let (analysis, file) = document(p.textDocument.uri) else { return SemanticTokens(data: []) }
+      guard let (analysis, file) = document(p.textDocument.uri) else {
+        return SemanticTokens(data: [])
+      }
       return SemanticTokenFeature.tokens(analysis, file)
     case "textDocument/codeLens":
       let p = try params(DocumentFormattingParams.self, data)

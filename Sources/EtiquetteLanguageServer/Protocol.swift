@@ -84,7 +84,11 @@ struct ResponseMessage: Encodable {
     var container = encoder.container(keyedBy: CodingKeys.self)
     try container.encode("2.0", forKey: .jsonrpc)
     // A response to a message whose id could not be read carries `"id": null`.
-    if let id { try container.encode(id, forKey: .id) } else { try container.encodeNil(forKey: .id) }
+    if let id {
+      try container.encode(id, forKey: .id)
+    } else {
+      try container.encodeNil(forKey: .id)
+    }
     if let error {
       try container.encode(error, forKey: .error)
     } else if let result {

@@ -39,7 +39,9 @@ enum RenameFeature {
     return WorkspaceEdit(changes: changes)
   }
 
-  private static func renamableSymbol(_ analysis: RuleSetAnalysis, _ file: SourceFile, _ offset: Int)
+  private static func renamableSymbol(
+    _ analysis: RuleSetAnalysis, _ file: SourceFile, _ offset: Int
+  )
     throws(ResponseError) -> SymbolOccurrence
   {
     guard let symbol = analysis.index.occurrence(at: offset, in: file.id),

@@ -5,8 +5,7 @@ import Foundation
 /// The outline of a file (labels, teams, hours, events, contact, routing, tests) and the search
 /// over every declaration of the workspace.
 enum SymbolFeature {
-  static func documentSymbols(_ analysis: RuleSetAnalysis, _ file: SourceFile) -> [DocumentSymbol]
-  {
+  static func documentSymbols(_ analysis: RuleSetAnalysis, _ file: SourceFile) -> [DocumentSymbol] {
     guard let ruleFile = analysis.ruleFile(file.id) else { return [] }
     return ruleFile.items.map { item in
       let (name, kind, selection) = describe(item)
@@ -16,7 +15,8 @@ enum SymbolFeature {
         children = decl.attributes.map { attribute in
           DocumentSymbol(
             name: attribute.name.name, detail: nil, kind: SymbolKind.field.rawValue,
-            range: file.range(of: attribute.span), selectionRange: file.range(of: attribute.name.span),
+            range: file.range(of: attribute.span),
+            selectionRange: file.range(of: attribute.name.span),
             children: nil)
         }
       case .event(let decl):

@@ -26,7 +26,8 @@ import Testing
   static let snippets = [
     "label \"X\" {", "}", "{", "\"", "when ", "message contains \"prix\"", "\n", "label \"VIP\"",
     " and ", " or ", "not ", "[", "]", ", ", " -> ", "human", "ai", "é", "# note\n",
-    "/\\d+/i", "during \"bureau\"", "team \"Support\"", "routing {", "default ai\n", "priority high",
+    "/\\d+/i", "during \"bureau\"", "team \"Support\"", "routing {", "default ai\n",
+    "priority high",
     "label \"Suport Technique\"", "contact.tier == \"vip\"", "event \"calendly.booking.confirmed\"",
     "x", "à", "(", ")", "message.type is image",
   ]
@@ -58,7 +59,8 @@ import Testing
         inserted = Self.snippets.randomElement(using: &random) ?? ""
       } else {
         end = min(units.count, start + Int.random(in: 1...20, using: &random))
-        inserted = Bool.random(using: &random) ? "" : Self.snippets.randomElement(using: &random) ?? ""
+        inserted =
+          Bool.random(using: &random) ? "" : Self.snippets.randomElement(using: &random) ?? ""
       }
       let range = JSONValue.object([
         "start": Self.position(of: start, in: units), "end": Self.position(of: end, in: units),

@@ -302,7 +302,8 @@ import Testing
     let uri = folder.uri("ok.etq")
     await client.open(uri, text: "label \"A\" {\n  when message contains \"a\"\n}\n")
     _ = try await client.diagnostics(for: uri, version: 1)
-    let hover = try await client.request("textDocument/hover", .document(folder.uri("bad.etq"), 0, 8))
+    let hover = try await client.request(
+      "textDocument/hover", .document(folder.uri("bad.etq"), 0, 8))
     #expect(hover["error"] == nil)
     _ = try await client.shutdown()
   }

@@ -38,7 +38,8 @@ func generateWorkspace(in folder: URL, labels: Int = 5_000, files: Int = 50) thr
       if l % 50 == 0 { text += "  when message matches /\\b(?:CMD|ORD)-\\d{6}\\b/\n" }
       text += "}\n\n"
     }
-    try Data(text.utf8).write(to: folder.appendingPathComponent(String(format: "labels-%02d.etq", f)))
+    try Data(text.utf8).write(
+      to: folder.appendingPathComponent(String(format: "labels-%02d.etq", f)))
   }
   var teams = ""
   for t in 0..<10 {
@@ -60,7 +61,9 @@ final class Session {
   init(debounce: Duration) {
     let input = toServer.fileHandleForReading
     let output = fromServer.fileHandleForWriting
-    Task.detached { _ = await LanguageServer.serve(input: input, output: output, debounce: debounce) }
+    Task.detached {
+      _ = await LanguageServer.serve(input: input, output: output, debounce: debounce)
+    }
     reader = FrameReader(handle: fromServer.fileHandleForReading)
   }
 
@@ -109,14 +112,19 @@ func measure(folder: URL, file: String, debounce: Duration, edits: Int) throws -
   let text = try String(contentsOf: url, encoding: .utf8)
   session.send([
     "jsonrpc": "2.0", "method": "textDocument/didOpen",
-    "params": ["textDocument": ["uri": uri, "languageId": "etiquette", "version": 1, "text": text]],
+    "params": [
+      "textDocument": ["uri": uri, "languageId": "etiquette", "version": 1, "text": text]
+    ],
   ])
   session.waitForDiagnostics(uri: uri, version: 1)
   // The first phrase: the first quote after `contains`.
   let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
   guard let line = lines.firstIndex(where: { $0.contains("contains") }) else { return [] }
   let target = lines[line].contains("\"") && lines[line].contains("[\"") ? line : line + 1
-  let column = (lines[target].firstIndex(of: "\"")).map { lines[target].utf16.distance(from: lines[target].startIndex, to: $0) + 1 } ?? 0
+  let column =
+    (lines[target].firstIndex(of: "\"")).map {
+      lines[target].utf16.distance(from: lines[target].startIndex, to: $0) + 1
+    } ?? 0
   let clock = ContinuousClock()
   var times: [Double] = []
   for version in 2...(edits + 1) {
@@ -133,7 +141,8 @@ func measure(folder: URL, file: String, debounce: Duration, edits: Int) throws -
     ])
     session.waitForDiagnostics(uri: uri, version: version)
     let elapsed = clock.now - began
-    times.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3)
+    times.append(
+      Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3)
   }
   return times
 }
@@ -149,16 +158,20 @@ func report(_ name: String, _ times: [Double]) {
 
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
   .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-let examples = FileManager.default.temporaryDirectory.appendingPathComponent("etiquette-lsp-bench-examples")
-let generated = FileManager.default.temporaryDirectory.appendingPathComponent("etiquette-lsp-bench-5000")
+let examples = FileManager.default.temporaryDirectory.appendingPathComponent(
+  "etiquette-lsp-bench-examples")
+let generated = FileManager.default.temporaryDirectory.appendingPathComponent(
+  "etiquette-lsp-bench-5000")
 for folder in [examples, generated] {
   try? FileManager.default.removeItem(at: folder)
   try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
 }
-for name in try FileManager.default.contentsOfDirectory(atPath: repository.appendingPathComponent("rules").path)
+for name in try FileManager.default.contentsOfDirectory(
+  atPath: repository.appendingPathComponent("rules").path)
 where name.hasSuffix(".etq") {
   try FileManager.default.copyItem(
-    at: repository.appendingPathComponent("rules/\(name)"), to: examples.appendingPathComponent(name))
+    at: repository.appendingPathComponent("rules/\(name)"),
+    to: examples.appendingPathComponent(name))
 }
 try generateWorkspace(in: generated)
 
@@ -168,7 +181,11 @@ for (title, folder, file) in [
   ("generated workspace (5,000 labels, 50,000 phrases, 51 files)", generated, "labels-07.etq"),
 ] {
   print("\n\(title)")
-  report("re-check alone (no debounce)", try measure(folder: folder, file: file, debounce: .zero, edits: 20))
-  report("as an editor sees it (150 ms debounce)", try measure(folder: folder, file: file, debounce: .milliseconds(150), edits: 10))
+  report(
+    "re-check alone (no debounce)",
+    try measure(folder: folder, file: file, debounce: .zero, edits: 20))
+  report(
+    "as an editor sees it (150 ms debounce)",
+    try measure(folder: folder, file: file, debounce: .milliseconds(150), edits: 10))
 }
 for folder in [examples, generated] { try? FileManager.default.removeItem(at: folder) }
