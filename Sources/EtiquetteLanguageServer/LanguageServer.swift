@@ -206,6 +206,15 @@ public actor LanguageServer {
       changed(path: Workspace.path(of: p.textDocument.uri))
     case "textDocument/didSave":
       break
+    case "workspace/didChangeWatchedFiles":
+      // Another program changed rule files: read them again unless the editor has them open.
+      guard let p = try? params(DidChangeWatchedFilesParams.self, data) else { break }
+      for change in p.changes where change.uri.hasSuffix(".etq") {
+        let path = Workspace.path(of: change.uri)
+        guard !workspace.isOpen(path) else { continue }
+        workspace.reload(path: path)
+        changed(path: path)
+      }
     default:
       // Unknown notifications are ignored, as the protocol asks (no response may be sent).
       break

@@ -260,6 +260,15 @@ struct DidCloseTextDocumentParams: Decodable, Sendable { var textDocument: TextD
 
 struct CancelParams: Decodable, Sendable { var id: RequestID }
 
+struct DidChangeWatchedFilesParams: Decodable, Sendable {
+  struct FileEvent: Decodable, Sendable {
+    var uri: String
+    /// 1 created, 2 changed, 3 deleted.
+    var type: Int
+  }
+  var changes: [FileEvent]
+}
+
 // MARK: - Diagnostics
 
 struct CodeDescription: Encodable, Sendable, Hashable { var href: String }

@@ -36,7 +36,8 @@ local function run()
     assert(responses, method .. ': no response')
     local response = responses[client_id]
     assert(response, method .. ': no response from the client')
-    assert(not response.err, method .. ': ' .. vim.inspect(response.err))
+    local failure = response.err or response.error
+    assert(not failure, method .. ': ' .. vim.inspect(failure))
     return response.result
   end
   local uri = vim.uri_from_bufnr(buf)
