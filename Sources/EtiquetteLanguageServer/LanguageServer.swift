@@ -396,10 +396,13 @@ final class CancelledRequests: Sendable {
 
   /// Records the id of a `$/cancelRequest` notification; other messages are left alone.
   func noteIfCancellation(_ data: Data) {
-    // Cheap test first: most messages are not cancellations.
+    // Cheap test first: most messages are not cancellations. (Not the whole method name: a
+    // JSON encoder may write its slash as `\/`.)
     guard data.count < 4096, let text = String(data: data, encoding: .utf8),
-      text.contains("$/cancelRequest"),
-      let message = try? JSONDecoder().decode(ParamsEnvelope<CancelParams>.self, from: data)
+      text.contains("cancelRequest"),
+      let message = try? JSONDecoder().decode(ParamsEnvelope<CancelParams>.self, from: data),
+      let header = try? JSONDecoder().decode(IncomingMessage.self, from: data),
+      header.method == "$/cancelRequest", header.id == nil
     else { return }
     _ = ids.withLock { $0.insert(message.params.id) }
   }

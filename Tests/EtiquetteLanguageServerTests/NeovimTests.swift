@@ -35,6 +35,7 @@ import Testing
     process.environment = environment
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
     try process.run()
     // The script's own waits are bounded; this only stops a Neovim that never gets that far.
     let watchdog = Task {

@@ -153,7 +153,7 @@ actor TestClient {
 
 // MARK: - JSON access for assertions
 
-extension JSONValue: @retroactive ExpressibleByStringLiteral {
+extension JSONValue: ExpressibleByStringLiteral {
   public init(stringLiteral value: String) { self = .string(value) }
 }
 
