@@ -31,7 +31,13 @@ let package = Package(
     // The language server: from a didChange to its publishDiagnostics (issue 18).
     .executableTarget(
       name: "etiquette-lsp-bench",
-      dependencies: [.product(name: "EtiquetteLanguageServer", package: "Etiquette")]
+      dependencies: [
+        .product(name: "EtiquetteLanguageServer", package: "Etiquette"),
+        .product(name: "EtiquetteDiagnostics", package: "Etiquette"),
+        .product(name: "EtiquetteSyntax", package: "Etiquette"),
+        .product(name: "EtiquetteChecker", package: "Etiquette"),
+        .product(name: "EtiquetteMatcher", package: "Etiquette"),
+      ]
     ),
     // How long parsing and checking a large rule set takes, against lexing it as the baseline.
     .executableTarget(

@@ -20,6 +20,9 @@ public struct RuleSetAnalysis: Sendable {
   /// Nil when the rule set has errors.
   public let ruleSet: RuleSet?
   public let index: SymbolIndex
+  /// The matcher's slow-pattern warnings and the patterns they were computed from, so an edit
+  /// that changes no pattern does not compile the matcher again.
+  let slowPatterns: SlowPatterns?
 
   /// Parses and checks files given as (absolute path, URI, bytes), already sorted by path.
   ///
@@ -49,22 +52,26 @@ public struct RuleSetAnalysis: Sendable {
     self.sources = sources
     self.parsed = parsed
     self.index = SymbolIndex(files: parsed.map(\.ruleFile))
-    let result = Self.check(parsed, sources: sources)
+    let result = Self.check(parsed, sources: sources, previous: previous?.slowPatterns)
     self.diagnostics = result.diagnostics
     self.ruleSet = result.ruleSet
+    self.slowPatterns = result.slowPatterns
   }
 
   /// The same steps as the CLI's check: syntax errors anywhere stop before the checker (names
   /// from a broken file would otherwise be reported as undefined), and the compiled matcher adds
   /// its slow-pattern warnings.
-  public static func check(_ parsed: [ParseResult], sources: SourceMap) -> (
-    diagnostics: [Diagnostic], ruleSet: RuleSet?
+  static func check(_ parsed: [ParseResult], sources: SourceMap, previous: SlowPatterns?) -> (
+    diagnostics: [Diagnostic], ruleSet: RuleSet?, slowPatterns: SlowPatterns?
   ) {
     let syntax = parsed.flatMap(\.diagnostics)
-    if syntax.hasErrors { return (syntax.sortedByPosition(), nil) }
+    if syntax.hasErrors { return (syntax.sortedByPosition(), nil, nil) }
     let result = Checker.check(parsed.map(\.ruleFile), sources: sources)
-    let cost = result.ruleSet.map { MatcherCatalogue.slowPatterns(in: RuleMatcher($0)) } ?? []
-    return ((syntax + result.diagnostics + cost).sortedByPosition(), result.ruleSet)
+    let slow = result.ruleSet.map { SlowPatterns($0, previous: previous) }
+    return (
+      (syntax + result.diagnostics + (slow?.diagnostics ?? [])).sortedByPosition(),
+      result.ruleSet, slow
+    )
   }
 
   public func fileID(ofPath path: String) -> SourceFileID? {
@@ -85,5 +92,43 @@ public struct RuleSetAnalysis: Sendable {
 
   func ruleFile(_ id: SourceFileID) -> RuleFile? {
     parsed.indices.contains(id.rawValue) ? parsed[id.rawValue].ruleFile : nil
+  }
+}
+
+/// The matcher's slow-pattern warnings (W030) of a rule set.
+///
+/// Compiling the matcher is half the time of a re-check on a large rule set, and only its list of
+/// patterns decides these warnings: each distinct pattern, at its first appearance in the
+/// matcher's order (labels in declaration order, `when` then `remove when`, then routing), is
+/// warned about when it has no literal to prefilter on. So when that list is unchanged by value,
+/// the warnings are the previous ones, moved to the same appearances' new spans.
+struct SlowPatterns: Sendable {
+  /// Every pattern in the matcher's order, spans included (equality ignores them).
+  let patterns: [Pattern]
+  let diagnostics: [Diagnostic]
+
+  init(_ ruleSet: RuleSet, previous: SlowPatterns?) {
+    var patterns: [Pattern] = []
+    var conditions = ruleSet.labels.flatMap { label in
+      (label.addTriggers + label.removeTriggers).map(\.condition)
+    }
+    conditions += ruleSet.routing.rules.map(\.condition)
+    for condition in conditions {
+      for atom in condition.atoms {
+        if case .matches(let pattern) = atom.kind { patterns.append(pattern) }
+      }
+    }
+    self.patterns = patterns
+    if let previous, previous.patterns == patterns {
+      self.diagnostics = previous.diagnostics.compactMap { diagnostic in
+        guard let index = previous.patterns.firstIndex(where: { $0.span == diagnostic.span })
+        else { return nil }
+        var moved = diagnostic
+        moved.primary.span = patterns[index].span
+        return moved
+      }
+    } else {
+      self.diagnostics = MatcherCatalogue.slowPatterns(in: RuleMatcher(ruleSet))
+    }
   }
 }

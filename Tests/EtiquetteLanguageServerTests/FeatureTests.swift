@@ -1,4 +1,5 @@
 import EtiquetteEngine
+import EtiquetteLanguageServer
 import Foundation
 import Testing
 
@@ -91,5 +92,39 @@ import Testing
     #expect(edit["newText"] == "  can view labels [\"A\"]\n")
     #expect(edit["range"]?["start"] == .position(11, 0))
     _ = try await client.shutdown()
+  }
+
+  /// The slow-pattern warnings kept from the previous analysis move with their patterns, and
+  /// equal those of an analysis made from scratch.
+  @Test func slowPatternWarningsFollowAnEditWithoutRecompiling() {
+    let text = """
+      label "Longs" {
+        when message matches /^.{500,}$/s
+      }
+
+      team "Tous" {
+        members ["a@exemple.fr"]
+        can reply all
+      }
+
+      routing {
+        default ai
+        when message matches /^.{500,}$/s -> human
+      }
+
+      """
+    let before = RuleSetAnalysis(
+      root: "/r", files: [(path: "/r/a.etq", uri: "file:///r/a.etq", bytes: Array(text.utf8))])
+    let edited = Array(("# a comment that moves every span\n" + text).utf8)
+    let after = RuleSetAnalysis(
+      root: "/r", files: [(path: "/r/a.etq", uri: "file:///r/a.etq", bytes: edited)],
+      previous: before)
+    let fresh = RuleSetAnalysis(
+      root: "/r", files: [(path: "/r/a.etq", uri: "file:///r/a.etq", bytes: edited)])
+    #expect(before.diagnostics.contains { $0.code == "W030" })
+    #expect(after.diagnostics == fresh.diagnostics)
+    #expect(
+      after.diagnostics.first { $0.code == "W030" }?.span.start
+        != before.diagnostics.first { $0.code == "W030" }?.span.start)
   }
 }

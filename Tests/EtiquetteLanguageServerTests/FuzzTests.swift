@@ -29,7 +29,8 @@ import Testing
     "/\\d+/i", "during \"bureau\"", "team \"Support\"", "routing {", "default ai\n",
     "priority high",
     "label \"Suport Technique\"", "contact.tier == \"vip\"", "event \"calendly.booking.confirmed\"",
-    "x", "à", "(", ")", "message.type is image",
+    "x", "à", "(", ")", "message.type is image", "when message matches /^.{5,}$/s -> human\n",
+    "when message matches /\\b(?:CMD|ORD)-\\d{6}\\b/ -> ai\n",
   ]
 
   @Test(arguments: [UInt64(0x5EED), 0xE71C_E77E])

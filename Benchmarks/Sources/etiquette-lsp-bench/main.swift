@@ -2,7 +2,11 @@
 // `publishDiagnostics`, on the example rules and on a generated workspace of 5,000 labels in 50
 // files. The server runs in-process behind its real transport (pipes, Content-Length frames);
 // the figures are with the editor's 150 ms debounce and without it (the re-check alone).
+import EtiquetteChecker
+import EtiquetteDiagnostics
 import EtiquetteLanguageServer
+import EtiquetteMatcher
+import EtiquetteSyntax
 import Foundation
 
 /// A deterministic generator (SplitMix64), so every run builds the same workspace.
@@ -188,4 +192,35 @@ for (title, folder, file) in [
     "as an editor sees it (150 ms debounce)",
     try measure(folder: folder, file: file, debounce: .milliseconds(150), edits: 10))
 }
+/// Where the time of one re-check goes: the stages `RuleSetAnalysis` runs, best of five.
+func breakdown(folder: URL) throws {
+  let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+    .filter { $0.hasSuffix(".etq") }.sorted()
+  var sources = SourceMap()
+  for name in names {
+    let data = try Data(contentsOf: folder.appendingPathComponent(name))
+    sources.add(path: name, bytes: Array(data))
+  }
+  let clock = ContinuousClock()
+  func best(_ body: () -> Void) -> Double {
+    (0..<5).map { _ in
+      let elapsed = clock.measure(body)
+      return Double(elapsed.components.attoseconds) / 1e15
+        + Double(elapsed.components.seconds) * 1e3
+    }.min() ?? 0
+  }
+  var parsed: [ParseResult] = []
+  let parse = best { parsed = sources.files.map(Parser.parse) }
+  let oneFile = best { _ = Parser.parse(sources.files[sources.files.count / 2]) }
+  var result = CheckResult(ruleSet: nil, diagnostics: [])
+  let check = best { result = Checker.check(parsed.map(\.ruleFile), sources: sources) }
+  let compile = best { _ = result.ruleSet.map(RuleMatcher.init) }
+  let index = best { _ = SymbolIndex(files: parsed.map(\.ruleFile)) }
+  func ms(_ value: Double) -> String { String(format: "%.1f ms", value) }
+  print(
+    "  stages: parse all \(ms(parse)), parse one file \(ms(oneFile)), check \(ms(check)), "
+      + "matcher compile (slow-pattern warnings) \(ms(compile)), name index \(ms(index))")
+}
+try breakdown(folder: generated)
+
 for folder in [examples, generated] { try? FileManager.default.removeItem(at: folder) }
