@@ -27,7 +27,9 @@ import Testing
 
     let process = Process()
     process.executableURL = URL(fileURLWithPath: nvim)
-    process.arguments = ["--headless", "-u", "NONE", "-i", "NONE", "-c", "luafile \(Self.script)"]
+    process.arguments = [
+      "--headless", "-n", "-u", "NONE", "-i", "NONE", "-c", "luafile \(Self.script)",
+    ]
     var environment = ProcessInfo.processInfo.environment
     environment["ETQ_BIN"] = binary
     environment["ETQ_ROOT"] = folder.url.path
