@@ -127,4 +127,30 @@ import Testing
       after.diagnostics.first { $0.code == "W030" }?.span.start
         != before.diagnostics.first { $0.code == "W030" }?.span.start)
   }
+
+  @Test func filesChangedOnDiskAreReadAgain() async throws {
+    let folder = try RuleFolder([
+      "a.etq": "routing {\n  default ai\n  when label \"X\" -> human\n}\n",
+      "b.etq": "label \"X\" {\n  when message contains \"x\"\n}\n",
+    ])
+    defer { folder.remove() }
+    let client = TestClient()
+    try await client.initialize(root: folder.url)
+    let uri = folder.uri("a.etq")
+    await client.open(uri, text: try folder.text("a.etq"))
+    #expect(try await client.diagnostics(for: uri, version: 1).isEmpty)
+    let prepared = try await client.request("textDocument/prepareRename", .document(uri, 2, 14))
+    #expect(prepared["result"]?["placeholder"] == "X")
+
+    try Data("label \"Y\" {\n  when message contains \"y\"\n}\n".utf8)
+      .write(to: folder.url.appendingPathComponent("b.etq"))
+    await client.notify(
+      "workspace/didChangeWatchedFiles",
+      .object([
+        "changes": .array([.object(["uri": .string(folder.uri("b.etq")), "type": .number(2)])])
+      ]))
+    let diagnostics = try await client.diagnostics(for: uri, version: 1)
+    #expect(diagnostics.first?["code"] == "E030")
+    _ = try await client.shutdown()
+  }
 }
