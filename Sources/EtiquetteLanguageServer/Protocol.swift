@@ -8,11 +8,11 @@ import Foundation
 // MARK: - JSON-RPC
 
 /// A request id: the protocol allows a number or a string.
-public enum RequestID: Sendable, Hashable, Codable, CustomStringConvertible {
+enum RequestID: Sendable, Hashable, Codable, CustomStringConvertible {
   case number(Int)
   case string(String)
 
-  public init(from decoder: any Decoder) throws {
+  init(from decoder: any Decoder) throws {
     let container = try decoder.singleValueContainer()
     if let number = try? container.decode(Int.self) {
       self = .number(number)
@@ -21,7 +21,7 @@ public enum RequestID: Sendable, Hashable, Codable, CustomStringConvertible {
     }
   }
 
-  public func encode(to encoder: any Encoder) throws {
+  func encode(to encoder: any Encoder) throws {
     var container = encoder.singleValueContainer()
     switch self {
     case .number(let n): try container.encode(n)
@@ -29,7 +29,7 @@ public enum RequestID: Sendable, Hashable, Codable, CustomStringConvertible {
     }
   }
 
-  public var description: String {
+  var description: String {
     switch self {
     case .number(let n): "\(n)"
     case .string(let s): s
@@ -50,7 +50,7 @@ struct ParamsEnvelope<Params: Decodable>: Decodable {
 }
 
 /// JSON-RPC and LSP error codes.
-public enum ErrorCode: Int, Sendable {
+enum ErrorCode: Int, Sendable {
   case parseError = -32700
   case invalidRequest = -32600
   case methodNotFound = -32601
@@ -62,11 +62,11 @@ public enum ErrorCode: Int, Sendable {
 }
 
 /// The `error` member of a response.
-public struct ResponseError: Error, Sendable, Codable, Hashable {
-  public var code: Int
-  public var message: String
+struct ResponseError: Error, Sendable, Codable, Hashable {
+  var code: Int
+  var message: String
 
-  public init(_ code: ErrorCode, _ message: String) {
+  init(_ code: ErrorCode, _ message: String) {
     self.code = code.rawValue
     self.message = message
   }
@@ -110,29 +110,29 @@ struct OutgoingMessage<Params: Encodable>: Encodable {
 // MARK: - Basic structures
 
 /// A zero-based line and character offset, counted in UTF-16 code units (the LSP default).
-public struct Position: Sendable, Hashable, Codable {
-  public var line: Int
-  public var character: Int
-  public init(line: Int, character: Int) {
+struct Position: Sendable, Hashable, Codable {
+  var line: Int
+  var character: Int
+  init(line: Int, character: Int) {
     self.line = line
     self.character = character
   }
 }
 
 /// A half-open range between two positions.
-public struct Range: Sendable, Hashable, Codable {
-  public var start: Position
-  public var end: Position
-  public init(start: Position, end: Position) {
+struct Range: Sendable, Hashable, Codable {
+  var start: Position
+  var end: Position
+  init(start: Position, end: Position) {
     self.start = start
     self.end = end
   }
 }
 
 /// A range in a document named by URI.
-public struct Location: Sendable, Hashable, Codable {
-  public var uri: String
-  public var range: Range
+struct Location: Sendable, Hashable, Codable {
+  var uri: String
+  var range: Range
 }
 
 struct TextDocumentIdentifier: Codable, Sendable { var uri: String }
@@ -156,14 +156,14 @@ struct TextDocumentPositionParams: Codable, Sendable {
 }
 
 /// A replacement of a range of text.
-public struct TextEdit: Sendable, Hashable, Codable {
-  public var range: Range
-  public var newText: String
+struct TextEdit: Sendable, Hashable, Codable {
+  var range: Range
+  var newText: String
 }
 
 /// Edits to several documents, keyed by URI.
-public struct WorkspaceEdit: Sendable, Hashable, Codable {
-  public var changes: [String: [TextEdit]]
+struct WorkspaceEdit: Sendable, Hashable, Codable {
+  var changes: [String: [TextEdit]]
 }
 
 /// A command a client shows (code lens) and sends back with `workspace/executeCommand`.
