@@ -63,6 +63,8 @@ enum CompletionFeature {
       context.add(Priority.allCases.map(\.rawValue), kind: .keyword, quoted: false)
     } else if last == "can" || last == "cannot" {
       context.add(AccessLevel.allCases.map(\.rawValue), kind: .keyword, quoted: false)
+    } else if let next = Self.nextWords(words, afterString: lastToken?.kind == .string) {
+      context.add(next, kind: .keyword, quoted: false)
     } else if ["when", "and", "or", "not", "("].contains(last) {
       context.add(Keywords.conditionStart, kind: .keyword, quoted: false)
     } else if current?.kind != .string {
@@ -123,6 +125,30 @@ enum CompletionFeature {
       }
     }
     return []
+  }
+
+  /// The words that may follow the last ones typed, inside a clause; nil when none is known.
+  static func nextWords(_ words: [String], afterString: Bool) -> [String]? {
+    let last = words.last ?? ""
+    if afterString {
+      // `agent "m@x.fr" …`: the agent's actions.
+      guard words.dropLast().last == "agent" else { return nil }
+      return [
+        "takes over", "transfers to ai", "keeps human and leaves", "adds label", "removes label",
+        "replies", "notes",
+      ]
+    }
+    if words.suffix(3) == ["message", ".", "type"] { return ["is", "in"] }
+    switch last {
+    case "message": return ["contains", "contains any", "contains all", "matches", ".type is"]
+    case "contains": return ["any", "all"]
+    case "mode": return ["is"]
+    case "customer": return ["says", "sends"]
+    case "remove": return ["when"]
+    case "expect": return ["labels", "label", "no label", "route", "mode", "notify"]
+    case "except": return ["labels"]
+    default: return nil
+    }
   }
 
   /// Inside `[ … ]` after `labels`, `except labels` or `expect labels`.

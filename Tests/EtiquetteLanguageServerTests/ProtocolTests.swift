@@ -108,6 +108,11 @@ import Testing
         when during "
       }
 
+      label "Suite" {
+        when message 
+        when message contains 
+      }
+
       """
     await client.open(uri, text: text)
     _ = try await client.diagnostics(for: uri, version: 1)
@@ -121,6 +126,11 @@ import Testing
     #expect(try await labels(3, 23) == ["standard", "vip"])
     #expect(try await labels(4, 16) == ["bureau"])
     #expect(try await labels(6, 0).contains("label"))
+    #expect(
+      try await labels(8, 15) == [
+        "contains", "contains any", "contains all", "matches", ".type is",
+      ])
+    #expect(try await labels(9, 24) == ["any", "all"])
     _ = try await client.shutdown()
   }
 
