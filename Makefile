@@ -3,7 +3,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 ETIQUETTE := .build/debug/etiquette
 
-.PHONY: run test deps build check-rules fmt lint bench vsix
+.PHONY: run test deps build check-rules fmt lint bench
 
 # System libraries: PCRE2 for patterns, libedit for the REPL, SQLite for the server's store;
 # pkg-config lets SwiftPM find them.
@@ -53,5 +53,6 @@ bench: deps
 	$(SWIFT) run -c release --package-path Benchmarks $(BENCH_FLAGS) etiquette-lsp-bench
 
 # The VS Code extension (editors/vscode) as editors/etiquette.vsix, zipped by Python: no npm.
+.PHONY: vsix
 vsix:
 	python3 editors/package-vsix.py editors/etiquette.vsix
