@@ -11,6 +11,8 @@ import Synchronization
 public actor LanguageServer {
   /// How long the server waits after a change before checking and publishing diagnostics.
   public let debounce: Duration
+  /// The clock the debounce pause is measured on; tests pass one they advance by hand.
+  private let clock: any Clock<Duration>
   private let writer: FrameWriter
   /// Requests cancelled by `$/cancelRequest`; the reading thread fills it as soon as the
   /// notification arrives, so a request still queued behind slow work is answered as cancelled.
@@ -34,10 +36,14 @@ public actor LanguageServer {
   /// The command code lenses send to run one `test` block.
   public static let runTestCommand = "etiquette.runTest"
 
-  init(writer: FrameWriter, cancelled: CancelledRequests, debounce: Duration) {
+  init(
+    writer: FrameWriter, cancelled: CancelledRequests, debounce: Duration,
+    clock: any Clock<Duration>
+  ) {
     self.writer = writer
     self.cancelled = cancelled
     self.debounce = debounce
+    self.clock = clock
   }
 
   // MARK: Running
@@ -45,11 +51,12 @@ public actor LanguageServer {
   /// Serves one client until `exit` or the end of the input; returns the process exit status
   /// (0 after `shutdown` then `exit`, 1 otherwise, as the protocol asks).
   public static func serve(
-    input: FileHandle, output: FileHandle, debounce: Duration = .milliseconds(150)
+    input: FileHandle, output: FileHandle, debounce: Duration = .milliseconds(150),
+    clock: any Clock<Duration> = ContinuousClock()
   ) async -> Int32 {
     let cancelled = CancelledRequests()
     let server = LanguageServer(
-      writer: FrameWriter(handle: output), cancelled: cancelled, debounce: debounce)
+      writer: FrameWriter(handle: output), cancelled: cancelled, debounce: debounce, clock: clock)
     let reader = FrameReader(handle: input)
     let (frames, continuation) = AsyncStream.makeStream(of: Frame.self)
     // Reads block: a thread of their own keeps the cooperative pool free.
@@ -261,11 +268,16 @@ public actor LanguageServer {
     let current = generation
     pendingCheck?.cancel()
     let pause = debounce
+    let clock = clock
     pendingCheck = Task {
-      try? await Task.sleep(for: pause)
+      try? await Self.sleep(for: pause, on: clock)
       guard !Task.isCancelled else { return }
       self.publishDiagnostics(generation: current)
     }
+  }
+
+  private static func sleep<C: Clock<Duration>>(for pause: Duration, on clock: C) async throws {
+    try await clock.sleep(for: pause)
   }
 
   private func publishDiagnostics(generation expected: Int) {

@@ -17,11 +17,11 @@ actor TestClient {
   /// How long a wait may take before the test fails: generous, so a slow machine never fails.
   static let patience = Duration.seconds(120)
 
-  init() {
+  init(debounce: Duration = .zero, clock: any Clock<Duration> = ContinuousClock()) {
     let input = toServer.fileHandleForReading
     let output = fromServer.fileHandleForWriting
     serverTask = Task {
-      await LanguageServer.serve(input: input, output: output, debounce: .zero)
+      await LanguageServer.serve(input: input, output: output, debounce: debounce, clock: clock)
     }
     let (stream, continuation) = AsyncStream.makeStream(of: JSONValue.self)
     self.iterator = stream.makeAsyncIterator()
