@@ -3,7 +3,10 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 ETIQUETTE := .build/debug/etiquette
 
-.PHONY: run test deps build check-rules fmt lint bench
+.PHONY: run test test-deps deps build check-rules fmt lint bench
+
+# The port `make run` listens on: `make run PORT=9090`.
+PORT ?= 8080
 
 # System libraries: PCRE2 for patterns, libedit for the REPL, SQLite for the server's store;
 # pkg-config lets SwiftPM find them.
@@ -18,12 +21,13 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# The main job: check the example rules in rules/ and run their tests, then serve them (an SQLite
-# store in etiquette.db, port 8080; Ctrl-C or SIGTERM stops it cleanly).
+# The main job: check the example rules in rules/ and run their tests, then serve them in
+# development mode (an SQLite store in etiquette.db, port $(PORT), generated secrets and member
+# tokens printed with the next steps; Ctrl-C or SIGTERM stops it cleanly).
 run: build
 	$(ETIQUETTE) check rules/
 	$(ETIQUETTE) test rules/
-	$(ETIQUETTE) serve --rules rules/
+	$(ETIQUETTE) serve --rules rules/ --dev --port $(PORT)
 
 # The same checks without the server: what CI-style linting of rule files runs.
 check-rules: build
@@ -31,9 +35,16 @@ check-rules: build
 	$(ETIQUETTE) fmt --check rules/
 	$(ETIQUETTE) test rules/
 
-# swift-format (shipped with the toolchain) keeps the code uniform; then every test.
-test: deps lint
-	$(SWIFT) test
+# What the tests use besides the build: tmux drives the REPL in a real terminal.
+test-deps:
+	@command -v tmux >/dev/null || ($(SUDO) apt-get update -qq && \
+	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux)
+
+# swift-format (shipped with the toolchain) keeps the code uniform; the project's own code builds
+# without a warning (ETIQUETTE_STRICT_WARNINGS, see Package.swift); then every test.
+test: deps test-deps lint
+	ETIQUETTE_STRICT_WARNINGS=1 $(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
 
 fmt: build
 	$(ETIQUETTE) fmt rules/ grammar/examples/

@@ -39,6 +39,7 @@ let package = Package(
     // Outbound HTTP for the integrations (issue 9): webhooks, the Graph API, the AI endpoint.
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
   ],
   targets: [
     // PCRE2 from Debian's libpcre2-dev; the shim header fixes the code unit width to 8 bits.
@@ -98,6 +99,7 @@ let package = Package(
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "NIOCore", package: "swift-nio"),
       ]
     ),
     // Golden-file comparison and marker parsing shared by the test targets; never shipped.
@@ -118,7 +120,8 @@ let package = Package(
       ],
       exclude: ["Fixtures"]
     ),
-    .testTarget(name: "EtiquetteTextTests", dependencies: ["EtiquetteText"]),
+    .testTarget(
+      name: "EtiquetteTextTests", dependencies: ["EtiquetteText", "EtiquetteTestSupport"]),
     .testTarget(
       name: "EtiquetteCheckerTests",
       dependencies: ["EtiquetteChecker", "EtiquetteTestSupport"],
@@ -159,3 +162,11 @@ let package = Package(
     ),
   ]
 )
+
+// `make test` builds with ETIQUETTE_STRICT_WARNINGS=1: a warning in the project's own code is an
+// error there (dependencies keep their warnings; SwiftPM does not pass these flags to them).
+if Context.environment["ETIQUETTE_STRICT_WARNINGS"] == "1" {
+  for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-warnings-as-errors"])]
+  }
+}

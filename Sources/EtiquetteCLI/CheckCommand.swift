@@ -10,10 +10,10 @@ struct CheckCommand: ParsableCommand {
     commandName: "check",
     abstract: "Check rule files and report every problem with its location.",
     discussion: """
-      All files given form one rule set: names resolve across files. Syntax errors are
+      All files given form one rule set: names resolve across files. Syntax errors are \
       reported for every file; the checker runs only on a rule set that parsed.
 
-      Exit status: 0 when clean, 1 on errors (or warnings with --strict), 2 on usage errors.
+      Exit status: 0 when clean, 1 on errors (or warnings with --strict), 2 on usage errors. \
       Run `etiquette explain CODE` for the long explanation of a diagnostic code.
       """
   )

@@ -10,14 +10,14 @@ struct DiffCommand: ParsableCommand {
     abstract:
       "Replay steps through two versions of the rules and show every decision that differs.",
     discussion: """
-      OLD and NEW are each a rule file or a directory read recursively for *.etq files. The
-      steps are `etiquette run` JSON lines (standard input by default); every conversation is
-      replayed in order through both rule sets, and each step whose decisions differ (labels
-      added or removed, route, mode, priority, AI action, notifications, refused agent actions,
-      the access of every member) is listed under the rule change that explains it, with counts,
+      OLD and NEW are each a rule file or a directory read recursively for *.etq files. The \
+      steps are `etiquette run` JSON lines (standard input by default); every conversation is \
+      replayed in order through both rule sets, and each step whose decisions differ (labels \
+      added or removed, route, mode, priority, AI action, notifications, refused agent actions, \
+      the access of every member) is listed under the rule change that explains it, with counts, \
       then a summary. A line either rule set cannot use is reported and skipped on both sides.
 
-      Exit status: 0 when nothing changed, 1 when something did (or a line was rejected, or
+      Exit status: 0 when nothing changed, 1 when something did (or a line was rejected, or \
       either rule set has errors), 2 on usage errors.
       """
   )

@@ -10,8 +10,8 @@ struct Etiquette: ParsableCommand {
     commandName: "etiquette",
     abstract: "Check, format and run the rules of a WhatsApp team inbox.",
     discussion: """
-      Rule files (*.etq) declare label triggers, team access and AI/human routing.
-      A PATH is a file or a directory, read recursively for *.etq files; all files given
+      Rule files (*.etq) declare label triggers, team access and AI/human routing. \
+      A PATH is a file or a directory, read recursively for *.etq files; all files given \
       form one rule set.
 
       Exit status: 0 clean, 1 errors (or warnings under --strict), 2 usage errors.

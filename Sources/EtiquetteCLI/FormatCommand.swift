@@ -10,11 +10,11 @@ struct FormatCommand: ParsableCommand {
     commandName: "fmt",
     abstract: "Rewrite rule files in the canonical layout.",
     discussion: """
-      Two-space indent, one trigger per line, lists wrapped at 100 columns, comments kept.
-      Formatting never changes meaning and is idempotent. A file with syntax errors is
+      Two-space indent, one trigger per line, lists wrapped at 100 columns, comments kept. \
+      Formatting never changes meaning and is idempotent. A file with syntax errors is \
       left untouched and its errors are reported.
 
-      Exit status: 0 when every file is (now) formatted; 1 with --check when a file would
+      Exit status: 0 when every file is (now) formatted; 1 with --check when a file would \
       change, or when a file has syntax errors; 2 on usage errors.
       """
   )

@@ -8,16 +8,16 @@ struct ReplCommand: ParsableCommand {
     commandName: "repl",
     abstract: "Try messages against the rules interactively, with every decision explained.",
     discussion: """
-      Loads the rule set as `etiquette check` does and refuses to start on errors. Each line is
-      a customer message on the current conversation; lines starting with `:` are commands
-      (`:help` lists them). The conversation starts at 2026-01-05T10:00:00Z (a Monday) unless
+      Loads the rule set as `etiquette check` does and refuses to start on errors. Each line is \
+      a customer message on the current conversation; lines starting with `:` are commands \
+      (`:help` lists them). The conversation starts at 2026-01-05T10:00:00Z (a Monday) unless \
       `:at` says otherwise.
 
-      On a terminal, lines are edited with libedit (arrow keys, Ctrl-R, Tab) and kept in
+      On a terminal, lines are edited with libedit (arrow keys, Ctrl-R, Tab) and kept in \
       $HOME/.etiquette_history. Otherwise lines are read plainly, so a session can be scripted:
         etiquette repl rules/ < session.txt
 
-      Exit status: 0 at `:quit` or end of input; 1 when the rules have errors, or when a
+      Exit status: 0 at `:quit` or end of input; 1 when the rules have errors, or when a \
       scripted (non-terminal) session had a line in error; 2 on usage errors.
       """
   )

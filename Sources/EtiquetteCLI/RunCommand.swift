@@ -13,11 +13,11 @@ struct RunCommand: ParsableCommand {
         {"conversation": "c1", "type": "text", "text": "…", "contact": {…}, "at": "ISO-8601"}
         {"conversation": "c1", "event": "name", "fields": {…}}
         {"conversation": "c1", "agent": "m@x.fr", "action": "take_over"}
-      A step without "at" happens at its conversation's previous time (the first one at
-      2026-01-05T10:00:00Z). A line that cannot be used prints {"error": …, "line": N} and
+      A step without "at" happens at its conversation's previous time (the first one at \
+      2026-01-05T10:00:00Z). A line that cannot be used prints {"error": …, "line": N} and \
       the run goes on; blank lines are skipped.
 
-      Exit status: 0 when every line was applied, 1 when a line was rejected or the rules have
+      Exit status: 0 when every line was applied, 1 when a line was rejected or the rules have \
       errors, 2 on usage errors.
       """
   )

@@ -8,19 +8,20 @@ struct ServeCommand: ParsableCommand {
     commandName: "serve",
     abstract: "Run the inbox server: WhatsApp webhooks, integration events and the REST API.",
     discussion: """
-      Configuration comes from --config (JSON: rules, db, host, port, whatsapp_app_secret,
-      whatsapp_verify_token, integration_keys, max_body_bytes, rules_poll_seconds, public_url,
-      webhooks [{name, url, secret, events, labels, member}], webhook_delivery {max_attempts,
-      initial_backoff_seconds, max_backoff_seconds, timeout_seconds}, whatsapp {graph_base,
-      phone_number_id, access_token, retry}, media {directory, max_bytes}, ai {url, token,
-      timeout_seconds}, ai_agents), then the environment (ETIQUETTE_WHATSAPP_APP_SECRET,
-      ETIQUETTE_WHATSAPP_VERIFY_TOKEN, ETIQUETTE_INTEGRATION_KEYS comma-separated,
-      ETIQUETTE_WHATSAPP_ACCESS_TOKEN), then the options below. Secrets are never logged.
-      SIGTERM or SIGINT stops gracefully (webhook deliveries still pending resume at the next
+      Configuration comes from --config (JSON: rules, db, host, port, whatsapp_app_secret, \
+      whatsapp_verify_token, integration_keys, max_body_bytes, rules_poll_seconds, public_url, \
+      webhooks [{name, url, secret, events, labels, member}], webhook_delivery {max_attempts, \
+      initial_backoff_seconds, max_backoff_seconds, timeout_seconds}, whatsapp {graph_base, \
+      phone_number_id, access_token, retry}, media {directory, max_bytes}, ai {url, token, \
+      timeout_seconds}, ai_agents), then the environment (ETIQUETTE_WHATSAPP_APP_SECRET, \
+      ETIQUETTE_WHATSAPP_VERIFY_TOKEN, ETIQUETTE_INTEGRATION_KEYS comma-separated, \
+      ETIQUETTE_WHATSAPP_ACCESS_TOKEN), then the options below. Secrets are never logged. \
+      SIGTERM or SIGINT stops gracefully (webhook deliveries still pending resume at the next \
       start); SIGHUP reloads the rules.
 
-      Exit status: 0 after a clean shutdown, 1 when the rules have errors, 2 on usage errors
-      (including an invalid configuration).
+      Exit status: 0 after a clean shutdown, 1 when the rules have errors or the address \
+      cannot be used (a port already in use), 2 on usage errors (including an invalid \
+      configuration).
       """
   )
 
@@ -30,7 +31,9 @@ struct ServeCommand: ParsableCommand {
   @Option(name: .long, help: "The SQLite database file (created when missing).")
   var db: String?
 
-  @Option(name: .long, help: "The port to listen on (default 8080).")
+  @Option(
+    name: .long,
+    help: "The port to listen on (default 8080; 0: a free port, which the log names).")
   var port: Int?
 
   @Option(name: .long, help: "The address to listen on (default 127.0.0.1).")
@@ -39,6 +42,15 @@ struct ServeCommand: ParsableCommand {
   @Option(name: .long, help: "A JSON configuration file.")
   var config: String?
 
+  @Flag(
+    name: .long,
+    help: ArgumentHelp(
+      "Development mode: generate the secrets, give every member a token, print the next steps.",
+      discussion:
+        "For a developer's machine only (what `make run` starts): refused when public_url is https."
+    ))
+  var dev = false
+
   func run() throws {
     var configuration = try ServerConfiguration.load(file: config)
     configuration.apply(environment: ProcessInfo.processInfo.environment)
@@ -46,6 +58,7 @@ struct ServeCommand: ParsableCommand {
     if let db { configuration.databasePath = db }
     if let port { configuration.port = port }
     if let host { configuration.host = host }
+    let development = dev ? try DevelopmentMode.prepare(&configuration) : nil
     let server: EtiquetteServer
     do {
       server = try EtiquetteServer(configuration: configuration)
@@ -59,7 +72,24 @@ struct ServeCommand: ParsableCommand {
       }
       throw ExitStatus.failure.exitCode
     }
-    try AsyncBridge.run { try await server.run() }
+    var onListening: @Sendable (Int) async -> Void = { _ in }
+    if let development {
+      server.logger.warning(
+        "DEVELOPMENT MODE: generated secrets and member tokens are printed on standard output")
+      let tokens = try DevelopmentMode.issueTokens(server)
+      onListening = { port in
+        let guide = development.guide(
+          server: server, port: port, tokens: tokens, now: server.store.clock.now())
+        Terminal.standardOutput.write(guide)
+      }
+    }
+    let announce = onListening
+    do {
+      try AsyncBridge.run { try await server.run(onListening: announce) }
+    } catch let error as ServerStartError {
+      Terminal.standardError.write("error: \(error)\n")
+      throw ExitStatus.failure.exitCode
+    }
   }
 }
 

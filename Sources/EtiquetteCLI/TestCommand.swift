@@ -10,12 +10,12 @@ struct TestCommand: ParsableCommand {
     commandName: "test",
     abstract: "Run the rule set's `test` blocks against the engine.",
     discussion: """
-      Each test starts a fresh conversation at 2026-01-05T10:00:00Z (a Monday) unless it says
-      `at`, with a contact that has no attributes unless it says `contact`. Every failing
-      `expect` is printed with its location and the actual value; the last line is
+      Each test starts a fresh conversation at 2026-01-05T10:00:00Z (a Monday) unless it says \
+      `at`, with a contact that has no attributes unless it says `contact`. Every failing \
+      `expect` is printed with its location and the actual value; the last line is \
       `N passed, M failed`.
 
-      Exit status: 0 when every test passed, 1 when one failed or the rules have errors,
+      Exit status: 0 when every test passed, 1 when one failed or the rules have errors, \
       2 on usage errors.
       """
   )

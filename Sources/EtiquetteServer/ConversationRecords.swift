@@ -295,7 +295,9 @@ enum ConversationRecords {
     }
     let held = c.heldTriggers.map { triggerName($0, in: ruleSet) }.sorted()
     let attributes = c.contact.attributes.mapValues(\.json)
-    let now = (c.lastStepTime ?? Date()).timeIntervalSince1970
+    // INVARIANT: saved after a step, so `lastStepTime` is that step's time (the store's
+    // `updated_at` orders conversations by their steps, not by when the writer ran).
+    let now = c.lastStepTime?.timeIntervalSince1970 ?? 0
     try db.executeCached(
       sql: """
         UPDATE conversations SET contact_id = ?, phone = ?, name = ?, attributes = ?, mode = ?,

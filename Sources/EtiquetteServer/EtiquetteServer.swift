@@ -5,6 +5,7 @@ import Foundation
 import GRDB
 import Hummingbird
 import Logging
+import NIOCore
 
 #if canImport(Glibc)
   import Glibc
@@ -21,13 +22,15 @@ public struct EtiquetteServer: Sendable {
   public let metrics: ServerMetrics
   /// Webhooks, WhatsApp sending, the AI connector, the live stream and notifications.
   public let hub: IntegrationHub
-  let logger: Logger
+  public let logger: Logger
   let intake: WebhookIntake
 
   /// Loads and checks the rules (refusing to start on errors) and opens the store.
-  public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "etiquette"))
-    throws
-  {
+  /// `clock` is the time every step and stored timestamp reads (tests pass their own).
+  public init(
+    configuration: ServerConfiguration, clock: WallClock = .system,
+    logger: Logger = Logger(label: "etiquette")
+  ) throws {
     let problems = configuration.problems()
     guard problems.isEmpty else {
       throw ConfigurationError(problems.joined(separator: "\n"))
@@ -39,9 +42,10 @@ public struct EtiquetteServer: Sendable {
     case .success(let loaded):
       rules = RuleHolder(path: configuration.rulesDirectory, rules: loaded)
     }
-    store = try Store(path: configuration.databasePath)
+    store = try Store(path: configuration.databasePath, clock: clock)
     metrics = ServerMetrics()
-    hub = IntegrationHub(configuration: configuration, logger: logger, metrics: metrics)
+    hub = IntegrationHub(
+      configuration: configuration, logger: logger, metrics: metrics, clock: clock)
     intake = WebhookIntake(
       store: store, rules: rules, metrics: metrics, hub: hub, logger: logger)
   }
@@ -67,12 +71,18 @@ public struct EtiquetteServer: Sendable {
     return router
   }
 
-  public func makeApplication() -> some ApplicationProtocol {
-    Application(
+  /// `onListening` is called with the port once the socket is bound (the one the system
+  /// chose when the configuration says port 0).
+  public func makeApplication(
+    onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+  ) -> some ApplicationProtocol {
+    let port = configuration.port
+    return Application(
       router: buildRouter(),
       configuration: .init(
-        address: .hostname(configuration.host, port: configuration.port),
+        address: .hostname(configuration.host, port: port),
         serverName: "etiquette"),
+      onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
       logger: logger)
   }
 
@@ -98,8 +108,11 @@ public struct EtiquetteServer: Sendable {
   }
 
   /// Runs until SIGTERM or SIGINT (graceful: in-flight requests finish). SIGHUP and file
-  /// changes under the rules directory reload the rules.
-  public func run() async throws {
+  /// changes under the rules directory reload the rules. `onListening` gets the bound port.
+  /// Throws `ServerStartError` when the address cannot be bound.
+  public func run(onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in })
+    async throws
+  {
     logger.info("starting: \(configuration)")
     let recovered = try await recoverPendingWebhooks()
     if recovered > 0 { logger.info("processed \(recovered) webhook(s) left from the last run") }
@@ -121,7 +134,32 @@ public struct EtiquetteServer: Sendable {
       poller.cancel()
       hangup.cancel()
     }
-    try await makeApplication().runService()
+    do {
+      try await makeApplication { port in
+        logger.info("listening on http://\(configuration.host):\(port)")
+        await onListening(port)
+      }.runService()
+    } catch let error as IOError where error.errnoCode == EADDRINUSE {
+      throw ServerStartError.portInUse(host: configuration.host, port: configuration.port)
+    } catch let error as IOError where error.errnoCode == EADDRNOTAVAIL {
+      throw ServerStartError.addressNotAvailable(host: configuration.host)
+    }
+    logger.info("stopped")
+  }
+}
+
+/// Why the server could not start listening, in words an operator can act on.
+public enum ServerStartError: Error, CustomStringConvertible {
+  case portInUse(host: String, port: Int)
+  case addressNotAvailable(host: String)
+
+  public var description: String {
+    switch self {
+    case .portInUse(_, let port):
+      "port \(port) is already in use; choose another with --port"
+    case .addressNotAvailable(let host):
+      "address \(host) is not an address of this machine; choose another with --host"
+    }
   }
 }
 

@@ -17,6 +17,7 @@ extension Store {
   ) async throws -> Int {
     let loaded = rules.current
     let cache = conversationCache
+    let clock = clock
     return try await pool.write { db in
       let pending = try Int64.fetchAll(
         db.cachedStatement(
@@ -29,14 +30,15 @@ extension Store {
             if let known = parsed[id] {
               payload = known
             } else {
-              let body =
-                try Data.fetchOne(
-                  db.cachedStatement(sql: "SELECT body FROM webhooks WHERE id = ?"),
-                  arguments: [id]) ?? Data()
-              payload = try WhatsAppPayload.parse(Array(body))
+              let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT body, received_at FROM webhooks WHERE id = ?"),
+                arguments: [id])
+              let body: Data = row?["body"] ?? Data()
+              let received = Date(timeIntervalSince1970: row?["received_at"] ?? clock.seconds)
+              payload = try WhatsAppPayload.parse(Array(body), receivedAt: received)
             }
             let counts = try Self.process(
-              payload, in: db, rules: loaded, cache: cache, hub: hub)
+              payload, in: db, rules: loaded, now: clock.seconds, cache: cache, hub: hub)
             metrics.record(messages: counts.messages, decisions: counts.decisions)
             return .commit
           }
@@ -46,16 +48,17 @@ extension Store {
         }
         try db.executeCached(
           sql: "UPDATE webhooks SET processed_at = ?, error = ? WHERE id = ?",
-          arguments: [Date().timeIntervalSince1970, failure, id])
+          arguments: [clock.seconds, failure, id])
       }
       return pending.count
     }
   }
 
   /// One webhook body: new messages become engine steps; redeliveries (a WhatsApp id already
-  /// stored) change nothing; statuses update the message they are about.
+  /// stored) change nothing; statuses update the message they are about. `now` stamps what
+  /// is stored for later (media to download, statuses ahead of their message).
   static func process(
-    _ payload: WhatsAppPayload, in db: Database, rules: LoadedRules,
+    _ payload: WhatsAppPayload, in db: Database, rules: LoadedRules, now: Double,
     cache: ConversationCache? = nil, hub: IntegrationHub? = nil
   ) throws -> (messages: Int, decisions: Int) {
     var messages = 0
@@ -91,13 +94,14 @@ extension Store {
           whatsappID: m.id, wireType: m.wireType, contextID: m.contextID,
           raw: JSONLine.encode(m.raw)), cache: cache, hub: hub)
       if let media = m.media {
-        try MediaDownloads.record(media, conversation: id, whatsappID: m.id, in: db, hub: hub)
+        try MediaDownloads.record(
+          media, conversation: id, whatsappID: m.id, at: now, in: db, hub: hub)
       }
       messages += 1
     }
     for s in payload.statuses {
       try OutgoingMessages.applyStatus(
-        s.status, errors: s.errors, whatsappID: s.messageID, at: s.at, in: db,
+        s.status, errors: s.errors, whatsappID: s.messageID, at: s.at, receivedAt: now, in: db,
         changed: hub.map { hub in
           { id in try LiveEvents.messageStatusChanged(messageID: id, in: db, rules: rules, hub: hub)
           }

@@ -1,3 +1,4 @@
+import Crypto
 import EtiquetteChecker
 import EtiquetteEngine
 import Foundation
@@ -7,7 +8,9 @@ import Hummingbird
 extension EtiquetteServer {
   /// `POST /v1/events`: `{"contact": {"phone" | "user_id", "name"?}, "event": NAME,
   /// "fields": {…}}` with an integration key. The event and its fields are checked against the
-  /// rules' declaration; an `Idempotency-Key` seen before returns the first answer unchanged.
+  /// rules' declaration; an `Idempotency-Key` seen before returns the first answer unchanged
+  /// when the body is the same, and 422 when it is not (a key reused for another event would
+  /// otherwise drop that event behind a 200). An empty key is no key.
   func receiveEvent(_ request: Request) async throws -> Response {
     guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
       case let key = String(header.dropFirst("Bearer ".count)),
@@ -15,8 +18,10 @@ extension EtiquetteServer {
     else { throw APIError.unauthorized("a valid integration key is required") }
     let idempotencyKey = request.headers.first {
       $0.name.canonicalName == "idempotency-key"
-    }?.value
-    let body = try await jsonBody(request)
+    }.map { $0.value.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+    let bytes = Array(try await request.body.collect(upTo: 1024 * 1024).readableBytesView)
+    let bodyHash = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    let body = try Self.jsonObject(bytes)
     let loaded = rules.current
     let event = try Self.validateEvent(body, ruleSet: loaded.ruleSet)
     let attributes = try Self.validateAttributes(body, ruleSet: loaded.ruleSet)
@@ -27,23 +32,30 @@ extension EtiquetteServer {
     let (status, text) = try await store.pool.write { db -> (Int, String) in
       if let key = idempotencyKey,
         let row = try Row.fetchOne(
-          db, sql: "SELECT status, response FROM event_requests WHERE idempotency_key = ?",
-          arguments: [key])
+          db,
+          sql: "SELECT status, response, body_sha256 FROM event_requests "
+            + "WHERE idempotency_key = ?", arguments: [key])
       {
+        if let stored = row["body_sha256"] as String?, stored != bodyHash {
+          throw APIError.unprocessable(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used with another body; use a new key for a new event")
+        }
         return (row["status"], row["response"])
       }
       let id = try ConversationRecords.findOrCreate(
-        db, phone: phone, userID: userID, name: name, rules: loaded, at: Date())
+        db, phone: phone, userID: userID, name: name, rules: loaded, at: store.clock.now())
       let update = attributes.isEmpty ? nil : ContactUpdate(attributes: attributes)
-      let step = Step(.event(event), at: Date(), contact: update)
+      let step = Step(.event(event), at: store.clock.now(), contact: update)
       let document = try ConversationRecords.apply(
         step, to: id, in: db, rules: loaded, extras: EntryExtras(), hub: hub
       ).2
       let response = JSONLine.encode(EventAnswer(conversation: id, decision: document))
       if let key = idempotencyKey {
         try db.execute(
-          sql: "INSERT INTO event_requests (idempotency_key, status, response, at) "
-            + "VALUES (?, 200, ?, ?)", arguments: [key, response, Date().timeIntervalSince1970])
+          sql: "INSERT INTO event_requests (idempotency_key, status, response, at, body_sha256) "
+            + "VALUES (?, 200, ?, ?, ?)",
+          arguments: [key, response, store.clock.seconds, bodyHash])
       }
       return (200, response)
     }

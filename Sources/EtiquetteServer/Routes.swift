@@ -122,7 +122,7 @@ extension EtiquetteServer {
     }
     let payload: WhatsAppPayload
     do {
-      payload = try WhatsAppPayload.parse(body)
+      payload = try WhatsAppPayload.parse(body, receivedAt: store.clock.now())
     } catch {
       throw APIError.badRequest(error.description)
     }
@@ -135,18 +135,29 @@ extension EtiquetteServer {
   // MARK: - Auth
 
   func authenticate(_ request: Request) async throws -> String {
-    guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-      case let token = String(header.dropFirst("Bearer ".count)), !token.isEmpty,
+    guard let token = Self.bearerToken(request),
       let email = try await store.member(forToken: token)
     else { throw APIError.unauthorized() }
     return email
   }
 
+  /// The token of `Authorization: Bearer TOKEN`, if any.
+  static func bearerToken(_ request: Request) -> String? {
+    guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+      return nil
+    }
+    let token = String(header.dropFirst("Bearer ".count))
+    return token.isEmpty ? nil : token
+  }
+
   func jsonBody(_ request: Request) async throws -> [String: JSONValue] {
     let buffer = try await request.body.collect(upTo: 1024 * 1024)
+    return try Self.jsonObject(Array(buffer.readableBytesView))
+  }
+
+  static func jsonObject(_ bytes: [UInt8]) throws -> [String: JSONValue] {
     guard
-      let json = try? JSONDecoder().decode(
-        JSONValue.self, from: Data(buffer.readableBytesView)),
+      let json = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)),
       case .object(let object) = json
     else { throw APIError.badRequest("the body must be a JSON object") }
     return object
@@ -257,7 +268,7 @@ extension EtiquetteServer {
         try Self.checkAccess(
           db, id: id, member: member, level: action.requiredLevel, rules: loaded)
       }
-      let step = Step(.agent(member: member, action: action), at: Date())
+      let step = Step(.agent(member: member, action: action), at: store.clock.now())
       return (
         action,
         try ConversationRecords.apply(

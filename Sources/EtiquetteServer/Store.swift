@@ -13,8 +13,11 @@ public final class Store: Sendable {
   let pool: DatabasePool
   /// The writer's in-memory engine state of hot conversations (see `ConversationCache`).
   let conversationCache = ConversationCache()
+  /// What every stored timestamp reads.
+  public let clock: WallClock
 
-  public init(path: String) throws {
+  public init(path: String, clock: WallClock = .system) throws {
+    self.clock = clock
     var configuration = Configuration()
     configuration.prepareDatabase { db in
       // NORMAL is durable in WAL mode across process crashes (only a power loss can lose the
@@ -134,6 +137,10 @@ public final class Store: Sendable {
     WebhookOutbox.registerMigrations(&migrator)
     OutgoingMessages.registerMigrations(&migrator)
     LiveEvents.registerMigrations(&migrator)
+    // The body an Idempotency-Key was first used with, so a reuse with another body is refused.
+    migrator.registerMigration("event-requests-body-hash") { db in
+      try db.execute(sql: "ALTER TABLE event_requests ADD COLUMN body_sha256 TEXT")
+    }
     return migrator
   }
 
@@ -144,7 +151,7 @@ public final class Store: Sendable {
     try await pool.write { db in
       try db.execute(
         sql: "INSERT INTO webhooks (received_at, body) VALUES (?, ?)",
-        arguments: [Date().timeIntervalSince1970, Data(body)])
+        arguments: [clock.seconds, Data(body)])
       return db.lastInsertedRowID
     }
   }
@@ -153,7 +160,7 @@ public final class Store: Sendable {
   /// webhooks that arrived together) and returns their ids, in the order given.
   public func storeWebhooks(_ bodies: [[UInt8]]) async throws -> [Int64] {
     try await pool.write { db in
-      let now = Date().timeIntervalSince1970
+      let now = clock.seconds
       let insert = try db.cachedStatement(
         sql: "INSERT INTO webhooks (received_at, body) VALUES (?, ?)")
       return try bodies.map { body in
@@ -183,7 +190,7 @@ public final class Store: Sendable {
           ON CONFLICT(email) DO UPDATE SET token_hash = excluded.token_hash,
             created_at = excluded.created_at, revoked_at = NULL
           """,
-        arguments: [email, MemberToken.hash(token), Date().timeIntervalSince1970])
+        arguments: [email, MemberToken.hash(token), clock.seconds])
     }
     return token
   }
@@ -209,7 +216,7 @@ public final class Store: Sendable {
     try pool.write { db in
       try db.execute(
         sql: "UPDATE members SET revoked_at = ? WHERE email = ? AND revoked_at IS NULL",
-        arguments: [Date().timeIntervalSince1970, email])
+        arguments: [clock.seconds, email])
       return db.changesCount > 0
     }
   }

@@ -69,7 +69,11 @@ public struct WhatsAppPayload: Sendable {
     public var description: String
   }
 
-  public static func parse(_ body: [UInt8]) throws(ParseError) -> WhatsAppPayload {
+  /// `receivedAt` stands in for a missing timestamp: the time the body was received, so a
+  /// body parsed again after a crash gets the same times.
+  public static func parse(_ body: [UInt8], receivedAt: Date) throws(ParseError)
+    -> WhatsAppPayload
+  {
     let json: JSONValue
     do {
       json = try JSONDecoder().decode(JSONValue.self, from: Data(body))
@@ -86,13 +90,13 @@ public struct WhatsAppPayload: Sendable {
     for entry in entries {
       for change in entry["changes"]?.arrayValue ?? [] {
         guard let value = change["value"], case .object = value else { continue }
-        payload.read(value)
+        payload.read(value, receivedAt: receivedAt)
       }
     }
     return payload
   }
 
-  private mutating func read(_ value: JSONValue) {
+  private mutating func read(_ value: JSONValue, receivedAt: Date) {
     let contacts = (value["contacts"]?.arrayValue ?? []).map { c in
       Contact(
         phone: c["wa_id"]?.stringValue, userID: c["user_id"]?.stringValue,
@@ -119,7 +123,7 @@ public struct WhatsAppPayload: Sendable {
       let wireType = m["type"]?.stringValue ?? "unsupported"
       messages.append(
         InboundMessage(
-          id: id, contact: sender, at: Self.time(m["timestamp"]),
+          id: id, contact: sender, at: Self.time(m["timestamp"], receivedAt: receivedAt),
           message: Self.customerMessage(m, wireType: wireType), wireType: wireType,
           contextID: m["context"]?["id"]?.stringValue, media: Self.media(m, wireType: wireType),
           raw: m))
@@ -130,7 +134,7 @@ public struct WhatsAppPayload: Sendable {
       }
       statuses.append(
         StatusUpdate(
-          messageID: id, status: status, at: Self.time(s["timestamp"]),
+          messageID: id, status: status, at: Self.time(s["timestamp"], receivedAt: receivedAt),
           recipient: s["recipient_id"]?.stringValue, errors: s["errors"]?.arrayValue ?? []))
     }
     for e in value["message_echoes"]?.arrayValue ?? [] {
@@ -140,17 +144,18 @@ public struct WhatsAppPayload: Sendable {
       let text = e["text"]?["body"]?.stringValue ?? e[type]?["caption"]?.stringValue ?? ""
       echoes.append(
         EchoMessage(
-          id: id, contact: to, at: Self.time(e["timestamp"]), type: type, text: text,
+          id: id, contact: to, at: Self.time(e["timestamp"], receivedAt: receivedAt), type: type,
+          text: text,
           raw: e))
     }
   }
 
-  static func time(_ value: JSONValue?) -> Date {
+  static func time(_ value: JSONValue?, receivedAt: Date) -> Date {
     if let text = value?.stringValue, let seconds = Double(text) {
       return Date(timeIntervalSince1970: seconds)
     }
     if case .number(let seconds)? = value { return Date(timeIntervalSince1970: seconds) }
-    return Date()
+    return receivedAt
   }
 
   static let mediaTypes: Set<String> = ["image", "audio", "video", "document", "sticker", "voice"]

@@ -2,6 +2,7 @@ import EtiquetteChecker
 import EtiquetteDiagnostics
 import EtiquetteEngine
 import EtiquetteSyntax
+import EtiquetteTestSupport
 import Foundation
 import Testing
 
@@ -103,25 +104,7 @@ import Testing
 
   // MARK: - Property
 
-  /// A small deterministic generator (SplitMix64), so failures reproduce.
-  struct Generator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-    mutating func int(_ range: Range<Int>) -> Int {
-      range.lowerBound + Int(next() % UInt64(range.count))
-    }
-    mutating func subset(of count: Int) -> [LabelID] {
-      (0..<count).filter { _ in next() % 3 == 0 }.map(LabelID.init)
-    }
-  }
-
-  static func randomRuleSet(_ g: inout Generator) -> (RuleSet, [String]) {
+  static func randomRuleSet(_ g: inout SplitMix64) -> (RuleSet, [String]) {
     let labelCount = g.int(0..<6)
     let labels = (0..<labelCount).map {
       LabelDefinition(
@@ -161,7 +144,7 @@ import Testing
   }
 
   @Test func visibleFilterAgreesWithCanAndReplyImpliesView() {
-    var g = Generator(state: 20_261_125)
+    var g = SplitMix64(seed: 20_261_125)
     var checked = 0
     for _ in 0..<300 {
       let (ruleSet, people) = Self.randomRuleSet(&g)
@@ -182,5 +165,12 @@ import Testing
       }
     }
     #expect(checked > 1000)
+  }
+}
+
+extension SplitMix64 {
+  /// About a third of the labels `0..<count`.
+  mutating func subset(of count: Int) -> [LabelID] {
+    (0..<count).filter { _ in next() % 3 == 0 }.map(LabelID.init)
   }
 }

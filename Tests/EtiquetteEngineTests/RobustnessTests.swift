@@ -16,9 +16,9 @@ import Testing
       }
       """)
     var script = Script(rules)
-    let started = Date()
+    // Bounded by PCRE2's match limit (counted in steps, not seconds): the error proves the
+    // limit stopped the match, whatever the machine's speed.
     script.run([.says(String(repeating: "a", count: 50_000) + "b")])
-    #expect(Date().timeIntervalSince(started) < 10)
     let decision = try #require(script.last)
     #expect(script.labels == [])
     #expect(!decision.errors.isEmpty)
@@ -42,11 +42,10 @@ import Testing
     }
     let rules = try CompiledRules.compile(text)
     var script = Script(rules)
-    let started = Date()
+    // How fast is the benchmark's business (Benchmarks/), not a timed test's.
     for i in stride(from: 0, to: 200, by: 1) {
       script.run(.says("bonjour mot\(i) special et fin\(i - 1)"))
     }
-    #expect(Date().timeIntervalSince(started) < 20)
     #expect(script.labels == ["L199"])
     #expect(script.decisions.last?.added.map { rules.ruleSet[$0.label].name } == ["L199"])
     #expect(script.decisions.last?.removed.map { rules.ruleSet[$0.label].name } == ["L198"])

@@ -1,4 +1,5 @@
 import EtiquetteFormat
+import EtiquetteTestSupport
 import Testing
 
 /// What must hold for every file: formatting is idempotent, never changes the meaning, keeps
@@ -100,18 +101,5 @@ enum CommentInsertion {
       }
     }
     return lines.joined(separator: "\n")
-  }
-}
-
-/// A small deterministic generator, so a failure reproduces from its seed.
-struct SplitMix64: RandomNumberGenerator {
-  private var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

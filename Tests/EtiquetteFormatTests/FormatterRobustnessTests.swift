@@ -1,6 +1,7 @@
 import EtiquetteDiagnostics
 import EtiquetteFormat
 import EtiquetteSyntax
+import EtiquetteTestSupport
 import Testing
 
 /// Odd but valid files (comments between any two tokens, random cuts) keep every property, and

@@ -1,4 +1,5 @@
 import EtiquetteChecker
+import EtiquetteTestSupport
 import Foundation
 import Testing
 
@@ -7,20 +8,6 @@ import Testing
 /// The compiled matcher against the reference evaluator: same phrase hits, same labels, same
 /// evidence and spans, on the examples and on thousands of generated messages.
 @Suite struct DifferentialTests {
-  /// A small deterministic generator (SplitMix64), so a failure can be replayed.
-  struct Generator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-  }
 
   static let decorations = [
     "", "", "", " ", ".", ",", "!", "?", "👍", "🙏🏽", "«", "»", "(", ")", "\"", "x", "é", "1",
@@ -35,7 +22,7 @@ import Testing
 
   /// A phrase as a customer might type it: any case, accents dropped, typographic quotes,
   /// odd spaces.
-  static func mangle(_ phrase: String, _ random: inout Generator) -> String {
+  static func mangle(_ phrase: String, _ random: inout SplitMix64) -> String {
     var text = phrase
     switch random.below(5) {
     case 0: text = text.uppercased()
@@ -57,7 +44,7 @@ import Testing
   }
 
   static func messages(phrases: [String], count: Int, seed: UInt64) -> [String] {
-    var random = Generator(state: seed)
+    var random = SplitMix64(seed: seed)
     let bases = MatcherHarness.lines("utterances-en.txt") + MatcherHarness.lines("messages-fr.txt")
     var out: [String] = []
     for _ in 0..<count {

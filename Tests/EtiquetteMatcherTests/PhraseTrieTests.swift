@@ -1,4 +1,5 @@
 import EtiquetteChecker
+import EtiquetteTestSupport
 import Testing
 
 @testable import EtiquetteMatcher
@@ -27,7 +28,7 @@ import Testing
 
   @Test(arguments: [1, 2, 3, 4], [false, true])
   func walksFindExactlyThePhrasesStartingThere(seed: UInt64, packedBytes: Bool) {
-    var random = DifferentialTests.Generator(state: seed)
+    var random = SplitMix64(seed: seed)
     // Ten letters: the first levels have more children than `denseFanOut`.
     let alphabet = Array("abcdefghij ".utf8)
     var keywords: Set<[UInt8]> = []

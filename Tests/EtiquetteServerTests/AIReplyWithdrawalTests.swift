@@ -20,7 +20,7 @@ import Testing
           accessToken: SendingSupport.token)
         whatsapp.retry.initialBackoff = 0.05
         whatsapp.retry.maxBackoff = 0.2
-        whatsapp.retry.timeout = 2
+        whatsapp.retry.timeout = 60
         configuration.whatsapp = whatsapp
         configuration.aiAgents = ["agent-ia@exemple.fr"]
       }

@@ -287,6 +287,44 @@ import Testing
     #expect(try harness.count("SELECT COUNT(*) FROM decisions") == 1)
   }
 
+  /// An empty `Idempotency-Key:` is no key: two events of two contacts are both applied.
+  @Test func anEmptyIdempotencyKeyIsNoKey() async throws {
+    let harness = try ServerHarness()
+    @Sendable func booking(_ phone: String) -> String {
+      #"{"contact":{"phone":"\#(phone)"},"event":"calendly.booking.confirmed","fields":{"invitee":"Léa","start":"x"}}"#
+    }
+    try await harness.test { client in
+      let (first, a) = try await ServerHarness.send(
+        client, .post, "/v1/events", headers: Self.eventHeaders(key: ""),
+        json: booking("+33611111111"))
+      let (second, b) = try await ServerHarness.send(
+        client, .post, "/v1/events", headers: Self.eventHeaders(key: " "),
+        json: booking("+33622222222"))
+      #expect(first == .ok && second == .ok)
+      #expect(a["conversation"] != b["conversation"], "the second event was applied too")
+    }
+    #expect(try harness.count("SELECT COUNT(*) FROM decisions") == 2)
+    #expect(try harness.count("SELECT COUNT(*) FROM event_requests") == 0)
+  }
+
+  /// A key reused with another body is refused, not answered with the first event's result.
+  @Test func anIdempotencyKeyReusedWithAnotherBodyIs422() async throws {
+    let harness = try ServerHarness()
+    let first =
+      #"{"contact":{"phone":"+33633333333"},"event":"calendly.booking.confirmed","fields":{"invitee":"Léa","start":"x"}}"#
+    let other = first.replacingOccurrences(of: "+33633333333", with: "+33644444444")
+    try await harness.test { client in
+      let (ok, _) = try await ServerHarness.send(
+        client, .post, "/v1/events", headers: Self.eventHeaders(key: "k-2"), json: first)
+      let (reused, body) = try await ServerHarness.send(
+        client, .post, "/v1/events", headers: Self.eventHeaders(key: "k-2"), json: other)
+      #expect(ok == .ok)
+      #expect(reused == .unprocessableContent)
+      #expect(body["error"]?["code"] == .string("idempotency_key_reused"))
+    }
+    #expect(try harness.count("SELECT COUNT(*) FROM decisions") == 1)
+  }
+
   @Test func eventForAContactKnownOnlyByUserIDWithAttributes() async throws {
     let harness = try ServerHarness()
     let json =

@@ -1,4 +1,5 @@
 import EtiquetteEngine
+import EtiquetteTestSupport
 import Foundation
 import GRDB
 import HTTPTypes
@@ -25,8 +26,11 @@ struct ServerHarness {
   var tokens: [String: String] = [:]
 
   /// `configure` adjusts the configuration last (webhook subscriptions, a fake Graph API …).
+  /// The server's clock starts at `TestClock.start` unless the test pins `clock`: a test whose
+  /// outcome depends on the hour (routing `when not during "bureau"`) passes its own instant.
   init(
     rulesDirectory: String? = nil, databasePath: String? = nil,
+    clock: WallClock = .starting(at: TestClock.start),
     configure: (inout ServerConfiguration) -> Void = { _ in }
   ) throws {
     directory = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -42,7 +46,7 @@ struct ServerHarness {
     configuration.integrationKeys = [Self.integrationKey]
     configuration.rulesPollInterval = nil
     configure(&configuration)
-    server = try EtiquetteServer(configuration: configuration)
+    server = try EtiquetteServer(configuration: configuration, clock: clock)
     for member in Self.members { tokens[member] = try server.store.addMember(member) }
   }
 
@@ -161,8 +165,8 @@ struct ServerHarness {
 func eventually(
   within seconds: Double = 60, _ condition: () async throws -> Bool
 ) async rethrows -> Bool {
-  let deadline = Date().addingTimeInterval(seconds)
-  while Date() < deadline {
+  let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+  while ContinuousClock.now < deadline {
     if try await condition() { return true }
     try? await Task.sleep(for: .milliseconds(20))
   }

@@ -1,4 +1,5 @@
 import EtiquetteEngine
+import EtiquetteTestSupport
 import Foundation
 import GRDB
 import HTTPTypes
@@ -29,7 +30,8 @@ import Testing
     let secret = try #require(vector["app_secret"]?.stringValue)
     var configuration = harness.server.configuration
     configuration.whatsappAppSecret = secret
-    let server = try EtiquetteServer(configuration: configuration)
+    let server = try EtiquetteServer(
+      configuration: configuration, clock: .starting(at: TestClock.start))
     let body = Array(try #require(vector["body"]?.stringValue).utf8)
     var fields = HTTPFields()
     fields[HTTPField.Name("X-Hub-Signature-256")!] = vector["x_hub_signature_256"]?.stringValue
@@ -108,22 +110,32 @@ import Testing
     #expect(try harness.count("SELECT COUNT(*) FROM webhooks") == 0)
   }
 
-  static let fixturePayloads: [(String, String)] = {
-    let files = [
-      "callback_button.json", "callback_selection.json", "deleted_message.json",
-      "edited_message.json", "message.json", "message_status.json", "outgoing_message.json",
-      "system.json",
-    ]
-    return files.flatMap { file in
-      ((try? ServerHarness.fixture(file)) ?? [:]).keys.sorted().map { (file, $0) }
+  static let fixtureFiles = [
+    "callback_button.json", "callback_selection.json", "deleted_message.json",
+    "edited_message.json", "message.json", "message_status.json", "outgoing_message.json",
+    "system.json",
+  ]
+
+  /// Every payload of every fixture file; a file that cannot be read contributes none, which
+  /// `everyFixtureFileHasPayloads` reports (a parameterised test with no case passes silently).
+  static let fixturePayloads: [(String, String)] = fixtureFiles.flatMap { file in
+    ((try? ServerHarness.fixture(file)) ?? [:]).keys.sorted().map { (file, $0) }
+  }
+
+  @Test func everyFixtureFileHasPayloads() throws {
+    for file in Self.fixtureFiles {
+      #expect(try !ServerHarness.fixture(file).isEmpty, "\(file) has no payload")
     }
-  }()
+    // The payloads the fixture files hold today: a file that shrinks or moves shows here.
+    #expect(Self.fixturePayloads.count == 42)
+  }
 
   @Test(arguments: fixturePayloads)
   func everyFixtureIsAcceptedAndStored(_ file: String, _ name: String) async throws {
     let harness = try ServerHarness()
     let payload = try #require(try ServerHarness.fixture(file)[name])
-    let parsed = try WhatsAppPayload.parse(ServerHarness.encode(payload))
+    let parsed = try WhatsAppPayload.parse(
+      ServerHarness.encode(payload), receivedAt: TestClock.officeHours)
     try await harness.test { client in
       let status = try await ServerHarness.post(client, webhook: ServerHarness.encode(payload))
       #expect(status == .ok)
@@ -154,7 +166,8 @@ import Testing
 
   @Test func contactsAndMediaAreReadFromFixtures() throws {
     let image = try #require(try ServerHarness.fixture("message.json")["image"])
-    let parsed = try WhatsAppPayload.parse(ServerHarness.encode(image))
+    let parsed = try WhatsAppPayload.parse(
+      ServerHarness.encode(image), receivedAt: TestClock.officeHours)
     let message = try #require(parsed.messages.first)
     #expect(message.contact.userID == "US.13491208655302741918")
     #expect(message.contact.phone == "972987654321")
@@ -163,11 +176,13 @@ import Testing
     #expect(message.message.attachments.first?.type == "image/jpeg")
     let voice = try #require(try ServerHarness.fixture("message.json")["voice"])
     #expect(
-      try WhatsAppPayload.parse(ServerHarness.encode(voice)).messages.first?.message.type
+      try WhatsAppPayload.parse(ServerHarness.encode(voice), receivedAt: TestClock.officeHours)
+        .messages.first?.message.type
         == .voice)
     let failed = try #require(try ServerHarness.fixture("message_status.json")["failed"])
     let status = try #require(
-      try WhatsAppPayload.parse(ServerHarness.encode(failed)).statuses.first)
+      try WhatsAppPayload.parse(ServerHarness.encode(failed), receivedAt: TestClock.officeHours)
+        .statuses.first)
     #expect(status.status == "failed")
     #expect(status.errors.first?["code"] == .number(130472))
   }
@@ -224,7 +239,7 @@ import Testing
     }
     let webhookOrder = try harness.read { db in
       try Data.fetchAll(db, sql: "SELECT body FROM webhooks ORDER BY id").compactMap {
-        try WhatsAppPayload.parse(Array($0)).messages.first?.id
+        try WhatsAppPayload.parse(Array($0), receivedAt: TestClock.officeHours).messages.first?.id
       }
     }
     #expect(order == webhookOrder)

@@ -1,20 +1,8 @@
 import EtiquetteDiagnostics
 import EtiquetteSyntax
+import EtiquetteTestSupport
 import Foundation
 import Testing
-
-/// SplitMix64: a small seeded generator, so a failing iteration can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
 
 /// The parser returns on any input, and every diagnostic points inside the file.
 @Suite struct PropertyTests {
@@ -45,7 +33,7 @@ struct SeededGenerator: RandomNumberGenerator {
   }
 
   @Test func randomBytes() {
-    var rng = SeededGenerator(seed: 0x5EED_0001)
+    var rng = SplitMix64(seed: 0x5EED_0001)
     for iteration in 0..<1_000 {
       let length = Int.random(in: 0..<300, using: &rng)
       // Half the runs draw from printable ASCII and syntax characters, to reach the parser.
@@ -61,7 +49,7 @@ struct SeededGenerator: RandomNumberGenerator {
 
   @Test func mutationsOfTheExamples() throws {
     try #require(!Self.corpus.isEmpty)
-    var rng = SeededGenerator(seed: 0x5EED_0002)
+    var rng = SplitMix64(seed: 0x5EED_0002)
     for iteration in 0..<2_000 {
       var bytes = Self.corpus[iteration % Self.corpus.count]
       for _ in 0..<Int.random(in: 1...4, using: &rng) {

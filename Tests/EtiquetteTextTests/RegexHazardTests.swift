@@ -1,3 +1,4 @@
+import EtiquetteTestSupport
 import Testing
 
 @testable import EtiquetteText
@@ -89,7 +90,7 @@ import Testing
   }
 
   @Test func randomPatternsNeverCrash() {
-    var generator = SeededGenerator(seed: 99)
+    var generator = SplitMix64(seed: 99)
     let alphabet = Array("()[]{}|*+?.\\^$-,:=!<>#PpQEdwsbxk0123abc ")
     for _ in 0..<3_000 {
       let length = Int.random(in: 0...24, using: &generator)

@@ -1,3 +1,4 @@
+import EtiquetteTestSupport
 import Testing
 
 @testable import EtiquetteText
@@ -27,7 +28,7 @@ import Testing
   }
 
   @Test func randomTextAgrees() {
-    var generator = SeededGenerator(seed: 0x5C4A_7C11)
+    var generator = SplitMix64(seed: 0x5C4A_7C11)
     for _ in 0..<3_000 {
       let text = RandomText.string(using: &generator, maxLength: 40)
       let expected = Normalizer.normalize(text)

@@ -25,12 +25,15 @@ public final class IntegrationHub: Sendable {
   let aiSignal = WakeSignal()
   /// Server-sent events to connected members.
   let live: LiveStream
+  /// The server's clock: stored timestamps, step instants and when retries fall due.
+  let clock: WallClock
 
   public init(
     configuration: ServerConfiguration, logger: Logger = Logger(label: "etiquette"),
-    metrics: ServerMetrics = ServerMetrics()
+    metrics: ServerMetrics = ServerMetrics(), clock: WallClock = .system
   ) {
     self.configuration = configuration
+    self.clock = clock
     self.logger = logger
     self.metrics = metrics
     http = HTTPClient.shared

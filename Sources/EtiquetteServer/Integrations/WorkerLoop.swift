@@ -7,14 +7,14 @@ import Logging
 /// wake-up be missed. A failed round is logged and retried after a second; cancellation (the
 /// server stopping) ends the loop without a log line. `afterRound` runs after every round.
 func runPolling(
-  signal: WakeSignal, idlePoll: Double, logger: Logger, label: String,
+  signal: WakeSignal, idlePoll: Double, clock: WallClock, logger: Logger, label: String,
   afterRound: () -> Void = {}, _ round: () async throws -> Double?
 ) async {
   while !Task.isCancelled {
     var wait = idlePoll
     do {
       if let due = try await round() {
-        wait = min(idlePoll, max(0, due - Date().timeIntervalSince1970))
+        wait = min(idlePoll, max(0, due - clock.seconds))
       }
     } catch {
       if Task.isCancelled { break }

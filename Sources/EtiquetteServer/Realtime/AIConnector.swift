@@ -33,7 +33,7 @@ enum AIConnector {
       kind = "suggest"
       version = effects.decision.version
     }
-    let now = Date().timeIntervalSince1970
+    let now = hub.clock.seconds
     try db.executeCached(
       sql: """
         INSERT INTO ai_requests (conversation_id, kind, version, status, attempts,
@@ -175,7 +175,7 @@ struct AIWorker: Sendable {
   /// requests of conversations with no call in flight.
   func claim() async throws -> [AIRequest] {
     try await store.pool.write { db in
-      let now = Date().timeIntervalSince1970
+      let now = hub.clock.seconds
       try db.execute(
         sql: """
           UPDATE ai_requests SET status = 'superseded', updated_at = ?
@@ -218,7 +218,7 @@ struct AIWorker: Sendable {
         db, sql: "SELECT MIN(next_attempt_at) FROM ai_requests WHERE status = 'pending'")
     }
     guard let next else { return idlePoll }
-    let seconds = min(max(next - Date().timeIntervalSince1970, 0.01), 5)
+    let seconds = min(max(next - hub.clock.seconds, 0.01), 5)
     return .milliseconds(Int64(seconds * 1000))
   }
 
@@ -329,14 +329,15 @@ struct AIWorker: Sendable {
     let cache = store.conversationCache
     do {
       let decision = try await store.pool.write { db -> Decision in
-        let step = Step(.aiReply(text: text, version: request.version), at: Date())
+        let step = Step(.aiReply(text: text, version: request.version), at: hub.clock.now())
         let (_, decision, _) = try ConversationRecords.apply(
           step, to: request.conversation, in: db, rules: rules, extras: EntryExtras(),
           cache: cache, hub: hub)
         let accepted = decision.aiReply == .accepted
         try AIWorker.update(
           db, request, status: accepted ? "accepted" : "discarded",
-          error: accepted ? nil : AIConnector.discardReason(decision.aiReply))
+          error: accepted ? nil : AIConnector.discardReason(decision.aiReply),
+          at: hub.clock.seconds)
         return decision
       }
       server.metrics.recordDecision()
@@ -357,7 +358,7 @@ struct AIWorker: Sendable {
     let hub = hub
     do {
       try await store.pool.write { db in
-        let now = Date()
+        let now = hub.clock.now()
         try db.execute(
           sql: """
             INSERT INTO ai_suggestions (conversation_id, request_id, version, text, created_at)
@@ -369,7 +370,8 @@ struct AIWorker: Sendable {
         let suggestion = AISuggestion(
           id: db.lastInsertedRowID, text: text, version: request.version,
           createdAt: Instant.format(now))
-        try AIWorker.update(db, request, status: "suggested", error: nil)
+        try AIWorker.update(
+          db, request, status: "suggested", error: nil, at: hub.clock.seconds)
         try LiveEvents.publishToViewers(
           LiveEvent(
             "ai.suggestion", conversation: request.conversation,
@@ -399,7 +401,7 @@ struct AIWorker: Sendable {
             """,
           arguments: [
             last ? "failed" : "pending", attempts, failure.description,
-            Date().timeIntervalSince1970 + delay, Date().timeIntervalSince1970, request.id,
+            hub.clock.seconds + delay, hub.clock.seconds, request.id,
           ])
       }
     } catch {
@@ -421,19 +423,21 @@ struct AIWorker: Sendable {
 
   func finish(_ request: AIRequest, status: String, error: String?, called: Bool) async {
     _ = try? await store.pool.write { db in
-      try AIWorker.update(db, request, status: status, error: error, called: called)
+      try AIWorker.update(
+        db, request, status: status, error: error, called: called, at: hub.clock.seconds)
     }
   }
 
   /// The request's final status; `called` counts the call that produced it as an attempt.
   static func update(
-    _ db: Database, _ request: AIRequest, status: String, error: String?, called: Bool = true
+    _ db: Database, _ request: AIRequest, status: String, error: String?, called: Bool = true,
+    at now: Double
   ) throws {
     try db.execute(
       sql: """
         UPDATE ai_requests SET status = ?, attempts = attempts + ?, error = ?, updated_at = ?
         WHERE id = ?
-        """, arguments: [status, called ? 1 : 0, error, Date().timeIntervalSince1970, request.id])
+        """, arguments: [status, called ? 1 : 0, error, now, request.id])
   }
 }
 

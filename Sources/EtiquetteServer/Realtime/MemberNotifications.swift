@@ -110,7 +110,7 @@ enum MemberNotifications {
   static func record(_ effects: StepEffects, in db: Database, hub: IntegrationHub) throws {
     let pending = pending(effects)
     guard !pending.isEmpty else { return }
-    let now = Date().timeIntervalSince1970
+    let now = hub.clock.seconds
     var events: [(String, LiveEvent)] = []
     for item in pending {
       try db.executeCached(
@@ -278,7 +278,7 @@ extension EtiquetteServer {
     let member = try await authenticate(request)
     let live = hub.live
     let marked = try await store.pool.write { db -> Int in
-      let now = Date().timeIntervalSince1970
+      let now = store.clock.seconds
       if let id {
         guard
           try Int.fetchOne(

@@ -21,8 +21,13 @@ extension EtiquetteServer {
   ///
   /// The subscription is registered before the first frame (`event: ready`), so a client that
   /// has read `ready` misses nothing committed afterwards.
+  ///
+  /// Every frame is preceded by a look at the member's token and at the rules: a member revoked
+  /// (`etiquette member revoke`, from another process) or removed from the rules by a reload
+  /// loses the stream before the next event or keep-alive, never after it.
   func stream(_ request: Request) async throws -> Response {
     let member = try await authenticate(request)
+    let token = Self.bearerToken(request) ?? ""
     let live = hub.live
     let logger = logger
     var headers = HTTPFields()
@@ -43,7 +48,13 @@ extension EtiquetteServer {
         // A stream never ends on its own: a graceful shutdown ends it, so it does not hold the
         // server up.
         try await withGracefulShutdownHandler {
-          for await frame in frames { try await writer.write(ByteBuffer(string: frame)) }
+          for await frame in frames {
+            guard try await mayStillStream(member: member, token: token) else {
+              logger.info("live stream: \(member) lost access (revoked or removed from the rules)")
+              break
+            }
+            try await writer.write(ByteBuffer(string: frame))
+          }
         } onGracefulShutdown: {
           live.unsubscribe(id)
         }
@@ -110,7 +121,7 @@ extension EtiquetteServer {
         try Int.fetchOne(db, sql: "SELECT 1 FROM conversations WHERE id = ?", arguments: [id])
           != nil
       else { throw APIError.notFound() }
-      let step = Step(.aiReply(text: text, version: version), at: Date())
+      let step = Step(.aiReply(text: text, version: version), at: store.clock.now())
       let (_, decision, document) = try ConversationRecords.apply(
         step, to: id, in: db, rules: loaded, extras: EntryExtras(), cache: cache, hub: hub)
       return (decision, document)
@@ -127,5 +138,13 @@ extension EtiquetteServer {
     }
     return JSONResponse.make(
       ["status": JSONValueBox("queued"), "decision": JSONValueBox(document)], status: .created)
+  }
+
+  /// Whether the stream's token is still active and its member still named by the rules (or
+  /// listed among the AI agents).
+  func mayStillStream(member: String, token: String) async throws -> Bool {
+    guard try await store.member(forToken: token) == member else { return false }
+    return rules.current.ruleSet.member(member) != nil
+      || configuration.aiAgents.contains(member)
   }
 }

@@ -126,7 +126,7 @@ enum GraphAPI {
 
   /// Classifies a non-2xx answer: 429, 5xx and Meta's temporary codes are retried; every
   /// other 4xx is permanent (the same request would fail the same way).
-  static func verdict(status: Int, headers: HTTPHeaders, body: [UInt8], now: Date = Date())
+  static func verdict(status: Int, headers: HTTPHeaders, body: [UInt8], now: Date)
     -> Verdict
   {
     let failure =
@@ -139,7 +139,7 @@ enum GraphAPI {
   }
 
   /// `Retry-After` as seconds from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3).
-  static func retryAfter(_ value: String?, now: Date = Date()) -> Double? {
+  static func retryAfter(_ value: String?, now: Date) -> Double? {
     guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
       return nil
     }

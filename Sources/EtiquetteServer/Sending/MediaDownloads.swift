@@ -30,9 +30,8 @@ struct MediaDownloads: Sendable {
   /// Records a media id announced by a webhook, in the webhook's transaction.
   static func record(
     _ media: WhatsAppPayload.MediaReference, conversation: String, whatsappID: String,
-    in db: Database, hub: IntegrationHub?
+    at now: Double, in db: Database, hub: IntegrationHub?
   ) throws {
-    let now = Date().timeIntervalSince1970
     try db.executeCached(
       sql: """
         INSERT OR IGNORE INTO media (id, conversation_id, message_wa_id, kind, declared_mime,
@@ -124,7 +123,9 @@ struct MediaDownloads: Sendable {
   }
 
   func run(signal: WakeSignal) async {
-    await runPolling(signal: signal, idlePoll: idlePoll, logger: logger, label: "media") {
+    await runPolling(
+      signal: signal, idlePoll: idlePoll, clock: hub.clock, logger: logger, label: "media"
+    ) {
       try await downloadDue()
     }
   }
@@ -132,7 +133,7 @@ struct MediaDownloads: Sendable {
   /// Downloads every media due now; returns when the next retry is due, if any.
   func downloadDue() async throws -> Double? {
     while !Task.isCancelled {
-      let now = Date().timeIntervalSince1970
+      let now = hub.clock.seconds
       let due = try await store.pool.read { db in
         try Row.fetchAll(
           db,
@@ -167,7 +168,7 @@ struct MediaDownloads: Sendable {
     if Task.isCancelled { return true }
     let attempts = item.attempts + 1
     let policy = whatsapp.retry
-    let now = Date().timeIntervalSince1970
+    let now = hub.clock.seconds
     do {
       try await store.pool.write { db in
         switch outcome {
@@ -252,7 +253,9 @@ struct MediaDownloads: Sendable {
       let (status, headers, body) = try await GraphAPI.call(
         request, token: whatsapp.accessToken, http: hub.http, timeout: whatsapp.retry.timeout)
       guard (200..<300).contains(status) else {
-        switch GraphAPI.verdict(status: status, headers: headers, body: body) {
+        switch GraphAPI.verdict(
+          status: status, headers: headers, body: body, now: hub.clock.now())
+        {
         case .retry(let failure, let retryAfter):
           return .failure(.retry("media lookup: \(failure.title)", retryAfter: retryAfter))
         case .permanent(let failure):
@@ -318,7 +321,8 @@ struct MediaDownloads: Sendable {
         guard (200..<300).contains(status) else {
           throw DownloadStop.status(
             status,
-            retryAfter: GraphAPI.retryAfter(response.headers.first(name: "Retry-After")))
+            retryAfter: GraphAPI.retryAfter(
+              response.headers.first(name: "Retry-After"), now: hub.clock.now()))
         }
         let contentType = Self.baseType(response.headers.first(name: "Content-Type"))
         guard contentType == expectedType else { throw DownloadStop.contentType(contentType) }

@@ -30,7 +30,8 @@ extension EtiquetteServer {
     let id = raw.removingPercentEncoding ?? raw
     let loaded = rules.current
     let viewer = member
-    let row = try await store.pool.read { db -> Row? in
+    // A Sendable copy of the row, so the read runs on GRDB's reader, not on this thread.
+    let row = try await store.pool.read { db -> StoredMedia? in
       guard
         let row = try Row.fetchOne(
           db,
@@ -45,12 +46,14 @@ extension EtiquetteServer {
           ).allowed
         else { return nil }
       }
-      return row
+      return StoredMedia(
+        status: row["status"], mimeType: row["mime_type"], size: row["size"],
+        sha256: row["sha256"], file: row["file"], error: row["error"], kind: row["kind"])
     }
     guard let row else { throw APIError.notFound("no such media") }
-    switch row["status"] as String {
+    switch row.status {
     case "stored":
-      let name: String = row["file"]
+      let name = row.file ?? ""
       let path = URL(fileURLWithPath: configuration.media.directory, isDirectory: true)
         .appendingPathComponent(name).path
       guard FileManager.default.fileExists(atPath: path) else {
@@ -59,22 +62,22 @@ extension EtiquetteServer {
           message: "the stored file of this media is missing from media.directory")
       }
       let body = try await FileIO().loadFile(path: path, context: context)
-      let type: String = row["mime_type"] ?? "application/octet-stream"
+      let type = row.mimeType ?? "application/octet-stream"
       var headers: HTTPFields = [
         .contentType: type,
         .cacheControl: "private, max-age=86400",
         // Served from the API's origin: browsers must not guess a more dangerous type.
         HTTPField.Name("X-Content-Type-Options")!: "nosniff",
-        .contentDisposition: (row["kind"] as String) == "document" ? "attachment" : "inline",
+        .contentDisposition: row.kind == "document" ? "attachment" : "inline",
       ]
-      if let size = row["size"] as Int? { headers[.contentLength] = String(size) }
-      if let sha = row["sha256"] as String? { headers[.eTag] = "\"\(sha)\"" }
+      if let size = row.size { headers[.contentLength] = String(size) }
+      if let sha = row.sha256 { headers[.eTag] = "\"\(sha)\"" }
       return Response(status: .ok, headers: headers, body: body)
     case "failed":
       throw APIError(
         status: .gone, code: "media_unavailable",
         message: "this media could not be downloaded from WhatsApp: "
-          + ((row["error"] as String?) ?? "unknown reason"))
+          + (row.error ?? "unknown reason"))
     default:
       guard configuration.whatsapp != nil else {
         throw APIError(
@@ -84,7 +87,7 @@ extension EtiquetteServer {
       var error = APIError(
         status: .conflict, code: "media_not_ready",
         message: "this media is still being downloaded from WhatsApp; retry shortly")
-      if let reason = row["error"] as String? {
+      if let reason = row.error {
         error.extra["lastError"] = JSONValueBox(reason)
       }
       var response = error.response
@@ -92,4 +95,15 @@ extension EtiquetteServer {
       return response
     }
   }
+}
+
+/// What the media route reads of a `media` row.
+struct StoredMedia: Sendable {
+  var status: String
+  var mimeType: String?
+  var size: Int?
+  var sha256: String?
+  var file: String?
+  var error: String?
+  var kind: String
 }

@@ -102,7 +102,8 @@ enum OutgoingMessages {
   /// A status webhook: updates the message it names, or keeps it for a moment when that
   /// message's send has not recorded its WhatsApp id yet (Meta's `sent` can beat the answer).
   static func applyStatus(
-    _ status: String, errors: [JSONValue], whatsappID: String, at: Date, in db: Database,
+    _ status: String, errors: [JSONValue], whatsappID: String, at: Date, receivedAt now: Double,
+    in db: Database,
     changed: ((Int64) throws -> Void)? = nil
   ) throws {
     let errorsText = errors.isEmpty ? nil : JSONLine.encode(JSONValue.array(errors))
@@ -110,7 +111,6 @@ enum OutgoingMessages {
     if try !update(
       whatsappID: whatsappID, status: status, errors: errorsText, in: db, changed: changed)
     {
-      let now = Date().timeIntervalSince1970
       // Statuses of messages sent by other tools on the same number never match: keep them
       // an hour at most.
       try db.executeCached(

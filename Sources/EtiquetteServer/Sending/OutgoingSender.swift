@@ -36,7 +36,8 @@ struct OutgoingSender: Sendable {
 
   func run(wakingAlso media: WakeSignal) async {
     await runPolling(
-      signal: hub.sendingSignal, idlePoll: idlePoll, logger: logger, label: "sending",
+      signal: hub.sendingSignal, idlePoll: idlePoll, clock: hub.clock, logger: logger,
+      label: "sending",
       afterRound: { media.signal() }
     ) {
       try await sendDue()
@@ -46,7 +47,7 @@ struct OutgoingSender: Sendable {
   /// Sends every reply due now; returns when the next retry is due (Unix seconds), if any.
   func sendDue() async throws -> Double? {
     while !Task.isCancelled {
-      let now = Date().timeIntervalSince1970
+      let now = hub.clock.seconds
       let heads = try await store.pool.read { db in try Self.heads(db, now: now, limit: 32) }
       if heads.isEmpty { break }
       let recorded = await attemptAll(heads, limit: concurrency) { await attempt($0) }
@@ -130,7 +131,9 @@ struct OutgoingSender: Sendable {
         let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body))
         return .sent(whatsappID: json?["messages"]?.arrayValue?.first?["id"]?.stringValue)
       }
-      switch GraphAPI.verdict(status: status, headers: headers, body: body) {
+      switch GraphAPI.verdict(
+        status: status, headers: headers, body: body, now: hub.clock.now())
+      {
       case .retry(let failure, let retryAfter): return .retry(failure, retryAfter: retryAfter)
       case .permanent(let failure): return .failed(failure)
       }
@@ -177,7 +180,7 @@ struct OutgoingSender: Sendable {
             WHERE id = ? AND status = 'queued'
             """,
           arguments: [
-            failure.stored, attempts, Date().timeIntervalSince1970 + delay, message.id,
+            failure.stored, attempts, hub.clock.seconds + delay, message.id,
           ])
       case .retry(let failure, _), .failed(let failure):
         try db.execute(

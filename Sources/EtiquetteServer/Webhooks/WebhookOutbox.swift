@@ -53,7 +53,7 @@ enum WebhookOutbox {
     let payload = try payload(for: effects, in: db)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    let now = Date().timeIntervalSince1970
+    let now = hub.clock.seconds
     let conversation = effects.after.id
     for (event, receivers) in matched {
       let body = try encoder.encode(event.body(payload: payload))

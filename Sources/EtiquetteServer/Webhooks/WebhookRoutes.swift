@@ -151,7 +151,7 @@ extension EtiquetteServer {
           status: .conflict, code: "not_failed",
           message: "the delivery is \(status); only a failed delivery can be replayed")
       }
-      let now = Date().timeIntervalSince1970
+      let now = store.clock.seconds
       try db.execute(
         sql: """
           UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?,

@@ -77,7 +77,7 @@ struct WebhookWorker: Sendable {
     var lastSweep = 0.0
     await withDiscardingTaskGroup { group in
       while !Task.isCancelled {
-        let now = Date().timeIntervalSince1970
+        let now = hub.clock.seconds
         var nextDue: Double?
         if now - lastSweep > 600 {
           lastSweep = now
@@ -153,7 +153,7 @@ struct WebhookWorker: Sendable {
               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
                 WHERE e.status = 'pending' AND e.subscription = d.subscription
                   AND e.conversation_id = d.conversation_id AND e.seq < d.seq)
-            """, arguments: [candidate.seq, Date().timeIntervalSince1970]
+            """, arguments: [candidate.seq, hub.clock.seconds]
         ).map(Delivery.init(row:))
       }
     } catch {
@@ -204,7 +204,7 @@ struct WebhookWorker: Sendable {
     request.headers.add(
       name: OutboundSignature.headerName,
       value: OutboundSignature.header(
-        secret: subscription.secret, timestamp: Int(Date().timeIntervalSince1970),
+        secret: subscription.secret, timestamp: Int(hub.clock.seconds),
         body: delivery.body))
     request.body = .bytes(ByteBuffer(bytes: delivery.body))
     let limit = TimeAmount.milliseconds(Int64(max(0.001, timeout) * 1000))
@@ -260,7 +260,7 @@ struct WebhookWorker: Sendable {
   func record(
     _ outcome: Outcome, for delivery: Delivery, policy: ServerConfiguration.DeliveryPolicy
   ) async throws {
-    let now = Date().timeIntervalSince1970
+    let now = hub.clock.seconds
     let attempts = delivery.attempts + 1
     var status = "pending"
     var next = now

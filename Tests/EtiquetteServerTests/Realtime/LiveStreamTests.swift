@@ -1,5 +1,6 @@
 import EtiquetteChecker
 import EtiquetteEngine
+import EtiquetteTestSupport
 import Foundation
 import GRDB
 import HTTPTypes
@@ -75,15 +76,21 @@ import Testing
       // Ids grow; idle streams get keep-alive comments.
       let ids = await bruno.events().compactMap(\.id)
       #expect(ids == ids.sorted() && Set(ids).count == ids.count)
-      #expect(try await eventually { await bruno.log.comments.contains("keep-alive") })
+      #expect(await eventually { await bruno.log.comments.contains("keep-alive") })
 
       let status = try await client.execute(uri: "/v1/stream", method: .get) { $0.status }
       #expect(status == .unauthorized)
     }
   }
 
-  @Test func handoffsNotesAndAIRepliesArePushed() async throws {
-    var harness = try ServerHarness { $0.aiAgents = ["agent-ia@exemple.fr"] }
+  /// The AI reply and the handoff are steps at the server's time: during office hours no
+  /// routing rule fires on them; at night `when not during "bureau" -> ai` routes the AI reply
+  /// again. The clock is pinned both ways, so the test means the same at any hour.
+  @Test(arguments: [(TestClock.officeHours, false), (TestClock.night, true)])
+  func handoffsNotesAndAIRepliesArePushed(at instant: Date, routedAgain: Bool) async throws {
+    var harness = try ServerHarness(clock: .starting(at: instant)) {
+      $0.aiAgents = ["agent-ia@exemple.fr"]
+    }
     harness.tokens["agent-ia@exemple.fr"] = try harness.server.store.addMember(
       "agent-ia@exemple.fr")
     let h = harness
@@ -106,17 +113,75 @@ import Testing
         client, .post, "/v1/conversations/\(id)/ai-replies", headers: h.auth("agent-ia@exemple.fr"),
         json: #"{"text": "trop tard", "version": 0}"#)
       #expect(try await manon.waitFor("ai.reply_discarded", conversation: id))
-      let events = await manon.events(conversation: id)
+      var events = await manon.events(conversation: id)
+      let routings = events.enumerated().filter { $0.element.event == "conversation.routed" }
+      #expect(routings.count == (routedAgain ? 2 : 1))
+      // What follows does not depend on the hour: the extra routing aside, the same events.
+      if routedAgain, let extra = routings.last?.offset { events.remove(at: extra) }
       #expect(
         events.map(\.event) == [
           "message.created", "conversation.routed", "message.created", "handoff", "note.added",
           "ai.reply_discarded",
         ])
+      try #require(events.count == 6)
       #expect(events[2].data["message"]?["author"] == .string("ai"))
       #expect(events[2].data["message"]?["status"] == .string("queued"))
       #expect(events[3].data["action"] == .string("take_over"))
       #expect(events[3].data["assignee"] == .string("manon@exemple.fr"))
       #expect(events[4].data["text"] == .string("client fidèle"))
+    }
+  }
+
+  /// A member revoked while connected (`etiquette member revoke` writes the store; the server
+  /// is another process) loses the stream before the next event: no transcript reaches them.
+  @Test func aRevokedMemberLosesTheStreamBeforeTheNextEvent() async throws {
+    let harness = try ServerHarness()
+    try await harness.server.makeApplication().test(.live) { client in
+      let port = try #require(client.port)
+      let alice = try await SSEClient.connect(
+        port: port, token: harness.tokens["alice@exemple.fr"] ?? "")
+      let audit = try await SSEClient.connect(
+        port: port, token: harness.tokens["audit@exemple.fr"] ?? "")
+      defer {
+        alice.close()
+        audit.close()
+      }
+      #expect(try harness.server.store.revokeMember("alice@exemple.fr"))
+      // A booking: alice (Rendez-vous) and audit (view all) may both view it.
+      let id = try await Support.converse(
+        harness, client, phone: "33620000020", text: "J'ai réservé le rendez-vous")
+      // audit received it, so it was published to every connected viewer.
+      #expect(try await audit.waitFor("message.created", conversation: id))
+      #expect(await eventually { await alice.log.ended }, "alice's stream ended")
+      #expect(await alice.events(conversation: id).isEmpty, "nothing of it reached alice")
+    }
+  }
+
+  /// A reload that removes a member from the rules ends their open stream.
+  @Test func aMemberRemovedFromTheRulesLosesTheStream() async throws {
+    let rules = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "etiquette-rules-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: rules, withIntermediateDirectories: true)
+    let file = rules.appendingPathComponent("rules.etq")
+    let complete = try String(
+      contentsOf: ServerHarness.fixtures.appendingPathComponent("rules/complete.etq"),
+      encoding: .utf8)
+    try complete.write(to: file, atomically: true, encoding: .utf8)
+    let harness = try ServerHarness(rulesDirectory: rules.path)
+    try await harness.server.makeApplication().test(.live) { client in
+      let port = try #require(client.port)
+      let audit = try await SSEClient.connect(
+        port: port, token: harness.tokens["audit@exemple.fr"] ?? "")
+      defer { audit.close() }
+      try complete.replacingOccurrences(of: "\"audit@exemple.fr\"", with: "\"autre@exemple.fr\"")
+        .write(to: file, atomically: true, encoding: .utf8)
+      guard case .success = harness.server.reloadRules(reason: "test") else {
+        Issue.record("the edited rules were refused")
+        return
+      }
+      let id = try await Support.converse(harness, client, phone: "33620000021", text: "bonjour")
+      #expect(await eventually { await audit.log.ended }, "audit's stream ended")
+      #expect(await audit.events(conversation: id).isEmpty)
     }
   }
 

@@ -149,7 +149,7 @@ struct SSEClient: Sendable {
     let client = SSEClient(
       response: response, status: Int(response.status.code),
       contentType: response.headers.first(name: "content-type"))
-    _ = try await eventually { await client.events("ready").count == 1 }
+    _ = await eventually { await client.events("ready").count == 1 }
     return client
   }
 
@@ -182,7 +182,7 @@ struct SSEClient: Sendable {
   /// Waits until an event of `type` (about `conversation`) has arrived.
   @discardableResult
   func waitFor(_ type: String, conversation: String? = nil, count: Int = 1) async throws -> Bool {
-    try await eventually {
+    await eventually {
       await events(type, conversation: conversation).count >= count
     }
   }

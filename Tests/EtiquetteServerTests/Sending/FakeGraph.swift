@@ -42,7 +42,8 @@ struct GraphRequest: Sendable {
   var path: String
   var authorization: String?
   var body: JSONValue
-  var at: Date
+  /// When the request arrived (elapsed time only: gaps between requests).
+  var at: ContinuousClock.Instant
 }
 
 /// Scripts and records the fake Graph API.
@@ -132,7 +133,7 @@ struct FakeGraph {
       (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))) ?? .null
     return GraphRequest(
       method: request.method.rawValue, path: request.uri.path,
-      authorization: request.headers[.authorization], body: body, at: Date())
+      authorization: request.headers[.authorization], body: body, at: ContinuousClock.now)
   }
 
   static func answer(_ reply: GraphReply) async throws -> Response {
@@ -167,7 +168,7 @@ enum SendingSupport {
 
   /// A harness whose WhatsApp sending points at `base`, with fast retries.
   static func harness(
-    base: String, maxAttempts: Int = 5, maxBytes: Int = 1024 * 1024, timeout: Double = 2
+    base: String, maxAttempts: Int = 5, maxBytes: Int = 1024 * 1024, timeout: Double = 60
   ) throws -> (ServerHarness, URL) {
     let media = FileManager.default.temporaryDirectory.appendingPathComponent(
       "etiquette-media-\(UUID().uuidString)")
@@ -192,8 +193,8 @@ enum SendingSupport {
     _ seconds: Double = 60, _ probe: () async throws -> T?,
     sourceLocation: SourceLocation = #_sourceLocation
   ) async throws -> T {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
+    let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+    while ContinuousClock.now < deadline {
       if let value = try await probe() { return value }
       try await Task.sleep(for: .milliseconds(20))
     }

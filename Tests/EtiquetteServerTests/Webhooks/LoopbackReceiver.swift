@@ -91,3 +91,40 @@ final class LoopbackReceiver: @unchecked Sendable {
     task = nil
   }
 }
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A loopback port bound but not listening: connections to it are refused, and no other test
+/// can take it meanwhile (a port closed and reused later could be another test's server).
+final class ReservedPort: @unchecked Sendable {
+  private var descriptor: Int32
+  let port: Int
+
+  init() throws {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    self.descriptor = descriptor
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+      pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+        bind(descriptor, socketAddress, length) == 0
+          && getsockname(descriptor, socketAddress, &length) == 0
+      }
+    }
+    guard descriptor >= 0, bound else { throw CancellationError() }
+    port = Int(UInt16(bigEndian: address.sin_port))
+  }
+
+  /// Frees the port for the server that takes it next.
+  func release() {
+    if descriptor >= 0 { close(descriptor) }
+    descriptor = -1
+  }
+
+  deinit { release() }
+}

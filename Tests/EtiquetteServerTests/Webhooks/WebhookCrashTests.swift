@@ -31,21 +31,6 @@ import Testing
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
   }()
 
-  static func freePort() throws -> Int {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [
-      "python3", "-c",
-      "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])",
-    ]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-  }
-
   /// Starts receiver.py and returns it with its port.
   static func startReceiver(log: String, delay: Double) throws -> (Process, Int) {
     let process = Process()
@@ -66,17 +51,40 @@ import Testing
     return (process, port)
   }
 
-  static func startServer(config: String, log: String) throws -> Process {
+  /// Starts `etiquette serve` on port 0 (the system chooses a free one: no port is guessed
+  /// and then raced for) and returns it with the port its "listening on" line names.
+  static func startServer(config: String, log: String) async throws -> (Process, Int) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = ["serve", "--config", config]
-    FileManager.default.createFile(atPath: log, contents: nil)
+    _ = FileManager.default.createFile(atPath: log, contents: nil)
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
     handle.seekToEndOfFile()
     process.standardOutput = handle
     process.standardError = handle
     try process.run()
-    return process
+    var port: Int?
+    _ = await eventually {
+      port = listeningPort(in: (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+      return port != nil || !process.isRunning
+    }
+    guard let port else {
+      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+      let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+      throw ServerDidNotStart(log: text)
+    }
+    return (process, port)
+  }
+
+  struct ServerDidNotStart: Error, CustomStringConvertible {
+    var log: String
+    var description: String { "the server did not report its port; its log:\n\(log)" }
+  }
+
+  /// The port of the server's "listening on http://HOST:PORT" log line.
+  static func listeningPort(in log: String) -> Int? {
+    guard let range = log.range(of: "listening on http://127.0.0.1:") else { return nil }
+    return Int(log[range.upperBound...].prefix { $0.isNumber })
   }
 
   static func entries(_ log: String) -> [JSONValue] {
@@ -117,12 +125,11 @@ import Testing
     let (receiver, receiverPort) = try Self.startReceiver(log: receiverLog, delay: 1)
     // SIGKILL: the test process may ignore SIGTERM, and its children inherit that.
     defer { kill(receiver.processIdentifier, SIGKILL) }
-    let port = try Self.freePort()
     let config: JSONValue = .object([
       "rules": .string(ServerHarness.fixtures.appendingPathComponent("rules").path),
       "db": .string(dir + "/etiquette.db"),
       "host": .string("127.0.0.1"),
-      "port": .number(Double(port)),
+      "port": .number(0),
       "whatsapp_app_secret": .string(ServerHarness.secret),
       "rules_poll_seconds": .number(0),
       "webhooks": .array([
@@ -141,7 +148,7 @@ import Testing
     let configPath = dir + "/config.json"
     try JSONLine.encode(config).write(toFile: configPath, atomically: true, encoding: .utf8)
 
-    let first = try Self.startServer(config: configPath, log: dir + "/server.log")
+    let (first, port) = try await Self.startServer(config: configPath, log: dir + "/server.log")
     #expect(await eventually { await Self.healthy(port: port) }, "the server starts")
     let phones = ["33622000001", "33622000002"]
     let count = 5
@@ -158,7 +165,7 @@ import Testing
     let before = Self.entries(receiverLog).filter { $0["processed"] == .bool(true) }.count
     #expect(before < phones.count * count, "deliveries were pending at the kill")
 
-    let second = try Self.startServer(config: configPath, log: dir + "/server.log")
+    let (second, _) = try await Self.startServer(config: configPath, log: dir + "/server.log")
     defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
     // Done when the server has recorded every delivery (read-only, beside the running server).
     let readOnly = {

@@ -16,7 +16,8 @@ import Testing
   static let manager = "manon@exemple.fr"
 
   /// Fast retries, so a test of five attempts takes well under a second.
-  static func policy(attempts: Int = 6, timeout: Double = 2) -> ServerConfiguration.DeliveryPolicy {
+  static func policy(attempts: Int = 6, timeout: Double = 60) -> ServerConfiguration.DeliveryPolicy
+  {
     var policy = ServerConfiguration.DeliveryPolicy()
     policy.maxAttempts = attempts
     policy.initialBackoff = 0.02
@@ -90,14 +91,14 @@ import Testing
   // MARK: - Faults
 
   @Test func receiverDownThenUpIsDeliveredWithTheSameKey() async throws {
-    // A port that was free a moment ago: connections are refused until the receiver starts.
-    let probe = LoopbackReceiver()
-    try await probe.start()
-    let port = probe.port
-    await probe.stop()
+    // A port bound but not listening: connections are refused until the receiver takes it.
+    let reserved = try ReservedPort()
+    let port = reserved.port
     let h = try Self.harness(
-      [Self.subscription("crm", "http://127.0.0.1:\(port)/hook")], policy: Self.policy(attempts: 50)
-    )
+      // A refused connection costs the whole call timeout (the HTTP client retries the
+      // connection until then), so this test keeps it short.
+      [Self.subscription("crm", "http://127.0.0.1:\(port)/hook")],
+      policy: Self.policy(attempts: 50, timeout: 2))
     let workers = h.server.startIntegrations()
     try await Self.say(h, [("33600000001", "bonjour")])
     #expect(
@@ -108,10 +109,13 @@ import Testing
     #expect((refused?["last_error"] as String?)?.contains("the request failed") == true)
 
     let receiver = LoopbackReceiver()
+    reserved.release()
     try await receiver.start(port: port)
     #expect(try await eventually { try Self.statuses(h) == ["delivered"] })
-    #expect(receiver.accepted.count == 1)
-    #expect(receiver.accepted.first?.key == (refused?["id"] as String?))
+    // At least once, always under the delivery's own key (a short timeout on a loaded machine
+    // may deliver twice; the receiver's idempotency key makes that harmless).
+    #expect(!receiver.accepted.isEmpty)
+    #expect(receiver.accepted.allSatisfy { $0.key == (refused?["id"] as String?) })
     await workers.stop()
     await receiver.stop()
   }
@@ -143,10 +147,16 @@ import Testing
     let workers = h.server.startIntegrations()
     try await Self.say(h, [("33600000003", "bonjour")])
     #expect(try await eventually { try Self.statuses(h) == ["delivered"] })
-    // Give a wrongly repeated delivery the time to show up.
-    try await Task.sleep(for: .milliseconds(200))
-    #expect(receiver.received.map(\.status) == [500, 500, 200])
-    #expect(Set(receiver.received.map(\.key)).count == 1)
+    // A barrier instead of a pause: a second message of the same conversation is delivered
+    // only after every earlier delivery of that conversation is finished (the queue's order),
+    // so a wrongly repeated first delivery would stand before it in what the receiver saw.
+    try await Self.say(h, [("33600000003", "encore")])
+    #expect(try await eventually { try Self.statuses(h) == ["delivered", "delivered"] })
+    let received = receiver.received
+    #expect(received.map(\.status) == [500, 500, 200, 200])
+    try #require(received.count == 4)
+    #expect(Set(received.prefix(3).map(\.key)).count == 1)
+    #expect(received[3].key != received[0].key)
     let row = try Self.delivery(h)
     #expect((row?["attempts"] as Int?) == 3)
     #expect((row?["last_status"] as Int?) == 200)
@@ -155,7 +165,9 @@ import Testing
     #expect(request.event == "message.received")
     #expect(request.userAgent.hasPrefix("etiquette/"))
     #expect(
-      OutboundSignature.verify(header: request.signature, secret: Self.secret, body: request.body))
+      OutboundSignature.verify(
+        header: request.signature, secret: Self.secret, body: request.body,
+        now: h.server.store.clock.now()))
     await workers.stop()
     await receiver.stop()
   }
@@ -196,7 +208,7 @@ import Testing
     let h = try Self.harness([Self.subscription("crm", "http://127.0.0.1:9/unused")])
     try await Self.say(
       h, [("33600000011", "un"), ("33600000012", "deux"), ("33600000013", "trois")])
-    let now = Date().timeIntervalSince1970
+    let now = h.server.store.clock.seconds
     try await h.server.store.pool.write { db in
       let seqs = try Int64.fetchAll(db, sql: "SELECT seq FROM webhook_deliveries ORDER BY seq")
       #expect(seqs.count == 3)
@@ -306,7 +318,7 @@ import Testing
     }
     let expected = (1...count).map { "message \($0)" }
     #expect(
-      try await eventually { phones.dropFirst().allSatisfy { texts($0) == expected } },
+      await eventually { phones.dropFirst().allSatisfy { texts($0) == expected } },
       "the other conversations are delivered while the first is retried")
     #expect(texts(blocked).isEmpty)
     let retried = receiver.received.filter {
@@ -316,7 +328,7 @@ import Testing
       Set(retried.map { $0.json["data"]?["message"]?["text"]?.stringValue }) == ["message 1"],
       "only the head of the blocked conversation is attempted")
     release.set()
-    #expect(try await eventually { texts(blocked) == expected })
+    #expect(await eventually { texts(blocked) == expected })
     for phone in phones {
       #expect(texts(phone) == expected, "in order for \(phone)")
     }

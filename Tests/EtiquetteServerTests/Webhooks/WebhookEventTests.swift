@@ -182,7 +182,6 @@ import Testing
           types.add(body["type"])
       print("valid", len(sys.argv) - 3, "types", len(types))
       """
-    let process = Process()
     let (status, output) = try PythonScript.run(
       script,
       arguments: [
