@@ -8,10 +8,12 @@ struct LspCommand: ParsableCommand {
     commandName: "lsp",
     abstract: "Run the language server (LSP over stdin/stdout) for editors.",
     discussion: """
-      Editors start this command and talk to it in the Language Server Protocol 3.17. Every
-      .etq file under each workspace folder is one rule set; unsaved buffers replace their
-      files' text. Diagnostics, hover, go to definition, references, completion, rename,
-      formatting, quick fixes, symbols, semantic tokens and "run this test" code lenses.
+      Editors start this command and talk to it in the Language Server Protocol 3.17. Every \
+      .etq file under each workspace folder is one rule set; unsaved buffers replace their \
+      files' text.
+
+      Features: diagnostics as you type, hover, go to definition, references, completion, \
+      rename, formatting, quick fixes, symbols, semantic tokens and "run this test" code lenses.
       """
   )
 
