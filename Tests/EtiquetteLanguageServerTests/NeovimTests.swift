@@ -41,7 +41,7 @@ import Testing
     try process.run()
     // The script's own waits are bounded; this only stops a Neovim that never gets that far.
     let watchdog = Task {
-      try await Task.sleep(for: .seconds(600))
+      try await Task.sleep(for: .seconds(1800))
       process.terminate()
     }
     await Task.detached { process.waitUntilExit() }.value

@@ -15,7 +15,7 @@ actor TestClient {
   let serverTask: Task<Int32, Never>
 
   /// How long a wait may take before the test fails: generous, so a slow machine never fails.
-  static let patience = Duration.seconds(120)
+  static let patience = Duration.seconds(600)
 
   init(debounce: Duration = .zero, clock: any Clock<Duration> = ContinuousClock()) {
     let input = toServer.fileHandleForReading

@@ -8,7 +8,7 @@ local function fact(key, value)
   report:write(key .. '=' .. tostring(value) .. '\n')
   report:flush()
 end
-local patience = 60000
+local patience = 300000
 
 local function run()
   local routing = root .. '/routing.etq'
