@@ -61,3 +61,9 @@ bench: deps
 	@dpkg -s libhyperscan-dev >/dev/null 2>&1 || ($(SUDO) apt-get install -y -qq libhyperscan-dev)
 	$(SWIFT) run -c release --package-path Benchmarks $(BENCH_FLAGS) etiquette-bench $(ARGS)
 	$(SWIFT) run -c release --package-path Benchmarks $(BENCH_FLAGS) etiquette-check-bench
+	$(SWIFT) run -c release --package-path Benchmarks $(BENCH_FLAGS) etiquette-lsp-bench
+
+# The VS Code extension (editors/vscode) as editors/etiquette.vsix, zipped by Python: no npm.
+.PHONY: vsix
+vsix:
+	python3 editors/package-vsix.py editors/etiquette.vsix

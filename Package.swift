@@ -26,6 +26,7 @@ let package = Package(
     .library(name: "EtiquetteSyntax", targets: ["EtiquetteSyntax"]),
     .library(name: "EtiquetteChecker", targets: ["EtiquetteChecker"]),
     .library(name: "EtiquetteMatcher", targets: ["EtiquetteMatcher"]),
+    .library(name: "EtiquetteLanguageServer", targets: ["EtiquetteLanguageServer"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -68,11 +69,20 @@ let package = Package(
       swiftSettings: matcherSettings),
     // Conversation state and decisions: a pure, deterministic library.
     .target(name: "EtiquetteEngine", dependencies: ["EtiquetteMatcher", "EtiquetteChecker"]),
+    // The language server (`etiquette lsp`): JSON-RPC over stdio on the language stages only.
+    .target(
+      name: "EtiquetteLanguageServer",
+      dependencies: [
+        "EtiquetteDiagnostics", "EtiquetteSyntax", "EtiquetteChecker", "EtiquetteFormat",
+        "EtiquetteEngine", "EtiquetteMatcher", "EtiquetteText",
+      ]
+    ),
     .executableTarget(
       name: "EtiquetteCLI",
       dependencies: [
         "EtiquetteDiagnostics", "EtiquetteSyntax", "EtiquetteFormat", "EtiquetteChecker",
         "EtiquetteMatcher", "EtiquetteEngine", "CLibEdit", "EtiquetteServer",
+        "EtiquetteLanguageServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -134,6 +144,14 @@ let package = Package(
         .product(name: "HummingbirdTesting", package: "hummingbird"),
         .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
+      ],
+      exclude: ["Fixtures"]
+    ),
+    .testTarget(
+      name: "EtiquetteLanguageServerTests",
+      dependencies: [
+        "EtiquetteLanguageServer", "EtiquetteDiagnostics", "EtiquetteSyntax", "EtiquetteChecker",
+        "EtiquetteMatcher", "EtiquetteEngine",
       ],
       exclude: ["Fixtures"]
     ),

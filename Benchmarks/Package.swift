@@ -3,6 +3,7 @@
 // Run from the repository root with:
 //   swift run -c release --package-path Benchmarks etiquette-bench        (matcher, issue 5)
 //   swift run -c release --package-path Benchmarks etiquette-check-bench  (checker, issue 4)
+//   swift run -c release --package-path Benchmarks etiquette-lsp-bench    (language server, issue 18)
 import PackageDescription
 
 let package = Package(
@@ -25,6 +26,17 @@ let package = Package(
         .product(name: "EtiquetteMatcher", package: "Etiquette"),
         .product(name: "EtiquetteChecker", package: "Etiquette"),
         .product(name: "EtiquetteSyntax", package: "Etiquette"),
+      ]
+    ),
+    // The language server: from a didChange to its publishDiagnostics (issue 18).
+    .executableTarget(
+      name: "etiquette-lsp-bench",
+      dependencies: [
+        .product(name: "EtiquetteLanguageServer", package: "Etiquette"),
+        .product(name: "EtiquetteDiagnostics", package: "Etiquette"),
+        .product(name: "EtiquetteSyntax", package: "Etiquette"),
+        .product(name: "EtiquetteChecker", package: "Etiquette"),
+        .product(name: "EtiquetteMatcher", package: "Etiquette"),
       ]
     ),
     // How long parsing and checking a large rule set takes, against lexing it as the baseline.

@@ -19,7 +19,7 @@ struct Etiquette: ParsableCommand {
     version: version,
     subcommands: [
       CheckCommand.self, FormatCommand.self, ExplainCommand.self, TestCommand.self, RunCommand.self,
-      DiffCommand.self, ReplCommand.self, ServeCommand.self, MemberCommand.self,
+      DiffCommand.self, ReplCommand.self, ServeCommand.self, MemberCommand.self, LspCommand.self,
     ]
   )
 }

@@ -164,7 +164,7 @@ import Testing
   /// words on lines of their own).
   @Test(arguments: [
     "", "check", "fmt", "explain", "test", "run", "diff", "repl", "serve", "member",
-    "member add",
+    "member add", "lsp",
   ])
   func helpIsWrittenAsParagraphs(_ command: String) throws {
     let words = command.split(separator: " ").map(String.init)
