@@ -4,9 +4,12 @@ Python's hmac (not Etiquette's code), processes each Idempotency-Key once, and l
 as one JSON line.
 
 Usage: receiver.py --secret S --log FILE [--port P] [--delay SECONDS] [--fail-first N]
-Prints "listening PORT" once bound (port 0 picks a free one).
+                   [--hold-after N --gate FILE]
+Prints "listening PORT" once bound (port 0 picks a free one). With --hold-after, every request
+after the first N waits, unanswered, until FILE exists: deliveries are then certainly pending,
+however fast or slow the machine.
 """
-import argparse, hashlib, hmac, json, sys, threading, time
+import argparse, hashlib, hmac, json, os, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 parser = argparse.ArgumentParser()
@@ -15,7 +18,10 @@ parser.add_argument("--secret", required=True)
 parser.add_argument("--log", required=True)
 parser.add_argument("--delay", type=float, default=0.0, help="seconds before each answer")
 parser.add_argument("--fail-first", type=int, default=0, help="answer 500 to the first N")
+parser.add_argument("--hold-after", type=int, default=-1, help="hold requests after the first N")
+parser.add_argument("--gate", default="", help="the file whose creation releases held requests")
 args = parser.parse_args()
+seen = [0]
 
 lock = threading.Lock()
 processed = set()
@@ -45,6 +51,11 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         key = self.headers.get("Idempotency-Key", "")
+        with lock:
+            seen[0] += 1
+            held = 0 <= args.hold_after < seen[0]
+        while held and not os.path.exists(args.gate):
+            time.sleep(0.02)
         valid = verify(self.headers.get("X-Etiquette-Signature"), body, time.time())
         if args.delay:
             time.sleep(args.delay)
