@@ -9,8 +9,13 @@ import Hummingbird
 extension EtiquetteServer {
   func register(on r: inout RouteRecorder) {
     r.add(.get, "/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
-    r.add(.get, "/metrics") { _, _ in
-      JSONResponse.text(metrics.render(), contentType: "text/plain; version=0.0.4")
+    r.add(.get, "/metrics") { request, _ in
+      if let expected = configuration.metricsToken {
+        guard let token = Self.bearerToken(request), Self.constantTimeEqual(token, expected) else {
+          throw APIError.unauthorized("the metrics token is required (metrics_token)")
+        }
+      }
+      return JSONResponse.text(metrics.render(), contentType: "text/plain; version=0.0.4")
     }
     r.add(.get, "/openapi.json") { _, _ in
       JSONResponse.text(OpenAPIDocument.json, contentType: "application/json")

@@ -16,6 +16,8 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
   public var whatsappVerifyToken: String?
   /// Keys accepted on `POST /v1/events` as `Authorization: Bearer KEY`.
   public var integrationKeys: [String] = []
+  /// When set, `GET /metrics` needs `Authorization: Bearer TOKEN` (it names routes and volumes).
+  public var metricsToken: String?
   /// Bodies above this size are refused with 413.
   public var maxBodyBytes: Int = 10 * 1024 * 1024
   /// How often the rules directory is checked for changes; nil turns polling off.
@@ -219,6 +221,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     var media: MediaStorage?
     var ai: AIEndpoint?
     var aiAgents: [String]?
+    var metricsToken: String?
 
     enum CodingKeys: String, CodingKey {
       case rules, db, host, port
@@ -232,6 +235,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       case webhookDelivery = "webhook_delivery"
       case whatsapp, media, ai
       case aiAgents = "ai_agents"
+      case metricsToken = "metrics_token"
     }
   }
 
@@ -268,6 +272,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     if let v = document.media { media = v }
     if let v = document.ai { ai = v }
     if let v = document.aiAgents { aiAgents = v }
+    if let v = document.metricsToken { metricsToken = v.isEmpty ? nil : v }
   }
 
   /// The event types a webhook subscription may name.
@@ -353,6 +358,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       whatsapp?.accessToken = v
     }
     if let v = environment["ETIQUETTE_WHATSAPP_APP_SECRET"], !v.isEmpty { whatsappAppSecret = v }
+    if let v = environment["ETIQUETTE_METRICS_TOKEN"], !v.isEmpty { metricsToken = v }
     if let v = environment["ETIQUETTE_WHATSAPP_VERIFY_TOKEN"], !v.isEmpty {
       whatsappVerifyToken = v
     }
@@ -371,7 +377,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       + "whatsapp_verify_token=\(state(whatsappVerifyToken)) "
       + "integration_keys=\(integrationKeys.count) webhooks=\(webhooks.count) "
       + "whatsapp_sending=\(whatsapp == nil ? "off" : "on") "
-      + "ai=\(ai == nil ? "webhook" : "endpoint")"
+      + "ai=\(ai == nil ? "webhook" : "endpoint") metrics_token=\(state(metricsToken))"
   }
 }
 

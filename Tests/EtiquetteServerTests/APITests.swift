@@ -529,3 +529,32 @@ import Testing
     }
   }
 }
+
+/// `metrics_token` protects `/metrics`; without it the endpoint stays open (a local Prometheus).
+@Suite struct MetricsTokenTests {
+  @Test func metricsNeedTheTokenWhenOneIsConfigured() async throws {
+    let harness = try ServerHarness { $0.metricsToken = "scrape-me" }
+    try await harness.test { client in
+      var right = HTTPFields()
+      right[.authorization] = "Bearer scrape-me"
+      var wrong = HTTPFields()
+      wrong[.authorization] = "Bearer nope"
+      let statuses = try await [HTTPFields(), wrong, right].asyncMap { headers in
+        try await client.execute(uri: "/metrics", method: .get, headers: headers) { $0.status }
+      }
+      #expect(statuses == [.unauthorized, .unauthorized, .ok])
+    }
+    var configuration = ServerConfiguration()
+    configuration.apply(environment: ["ETIQUETTE_METRICS_TOKEN": "from-env"])
+    #expect(configuration.metricsToken == "from-env")
+    #expect(!configuration.description.contains("from-env"), "the token is never logged")
+  }
+}
+
+extension Array {
+  func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+    var out: [T] = []
+    for element in self { out.append(try await transform(element)) }
+    return out
+  }
+}
