@@ -39,7 +39,8 @@ public struct VisibilityFilter: Sendable, Hashable {
   /// Visible when the conversation has at least one of these labels.
   public var anyOf: Set<LabelID>
   /// Visible when the conversation has none of the labels of one of these lists (unlabelled
-  /// conversations included). Sorted, unique lists.
+  /// conversations included) and no label the rules do not define (`LabelID.unknownStored`).
+  /// Sorted, unique lists.
   public var noneOf: [[LabelID]]
 
   public static let nothing = VisibilityFilter(everything: false, anyOf: [], noneOf: [])
@@ -47,6 +48,7 @@ public struct VisibilityFilter: Sendable, Hashable {
   public func matches(_ labels: Set<LabelID>) -> Bool {
     if everything { return true }
     if !anyOf.isDisjoint(with: labels) { return true }
+    if labels.contains(.unknownStored) { return false }
     return noneOf.contains { list in !list.contains { labels.contains($0) } }
   }
 }

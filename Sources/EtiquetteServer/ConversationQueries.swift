@@ -142,15 +142,23 @@ enum ConversationQueries {
         "EXISTS (SELECT 1 FROM conversation_labels v WHERE v.conversation_id = c.id "
           + "AND v.label IN (\(placeholders)))")
     }
+    // An `all except` grant never covers a conversation carrying a label the rules do not
+    // define (`LabelID.unknownStored`): a renamed label must not widen access.
+    // (Each use binds the names again: placeholders are positional.)
+    func noUnknownLabel() -> String {
+      let known = list(ruleSet.labels.map(\.id))
+      return "NOT EXISTS (SELECT 1 FROM conversation_labels u WHERE u.conversation_id = c.id"
+        + (known.isEmpty ? ")" : " AND u.label NOT IN (\(known)))")
+    }
     for none in filter.noneOf {
       if none.isEmpty {
-        clauses.append("1")
+        clauses.append(noUnknownLabel())
         continue
       }
       let placeholders = list(none)
       clauses.append(
-        "NOT EXISTS (SELECT 1 FROM conversation_labels v WHERE v.conversation_id = c.id "
-          + "AND v.label IN (\(placeholders)))")
+        "(NOT EXISTS (SELECT 1 FROM conversation_labels v WHERE v.conversation_id = c.id "
+          + "AND v.label IN (\(placeholders))) AND \(noUnknownLabel()))")
     }
     if clauses.isEmpty { return ("0", []) }
     return ("(" + clauses.joined(separator: " OR ") + ")", arguments)

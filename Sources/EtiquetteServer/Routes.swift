@@ -185,8 +185,10 @@ extension EtiquetteServer {
     return result
   }
 
+  /// The rules' ids of stored label names; a name the rules no longer define (renamed or
+  /// removed by a reload) is `LabelID.unknownStored`, which only narrows access.
   static func labelIDs(_ names: [String], ruleSet: RuleSet) -> Set<LabelID> {
-    Set(names.compactMap { ruleSet.label(named: $0)?.id })
+    Set(names.map { ruleSet.label(named: $0)?.id ?? .unknownStored })
   }
 
   // MARK: - Conversations

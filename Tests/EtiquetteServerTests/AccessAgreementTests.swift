@@ -116,3 +116,42 @@ import Testing
     }
   }
 }
+
+/// A label renamed by a reload is, on the conversations that still carry the old name, a label
+/// the rules do not define: it never widens access (bruno's "all except Support Technique" must
+/// not start showing the support conversations once the label is called "Support Produit").
+@Suite struct RenamedLabelTests {
+  @Test func aRenamedLabelNeverWidensAccess() async throws {
+    let rules = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "etiquette-rules-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: rules, withIntermediateDirectories: true)
+    let file = rules.appendingPathComponent("rules.etq")
+    let complete = try String(
+      contentsOf: ServerHarness.fixtures.appendingPathComponent("rules/complete.etq"),
+      encoding: .utf8)
+    try complete.write(to: file, atomically: true, encoding: .utf8)
+    let harness = try ServerHarness(rulesDirectory: rules.path)
+    try await harness.test { client in
+      let support = try await APITests.converse(
+        harness, client, phone: "33650000060", text: "mon application plante")
+      let plain = try await APITests.converse(
+        harness, client, phone: "33650000061", text: "bonjour")
+      func ids(_ member: String) async throws -> Set<String> {
+        Set(
+          try await harness.list(client, as: member).compactMap { $0["id"]?.stringValue })
+      }
+      #expect(try await ids("bruno@exemple.fr") == [plain])
+      try complete.replacingOccurrences(of: "Support Technique", with: "Support Produit")
+        .write(to: file, atomically: true, encoding: .utf8)
+      guard case .success = harness.server.reloadRules(reason: "test") else {
+        Issue.record("the renamed rules were refused")
+        return
+      }
+      #expect(try await ids("bruno@exemple.fr") == [plain], "the list does not widen")
+      let (status, _) = try await ServerHarness.send(
+        client, .get, "/v1/conversations/\(support)", headers: harness.auth("bruno@exemple.fr"))
+      #expect(status == .notFound, "nor does reading it")
+      #expect(try await ids("audit@exemple.fr").contains(support), "view all still sees it")
+    }
+  }
+}

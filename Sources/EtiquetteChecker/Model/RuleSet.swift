@@ -10,6 +10,11 @@ import EtiquetteSyntax
 public struct LabelID: Sendable, Hashable, Comparable, CustomStringConvertible {
   public let rawValue: Int
   public init(_ rawValue: Int) { self.rawValue = rawValue }
+  /// A label stored on a conversation that the current rules do not define (renamed or
+  /// removed since). Never an index into `RuleSet.labels`: it only narrows access — no
+  /// `labels [...]` grant names it, and it counts as excluded by every `all except` grant — so
+  /// a rename never shows a conversation to a team that could not see it before.
+  public static let unknownStored = LabelID(-1)
   public static func < (lhs: LabelID, rhs: LabelID) -> Bool { lhs.rawValue < rhs.rawValue }
   public var description: String { "label#\(rawValue)" }
 }
@@ -294,7 +299,8 @@ public enum AccessScope: Sendable, Hashable {
   public func covers(_ labels: Set<LabelID>) -> Bool {
     switch self {
     case .all: true
-    case .allExcept(let excluded): !excluded.contains { labels.contains($0) }
+    case .allExcept(let excluded):
+      !labels.contains(.unknownStored) && !excluded.contains { labels.contains($0) }
     case .labels(let included): included.contains { labels.contains($0) }
     }
   }
