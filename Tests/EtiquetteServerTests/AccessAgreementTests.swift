@@ -122,14 +122,7 @@ import Testing
 /// not start showing the support conversations once the label is called "Support Produit").
 @Suite struct RenamedLabelTests {
   @Test func aRenamedLabelNeverWidensAccess() async throws {
-    let rules = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "etiquette-rules-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: rules, withIntermediateDirectories: true)
-    let file = rules.appendingPathComponent("rules.etq")
-    let complete = try String(
-      contentsOf: ServerHarness.fixtures.appendingPathComponent("rules/complete.etq"),
-      encoding: .utf8)
-    try complete.write(to: file, atomically: true, encoding: .utf8)
+    let (rules, file, complete) = try ServerHarness.editableRules()
     let harness = try ServerHarness(rulesDirectory: rules.path)
     try await harness.test { client in
       let support = try await APITests.converse(

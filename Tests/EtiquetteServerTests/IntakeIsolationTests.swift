@@ -26,16 +26,7 @@ import Testing
           ])
         }),
     ])
-    return ServerHarness.encode(
-      .object([
-        "object": .string("whatsapp_business_account"),
-        "entry": .array([
-          .object([
-            "id": .string("1"),
-            "changes": .array([.object(["field": .string("messages"), "value": value])]),
-          ])
-        ]),
-      ]))
+    return ServerHarness.webhook(value: value)
   }
 
   static func storedTime(_ harness: ServerHarness, _ id: String) throws -> Double? {
@@ -184,16 +175,7 @@ import Testing
         .object(["id": .string("wamid.nobody"), "type": .string("text")]),
       ]),
     ])
-    let body = ServerHarness.encode(
-      .object([
-        "object": .string("whatsapp_business_account"),
-        "entry": .array([
-          .object([
-            "id": .string("1"),
-            "changes": .array([.object(["field": .string("messages"), "value": value])]),
-          ])
-        ]),
-      ]))
+    let body = ServerHarness.webhook(value: value)
     try await harness.test { client in
       let status = try await ServerHarness.post(client, webhook: body)
       #expect(status == .ok)

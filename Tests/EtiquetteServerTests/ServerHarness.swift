@@ -97,7 +97,12 @@ struct ServerHarness {
       ]),
       "messages": .array([message]),
     ])
-    return encode(
+    return webhook(value: value)
+  }
+
+  /// The envelope Meta wraps one change's `value` in.
+  static func webhook(value: JSONValue) -> [UInt8] {
+    encode(
       .object([
         "object": .string("whatsapp_business_account"),
         "entry": .array([
@@ -107,6 +112,19 @@ struct ServerHarness {
           ])
         ]),
       ]))
+  }
+
+  /// A copy of the fixture rules in a folder of its own, for tests that edit and reload them:
+  /// the folder, the file and the text it starts with.
+  static func editableRules() throws -> (directory: URL, file: URL, text: String) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "etiquette-rules-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let file = directory.appendingPathComponent("rules.etq")
+    let text = try String(
+      contentsOf: fixtures.appendingPathComponent("rules/complete.etq"), encoding: .utf8)
+    try text.write(to: file, atomically: true, encoding: .utf8)
+    return (directory, file, text)
   }
 
   static func signedHeaders(_ body: [UInt8], secret: String = secret) -> HTTPFields {

@@ -159,14 +159,7 @@ import Testing
 
   /// A reload that removes a member from the rules ends their open stream.
   @Test func aMemberRemovedFromTheRulesLosesTheStream() async throws {
-    let rules = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "etiquette-rules-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: rules, withIntermediateDirectories: true)
-    let file = rules.appendingPathComponent("rules.etq")
-    let complete = try String(
-      contentsOf: ServerHarness.fixtures.appendingPathComponent("rules/complete.etq"),
-      encoding: .utf8)
-    try complete.write(to: file, atomically: true, encoding: .utf8)
+    let (rules, file, complete) = try ServerHarness.editableRules()
     let harness = try ServerHarness(rulesDirectory: rules.path)
     try await harness.server.makeApplication().test(.live) { client in
       let port = try #require(client.port)
