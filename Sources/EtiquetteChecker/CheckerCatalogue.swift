@@ -58,6 +58,7 @@ public enum CheckerCatalogue {
   static let invalidInstantCode: DiagnosticCode = "E061"
   static let listOperandCode: DiagnosticCode = "E062"
   static let duplicateRoutingCode: DiagnosticCode = "E063"
+  static let conflictingLanguageCode: DiagnosticCode = "E067"
 
   static let phraseInTwoLabelsCode: DiagnosticCode = "W010"
   static let phraseLooksLikeTwoCode: DiagnosticCode = "W011"
@@ -301,6 +302,16 @@ public enum CheckerCatalogue {
         + "u (Unicode)", notes: notes)
   }
 
+  static func conflictingLanguage(
+    _ language: String, first: String, at span: SourceSpan, firstSpan: SourceSpan
+  ) -> Diagnostic {
+    Diagnostic(
+      conflictingLanguageCode, "language `\(language)` after `language \(first)`", at: span,
+      label: "another language",
+      secondary: [DiagnosticLabel(firstSpan, "declared here first")],
+      help: "a rule set has one language: keep one `language` declaration")
+  }
+
   static func emptyPhrase(_ text: String, at span: SourceSpan) -> Diagnostic {
     Diagnostic(
       emptyPhraseCode, "phrase \"\(text.escapingInvisibles)\" is empty once normalised", at: span,
@@ -517,6 +528,12 @@ public enum CheckerCatalogue {
       unknownMessageFieldCode, title: "unknown message field",
       explanation: "Messages have the fields `type`, `text`, `caption` and `filename`.",
       example: "when message.kind is image"),
+    CodeExplanation(
+      conflictingLanguageCode, title: "two languages",
+      explanation: "Two `language` declarations, possibly in different files, name different "
+        + "languages. The language decides how `forms` finds word forms, for every phrase of "
+        + "the rule set at once, so there is one.",
+      example: "language fr\nlanguage en"),
     CodeExplanation(
       duplicateLabelCode, title: "label defined twice",
       explanation: "Two `label` blocks, possibly in different files, have the same name. Every "

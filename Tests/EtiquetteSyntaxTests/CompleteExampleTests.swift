@@ -41,6 +41,8 @@ import Testing
       case .team: "team"
       case .routing: "routing"
       case .test: "test"
+      case .synonyms: "synonyms"
+      case .language: "language"
       }
     }
     #expect(kinds.count == 19)
