@@ -499,7 +499,7 @@ private struct Scanner {
     case UInt8(ascii: "="):
       if next == UInt8(ascii: "=") {
         result = (.equalEqual, 2)
-      } else if tokens.last?.kind == .string {
+      } else if next != UInt8(ascii: ">") && tokens.last?.kind == .string {
         // `"rdv" = "rendez-vous"` in a `synonyms` block: no comparison has a string on its
         // left, so a lone `=` there is the synonym's, not a mistyped `==`.
         result = single(.equal)

@@ -321,10 +321,9 @@ extension RuleFileParser {
     let writtenToken = advance()
     let written = StringLiteral(writtenToken.stringValue ?? "", span: writtenToken.span)
     let shown = Token.quoted(written.value)
-    try expect(.equal, after: shown, example: "\(shown) = \"rendez-vous\"")
+    try expect(.equal, after: shown, example: "\(shown) = \"…\"")
     let meaning = try parseString(
-      "what it stands for, in quotes", after: "\(shown) =",
-      example: "\(shown) = \"rendez-vous\"")
+      "its meaning in quotes", after: "\(shown) =", example: "\(shown) = \"…\"")
     return SynonymPair(written: written, meaning: meaning, span: span(from: start))
   }
 

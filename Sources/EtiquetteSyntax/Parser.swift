@@ -287,7 +287,9 @@ struct RuleFileParser {
     case "routing", "synonyms":
       return next.kind == .leftBrace
     case "language":
-      return next.kind == .identifier && !next.isFirstOnLine
+      // Not `language string` in a `contact` block (an attribute missing its colon).
+      return kind != .contact && kind != .event && next.kind == .identifier
+        && !next.isFirstOnLine && RuleLanguage(rawValue: next.text) != nil
     case "event":
       return kind != .test && isName && afterName.kind == .leftBrace
     case "hours", "label", "team", "test":

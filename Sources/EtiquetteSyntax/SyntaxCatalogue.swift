@@ -287,7 +287,7 @@ public enum SyntaxCatalogue {
         are written at most once each, after `any` or `all`: `message contains any forms typos \
         [...]`. Writing one twice changes nothing and is usually an editing slip; remove one.
         """,
-      example: "when message contains forms forms \"annuler\""),
+      example: "label \"A\" {\n  when message contains forms forms \"annuler\"\n}"),
     CodeExplanation(
       Code.misplacedQuantifier, title: "any or all after forms or typos",
       explanation: """
@@ -295,7 +295,7 @@ public enum SyntaxCatalogue {
         a list: the quantifier comes first, then the modes. Move `any` or `all` right after \
         `contains`.
         """,
-      example: "when message contains forms any [\"annuler\", \"annulation\"]"),
+      example: "label \"A\" {\n  when message contains forms any [\"annuler\", \"annulation\"]\n}"),
     CodeExplanation(
       Code.unknownLanguage, title: "unknown language",
       explanation: """
