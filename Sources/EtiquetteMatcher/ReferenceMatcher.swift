@@ -71,7 +71,10 @@ package struct ReferenceMatcher: Sendable {
     if apostrophes.contains(scalar) { return "'" }
     if quotes.contains(scalar) { return "\"" }
     let properties = scalar.properties
-    if joiners.contains(scalar) || properties.isWhitespace || properties.generalCategory == .control { return " " }
+    if joiners.contains(scalar) || properties.isWhitespace || properties.generalCategory == .control
+    {
+      return " "
+    }
     if properties.isDefaultIgnorableCodePoint { return "" }
     if let spelled = spelledLetters[scalar] { return spelled }
     let folded = String(Character(scalar)).decomposedStringWithCompatibilityMapping
@@ -221,7 +224,8 @@ package struct ReferenceMatcher: Sendable {
   static func runs(_ text: String) -> [(word: Bool, text: String)] {
     var runs: [(word: Bool, text: String)] = []
     for scalar in text.unicodeScalars {
-      let isWord = scalar.value >= 0x80 || ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar)
+      let isWord =
+        scalar.value >= 0x80 || ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar)
       if let last = runs.last, last.word == isWord {
         runs[runs.count - 1].text.unicodeScalars.append(scalar)
       } else {

@@ -1,0 +1,101 @@
+import EtiquetteChecker
+import Testing
+
+@testable import EtiquetteMatcher
+
+/// Issue 19: matching that understands how customers write — the issue's French examples, the
+/// modes, and the explanation every reason shows.
+@Suite struct FrenchMatchingTests {
+  static let rules = """
+    synonyms {
+      "rdv" = "rendez-vous"
+      "cmd" = "commande"
+    }
+
+    label "Planifié" {
+      when message contains any ["prendre rendez-vous", "j'ai réservé"]
+    }
+
+    label "Annulation" {
+      when message contains forms "annuler"
+      when message contains all forms ["annuler", "rendez-vous"]
+    }
+
+    label "Commande" {
+      when message contains "ma commande"
+    }
+
+    team "T" {
+      members ["a@exemple.fr"]
+      can reply all
+    }
+
+    routing {
+      default ai
+    }
+    """
+
+  static func labels(_ message: String) throws -> [String] {
+    let ruleSet = try #require(MatcherHarness.ruleSet(rules))
+    let matcher = RuleMatcher(ruleSet)
+    let scan = matcher.scan(message)
+    return matcher.evaluateCandidates(scan: scan, facts: MatcherHarness.facts).compactMap {
+      guard case .add(let label, _) = $0.trigger else { return nil }
+      return ruleSet[label].name
+    }
+  }
+
+  /// The five examples of the issue, and the spellings it lists.
+  @Test(arguments: [
+    ("je voudrais prendre rendez vous", ["Planifié"]),
+    ("Annulez mon RDV", ["Annulation", "Annulation"]),
+    ("Annulez mon rendez-vous", ["Annulation", "Annulation"]),
+    ("annulation du rendez-vous", ["Annulation", "Annulation"]),
+    ("j'annule le rdv", ["Annulation", "Annulation"]),
+    ("jai réservé", ["Planifié"]),
+    ("J’ai réservé", ["Planifié"]),
+    ("prendre rendez_vous", ["Planifié"]),
+    ("ma cmd n'arrive pas", ["Commande"]),
+    // Never where a human would not: no elision before a consonant, no part of a word.
+    ("je voudrais surprendre rendez vous", []),
+    ("j ai reserve", []),
+  ])
+  func issueExamples(message: String, expected: [String]) throws {
+    #expect(try Self.labels(message) == expected, "\(message)")
+  }
+
+  @Test func plainPhrasesDoNotTakeOtherForms() throws {
+    let ruleSet = try #require(MatcherHarness.phraseRuleSet(["annuler"]))
+    let matcher = RuleMatcher(ruleSet)
+    #expect(matcher.scan("Annulez tout").phraseHits("annuler").isEmpty)
+    #expect(matcher.scan("Annuler tout").phraseHits("annuler") == [0..<7])
+  }
+
+  @Test func formsSpanCoversTheWholeWrittenWord() throws {
+    let ruleSet = try #require(MatcherHarness.ruleSet(Self.rules))
+    let matcher = RuleMatcher(ruleSet)
+    let scan = matcher.scan("Bonjour, annulation du rendez-vous svp")
+    let evaluation = matcher.evaluate(
+      .add(LabelID(1), 1), scan: scan, facts: MatcherHarness.facts)
+    #expect(evaluation.holds)
+    #expect(evaluation.evidence.map(\.matchedText) == ["annulation", "rendez-vous"])
+  }
+
+  @Test(arguments: [
+    (
+      "Annulez mon RDV", "annuler mon rendez-vous",
+      "\"Annulez mon RDV\" ≈ \"annuler mon rendez-vous\" (formes : Annulez → annuler ; "
+        + "synonyme : RDV → rendez-vous)"
+    ),
+    ("J’ai réservé", "j'ai réservé", nil),
+    ("jai reserve", "j'ai réservé", nil),
+    (
+      "réservations", "réservation",
+      "\"réservations\" ≈ \"réservation\" (formes : réservations → réservation)"
+    ),
+  ])
+  func explanations(matched: String, phrase: String, expected: String?) throws {
+    let ruleSet = try #require(MatcherHarness.ruleSet(Self.rules))
+    #expect(MatchExplanation(matched: matched, phrase: phrase, ruleSet: ruleSet).text == expected)
+  }
+}
