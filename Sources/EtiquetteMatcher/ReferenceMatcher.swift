@@ -306,7 +306,8 @@ package struct ReferenceMatcher: Sendable {
   /// The spellings of a normalised phrase with and without the apostrophe of each French
   /// elision (at most four words), written apart from `Elision` so the two can disagree: a
   /// word is an elision when it is one of the forms, an optional apostrophe, and two or more
-  /// letters of which the first is a vowel or `h`; the longest form decides.
+  /// letters of which the first is a vowel or `h` (at most three without the apostrophe); the
+  /// longest form decides.
   package static func elisionSpellings(of phrase: String) -> [String] {
     let forms = ["j", "l", "d", "m", "t", "s", "n", "c", "qu", "jusqu", "lorsqu", "puisqu"]
       .sorted { $0.count > $1.count }
@@ -319,7 +320,8 @@ package struct ReferenceMatcher: Sendable {
         let tail = String(word.dropFirst(form.count))
         let bare = tail.hasPrefix("'") ? String(tail.dropFirst()) : tail
         let vowels: Set<Character> = ["a", "e", "i", "o", "u", "y", "h"]
-        if bare.count > 1, let head = bare.first, vowels.contains(head),
+        if bare.count > 1, tail.hasPrefix("'") || bare.count <= 3, let head = bare.first,
+          vowels.contains(head),
           !bare.contains(where: { !$0.isLetter })
         {
           variants.append(tail.hasPrefix("'") ? form + bare : form + "'" + bare)

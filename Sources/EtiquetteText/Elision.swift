@@ -2,11 +2,14 @@
 /// "cest", "qu'il" and "quil" are one spelling to a customer typing on a phone.
 ///
 /// The rule, applied to a normalised phrase word by word: a word that is an elided form
-/// (`forms`), then optionally an apostrophe, then at least two letters starting with a vowel or
-/// `h` — the only place French elides — is spelt both ways. Requiring a vowel keeps "lrdv" from
-/// matching "l'rdv" (not an elision), and requiring two letters keeps "la" from matching "l'a"
-/// and "ma" from matching "m'a". The longest elided form wins ("lorsquil" is "lorsqu'il", not
-/// "l'orsquil").
+/// (`forms`), an apostrophe, then at least two letters starting with a vowel or `h` — the only
+/// place French elides — is also spelt without the apostrophe. Requiring a vowel keeps "lrdv"
+/// from matching "l'rdv" (not an elision), and requiring two letters keeps "la" from matching
+/// "l'a" and "ma" from matching "m'a". The other way, a word written without the apostrophe
+/// gets one only when two or three letters follow the form ("jai", "cest", "quil", "sil"): the
+/// words customers run together; longer words such as "livraison" or "demande" would each
+/// double the automaton for a spelling ("l'ivraison") nobody writes. The longest elided form
+/// wins ("lorsquil" is "lorsqu'il", not "l'orsquil").
 ///
 /// The matcher adds the other spellings of a phrase to its automaton, so messages are not
 /// rewritten and matching costs nothing more.
@@ -40,6 +43,9 @@ public enum Elision {
     return spellings
   }
 
+  /// Letters after the form, at most, for a word without an apostrophe to get one.
+  public static let longestRunTogether = 3
+
   /// The word spelt the other way — without its elision's apostrophe, or with one — or nil
   /// when it is no elision.
   public static func otherSpelling(of word: Substring) -> String? {
@@ -47,8 +53,8 @@ public enum Elision {
       var rest = word.dropFirst(form.count)
       let hadApostrophe = rest.first == "'"
       if hadApostrophe { rest = rest.dropFirst() }
-      guard rest.count >= 2, let first = rest.first, "aeiouyh".contains(first),
-        rest.allSatisfy(\.isLetter)
+      guard rest.count >= 2, hadApostrophe || rest.count <= longestRunTogether,
+        let first = rest.first, "aeiouyh".contains(first), rest.allSatisfy(\.isLetter)
       else { return nil }
       return hadApostrophe ? form + rest : form + "'" + rest
     }
