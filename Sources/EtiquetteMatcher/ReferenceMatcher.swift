@@ -207,6 +207,20 @@ package struct ReferenceMatcher: Sendable {
     }
     let haystack = phrase.modes.contains(.forms) ? stemmed() : text
     var found: [Range<Int>] = []
+    if phrase.modes.contains(.typos) {
+      for variant in variants {
+        for spelling in Self.elisionSpellings(of: variant) {
+          let needle =
+            phrase.modes.contains(.forms)
+            ? Self.stemWords(of: spelling, stemmer: stemmer) : spelling
+          for range in Self.typoOccurrences(of: needle, budgetsFrom: spelling, in: haystack)
+          where !found.contains(range) {
+            found.append(range)
+          }
+        }
+      }
+      return found.sorted { ($0.lowerBound, $0.upperBound) < ($1.lowerBound, $1.upperBound) }
+    }
     for variant in variants {
       for spelling in Self.elisionSpellings(of: variant) {
         let needle =
@@ -217,6 +231,98 @@ package struct ReferenceMatcher: Sendable {
       }
     }
     return found.sorted { ($0.lowerBound, $0.upperBound) < ($1.lowerBound, $1.upperBound) }
+  }
+
+  /// The edit distance with transpositions of neighbours (optimal string alignment), the
+  /// textbook table.
+  static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    guard !a.isEmpty else { return b.count }
+    guard !b.isEmpty else { return a.count }
+    var table = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+    for i in 0...a.count { table[i][0] = i }
+    for j in 0...b.count { table[0][j] = j }
+    for i in 1...a.count {
+      for j in 1...b.count {
+        let cost = a[i - 1] == b[j - 1] ? 0 : 1
+        table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + cost)
+        if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+          table[i][j] = min(table[i][j], table[i - 2][j - 2] + 1)
+        }
+      }
+    }
+    return table[a.count][b.count]
+  }
+
+  /// Every occurrence of `needle`'s words, each within its typo budget (from the same word of
+  /// `budgetsFrom`: 0 under 5 letters or with a digit, 1 up to 8, 2 from 9), consecutive in the
+  /// text with one space or apostrophe between them, at word boundaries.
+  static func typoOccurrences(of needle: String, budgetsFrom: String, in text: Analysed)
+    -> [Range<Int>]
+  {
+    let wanted = runs(needle).filter(\.word).map { Array($0.text.utf8) }
+    let budgetWords = runs(budgetsFrom).filter(\.word).map { Array($0.text.utf8) }
+    let budgets = (budgetWords.count == wanted.count ? budgetWords : wanted).map { word in
+      word.contains(where: { (0x30...0x39).contains($0) })
+        ? 0 : word.count < 5 ? 0 : word.count <= 8 ? 1 : 2
+    }
+    // Words of the normalised text as byte ranges.
+    var words: [Range<Int>] = []
+    var index = 0
+    let bytes = text.normalized
+    func isWord(_ byte: UInt8) -> Bool {
+      byte >= 0x80 || (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte)
+    }
+    while index < bytes.count {
+      if isWord(bytes[index]) {
+        let start = index
+        while index < bytes.count && isWord(bytes[index]) { index += 1 }
+        words.append(start..<index)
+      } else {
+        index += 1
+      }
+    }
+    guard !wanted.isEmpty else { return [] }
+    var found: [Range<Int>] = []
+    for first in words.indices where first + wanted.count <= words.count {
+      var matches = true
+      for offset in 0..<wanted.count {
+        let word = words[first + offset]
+        if offset > 0 {
+          let gap = Array(bytes[words[first + offset - 1].upperBound..<word.lowerBound])
+          guard gap == [0x20] || gap == [0x27] else {
+            matches = false
+            break
+          }
+        }
+        let said = Array(bytes[word].prefix(48))
+        if editDistance(said, Array(wanted[offset].prefix(48))) > budgets[offset] {
+          matches = false
+          break
+        }
+      }
+      guard matches,
+        let range = span(
+          start: words[first].lowerBound, end: words[first + wanted.count - 1].upperBound, in: text)
+      else { continue }
+      found.append(range)
+    }
+    return found
+  }
+
+  /// The original range of normalised bytes `start..<end` when they are whole characters at
+  /// word boundaries (as `occurrences(of:in:)` decides), else nil.
+  static func span(start: Int, end: Int, in text: Analysed) -> Range<Int>? {
+    let first = text.source[start]
+    let last = text.source[end - 1]
+    if start > 0 && text.source[start - 1] == first { return nil }
+    if end < text.source.count && text.source[end] == last { return nil }
+    var after = (text.lastSource.isEmpty ? last : text.lastSource[end - 1]) + 1
+    while after < text.scalars.count && text.folds[after].isEmpty { after += 1 }
+    var before = first - 1
+    while before >= 0 && text.folds[before].isEmpty { before -= 1 }
+    if before >= 0 && isWordCharacter(text.scalars[before]) { return nil }
+    if after < text.scalars.count && isWordCharacter(text.scalars[after]) { return nil }
+    return text.offsets[first]..<text.offsets[after]
   }
 
   /// Cuts text into runs of word characters (ASCII letters and digits, anything non-ASCII)

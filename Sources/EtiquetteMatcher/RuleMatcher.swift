@@ -163,6 +163,9 @@ public final class RuleMatcher: Sendable {
   /// Every spelling of every phrase with `forms`, its words stemmed, walked over the normalised
   /// text with its words stemmed; nil when no phrase has `forms`, and then no word is stemmed.
   let forms: PhraseKeywords?
+  /// Phrases with `typos`: over the normalised words, and (with `forms` too) over the stems.
+  let typos: TypoIndex?
+  let formTypos: TypoIndex?
   let stemmer: Stemmer
   /// Every prefilter atom, found anywhere in the text (atoms need no word boundary).
   let atomAutomaton: PhraseAutomaton
@@ -298,9 +301,21 @@ public final class RuleMatcher: Sendable {
     let synonyms = ruleSet.synonyms.map { ($0.writtenNormalized, $0.meaningNormalized) }
     var plainSpellings: [(Int32, [String])] = []
     var formSpellings: [(Int32, [String])] = []
+    var typoSpellings: [(phrase: Int32, spellings: [(text: String, budgetText: String)])] = []
+    var formTypoSpellings: [(phrase: Int32, spellings: [(text: String, budgetText: String)])] = []
     for (index, phrase) in phrases.enumerated() {
       let spellings = PhraseSpellings.spellings(of: phrase, synonyms: synonyms)
-      if phraseModes[index].contains(.forms) {
+      let modes = phraseModes[index]
+      if modes.contains(.typos) && modes.contains(.forms) {
+        let stemmer = stemmer
+        formTypoSpellings.append(
+          (
+            Int32(index),
+            spellings.map { (WordForms.stemmedPhrase($0, stemmer: stemmer), $0) }
+          ))
+      } else if modes.contains(.typos) {
+        typoSpellings.append((Int32(index), spellings.map { ($0, $0) }))
+      } else if modes.contains(.forms) {
         let stemmer = stemmer
         formSpellings.append(
           (Int32(index), spellings.map { WordForms.stemmedPhrase($0, stemmer: stemmer) }))
@@ -311,6 +326,8 @@ public final class RuleMatcher: Sendable {
     plain = PhraseKeywords(plainSpellings, interleave: interleavedWalks)
     forms =
       formSpellings.isEmpty ? nil : PhraseKeywords(formSpellings, interleave: interleavedWalks)
+    typos = typoSpellings.isEmpty ? nil : TypoIndex(typoSpellings)
+    formTypos = formTypoSpellings.isEmpty ? nil : TypoIndex(formTypoSpellings)
     var atoms: [String] = []
     var atomIndex: [String: Int] = [:]
     var atomPatterns: [[Int32]] = []
@@ -479,16 +496,28 @@ public final class RuleMatcher: Sendable {
           findPhrases(
             normalizedBytes, offsets: offsets, original: originalBytes, in: plain,
             hits: &collector)
-          if let forms {
+          if let typos {
+            findTypos(
+              normalizedBytes, offsets: offsets, original: originalBytes, in: typos,
+              hits: &collector)
+          }
+          if forms != nil || formTypos != nil {
             // The same text with each word replaced by its stem, each stem byte mapped to
             // where its word starts (so a hit's span covers the whole inflected word).
             var stemmed = WordForms.StemmedText()
             WordForms.stem(normalizedBytes, offsets: offsets, stemmer: stemmer, into: &stemmed)
             stemmed.bytes.withUnsafeBufferPointer { bytes in
               stemmed.offsets.withUnsafeBufferPointer { stemOffsets in
-                findPhrases(
-                  bytes, offsets: stemOffsets, original: originalBytes, in: forms,
-                  hits: &collector)
+                if let forms {
+                  findPhrases(
+                    bytes, offsets: stemOffsets, original: originalBytes, in: forms,
+                    hits: &collector)
+                }
+                if let formTypos {
+                  findTypos(
+                    bytes, offsets: stemOffsets, original: originalBytes, in: formTypos,
+                    hits: &collector)
+                }
               }
             }
           }
@@ -664,6 +693,29 @@ public final class RuleMatcher: Sendable {
       findPhrases(
         text, offsets: offsets, original: original, trie: buffers, keywords: keywords,
         hits: &hits)
+    }
+  }
+
+  /// The phrases of a typo index found in `text`, each (phrase, span) once.
+  private func findTypos(
+    _ text: UnsafeBufferPointer<UInt8>, offsets: UnsafeBufferPointer<Int>,
+    original: UnsafeBufferPointer<UInt8>, in index: TypoIndex, hits: inout HitCollector
+  ) {
+    var seen: [(Int32, Range<Int>)] = []
+    index.find(in: text) { start, phrase, end in
+      // A word start of the text whose previous character is a word character (inside
+      // "surprix") is no phrase start, as for exact phrases.
+      if start > 0 && offsets[start] == offsets[start - 1] { return }
+      if start > 0 && WordBoundary.isWordCharacter(at: offsets[start - 1], in: original) {
+        return
+      }
+      guard
+        let range = WordBoundary.originalSpan(
+          start: start, end: end, offsets: offsets, original: original),
+        !seen.contains(where: { $0.0 == phrase && $0.1 == range })
+      else { return }
+      seen.append((phrase, range))
+      hits.append(TriggerHit(phrase: phrase, range: range))
     }
   }
 

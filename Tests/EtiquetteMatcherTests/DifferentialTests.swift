@@ -66,6 +66,18 @@ import Testing
     }
     if random.chance(10) { text = text.replacingOccurrences(of: "rendez-vous", with: "RDV") }
     if random.chance(10) { text = text.replacingOccurrences(of: "commande", with: "cmd") }
+    // Typos (`typos`): a letter dropped, doubled, replaced or swapped with the next.
+    if random.chance(25), text.count > 3 {
+      var letters = Array(text)
+      let at = random.below(letters.count - 1)
+      switch random.below(4) {
+      case 0: letters.remove(at: at)
+      case 1: letters.insert(letters[at], at: at)
+      case 2: letters[at] = random.pick(["e", "a", "z", "s"])
+      default: letters.swapAt(at, at + 1)
+      }
+      text = String(letters)
+    }
     return text
   }
 

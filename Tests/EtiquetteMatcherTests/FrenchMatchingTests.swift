@@ -25,6 +25,10 @@ import Testing
       when message contains "ma commande"
     }
 
+    label "Remboursement" {
+      when message contains any typos ["remboursement", "colis perdu", "CMD-12345"]
+    }
+
     team "T" {
       members ["a@exemple.fr"]
       can reply all
@@ -59,6 +63,14 @@ import Testing
     // Never where a human would not: no elision before a consonant, no part of a word.
     ("je voudrais surprendre rendez vous", []),
     ("j ai reserve", []),
+    // Typos: one edit in a word of 5–8 letters, two from 9 letters, none under 5 or in codes.
+    ("un remboursment svp", ["Remboursement"]),
+    ("un rembourssemant svp", ["Remboursement"]),
+    ("un rembrousement svp", ["Remboursement"]),
+    ("un rmbrsmnt svp", []),
+    ("colis pedru", ["Remboursement"]),
+    ("calos perdu", []),
+    ("CMD-12346", []),
   ])
   func issueExamples(message: String, expected: [String]) throws {
     #expect(try Self.labels(message) == expected, "\(message)")

@@ -1,0 +1,192 @@
+import EtiquetteText
+
+/// Phrases marked `typos` (issue 19), found with spelling mistakes: one edit (insertion,
+/// deletion, substitution, transposition of neighbours) in each word of 5 to 8 letters, two in
+/// each word of 9 or more, none in shorter words or in words with digits (numbers, codes).
+///
+/// Two levels, both automata walked over the text, never a loop over phrases:
+/// - the distinct words of the phrases are in a byte trie; each word of a message walks it once
+///   with a row of edit distances per trie depth (a Levenshtein automaton, run lazily), pruned
+///   as soon as no word of the trie can come within two edits — so a message word finds every
+///   phrase word close enough to it in one bounded walk;
+/// - the phrases are in a trie over word numbers; from each message word, the walk follows
+///   every phrase word that message word stands for, then the next message word, and so on.
+struct TypoIndex: Sendable {
+  /// The word trie: node 0 is the root; children of each node as (byte, node) pairs.
+  let children: [[(byte: UInt8, node: Int32)]]
+  /// Per word-trie node: the phrase word ending there, or -1.
+  let wordAt: [Int32]
+  /// Per phrase word: how many edits it takes.
+  let budget: [UInt8]
+  /// The phrase trie over word numbers: per node, its children as (word, node) pairs, and the
+  /// phrases ending there.
+  let phraseChildren: [[(word: Int32, node: Int32)]]
+  let phrasesAt: [[Int32]]
+
+  /// At most this many bytes of a message word are compared: a bound on the work per word on
+  /// untrusted text (no phrase word is longer, or it is cut the same way).
+  static let maximumWordLength = 48
+
+  /// How many edits a word takes: 0 under 5 letters or with a digit, 1 up to 8, then 2.
+  static func budget(of word: some Collection<UInt8>) -> UInt8 {
+    if word.contains(where: { $0 &- 0x30 < 10 }) { return 0 }
+    switch word.count {
+    case ..<5: return 0
+    case 5...8: return 1
+    default: return 2
+    }
+  }
+
+  /// `phrases`: for each phrase number, its spellings as normalised (or stemmed) text; the
+  /// budget of each word comes from `budgetWords` of the same spelling when given (the
+  /// unstemmed words, for `forms typos`), else from the word itself.
+  init(_ phrases: [(phrase: Int32, spellings: [(text: String, budgetText: String)])]) {
+    var children: [[(byte: UInt8, node: Int32)]] = [[]]
+    var wordAt: [Int32] = [-1]
+    var budget: [UInt8] = []
+    var phraseChildren: [[(word: Int32, node: Int32)]] = [[]]
+    var phrasesAt: [[Int32]] = [[]]
+    func wordNumber(_ word: ArraySlice<UInt8>, budget wordBudget: UInt8) -> Int32 {
+      var node = 0
+      for byte in word.prefix(Self.maximumWordLength) {
+        if let next = children[node].first(where: { $0.byte == byte }) {
+          node = Int(next.node)
+        } else {
+          children[node].append((byte, Int32(children.count)))
+          node = children.count
+          children.append([])
+          wordAt.append(-1)
+        }
+      }
+      if wordAt[node] < 0 {
+        wordAt[node] = Int32(budget.count)
+        budget.append(wordBudget)
+      } else {
+        budget[Int(wordAt[node])] = min(budget[Int(wordAt[node])], wordBudget)
+      }
+      return wordAt[node]
+    }
+    for (phrase, spellings) in phrases {
+      for (text, budgetText) in spellings {
+        let words = Self.words(Array(text.utf8))
+        let budgetWords = Self.words(Array(budgetText.utf8))
+        guard !words.isEmpty else { continue }
+        var node = 0
+        for (index, range) in words.enumerated() {
+          let bytes = Array(text.utf8)
+          let budgetSource =
+            budgetWords.count == words.count
+            ? Array(Array(budgetText.utf8)[budgetWords[index]]) : Array(bytes[range])
+          let word = wordNumber(bytes[range], budget: Self.budget(of: budgetSource))
+          if let next = phraseChildren[node].first(where: { $0.word == word }) {
+            node = Int(next.node)
+          } else {
+            phraseChildren[node].append((word, Int32(phraseChildren.count)))
+            node = phraseChildren.count
+            phraseChildren.append([])
+            phrasesAt.append([])
+          }
+        }
+        if !phrasesAt[node].contains(phrase) { phrasesAt[node].append(phrase) }
+      }
+    }
+    self.children = children
+    self.wordAt = wordAt
+    self.budget = budget
+    self.phraseChildren = phraseChildren
+    self.phrasesAt = phrasesAt
+  }
+
+  var isEmpty: Bool { budget.isEmpty }
+
+  /// The words of normalised text: runs of word bytes, joined only by a space or an
+  /// apostrophe (other punctuation ends a phrase).
+  static func words(_ bytes: [UInt8]) -> [Range<Int>] {
+    var words: [Range<Int>] = []
+    var index = 0
+    while index < bytes.count {
+      guard WordForms.isWordByte(bytes[index]) else {
+        index += 1
+        continue
+      }
+      let start = index
+      while index < bytes.count && WordForms.isWordByte(bytes[index]) { index += 1 }
+      words.append(start..<index)
+    }
+    return words
+  }
+
+  /// The phrase words within their budget of `word`: (word number) for each.
+  func closeWords(to word: ArraySlice<UInt8>) -> [Int32] {
+    let query = Array(word.prefix(Self.maximumWordLength))
+    var found: [Int32] = []
+    // Rows of the optimal-string-alignment distance between the trie path and the query; a
+    // path is abandoned once its row's minimum passes the largest budget (2).
+    let first = Array(0...query.count)
+    func visit(
+      _ node: Int, previous: [Int], beforePrevious: [Int]?, lastByte: UInt8?, depth: Int
+    ) {
+      if wordAt[node] >= 0, let distance = previous.last,
+        distance <= Int(budget[Int(wordAt[node])])
+      {
+        found.append(wordAt[node])
+      }
+      for (byte, child) in children[node] {
+        var row = [depth + 1]
+        row.reserveCapacity(query.count + 1)
+        for column in 1..<(query.count + 1) {
+          let cost = query[column - 1] == byte ? 0 : 1
+          var value = min(previous[column] + 1, row[column - 1] + 1, previous[column - 1] + cost)
+          if let beforePrevious, let lastByte, column > 1, query[column - 1] == lastByte,
+            query[column - 2] == byte
+          {
+            value = min(value, beforePrevious[column - 2] + 1)
+          }
+          row.append(value)
+        }
+        if row.min() ?? 0 <= 2 {
+          visit(
+            Int(child), previous: row, beforePrevious: previous, lastByte: byte, depth: depth + 1)
+        }
+      }
+    }
+    visit(0, previous: first, beforePrevious: nil, lastByte: nil, depth: 0)
+    return found
+  }
+
+  /// Every phrase occurrence in normalised (or stemmed) `text`: `report(start, phrase, end)`
+  /// with byte offsets of the first word's start and the last word's end.
+  func find(in text: UnsafeBufferPointer<UInt8>, report: (Int, Int32, Int) -> Void) {
+    let bytes = Array(text)
+    let words = Self.words(bytes)
+    guard !words.isEmpty else { return }
+    let close = words.map { closeWords(to: bytes[$0]) }
+    for start in words.indices where !close[start].isEmpty {
+      // Walks: (phrase node, next word index).
+      var frontier: [Int] = [0]
+      var index = start
+      while !frontier.isEmpty && index < words.count {
+        if index > start {
+          // Only a space or an apostrophe between the words of one phrase.
+          let gap = bytes[words[index - 1].upperBound..<words[index].lowerBound]
+          guard gap.count == 1, gap.first == 0x20 || gap.first == 0x27 else { break }
+        }
+        var next: [Int] = []
+        for node in frontier {
+          for word in close[index] {
+            guard let child = phraseChildren[node].first(where: { $0.word == word }) else {
+              continue
+            }
+            let childNode = Int(child.node)
+            for phrase in phrasesAt[childNode] {
+              report(words[start].lowerBound, phrase, words[index].upperBound)
+            }
+            if !next.contains(childNode) { next.append(childNode) }
+          }
+        }
+        frontier = next
+        index += 1
+      }
+    }
+  }
+}
