@@ -27,14 +27,9 @@ struct TypoIndex: Sendable {
   /// untrusted text (no phrase word is longer, or it is cut the same way).
   static let maximumWordLength = 48
 
-  /// How many edits a word takes: 0 under 5 letters or with a digit, 1 up to 8, then 2.
+  /// How many edits a word takes (`TypoBudget.edits`).
   static func budget(of word: some Collection<UInt8>) -> UInt8 {
-    if word.contains(where: { $0 &- 0x30 < 10 }) { return 0 }
-    switch word.count {
-    case ..<5: return 0
-    case 5...8: return 1
-    default: return 2
-    }
+    UInt8(TypoBudget.edits(for: word))
   }
 
   /// `phrases`: for each phrase number, its spellings as normalised (or stemmed) text; the
