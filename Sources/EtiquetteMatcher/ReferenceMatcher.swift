@@ -261,9 +261,14 @@ package struct ReferenceMatcher: Sendable {
   {
     let wanted = runs(needle).filter(\.word).map { Array($0.text.utf8) }
     let budgetWords = runs(budgetsFrom).filter(\.word).map { Array($0.text.utf8) }
-    let budgets = (budgetWords.count == wanted.count ? budgetWords : wanted).map { word in
-      word.contains(where: { (0x30...0x39).contains($0) })
-        ? 0 : word.count < 5 ? 0 : word.count <= 8 ? 1 : 2
+    func edits(_ word: [UInt8]) -> Int {
+      if word.contains(where: { (0x30...0x39).contains($0) }) { return 0 }
+      return word.count < 5 ? 0 : word.count <= 8 ? 1 : 2
+    }
+    let budgets = wanted.indices.map { index in
+      min(
+        edits(wanted[index]),
+        budgetWords.count == wanted.count ? edits(budgetWords[index]) : Int.max)
     }
     // Words of the normalised text as byte ranges.
     var words: [Range<Int>] = []

@@ -33,8 +33,8 @@ struct TypoIndex: Sendable {
   }
 
   /// `phrases`: for each phrase number, its spellings as normalised (or stemmed) text; the
-  /// budget of each word comes from `budgetWords` of the same spelling when given (the
-  /// unstemmed words, for `forms typos`), else from the word itself.
+  /// budget of each word is the smaller of its own and that of the same word of `budgetText`
+  /// (the unstemmed words, for `forms typos`).
   init(_ phrases: [(phrase: Int32, spellings: [(text: String, budgetText: String)])]) {
     var children: [[(byte: UInt8, node: Int32)]] = [[]]
     var wordAt: [Int32] = [-1]
@@ -72,7 +72,10 @@ struct TypoIndex: Sendable {
           let budgetSource =
             budgetWords.count == words.count
             ? Array(Array(budgetText.utf8)[budgetWords[index]]) : Array(bytes[range])
-          let word = wordNumber(bytes[range], budget: Self.budget(of: budgetSource))
+          // With `forms typos` the budget is the smaller of the written word's and its stem's:
+          // "payer" takes a typo, its stem "pai" none (or "ai" and "pas" would be "payer").
+          let word = wordNumber(
+            bytes[range], budget: min(Self.budget(of: budgetSource), Self.budget(of: bytes[range])))
           if let next = phraseChildren[node].first(where: { $0.word == word }) {
             node = Int(next.node)
           } else {
