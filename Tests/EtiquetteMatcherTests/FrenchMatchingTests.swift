@@ -76,6 +76,49 @@ import Testing
     #expect(try Self.labels(message) == expected, "\(message)")
   }
 
+  /// The README's table of the modes, row by row.
+  @Test(arguments: [
+    ("", "annuler le rendez-vous", "Annuler le rendez vous", true),
+    ("", "annuler le rendez-vous", "ANNULER LE RENDEZ-VOUS", true),
+    ("", "annuler le rendez-vous", "annulez le rendez-vous", false),
+    ("", "annuler le rendez-vous", "annuler le rdv", false),
+    ("forms", "annuler le rendez-vous", "j'annule le rendez-vous", true),
+    ("forms", "annuler le rendez-vous", "Annulez le rendez-vous", true),
+    ("forms", "annuler le rendez-vous", "annuler mon rendez-vous", false),
+    ("forms", "annuler le rendez-vous", "annulr le rendez-vous", false),
+    ("typos", "remboursement", "rembourssement", true),
+    ("typos", "remboursement", "remboursment", true),
+    ("typos", "remboursement", "rembrousement", true),
+    ("typos", "remboursement", "rmbrsmnt", false),
+    ("typos", "CMD-12345", "CMD-12346", false),
+    ("typos", "colis", "colis", true),
+    ("forms typos", "annuler", "anulez", true),
+    ("forms typos", "annuler", "annulation", true),
+    ("forms typos", "annuler", "annulr", true),
+    ("forms typos", "annuler", "annonce", false),
+  ])
+  func readmeModeTable(modes: String, phrase: String, message: String, matches: Bool) throws {
+    let ruleSet = try #require(
+      MatcherHarness.ruleSet(
+        """
+        label "L" {
+          when message contains \(modes) "\(phrase)"
+        }
+        team "T" {
+          members ["a@exemple.fr"]
+          can reply all
+        }
+        routing {
+          default ai
+        }
+        """))
+    let matcher = RuleMatcher(ruleSet)
+    let holds = matcher.evaluate(
+      .add(LabelID(0), 0), scan: matcher.scan(message), facts: MatcherHarness.facts
+    ).holds
+    #expect(holds == matches, "\(modes) \(phrase) on \(message)")
+  }
+
   @Test func plainPhrasesDoNotTakeOtherForms() throws {
     let ruleSet = try #require(MatcherHarness.phraseRuleSet(["annuler"]))
     let matcher = RuleMatcher(ruleSet)
