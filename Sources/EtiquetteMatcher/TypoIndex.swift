@@ -18,6 +18,10 @@ struct TypoIndex: Sendable {
   let wordAt: [Int32]
   /// Per phrase word: how many edits it takes.
   let budget: [UInt8]
+  /// Per word-trie node: the largest budget of a word at or below it. A walk leaves a node
+  /// once its row's smallest distance exceeds it: no word below can come close enough (most
+  /// words take at most one edit, so most walks stop after a few bytes).
+  let subtreeBudget: [UInt8]
   /// The phrase trie over word numbers: per node, its children as (word, node) pairs, and the
   /// phrases ending there.
   let phraseChildren: [[(word: Int32, node: Int32)]]
@@ -91,6 +95,14 @@ struct TypoIndex: Sendable {
     self.children = children
     self.wordAt = wordAt
     self.budget = budget
+    // Children are numbered after their parents: one pass from the last node up.
+    var subtree = [UInt8](repeating: 0, count: children.count)
+    for node in stride(from: children.count - 1, through: 0, by: -1) {
+      var most: UInt8 = wordAt[node] >= 0 ? budget[Int(wordAt[node])] : 0
+      for (_, child) in children[node] { most = max(most, subtree[Int(child)]) }
+      subtree[node] = most
+    }
+    subtreeBudget = subtree
     self.phraseChildren = phraseChildren
     self.phrasesAt = phrasesAt
   }
@@ -142,7 +154,7 @@ struct TypoIndex: Sendable {
           }
           row.append(value)
         }
-        if row.min() ?? 0 <= 2 {
+        if row.min() ?? 0 <= Int(subtreeBudget[Int(child)]) {
           visit(
             Int(child), previous: row, beforePrevious: previous, lastByte: byte, depth: depth + 1)
         }
