@@ -22,6 +22,8 @@ struct TypoIndex: Sendable {
   /// once its row's smallest distance exceeds it: no word below can come close enough (most
   /// words take at most one edit, so most walks stop after a few bytes).
   let subtreeBudget: [UInt8]
+  /// Per word-trie node: the byte of the edge into it.
+  let nodeByte: [UInt8]
   /// The phrase trie over word numbers: per node, its children as (word, node) pairs, and the
   /// phrases ending there.
   let phraseChildren: [[(word: Int32, node: Int32)]]
@@ -103,6 +105,9 @@ struct TypoIndex: Sendable {
       subtree[node] = most
     }
     subtreeBudget = subtree
+    var bytes = [UInt8](repeating: 0, count: children.count)
+    for list in children { for (byte, child) in list { bytes[Int(child)] = byte } }
+    nodeByte = bytes
     self.phraseChildren = phraseChildren
     self.phrasesAt = phrasesAt
   }
@@ -127,40 +132,48 @@ struct TypoIndex: Sendable {
   }
 
   /// The phrase words within their budget of `word`: (word number) for each.
+  ///
+  /// A depth-first walk of the word trie with one row of optimal-string-alignment distances
+  /// per depth, all in one buffer: a node's row is computed from its parent's (and, for
+  /// transpositions, its grandparent's) when the node is visited, so siblings reuse the slot.
   func closeWords(to word: ArraySlice<UInt8>) -> [Int32] {
     let query = Array(word.prefix(Self.maximumWordLength))
+    let width = query.count + 1
+    var rows = [Int](repeating: 0, count: (Self.maximumWordLength + 2) * width)
+    for column in 0..<width { rows[column] = column }
     var found: [Int32] = []
-    // Rows of the optimal-string-alignment distance between the trie path and the query; a
-    // path is abandoned once its row's minimum passes the largest budget (2).
-    let first = Array(0...query.count)
-    func visit(
-      _ node: Int, previous: [Int], beforePrevious: [Int]?, lastByte: UInt8?, depth: Int
-    ) {
-      if wordAt[node] >= 0, let distance = previous.last,
-        distance <= Int(budget[Int(wordAt[node])])
-      {
-        found.append(wordAt[node])
+    var stack: [(node: Int32, depth: Int32, parentByte: UInt8)] = []
+    for (_, child) in children[0] { stack.append((child, 1, 0)) }
+    while let (node, depth, parentByte) = stack.popLast() {
+      let level = Int(depth)
+      let byte = nodeByte[Int(node)]
+      let base = level * width
+      let previous = base - width
+      let before = previous - width
+      rows[base] = level
+      var minimum = level
+      for column in 1..<width {
+        let cost = query[column - 1] == byte ? 0 : 1
+        var value = min(
+          rows[previous + column] + 1, rows[base + column - 1] + 1,
+          rows[previous + column - 1] + cost)
+        if level > 1 && column > 1 && query[column - 1] == parentByte
+          && query[column - 2] == byte
+        {
+          value = min(value, rows[before + column - 2] + 1)
+        }
+        rows[base + column] = value
+        minimum = min(minimum, value)
       }
-      for (byte, child) in children[node] {
-        var row = [depth + 1]
-        row.reserveCapacity(query.count + 1)
-        for column in 1..<(query.count + 1) {
-          let cost = query[column - 1] == byte ? 0 : 1
-          var value = min(previous[column] + 1, row[column - 1] + 1, previous[column - 1] + cost)
-          if let beforePrevious, let lastByte, column > 1, query[column - 1] == lastByte,
-            query[column - 2] == byte
-          {
-            value = min(value, beforePrevious[column - 2] + 1)
-          }
-          row.append(value)
-        }
-        if row.min() ?? 0 <= Int(subtreeBudget[Int(child)]) {
-          visit(
-            Int(child), previous: row, beforePrevious: previous, lastByte: byte, depth: depth + 1)
-        }
+      guard minimum <= Int(subtreeBudget[Int(node)]) else { continue }
+      let number = wordAt[Int(node)]
+      if number >= 0 && rows[base + width - 1] <= Int(budget[Int(number)]) {
+        found.append(number)
+      }
+      if level <= Self.maximumWordLength {
+        for (_, child) in children[Int(node)] { stack.append((child, depth + 1, byte)) }
       }
     }
-    visit(0, previous: first, beforePrevious: nil, lastByte: nil, depth: 0)
     return found
   }
 
