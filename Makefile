@@ -17,6 +17,12 @@ deps:
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    libpcre2-dev libedit-dev libsqlite3-dev pkg-config; \
 	fi
+	@# Snowball stemmers for `forms` (issue 19); no pkg-config file, so the header is the test.
+	@if [ ! -f /usr/include/libstemmer.h ]; then \
+	  echo "Installing libstemmer-dev..."; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    libstemmer-dev; \
+	fi
 
 build: deps
 	$(SWIFT) build

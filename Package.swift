@@ -48,6 +48,12 @@ let package = Package(
       pkgConfig: "libpcre2-8",
       providers: [.apt(["libpcre2-dev"])]
     ),
+    // Snowball stemming from Debian's libstemmer-dev, for `forms` (issue 19). No pkg-config
+    // file ships with it: the module map links `stemmer`.
+    .systemLibrary(
+      name: "CStemmer",
+      providers: [.apt(["libstemmer-dev"])]
+    ),
     // Line editing for `etiquette repl` (Debian's libedit-dev), used by the CLI only.
     .systemLibrary(
       name: "CLibEdit",
@@ -58,7 +64,7 @@ let package = Package(
     .target(name: "EtiquetteSyntax", dependencies: ["EtiquetteDiagnostics"]),
     .target(name: "EtiquetteFormat", dependencies: ["EtiquetteSyntax"]),
     // Text normalisation and the PCRE2 wrapper: knows nothing of the rule language.
-    .target(name: "EtiquetteText", dependencies: ["CPCRE2"]),
+    .target(name: "EtiquetteText", dependencies: ["CPCRE2", "CStemmer"]),
     .target(
       name: "EtiquetteChecker",
       dependencies: ["EtiquetteDiagnostics", "EtiquetteSyntax", "EtiquetteText"]

@@ -9,10 +9,13 @@ struct ExplainCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "explain",
     abstract: "Explain a diagnostic code (for example E012), or list every code.",
-    discussion: "Without a CODE, lists every code with its title."
+    discussion: """
+      Without a CODE, lists every code with its title. `etiquette explain matching` explains \
+      how phrases match (forms, typos, synonyms) and how a reason says why a phrase matched.
+      """
   )
 
-  @Argument(help: "A diagnostic code such as E012 or W003.")
+  @Argument(help: "A diagnostic code such as E012 or W003, or `matching`.")
   var code: String?
 
   @Option(name: .long, help: "Colour: auto, always or never.")
@@ -37,12 +40,46 @@ struct ExplainCommand: ParsableCommand {
       }
       return
     }
+    if code == "matching" {
+      out.write(Self.matchingGuide)
+      return
+    }
     guard let entry = CodeCatalogue.explanation(for: code) else {
       throw UsageError(
         description: "unknown diagnostic code \"\(code)\" (run `etiquette explain` to list them)")
     }
     out.write(ExplainCommand.render(entry, style: style))
   }
+
+  /// `etiquette explain matching`: the three ways a phrase matches, and how reasons say which.
+  static let matchingGuide = """
+    How phrases match (issue 19)
+
+    Always: case, accents, typographic quotes and spacing are ignored; a hyphen, dash,
+    underscore or slash reads as a space ("rendez vous" = "rendez-vous"); a French elision
+    matches with or without its apostrophe ("jai" = "j'ai": j l d m t s n c qu jusqu lorsqu
+    puisqu, before a vowel or h and two letters or more, so "lrdv" is not "l'rdv").
+
+      when message contains "annuler"                  the words as written
+      when message contains forms "annuler"            every form: annulez, annulation, annule
+      when message contains typos "annulation"         one typo per word of 5-8 letters, two
+                                                       from 9; none under 5 letters or in numbers
+      when message contains any forms typos [...]      both; the order is any|all, forms, typos
+
+    `language fr` (the default) or `language en` picks the word forms' grammar. A `synonyms`
+    block reads an abbreviation as what it stands for:
+
+      synonyms {
+        "rdv" = "rendez-vous"
+      }
+
+    Every reason (`etiquette run`, `test` failures, the REPL's :why, the server's label
+    reasons and webhooks) shows the phrase that matched, the matched text, and how when it is
+    not spelt like the phrase:
+
+      "Annulez mon RDV" ≈ "annuler le rendez-vous" (formes : annulez → annuler ; synonyme : RDV → rendez-vous)
+
+    """
 
   /// The README's table of codes; a test keeps the README in step with the catalogues.
   static func markdownTable(_ entries: [CodeExplanation]) -> String {

@@ -40,13 +40,15 @@ public enum Checker {
     let routing = RoutingPass.run(groups.routings, files: files, resolver: resolver, &ctx)
     let tests = TestPass.run(groups.tests, &ctx)
 
-    let ruleSet = RuleSet(
+    var ruleSet = RuleSet(
       contactAttributes: ctx.contactAttributeOrder.compactMap { ctx.contactAttributes[$0] },
       events: ctx.eventDefinitions, hours: hours, labels: labels, labelEvaluationOrder: order,
       teams: teams, members: members,
       // Lints still run without a valid routing block; the rule set is not returned then.
       routing: routing ?? RoutingPolicy(defaultMode: .ai, rules: [], defaultSpan: .unknown),
       tests: tests)
+    ruleSet.language = MatchingPass.language(groups.languages, &ctx)
+    ruleSet.synonyms = MatchingPass.synonyms(groups.synonyms, &ctx)
 
     for lint in Lints.all {
       ctx.report(lint.check(ruleSet, ctx))

@@ -58,6 +58,7 @@ public enum CheckerCatalogue {
   static let invalidInstantCode: DiagnosticCode = "E061"
   static let listOperandCode: DiagnosticCode = "E062"
   static let duplicateRoutingCode: DiagnosticCode = "E063"
+  static let conflictingLanguageCode: DiagnosticCode = "E067"
 
   static let phraseInTwoLabelsCode: DiagnosticCode = "W010"
   static let phraseLooksLikeTwoCode: DiagnosticCode = "W011"
@@ -72,6 +73,9 @@ public enum CheckerCatalogue {
   static let impossibleExpectationCode: DiagnosticCode = "W020"
   static let duplicateMemberCode: DiagnosticCode = "W021"
   static let teamWithoutGrantsCode: DiagnosticCode = "W022"
+  static let loosePhraseOverlapCode: DiagnosticCode = "W023"
+  static let shortTypoPhraseCode: DiagnosticCode = "W024"
+  static let unusedSynonymCode: DiagnosticCode = "W025"
 
   // MARK: Names
 
@@ -301,6 +305,46 @@ public enum CheckerCatalogue {
         + "u (Unicode)", notes: notes)
   }
 
+  static func conflictingLanguage(
+    _ language: String, first: String, at span: SourceSpan, firstSpan: SourceSpan
+  ) -> Diagnostic {
+    Diagnostic(
+      conflictingLanguageCode, "language `\(language)` after `language \(first)`", at: span,
+      label: "another language",
+      secondary: [DiagnosticLabel(firstSpan, "declared here first")],
+      help: "a rule set has one language: keep one `language` declaration")
+  }
+
+  static func loosePhraseOverlap(
+    _ text: String, modes: String, label: String, otherPhrase: String, otherLabel: String,
+    example: String, at span: SourceSpan, other: SourceSpan
+  ) -> Diagnostic {
+    Diagnostic(
+      loosePhraseOverlapCode,
+      "phrase \"\(text)\" with `\(modes)` also matches \"\(otherPhrase)\" of \"\(otherLabel)\"",
+      at: span, label: "reads \"\(example)\" as its own word",
+      secondary: [DiagnosticLabel(other, "a phrase of \"\(otherLabel)\"")],
+      help: "a message with \"\(otherPhrase)\" gets \"\(label)\" too; if that is not meant, "
+        + "remove `\(modes)` or write the forms wanted as separate phrases")
+  }
+
+  static func shortTypoPhrase(_ text: String, at span: SourceSpan) -> Diagnostic {
+    Diagnostic(
+      shortTypoPhraseCode, "phrase \"\(text)\" is too short to take typos", at: span,
+      label: "no word of 5 letters or more",
+      help: "`typos` tolerates mistakes only in words of 5 letters or more (not numbers or "
+        + "codes); list the misspellings wanted, or remove `typos`")
+  }
+
+  static func unusedSynonym(_ written: String, _ meaning: String, at span: SourceSpan)
+    -> Diagnostic
+  {
+    Diagnostic(
+      unusedSynonymCode, "synonym \"\(written)\" stands for \"\(meaning)\", which no phrase has",
+      at: span, label: "changes no match",
+      help: "write \"\(meaning)\" in a phrase as it is spelt here, or remove the synonym")
+  }
+
   static func emptyPhrase(_ text: String, at span: SourceSpan) -> Diagnostic {
     Diagnostic(
       emptyPhraseCode, "phrase \"\(text.escapingInvisibles)\" is empty once normalised", at: span,
@@ -518,6 +562,12 @@ public enum CheckerCatalogue {
       explanation: "Messages have the fields `type`, `text`, `caption` and `filename`.",
       example: "when message.kind is image"),
     CodeExplanation(
+      conflictingLanguageCode, title: "two languages",
+      explanation: "Two `language` declarations, possibly in different files, name different "
+        + "languages. The language decides how `forms` finds word forms, for every phrase of "
+        + "the rule set at once, so there is one.",
+      example: "language fr\nlanguage en"),
+    CodeExplanation(
       duplicateLabelCode, title: "label defined twice",
       explanation: "Two `label` blocks, possibly in different files, have the same name. Every "
         + "name must be unique across the rule set.",
@@ -647,6 +697,25 @@ public enum CheckerCatalogue {
         + "copy-paste mistake; if it is meant, ignore the warning.",
       example: "label \"Vente\" { when message contains \"prix\" }\n"
         + "label \"Commande\" { when message contains \"prix\" }"),
+    CodeExplanation(
+      loosePhraseOverlapCode, title: "loose phrase matches another label's phrase",
+      explanation: "A phrase marked `forms` (every form of its words) or `typos` (spelling "
+        + "mistakes) also matches a phrase of another label, so messages about that label get "
+        + "this one too. The warning names the word taken for the phrase's own.",
+      example: "label \"Annulation\" { when message contains forms \"annuler\" }\n"
+        + "label \"Facture\" { when message contains \"annulation de facture\" }"),
+    CodeExplanation(
+      shortTypoPhraseCode, title: "phrase too short for typos",
+      explanation: "`typos` tolerates one mistake in words of 5 to 8 letters and two from 9 "
+        + "letters, none in shorter words, numbers or codes. No word of this phrase is long "
+        + "enough, so `typos` changes nothing.",
+      example: "label \"RDV\" { when message contains typos \"rdv\" }"),
+    CodeExplanation(
+      unusedSynonymCode, title: "synonym used by no phrase",
+      explanation: "A synonym makes every phrase containing its meaning also match what "
+        + "customers write instead. No phrase of the rule set contains this meaning, so the "
+        + "synonym changes nothing: often the phrases spell it another way.",
+      example: "synonyms {\n  \"cmd\" = \"commande\"\n}"),
     CodeExplanation(
       phraseLooksLikeTwoCode, title: "phrase may be meant as two",
       explanation: "A phrase containing a comma or a quote is matched as a whole, punctuation "

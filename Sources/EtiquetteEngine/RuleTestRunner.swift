@@ -266,7 +266,7 @@ public struct RuleTestRunner: Sendable {
       return "agent \"\(member)\" at step \(reason.step)"
     case .trigger(_, let clause, let evidence, let event):
       if let first = evidence.first {
-        let matched = evidence.map { "'\($0.matchedText)'" }.joined(separator: ", ")
+        let matched = evidence.map { $0.described(in: ruleSet) }.joined(separator: ", ")
         return "\(sources.describe(first.atomSpan)) matching \(matched)"
       }
       if let event { return "\(sources.describe(clause)) on event \"\(event)\"" }

@@ -38,6 +38,18 @@ extension LayoutPrinter {
       return block(
         "test " + Spelling.quoted(decl.name), span: decl.span, openSearch: decl.name.span.end,
         clauses: decl.entries.map(testClause))
+    case .synonyms(let decl):
+      return block(
+        "synonyms", span: decl.span, openSearch: decl.span.start,
+        clauses: decl.pairs.map { pair in
+          ClauseLayout(
+            Spelling.quoted(pair.written) + " = " + Spelling.quoted(pair.meaning),
+            span: pair.span)
+        })
+    case .language(let decl):
+      return BlockLayout(
+        header: "language " + decl.language.value.rawValue, span: decl.span, openBrace: nil,
+        clauses: [], hasBraces: false)
     }
   }
 
@@ -155,15 +167,23 @@ extension LayoutPrinter {
 
   private func atomPieces(_ atom: Atom) -> [LayoutPiece] {
     switch atom.kind {
-    case .messageContains(let quantifier, let phrases):
+    case .messageContains(let quantifier, let phrases, let modes):
+      // The order is fixed: `any` / `all`, then `forms`, then `typos`.
+      let words = modes.keywords.map { $0 + " " }.joined()
       switch quantifier {
       case .one:
         // INVARIANT: the parser gives `.one` exactly one phrase.
-        return [.text("message contains " + Spelling.quoted(phrases.first?.value ?? ""))]
+        return [
+          .text("message contains " + words + Spelling.quoted(phrases.first?.value ?? ""))
+        ]
       case .any:
-        return [.text("message contains any "), stringList(phrases, after: atom.span.start)]
+        return [
+          .text("message contains any " + words), stringList(phrases, after: atom.span.start),
+        ]
       case .all:
-        return [.text("message contains all "), stringList(phrases, after: atom.span.start)]
+        return [
+          .text("message contains all " + words), stringList(phrases, after: atom.span.start),
+        ]
       }
     case .messageMatches(let regex):
       return [.text("message matches /" + regex.pattern + "/" + regex.flags)]

@@ -66,6 +66,8 @@ struct BlockLayout {
   /// Offset of the `{` in the source, when found.
   var openBrace: Int?
   var clauses: [ClauseLayout]
+  /// False for a one-line item without braces (`language fr`): the header alone.
+  var hasBraces = true
 }
 
 extension [LayoutPiece] {

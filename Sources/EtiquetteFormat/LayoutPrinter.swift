@@ -62,6 +62,14 @@ struct LayoutPrinter {
   /// Prints `header {`, the clauses, `}` and a trailing comment; returns where the source of
   /// what was printed ends.
   private mutating func printBlock(_ block: BlockLayout, indent: Int, limit: Int) -> Int {
+    guard block.hasBraces else {
+      line(indent: indent, block.header)
+      if let trailing = comments.takeTrailing(after: block.span.end, before: limit) {
+        appendTrailing(trailing)
+        return trailing.span.end
+      }
+      return block.span.end
+    }
     let open = block.openBrace ?? block.span.start
     let closeSearchStart = block.clauses.last?.span.end ?? (open + 1)
     let close =

@@ -97,7 +97,7 @@ final class ConditionProgram: Sendable {
         switch atom.kind {
         case .contains(let quantifier, let phrases):
           let operands = phrases.compactMap { phrase -> PhraseOperand? in
-            guard let id = phraseIndex[phrase.normalized] else { return nil }
+            guard let id = phraseIndex[MatcherTables.key(of: phrase)] else { return nil }
             phraseIDs.append(Int32(id))
             return PhraseOperand(phrase: phrase, id: Int32(id))
           }

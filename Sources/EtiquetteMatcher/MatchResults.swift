@@ -349,6 +349,12 @@ public struct TextScan: Sendable {
     return hits(ofPhrase: Int32(id)).map(\.range)
   }
 
+  /// Where a phrase of the rule set occurs (with its modes), as `phraseHits(_:)`.
+  public func phraseHits(_ phrase: Phrase) -> [Range<Int>] {
+    guard let id = tables?.phraseIndex[MatcherTables.key(of: phrase)] else { return [] }
+    return hits(ofPhrase: Int32(id)).map(\.range)
+  }
+
   /// The first match of a pattern of the rule set; `.noMatch` for one that is not in it.
   public func patternOutcome(_ pattern: Pattern) -> RegexMatchOutcome {
     guard let id = tables?.patternIndex[pattern] else { return .noMatch }

@@ -6,8 +6,10 @@ import EtiquetteText
 /// The numbering of a compiled rule set's distinct phrases and patterns, shared by the matcher
 /// and every `TextScan` it produces.
 final class MatcherTables: Sendable {
-  /// Distinct normalised phrases, in first-appearance order.
+  /// Distinct phrases (equal normalised text and modes), in first-appearance order: their
+  /// normalised text.
   let phrases: [String]
+  /// Each phrase by its key (`key(of:)`).
   let phraseIndex: [String: Int]
   /// Distinct patterns (equal source and flags), in first-appearance order, with the span of
   /// their first appearance.
@@ -28,6 +30,16 @@ final class MatcherTables: Sendable {
     self.operands = operands
   }
 
+  /// What tells two phrases apart: the normalised text, and the modes when there are any (a
+  /// plain phrase's key is its normalised text, so `TextScan.phraseHits(_:)` finds it by that).
+  static func key(of phrase: Phrase) -> String {
+    key(normalized: phrase.normalized, modes: phrase.modes)
+  }
+
+  static func key(normalized: String, modes: PhraseModes) -> String {
+    modes.isEmpty ? normalized : modes.keywords.joined(separator: " ") + "\u{1}" + normalized
+  }
+
   /// Index of each item by value (the first, for repeated values).
   static func index<Item: Hashable>(_ items: [Item]) -> [Item: Int] {
     var index: [Item: Int] = [:]
@@ -37,6 +49,49 @@ final class MatcherTables: Sendable {
     }
     return index
   }
+}
+
+/// A trie of phrase spellings and the phrase each spells.
+struct PhraseKeywords: Sendable {
+  let trie: PhraseTrie
+  /// Per trie keyword: the phrase it spells, or `-(k + 1)` when it spells several — then they
+  /// are `shared` list `k` (two phrases such as "jai" and "j'ai" share spellings).
+  let keywordPhrase: [Int32]
+  let shared: FlatLists
+
+  /// `spellings`: each phrase with its spellings; each spelling becomes one keyword.
+  init(_ spellings: [(phrase: Int32, spellings: [String])], interleave: Bool?) {
+    var keywords: [[UInt8]] = []
+    var keywordIndex: [String: Int] = [:]
+    var owners: [[Int32]] = []
+    for (phrase, list) in spellings {
+      for spelling in list where !spelling.isEmpty {
+        if let existing = keywordIndex[spelling] {
+          if !owners[existing].contains(phrase) { owners[existing].append(phrase) }
+        } else {
+          keywordIndex[spelling] = keywords.count
+          keywords.append(Array(spelling.utf8))
+          owners.append([phrase])
+        }
+      }
+    }
+    var keywordPhrase: [Int32] = []
+    var shared: [[Int32]] = []
+    for list in owners {
+      if list.count == 1 {
+        keywordPhrase.append(list[0])
+      } else {
+        keywordPhrase.append(-Int32(shared.count) - 1)
+        shared.append(list)
+      }
+    }
+    trie = PhraseTrie(keywords: keywords, interleave: interleave)
+    self.keywordPhrase = keywordPhrase
+    self.shared = FlatLists(shared)
+  }
+
+  var stateCount: Int { trie.stateCount }
+  var memoryBytes: Int { trie.memoryBytes + keywordPhrase.count * 4 }
 }
 
 /// A phrase of a simple trigger as written and its span, together: evidence reads both.
@@ -103,8 +158,15 @@ public struct MatcherStatistics: Sendable, Hashable {
 public final class RuleMatcher: Sendable {
   public let ruleSet: RuleSet
   let tables: MatcherTables
-  /// Every phrase, walked from word starts; phrase index = keyword index.
-  let trie: PhraseTrie
+  /// Every spelling of every phrase without `forms`, walked over the normalised text.
+  let plain: PhraseKeywords
+  /// Every spelling of every phrase with `forms`, its words stemmed, walked over the normalised
+  /// text with its words stemmed; nil when no phrase has `forms`, and then no word is stemmed.
+  let forms: PhraseKeywords?
+  /// Phrases with `typos`: over the normalised words, and (with `forms` too) over the stems.
+  let typos: TypoIndex?
+  let formTypos: TypoIndex?
+  let stemmer: Stemmer
   /// Every prefilter atom, found anywhere in the text (atoms need no word boundary).
   let atomAutomaton: PhraseAutomaton
   /// Per atom `k`: the patterns it is a prefilter atom of are
@@ -184,6 +246,8 @@ public final class RuleMatcher: Sendable {
 
     // Distinct phrases and patterns.
     var phrases: [String] = []
+    var phraseKeys: [String] = []
+    var phraseModes: [PhraseModes] = []
     var seenPhrases: Set<String> = []
     var patterns: [Pattern] = []
     var seenPatterns: Set<Pattern> = []
@@ -192,7 +256,12 @@ public final class RuleMatcher: Sendable {
         switch atom.kind {
         case .contains(_, let list):
           for phrase in list where !phrase.normalized.isEmpty {
-            if seenPhrases.insert(phrase.normalized).inserted { phrases.append(phrase.normalized) }
+            let key = MatcherTables.key(of: phrase)
+            if seenPhrases.insert(key).inserted {
+              phrases.append(phrase.normalized)
+              phraseKeys.append(key)
+              phraseModes.append(phrase.modes)
+            }
           }
         case .matches(let pattern):
           if seenPatterns.insert(pattern).inserted { patterns.append(pattern) }
@@ -201,7 +270,7 @@ public final class RuleMatcher: Sendable {
         }
       }
     }
-    let phraseIndex = MatcherTables.index(phrases)
+    let phraseIndex = MatcherTables.index(phraseKeys)
     let patternIndex = MatcherTables.index(patterns)
 
     // Regexes and their prefilter atoms.
@@ -228,7 +297,37 @@ public final class RuleMatcher: Sendable {
     }
 
     // Phrases in the trie; atoms, each with the patterns it serves, in the atom automaton.
-    trie = PhraseTrie(keywords: phrases.map { Array($0.utf8) }, interleave: interleavedWalks)
+    stemmer = Stemmer(ruleSet.language == .en ? .english : .french)
+    let synonyms = ruleSet.synonyms.map { ($0.writtenNormalized, $0.meaningNormalized) }
+    var plainSpellings: [(Int32, [String])] = []
+    var formSpellings: [(Int32, [String])] = []
+    var typoSpellings: [(phrase: Int32, spellings: [(text: String, budgetText: String)])] = []
+    var formTypoSpellings: [(phrase: Int32, spellings: [(text: String, budgetText: String)])] = []
+    for (index, phrase) in phrases.enumerated() {
+      let spellings = PhraseSpellings.spellings(of: phrase, synonyms: synonyms)
+      let modes = phraseModes[index]
+      if modes.contains(.typos) && modes.contains(.forms) {
+        let stemmer = stemmer
+        formTypoSpellings.append(
+          (
+            Int32(index),
+            spellings.map { (WordForms.stemmedPhrase($0, stemmer: stemmer), $0) }
+          ))
+      } else if modes.contains(.typos) {
+        typoSpellings.append((Int32(index), spellings.map { ($0, $0) }))
+      } else if modes.contains(.forms) {
+        let stemmer = stemmer
+        formSpellings.append(
+          (Int32(index), spellings.map { WordForms.stemmedPhrase($0, stemmer: stemmer) }))
+      } else {
+        plainSpellings.append((Int32(index), spellings))
+      }
+    }
+    plain = PhraseKeywords(plainSpellings, interleave: interleavedWalks)
+    forms =
+      formSpellings.isEmpty ? nil : PhraseKeywords(formSpellings, interleave: interleavedWalks)
+    typos = typoSpellings.isEmpty ? nil : TypoIndex(typoSpellings)
+    formTypos = formTypoSpellings.isEmpty ? nil : TypoIndex(formTypoSpellings)
     var atoms: [String] = []
     var atomIndex: [String: Int] = [:]
     var atomPatterns: [[Int32]] = []
@@ -355,9 +454,9 @@ public final class RuleMatcher: Sendable {
       phraseCount: tables.phrases.count, patternCount: tables.patterns.count,
       atomCount: keywordPatternStart.count - 1,
       unfilteredPatternCount: unfilteredPatterns.count,
-      automatonStates: trie.stateCount + atomAutomaton.stateCount,
+      automatonStates: plain.stateCount + (forms?.stateCount ?? 0) + atomAutomaton.stateCount,
       byteClasses: atomAutomaton.classCount,
-      automatonBytes: trie.memoryBytes + atomAutomaton.memoryBytes)
+      automatonBytes: plain.memoryBytes + (forms?.memoryBytes ?? 0) + atomAutomaton.memoryBytes)
   }
 
   // MARK: - Scanning
@@ -394,10 +493,33 @@ public final class RuleMatcher: Sendable {
       original.withUTF8 { originalBytes in
         // Normalised into scratch memory: no allocation per message for it.
         Normalizer.withNormalized(text) { normalizedBytes, offsets in
-          trie.withBuffers { buffers in
-            findPhrases(
-              normalizedBytes, offsets: offsets, original: originalBytes, trie: buffers,
+          findPhrases(
+            normalizedBytes, offsets: offsets, original: originalBytes, in: plain,
+            hits: &collector)
+          if let typos {
+            findTypos(
+              normalizedBytes, offsets: offsets, original: originalBytes, in: typos,
               hits: &collector)
+          }
+          if forms != nil || formTypos != nil {
+            // The same text with each word replaced by its stem, each stem byte mapped to
+            // where its word starts (so a hit's span covers the whole inflected word).
+            var stemmed = WordForms.StemmedText()
+            WordForms.stem(normalizedBytes, offsets: offsets, stemmer: stemmer, into: &stemmed)
+            stemmed.bytes.withUnsafeBufferPointer { bytes in
+              stemmed.offsets.withUnsafeBufferPointer { stemOffsets in
+                if let forms {
+                  findPhrases(
+                    bytes, offsets: stemOffsets, original: originalBytes, in: forms,
+                    hits: &collector)
+                }
+                if let formTypos {
+                  findTypos(
+                    bytes, offsets: stemOffsets, original: originalBytes, in: formTypos,
+                    hits: &collector)
+                }
+              }
+            }
           }
           if atomAutomaton.stateCount > 1 {
             keywordPatternStart.withUnsafeBufferPointer { patternStart in
@@ -561,13 +683,48 @@ public final class RuleMatcher: Sendable {
   /// Walks the trie from every word start of the normalised text: a byte that begins an
   /// original character, which follows an original character that is not a letter or digit,
   /// and that some phrase starts with.
+  private func findPhrases(
+    _ text: UnsafeBufferPointer<UInt8>, offsets: UnsafeBufferPointer<Int>,
+    original: UnsafeBufferPointer<UInt8>, in keywords: PhraseKeywords,
+    hits: inout HitCollector
+  ) {
+    guard keywords.trie.stateCount > 1 else { return }
+    keywords.trie.withBuffers { buffers in
+      findPhrases(
+        text, offsets: offsets, original: original, trie: buffers, keywords: keywords,
+        hits: &hits)
+    }
+  }
+
+  /// The phrases of a typo index found in `text`, each (phrase, span) once.
+  private func findTypos(
+    _ text: UnsafeBufferPointer<UInt8>, offsets: UnsafeBufferPointer<Int>,
+    original: UnsafeBufferPointer<UInt8>, in index: TypoIndex, hits: inout HitCollector
+  ) {
+    var seen: [(Int32, Range<Int>)] = []
+    index.find(in: text) { start, phrase, end in
+      // A word start of the text whose previous character is a word character (inside
+      // "surprix") is no phrase start, as for exact phrases.
+      if start > 0 && offsets[start] == offsets[start - 1] { return }
+      if start > 0 && WordBoundary.isWordCharacter(at: offsets[start - 1], in: original) {
+        return
+      }
+      guard
+        let range = WordBoundary.originalSpan(
+          start: start, end: end, offsets: offsets, original: original),
+        !seen.contains(where: { $0.0 == phrase && $0.1 == range })
+      else { return }
+      seen.append((phrase, range))
+      hits.append(TriggerHit(phrase: phrase, range: range))
+    }
+  }
+
   @inline(never)
   private func findPhrases(
     _ text: UnsafeBufferPointer<UInt8>, offsets: UnsafeBufferPointer<Int>,
     original: UnsafeBufferPointer<UInt8>, trie buffers: PhraseTrie.Buffers,
-    hits: inout HitCollector
+    keywords: PhraseKeywords, hits: inout HitCollector
   ) {
-    guard trie.stateCount > 1 else { return }
     var position = 0
     var previousOffset = -1
     /// The next word start from `position` on, or -1.
@@ -589,11 +746,18 @@ public final class RuleMatcher: Sendable {
       }
       return -1
     }
-    func report(start: Int, phrase: Int32, end: Int) {
+    func report(start: Int, keyword: Int32, end: Int) {
       if let range = WordBoundary.originalSpan(
         start: start, end: end, offsets: offsets, original: original)
       {
-        hits.append(TriggerHit(phrase: phrase, range: range))
+        let phrase = keywords.keywordPhrase[Int(keyword)]
+        if phrase >= 0 {
+          hits.append(TriggerHit(phrase: phrase, range: range))
+        } else {
+          keywords.shared.forEach(of: Int(-phrase - 1)) {
+            hits.append(TriggerHit(phrase: $0, range: range))
+          }
+        }
       }
     }
     if buffers.interleaved {
@@ -603,7 +767,7 @@ public final class RuleMatcher: Sendable {
       while true {
         let start = nextStart()
         guard start >= 0 else { return }
-        PhraseTrie.walk(text, from: start, buffers) { report(start: start, phrase: $0, end: $1) }
+        PhraseTrie.walk(text, from: start, buffers) { report(start: start, keyword: $0, end: $1) }
       }
     }
   }

@@ -12,7 +12,7 @@ import EtiquetteText
 ///    "de\u{AD}bug", which reads "debug".
 /// The span starts at the character that produced byte `s` and ends after the character that
 /// produced byte `e - 1` plus any characters that produced nothing right after it (a combining
-/// accent, a zero-width joiner) — but never trailing white space.
+/// accent, a zero-width joiner) — but never trailing white space or word joiners (`-` `_` `/`).
 enum WordBoundary {
   /// The original span of the normalised bytes `start..<end`, or nil when the hit is not at
   /// word boundaries of the original text.
@@ -39,9 +39,7 @@ enum WordBoundary {
       upper = lastSource + scalarLength(at: lastSource, in: original)
       while upper < limit {
         let (scalar, length) = decode(at: upper, in: original)
-        if scalar.properties.isWhitespace || scalar.properties.generalCategory == .control {
-          break
-        }
+        if Normalizer.isSeparator(scalar) { break }
         upper += length
       }
     }

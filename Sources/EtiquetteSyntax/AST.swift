@@ -154,6 +154,10 @@ public enum Item: Sendable, Hashable {
   case team(TeamDecl)
   case routing(RoutingDecl)
   case test(TestDecl)
+  /// `synonyms { "rdv" = "rendez-vous" }`.
+  case synonyms(SynonymsDecl)
+  /// `language fr`.
+  case language(LanguageDecl)
 
   public var span: SourceSpan {
     switch self {
@@ -164,7 +168,47 @@ public enum Item: Sendable, Hashable {
     case .team(let d): d.span
     case .routing(let d): d.span
     case .test(let d): d.span
+    case .synonyms(let d): d.span
+    case .language(let d): d.span
     }
+  }
+}
+
+/// `synonyms { "rdv" = "rendez-vous" ... }`: words customers abbreviate, replaced in messages
+/// by what they stand for before phrases are matched (issue 19).
+public struct SynonymsDecl: Sendable, Hashable {
+  public var pairs: [SynonymPair]
+  @IgnoredInEquality public var span: SourceSpan
+  public init(pairs: [SynonymPair], span: SourceSpan) {
+    self.pairs = pairs
+    self.span = span
+  }
+}
+
+/// `"rdv" = "rendez-vous"`: what customers write, and what it means.
+public struct SynonymPair: Sendable, Hashable {
+  public var written: StringLiteral
+  public var meaning: StringLiteral
+  @IgnoredInEquality public var span: SourceSpan
+  public init(written: StringLiteral, meaning: StringLiteral, span: SourceSpan) {
+    self.written = written
+    self.meaning = meaning
+    self.span = span
+  }
+}
+
+/// The languages a rule set may declare: word forms (`forms`) follow their grammar.
+public enum RuleLanguage: String, Sendable, Hashable, CaseIterable {
+  case fr, en
+}
+
+/// `language fr`: the language of the rule set's phrases and messages (French when absent).
+public struct LanguageDecl: Sendable, Hashable {
+  public var language: Located<RuleLanguage>
+  @IgnoredInEquality public var span: SourceSpan
+  public init(language: Located<RuleLanguage>, span: SourceSpan) {
+    self.language = language
+    self.span = span
   }
 }
 
@@ -411,8 +455,9 @@ public indirect enum Condition: Sendable, Hashable {
 
 public struct Atom: Sendable, Hashable {
   public enum Kind: Sendable, Hashable {
-    /// `message contains "…"` (`.one`), `message contains any [...]`, `message contains all [...]`.
-    case messageContains(PhraseQuantifier, [StringLiteral])
+    /// `message contains "…"` (`.one`), `message contains any [...]`, `message contains all [...]`,
+    /// with `forms` and `typos` after the quantifier when written.
+    case messageContains(PhraseQuantifier, [StringLiteral], modes: PhraseModes = [])
     /// `message matches /re/flags`.
     case messageMatches(RegexLiteral)
     /// `SUBJECT.FIELD OP VALUE`: `message.type is image`, `message.type in [image, video]`,
@@ -442,6 +487,24 @@ public enum PhraseQuantifier: String, Sendable, Hashable {
   case any
   /// `contains all [...]`.
   case all
+}
+
+/// How loosely the phrases of a `contains` match (issue 19): `forms` matches every inflection
+/// of each word (Snowball stemming), `typos` tolerates a spelling mistake per long word. Written
+/// after `any` / `all`, in this order: `contains any forms typos [...]`.
+public struct PhraseModes: OptionSet, Sendable, Hashable {
+  public let rawValue: UInt8
+  public init(rawValue: UInt8) { self.rawValue = rawValue }
+  public static let forms = PhraseModes(rawValue: 1)
+  public static let typos = PhraseModes(rawValue: 2)
+
+  /// The keywords, in the order the formatter writes them.
+  public static let keywords: [(String, PhraseModes)] = [("forms", .forms), ("typos", .typos)]
+
+  /// The keywords of the modes that are set, in order.
+  public var keywords: [String] {
+    Self.keywords.compactMap { contains($0.1) ? $0.0 : nil }
+  }
 }
 
 /// `message.type`, `contact.tier`, `event.start`.

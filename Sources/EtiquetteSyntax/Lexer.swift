@@ -499,6 +499,10 @@ private struct Scanner {
     case UInt8(ascii: "="):
       if next == UInt8(ascii: "=") {
         result = (.equalEqual, 2)
+      } else if next != UInt8(ascii: ">") && tokens.last?.kind == .string {
+        // `"rdv" = "rendez-vous"` in a `synonyms` block: no comparison has a string on its
+        // left, so a lone `=` there is the synonym's, not a mistyped `==`.
+        result = single(.equal)
       } else if next == UInt8(ascii: ">") {
         // `=>` for `->`: report it, then carry on as if the arrow were right.
         diagnostics.append(SyntaxCatalogue.fatArrow(at: span(index, index + 2)))

@@ -155,21 +155,52 @@ extension RuleFileParser {
           pattern: pattern, flags: flags, span: token.span, patternSpan: patternSpan,
           flagsSpan: flagsSpan))
     }
-    for quantifier in [PhraseQuantifier.any, .all] where isKeyword(quantifier.rawValue) {
-      advance()
+    var quantifier = PhraseQuantifier.one
+    if let found = parseQuantifier() { quantifier = found }
+    var modes: PhraseModes = []
+    var lastMode = ""
+    while !(current.isFirstOnLine && position > 0),
+      let (word, mode) = PhraseModes.keywords.first(where: { isKeyword($0.0) })
+    {
+      let token = advance()
+      if modes.contains(mode) {
+        report(SyntaxCatalogue.repeatedPhraseMode(word, at: token.span))
+      }
+      modes.insert(mode)
+      lastMode = word
+      let quantifierSpan = current.span
+      if quantifier == .one, !current.isFirstOnLine, let misplaced = parseQuantifier() {
+        // `contains forms any [...]`: reported, then read as meant.
+        report(
+          SyntaxCatalogue.misplacedQuantifier(
+            misplaced, afterMode: lastMode, at: quantifierSpan))
+        quantifier = misplaced
+      }
+    }
+    let context = (["contains", quantifier == .one ? "" : quantifier.rawValue] + modes.keywords)
+      .filter { !$0.isEmpty }.joined(separator: " ")
+    if quantifier != .one {
       let listStart = position
       let phrases = try parseStringList(
-        after: "contains \(quantifier.rawValue)",
-        example: "message contains \(quantifier.rawValue) [\"a\", \"b\"]")
+        after: context, example: "message \(context) [\"a\", \"b\"]")
       if phrases.isEmpty {
         report(SyntaxCatalogue.emptyPhraseList(quantifier: quantifier, at: span(from: listStart)))
       }
-      return .messageContains(quantifier, phrases)
+      return .messageContains(quantifier, phrases, modes: modes)
     }
     let phrase = try parseString(
-      "a phrase in quotes or `any [...]`", after: "contains",
-      example: "message contains \"bonjour\"")
-    return .messageContains(.one, [phrase])
+      "a phrase in quotes or `any [...]`", after: context,
+      example: "message \(context) \"bonjour\"")
+    return .messageContains(.one, [phrase], modes: modes)
+  }
+
+  /// `any` or `all` after `contains`, consumed; nil when neither is there.
+  private mutating func parseQuantifier() -> PhraseQuantifier? {
+    for quantifier in [PhraseQuantifier.any, .all] where isKeyword(quantifier.rawValue) {
+      advance()
+      return quantifier
+    }
+    return nil
   }
 
   /// `.FIELD` after `message`, `contact` or `event` (already consumed as `token`).

@@ -295,3 +295,47 @@ extension RuleFileParser {
     return RouteTarget(mode: mode, team: team, priority: priority, span: span(from: start))
   }
 }
+
+// Matching: synonyms and the rule set's language (issue 19).
+
+extension RuleFileParser {
+  /// `synonyms { "rdv" = "rendez-vous" ... }`, one pair per line.
+  mutating func parseSynonyms() throws(SyntaxFailure) -> SynonymsDecl {
+    let start = position
+    advance()  // synonyms
+    let pairs = try parseBlock(.synonyms, owner: "synonyms") { p throws(SyntaxFailure) in
+      try p.parseSynonymPair()
+    }
+    return SynonymsDecl(pairs: pairs, span: span(from: start))
+  }
+
+  mutating func parseSynonymPair() throws(SyntaxFailure) -> SynonymPair {
+    let start = position
+    guard current.kind == .string else {
+      throw fail(
+        SyntaxCatalogue.expected(
+          "a word in quotes", after: "synonyms {", found: found,
+          example: "\"rdv\" = \"rendez-vous\"", at: current.span))
+    }
+    // The clause's first token, so first on its line: `parseString` would refuse it.
+    let writtenToken = advance()
+    let written = StringLiteral(writtenToken.stringValue ?? "", span: writtenToken.span)
+    let shown = Token.quoted(written.value)
+    try expect(.equal, after: shown, example: "\(shown) = \"…\"")
+    let meaning = try parseString(
+      "its meaning in quotes", after: "\(shown) =", example: "\(shown) = \"…\"")
+    return SynonymPair(written: written, meaning: meaning, span: span(from: start))
+  }
+
+  /// `language fr`.
+  mutating func parseLanguage() throws(SyntaxFailure) -> LanguageDecl {
+    let start = position
+    advance()  // language
+    let name = try parseIdentifier("a language", after: "language", example: "language fr")
+    guard let language = RuleLanguage(rawValue: name.name) else {
+      throw fail(SyntaxCatalogue.unknownLanguage(name.name, at: name.span))
+    }
+    return LanguageDecl(
+      language: Located(language, span: name.span), span: span(from: start))
+  }
+}

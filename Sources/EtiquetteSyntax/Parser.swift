@@ -44,12 +44,12 @@ struct SyntaxFailure: Error {}
 
 /// The kinds of `{ … }` block, which decide what may start a clause after an error.
 enum BlockKind {
-  case contact, event, hours, label, team, routing, test
+  case contact, event, hours, label, team, routing, test, synonyms
 
   /// Keywords that start a clause; nil when any identifier may (attribute names, day names).
   var clauseKeywords: [String]? {
     switch self {
-    case .contact, .event, .hours: nil
+    case .contact, .event, .hours, .synonyms: nil
     case .label: ["color", "description", "when", "remove"]
     case .team: ["members", "can"]
     case .routing: ["default", "when"]
@@ -58,7 +58,9 @@ enum BlockKind {
   }
 }
 
-let topLevelKeywords = ["contact", "event", "hours", "label", "team", "routing", "test"]
+let topLevelKeywords = [
+  "contact", "event", "hours", "label", "team", "routing", "test", "synonyms", "language",
+]
 
 struct RuleFileParser {
   let file: SourceFile
@@ -200,6 +202,8 @@ struct RuleFileParser {
     case "team": return .team(try parseTeam())
     case "routing": return .routing(try parseRouting())
     case "test": return .test(try parseTest())
+    case "synonyms": return .synonyms(try parseSynonyms())
+    case "language": return .language(try parseLanguage())
     default: throw fail(SyntaxCatalogue.unknownItem(token, at: token.span))
     }
   }
@@ -262,6 +266,7 @@ struct RuleFileParser {
   /// True for a clause keyword of the block, or a word so close to one that it is surely a
   /// misspelt clause (reported rather than silently skipped).
   func startsClause(of kind: BlockKind) -> Bool {
+    if kind == .synonyms { return current.kind == .string }
     guard current.kind == .identifier else { return false }
     guard let keywords = kind.clauseKeywords else { return true }
     return keywords.contains(current.text)
@@ -279,8 +284,12 @@ struct RuleFileParser {
     switch token.text {
     case "contact":
       return kind != .test && kind != nil && next.kind == .leftBrace
-    case "routing":
+    case "routing", "synonyms":
       return next.kind == .leftBrace
+    case "language":
+      // Not `language string` in a `contact` block (an attribute missing its colon).
+      return kind != .contact && kind != .event && next.kind == .identifier
+        && !next.isFirstOnLine && RuleLanguage(rawValue: next.text) != nil
     case "event":
       return kind != .test && isName && afterName.kind == .leftBrace
     case "hours", "label", "team", "test":

@@ -35,6 +35,9 @@ public enum SyntaxCatalogue {
     public static let invalidComparison: DiagnosticCode = "E027"
     public static let removeWithoutWhen: DiagnosticCode = "E028"
     public static let expectedTypeOrValue: DiagnosticCode = "E029"
+    public static let repeatedPhraseMode: DiagnosticCode = "E064"
+    public static let misplacedQuantifier: DiagnosticCode = "E065"
+    public static let unknownLanguage: DiagnosticCode = "E066"
     public static let byteOrderMark: DiagnosticCode = "W001"
     public static let controlCharacter: DiagnosticCode = "W002"
     public static let doubleNegation: DiagnosticCode = "W003"
@@ -277,6 +280,30 @@ public enum SyntaxCatalogue {
         else followed, before the type or value was written.
         """,
       example: "contact {\n  tier:\n}"),
+    CodeExplanation(
+      Code.repeatedPhraseMode, title: "phrase mode written twice",
+      explanation: """
+        `forms` (every inflection of each word) and `typos` (a spelling mistake per long word) \
+        are written at most once each, after `any` or `all`: `message contains any forms typos \
+        [...]`. Writing one twice changes nothing and is usually an editing slip; remove one.
+        """,
+      example: "label \"A\" {\n  when message contains forms forms \"annuler\"\n}"),
+    CodeExplanation(
+      Code.misplacedQuantifier, title: "any or all after forms or typos",
+      explanation: """
+        A `contains` reads `message contains [any|all] [forms] [typos]` followed by a phrase or \
+        a list: the quantifier comes first, then the modes. Move `any` or `all` right after \
+        `contains`.
+        """,
+      example: "label \"A\" {\n  when message contains forms any [\"annuler\", \"annulation\"]\n}"),
+    CodeExplanation(
+      Code.unknownLanguage, title: "unknown language",
+      explanation: """
+        `language` names the language of the rule set's phrases and customers' messages, which \
+        decides how `forms` finds the inflections of a word. The languages are `fr` (French, \
+        the default) and `en` (English).
+        """,
+      example: "language de"),
     CodeExplanation(
       Code.byteOrderMark, title: "byte order mark",
       explanation: """
@@ -857,6 +884,31 @@ public enum SyntaxCatalogue {
     Diagnostic(
       Code.doubleNegation, "double negation `not not`", at: span, label: "cancels out",
       help: "remove both `not`s, or one of them if a single negation was meant")
+  }
+
+  static func repeatedPhraseMode(_ word: String, at span: SourceSpan) -> Diagnostic {
+    Diagnostic(
+      Code.repeatedPhraseMode, "`\(word)` written twice", at: span, label: "already written",
+      help: "remove this `\(word)`")
+  }
+
+  static func misplacedQuantifier(
+    _ quantifier: PhraseQuantifier, afterMode mode: String, at span: SourceSpan
+  ) -> Diagnostic {
+    Diagnostic(
+      Code.misplacedQuantifier, "`\(quantifier.rawValue)` after `\(mode)`", at: span,
+      label: "must come first",
+      help: "write `contains \(quantifier.rawValue) \(mode) [...]`: `any` or `all`, then `forms`, "
+        + "then `typos`")
+  }
+
+  static func unknownLanguage(_ name: String, at span: SourceSpan) -> Diagnostic {
+    let suggestion = Spelling.suggestion(for: name, among: RuleLanguage.allCases.map(\.rawValue))
+    return Diagnostic(
+      Code.unknownLanguage, "unknown language `\(name)`", at: span,
+      label: "not a rule-set language",
+      help: (suggestion.map { "did you mean `\($0)`? " } ?? "")
+        + "the languages are `fr` (French, the default) and `en` (English)")
   }
 
   static func emptyPhraseList(quantifier: PhraseQuantifier, at span: SourceSpan) -> Diagnostic {

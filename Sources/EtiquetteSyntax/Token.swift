@@ -25,6 +25,7 @@ public struct Token: Sendable, Hashable {
     case minus  // -
     case arrow  // ->
     case equalEqual  // ==
+    case equal  // = (between the two strings of a synonym)
     case notEqual  // !=
     case less  // <
     case lessEqual  // <=
@@ -49,6 +50,7 @@ public struct Token: Sendable, Hashable {
       case .minus: "-"
       case .arrow: "->"
       case .equalEqual: "=="
+      case .equal: "="
       case .notEqual: "!="
       case .less: "<"
       case .lessEqual: "<="

@@ -54,11 +54,12 @@ public struct NormalizedText: Sendable, Equatable {
 ///   ħ → h, ŧ → t; marks that make a different letter in other scripts (Japanese voicing marks,
 ///   Indic vowel signs) are kept, decomposed;
 /// - compatibility forms folded (ﬁ → fi, full-width Ａ１ → a1, ² → 2, … → ...);
-/// - apostrophes and single quotes (’ ‘ ‚ ‛ ʼ ʻ ′ ` ´ ‹ ›) → `'`, double quotes (“ ” „ « » ″) → `"`,
-///   dashes (‐ ‑ ‒ – — ― − ﹘ －) → `-`;
-/// - every run of white space and control characters (tab, newline, NBSP U+00A0, narrow NBSP
-///   U+202F, ideographic space …) → one space, and leading / trailing white space trimmed — a
-///   phrase is normalised the same way, so it still matches inside any normalised message;
+/// - apostrophes and single quotes (’ ‘ ‚ ‛ ʼ ʻ ′ ` ´ ‹ ›) → `'`, double quotes (“ ” „ « » ″) → `"`;
+/// - every run of white space, control characters and word joiners — hyphen `-`, every dash
+///   (‐ ‑ ‒ – — ― − ﹘ －), underscore `_`, slash `/` — (tab, newline, NBSP U+00A0, narrow NBSP
+///   U+202F, ideographic space …) → one space, and leading / trailing ones trimmed — a phrase
+///   is normalised the same way, so it still matches inside any normalised message, and
+///   "rendez-vous", "rendez vous" and "rendez_vous" are one spelling;
 /// - invisible format characters (soft hyphen, zero-width space / joiners, variation selectors,
 ///   BOM) dropped, so "ré\u{AD}servé" matches "reserve";
 /// - emoji and other symbols kept as they are: they are not letters, so they separate words;
@@ -115,6 +116,14 @@ public enum Normalizer {
       return result
     }
     return Array(bytes).withUnsafeBufferPointer { normalize(buffer: $0) }
+  }
+
+  /// Whether `scalar` becomes a separator (a space) in normalised text: white space, control
+  /// characters and the word joiners (hyphen, dashes, underscore, slash).
+  public static func isSeparator(_ scalar: Unicode.Scalar) -> Bool {
+    let properties = scalar.properties
+    return properties.isWhitespace || properties.generalCategory == .control
+      || ScalarFolding.joiners.contains(scalar.value)
   }
 
   /// Whether `scalar` belongs to a word: a letter or a digit in any script, or a combining mark

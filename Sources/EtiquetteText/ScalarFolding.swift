@@ -8,8 +8,10 @@ import Foundation
 ///
 /// The rules, applied to a scalar and again to every scalar they produce until nothing changes
 /// (so the output is a fixed point and normalisation is idempotent):
-/// 1. quotes, apostrophes and dashes in `punctuation` become their ASCII form;
-/// 2. white space (Unicode `White_Space`) and control characters become a separator;
+/// 1. quotes and apostrophes in `punctuation` become their ASCII form;
+/// 2. white space (Unicode `White_Space`), control characters and the word joiners in
+///    `joiners` (hyphen, every dash, underscore, slash) become a separator: customers write
+///    "rendez vous", "rendez-vous" and "rendez_vous" for the same words (issue 19);
 /// 3. default-ignorable code points (soft hyphen, zero-width space and joiners, variation
 ///    selectors, BOM) are dropped, and so are accents (`isStrippedMark`) — dropping them after
 ///    decomposition is what strips accents;
@@ -23,7 +25,7 @@ import Foundation
 ///    "i" and dotted İ to "i" (İ lowercases to i + U+0307 whose dot is then dropped), so Turkish
 ///    words typed on any keyboard match each other.
 enum ScalarFolding {
-  /// Typographic quotes, apostrophes and dashes and their ASCII spelling. Checked before
+  /// Typographic quotes and apostrophes and their ASCII spelling. Checked before
   /// decomposition because some of them (´ U+00B4) decompose into a space and a mark.
   static let punctuation: [UInt32: UInt8] = {
     var table: [UInt32: UInt8] = [:]
@@ -35,15 +37,18 @@ enum ScalarFolding {
       0x201C, 0x201D, 0x201E, 0x201F, 0x00AB, 0x00BB, 0x2033, 0x2036, 0x02BA, 0x301D, 0x301E,
       0x301F, 0xFF02,
     ]
-    let dashes: [UInt32] = [
-      0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0x2043, 0x2E3A, 0x2E3B, 0xFE58,
-      0xFE63, 0xFF0D,
-    ]
     for value in apostrophes { table[value] = UInt8(ascii: "'") }
     for value in quotes { table[value] = UInt8(ascii: "\"") }
-    for value in dashes { table[value] = UInt8(ascii: "-") }
     return table
   }()
+
+  /// Characters that join or split words and so read as a space: the hyphen-minus, every
+  /// dash, the underscore and the slash, with their full-width and small forms. A phrase is normalised the same way, so "rendez-vous" and
+  /// "rendez vous" match each other whichever the rule or the customer wrote.
+  static let joiners: Set<UInt32> = [
+    0x002D, 0x005F, 0x002F, 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0x2043,
+    0x2E3A, 0x2E3B, 0xFE58, 0xFE63, 0xFF0D, 0x2044, 0x2215, 0xFF0F, 0xFF3F,
+  ]
 
   /// Letters with no Unicode decomposition that are nevertheless "a base letter with an accent"
   /// or a ligature to most readers. Only lowercase forms: uppercase ones reach them by folding.
@@ -88,7 +93,9 @@ enum ScalarFolding {
       return
     }
     let properties = scalar.properties
-    if properties.isWhitespace || properties.generalCategory == .control {
+    if properties.isWhitespace || properties.generalCategory == .control
+      || joiners.contains(value)
+    {
       out.append(" ")
       return
     }

@@ -18,7 +18,7 @@ struct EngineCommandTests {
   @Test func exampleRulesPass() throws {
     let result = try CommandRunner.run(["test", "rules/"])
     #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-    #expect(result.stdout.hasSuffix("\n5 passed, 0 failed\n"))
+    #expect(result.stdout.hasSuffix("\n7 passed, 0 failed\n"))
     #expect(!result.stdout.contains("FAIL"))
   }
 

@@ -134,7 +134,7 @@ import Testing
       ruleSet.routing.rules[3].condition
         == .not(.atom(ConditionAtom(.during(bureau.id), span: .unknown))))
 
-    #expect(ruleSet.tests.count == 5)
+    #expect(ruleSet.tests.count == 7)
     let vipTest = ruleSet.tests[3]
     #expect(vipTest.name == "VIP vers superviseurs, puis transfert à l'IA")
     guard case .step(let contact) = vipTest.entries[0], case .contact(let fields) = contact.kind

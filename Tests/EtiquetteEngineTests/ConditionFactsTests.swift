@@ -98,7 +98,7 @@ import Testing
     let text = try String(contentsOfFile: root + "/grammar/examples/complete.etq", encoding: .utf8)
     let rules = try CompiledRules.compile(text, path: "complete.etq")
     let report = RuleTestRunner(engine: rules.engine, sources: rules.sources).runAll()
-    #expect(report.results.count == 5)
+    #expect(report.results.count == 7)
     #expect(report.failed == 0, "\(report.results.flatMap(\.failures).map(\.message))")
   }
 }

@@ -9,7 +9,7 @@ import Testing
   @Test func exampleRulesPass() throws {
     let rules = try CompiledRules.exampleRules()
     let report = RuleTestRunner(engine: rules.engine, sources: rules.sources).runAll()
-    #expect(report.results.count == 5)
+    #expect(report.results.count == 7)
     for result in report.results {
       #expect(result.passed, "\(result.name): \(result.failures.map(\.message))")
       #expect(result.expectations > 0)

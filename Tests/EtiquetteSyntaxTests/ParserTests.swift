@@ -121,6 +121,16 @@ private struct ParseFailure: Error {}
   @Test(arguments: [
     ("message contains \"x\"", Atom.Kind.messageContains(.one, [s("x")])),
     ("message contains all [\"a\", \"b\"]", .messageContains(.all, [s("a"), s("b")])),
+    // Phrase modes (issue 19), in either order.
+    ("message contains forms \"a\"", .messageContains(.one, [s("a")], modes: .forms)),
+    (
+      "message contains any forms typos [\"a\"]",
+      .messageContains(.any, [s("a")], modes: [.forms, .typos])
+    ),
+    (
+      "message contains all typos forms [\"a\"]",
+      .messageContains(.all, [s("a")], modes: [.forms, .typos])
+    ),
     ("event \"paid\"", .event(s("paid"))),
     ("mode is human", .modeIs(Located(.human, span: .unknown))),
     ("during \"bureau\"", .during(s("bureau"))),

@@ -74,7 +74,7 @@ import Testing
     #expect(result.diagnostics.isEmpty)
     guard case .label(let label) = result.ruleFile.items.first,
       case .when(.atom(let atom)) = label.clauses.first?.kind,
-      case .messageContains(.any, let phrases) = atom.kind
+      case .messageContains(.any, let phrases, _) = atom.kind
     else {
       Issue.record("the big list did not parse")
       return

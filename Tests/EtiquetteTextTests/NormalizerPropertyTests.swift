@@ -100,8 +100,10 @@ enum RandomText {
         mapped.append("'")
       case "“", "”", "„", "‟", "«", "»", "″", "‶", "ʺ", "〝", "〞", "〟", "＂":
         mapped.append("\"")
-      case "‐", "‑", "‒", "–", "—", "―", "−", "⁃", "⸺", "⸻", "﹘", "﹣", "－":
-        mapped.append("-")
+      case "‐", "‑", "‒", "–", "—", "―", "−", "⁃", "⸺", "⸻", "﹘", "﹣", "－", "-", "_", "/", "⁄",
+        "∕", "／", "＿":
+        // Word joiners read as spaces (issue 19).
+        mapped.append(" ")
       case "ı":
         mapped.append("i")
       case "\u{0345}":

@@ -11,9 +11,9 @@ struct Workload {
   let phrases: [String]
   let regexes: [(String, String)]
 
-  /// The rule set Etiquette compiles: the phrases in 100 labels (`contains any`), each regex in
-  /// a label of its own.
-  func ruleSet() -> RuleSet {
+  /// The rule set Etiquette compiles: the phrases in 100 labels (`contains any`, with `modes`),
+  /// each regex in a label of its own.
+  func ruleSet(modes: PhraseModes = []) -> RuleSet {
     var labels: [LabelDefinition] = []
     func addLabel(_ condition: ConditionTree) {
       let id = LabelID(labels.count)
@@ -28,7 +28,7 @@ struct Workload {
       let members = stride(from: group, to: phrases.count, by: groups).map { index in
         Phrase(
           text: phrases[index], normalized: Normalizer.normalize(phrases[index]).string,
-          span: .unknown)
+          span: .unknown, modes: modes)
       }
       guard !members.isEmpty else { continue }
       addLabel(.atom(ConditionAtom(.contains(.any, members), span: .unknown)))

@@ -402,7 +402,8 @@ struct ReplSession {
     case .trigger(_, let clause, let evidence, let event):
       var text = "added at step \(reason.step) by \(words.location(clause))"
       if !evidence.isEmpty {
-        text += " matching " + evidence.map { "'\($0.matchedText)'" }.joined(separator: ", ")
+        text +=
+          " matching " + evidence.map { $0.described(in: ruleSet) }.joined(separator: ", ")
       } else if let event {
         text += " on event \"\(event)\""
       }

@@ -203,8 +203,11 @@ struct WhyExplanation {
       var found: [String] = []
       var missing: [String] = []
       for phrase in phrases {
-        if let range = scan.phraseHits(phrase.normalized).first {
-          found.append("\(words.quoted(phrase.text)) matched '\(substring(scan.text, range))'")
+        if let range = scan.phraseHits(phrase).first {
+          let matched = substring(scan.text, range)
+          let how = MatchExplanation(matched: matched, phrase: phrase.text, ruleSet: ruleSet).text
+          found.append(
+            "\(words.quoted(phrase.text)) matched '\(matched)'" + (how.map { ": " + $0 } ?? ""))
         } else {
           missing.append(words.quoted(phrase.text))
         }

@@ -21,6 +21,9 @@ enum Lints {
       TeamWithoutMembersLint.self,
       TeamWithoutGrantsLint.self,
       ImpossibleExpectationLint.self,
+      LoosePhraseOverlapLint.self,
+      ShortTypoPhraseLint.self,
+      UnusedSynonymLint.self,
     ]
   }
 }

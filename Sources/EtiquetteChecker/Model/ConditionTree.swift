@@ -87,10 +87,13 @@ public struct Phrase: Sendable, Hashable {
   /// `Normalizer.normalize(text).string`; never empty.
   public var normalized: String
   @IgnoredInEquality public var span: SourceSpan
-  public init(text: String, normalized: String, span: SourceSpan) {
+  /// `forms` / `typos` of the `contains` it was written in: how loosely it matches.
+  public var modes: PhraseModes
+  public init(text: String, normalized: String, span: SourceSpan, modes: PhraseModes = []) {
     self.text = text
     self.normalized = normalized
     self.span = span
+    self.modes = modes
   }
 }
 

@@ -63,6 +63,11 @@ public struct RuleSet: Sendable, Hashable {
   public var routing: RoutingPolicy
   /// `test` blocks in declaration order.
   public var tests: [RuleTest]
+  /// The language of phrases and messages (`language fr`, French when undeclared): the
+  /// grammar `forms` follows.
+  public var language: RuleLanguage = .fr
+  /// `synonyms` pairs of every file, in file order.
+  public var synonyms: [Synonym] = []
 
   public init(
     contactAttributes: [AttributeSchema], events: [EventDefinition], hours: [HoursDefinition],
@@ -392,6 +397,28 @@ public struct RoutingTarget: Sendable, Hashable {
     self.mode = mode
     self.team = team
     self.priority = priority
+    self.span = span
+  }
+}
+
+/// `"rdv" = "rendez-vous"`: a word customers write, replaced in messages by what it stands for
+/// before phrases are matched.
+public struct Synonym: Sendable, Hashable {
+  /// As written in the rule file.
+  @IgnoredInEquality public var written: String
+  @IgnoredInEquality public var meaning: String
+  /// Normalised: what is looked for in the normalised message and what replaces it.
+  public var writtenNormalized: String
+  public var meaningNormalized: String
+  @IgnoredInEquality public var span: SourceSpan
+  public init(
+    written: String, meaning: String, writtenNormalized: String, meaningNormalized: String,
+    span: SourceSpan
+  ) {
+    self.written = written
+    self.meaning = meaning
+    self.writtenNormalized = writtenNormalized
+    self.meaningNormalized = meaningNormalized
     self.span = span
   }
 }

@@ -56,8 +56,8 @@ struct ConditionResolver {
   {
     let kind: ConditionAtom.Kind?
     switch atom.kind {
-    case .messageContains(let quantifier, let literals):
-      let phrases = literals.map { TextChecks.phrase($0, &ctx) }
+    case .messageContains(let quantifier, let literals, let modes):
+      let phrases = literals.map { TextChecks.phrase($0, modes: modes, &ctx) }
       let valid = phrases.compactMap { $0 }
       kind = valid.count == phrases.count ? .contains(quantifier, valid) : nil
     case .messageMatches(let regex):

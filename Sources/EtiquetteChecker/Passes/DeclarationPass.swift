@@ -11,6 +11,8 @@ struct DeclarationGroups {
   var teams: [(TeamDecl, TeamID?)] = []
   var routings: [RoutingDecl] = []
   var tests: [TestDecl] = []
+  var synonyms: [SynonymsDecl] = []
+  var languages: [LanguageDecl] = []
 }
 
 /// First pass: registers every declared name (so later passes resolve across files), reports
@@ -45,6 +47,8 @@ enum DeclarationPass {
           registerMembers(of: d, &ctx)
         case .routing(let d): groups.routings.append(d)
         case .test(let d): groups.tests.append(d)
+        case .synonyms(let d): groups.synonyms.append(d)
+        case .language(let d): groups.languages.append(d)
         }
       }
     }

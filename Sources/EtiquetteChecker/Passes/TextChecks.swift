@@ -5,13 +5,16 @@ import EtiquetteText
 /// The checker's only contact with EtiquetteText: phrase normalisation and PCRE2 compilation.
 enum TextChecks {
   /// The phrase as the matcher will look for it, or nil (reported) when nothing is left.
-  static func phrase(_ literal: StringLiteral, _ ctx: inout CheckContext) -> Phrase? {
+  static func phrase(
+    _ literal: StringLiteral, modes: PhraseModes = [], _ ctx: inout CheckContext
+  ) -> Phrase? {
     let normalized = Normalizer.normalize(literal.value).string
     guard normalized.contains(where: { !$0.isWhitespace }) else {
       ctx.report(CheckerCatalogue.emptyPhrase(literal.value, at: literal.span))
       return nil
     }
-    return Phrase(text: literal.value, normalized: normalized, span: literal.span)
+    return Phrase(
+      text: literal.value, normalized: normalized, span: literal.span, modes: modes)
   }
 
   /// Validates flags and compiles the pattern with PCRE2; errors point inside the literal.

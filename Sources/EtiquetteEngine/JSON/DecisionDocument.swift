@@ -175,6 +175,9 @@ public struct LabelReasonDocument: Sendable, Hashable, Codable {
     public var text: String
     public var start: Int
     public var end: Int
+    /// How the text matched the phrase when it is not spelt like it (issue 19), as
+    /// `MatchExplanation.text`; absent otherwise.
+    public var how: String?
   }
 }
 
@@ -197,7 +200,7 @@ struct LocationNames {
       document.matches = evidence.map {
         LabelReasonDocument.MatchDocument(
           trigger: $0.trigger, location: sources.describe($0.atomSpan), text: $0.matchedText,
-          start: $0.range.lowerBound, end: $0.range.upperBound)
+          start: $0.range.lowerBound, end: $0.range.upperBound, how: $0.explanation(in: ruleSet))
       }
     }
     return document
