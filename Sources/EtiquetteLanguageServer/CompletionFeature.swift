@@ -76,7 +76,7 @@ enum CompletionFeature {
         case .routing: Keywords.routing + Keywords.conditionContinuation
         case .test: Keywords.test
         case .hours: Keywords.hours
-        case .contact, .event: []
+        case .contact, .event, .synonyms: []
         }
       context.add(keywords, kind: .keyword, quoted: false)
     }
@@ -141,7 +141,10 @@ enum CompletionFeature {
     if words.suffix(3) == ["message", ".", "type"] { return ["is", "in"] }
     switch last {
     case "message": return ["contains", "contains any", "contains all", "matches", ".type is"]
-    case "contains": return ["any", "all"]
+    case "contains": return ["any", "all", "forms", "typos"]
+    case "any", "all": return ["forms", "typos"]
+    case "forms": return ["typos"]
+    case "language": return RuleLanguage.allCases.map(\.rawValue)
     case "mode": return ["is"]
     case "customer": return ["says", "sends"]
     case "remove": return ["when"]
@@ -168,7 +171,7 @@ enum CompletionFeature {
   }
 
   /// The kind of top-level block around the cursor; nil at the top level.
-  enum Block { case contact, event, hours, label, team, routing, test }
+  enum Block { case contact, event, hours, label, team, routing, test, synonyms }
 
   static func enclosingBlock(_ file: RuleFile?, offset: Int) -> Block? {
     guard let file else { return nil }
@@ -181,6 +184,8 @@ enum CompletionFeature {
       case .team: return .team
       case .routing: return .routing
       case .test: return .test
+      case .synonyms: return .synonyms
+      case .language: return nil
       }
     }
     return nil

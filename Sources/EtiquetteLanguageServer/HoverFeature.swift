@@ -225,7 +225,7 @@ struct RuleLiterals {
         for entry in decl.entries {
           if case .rule(let condition, _) = entry.kind { collect(condition, owner: nil) }
         }
-      case .contact, .event, .hours, .team, .test: break
+      case .contact, .event, .hours, .team, .test, .synonyms, .language: break
       }
     }
   }
@@ -238,7 +238,7 @@ struct RuleLiterals {
     case .not(let c, _), .parenthesized(let c, _): collect(c, owner: owner)
     case .atom(let atom):
       switch atom.kind {
-      case .messageContains(let quantifier, let list):
+      case .messageContains(let quantifier, let list, _):
         for phrase in list {
           phrases.append(
             Phrase(label: owner ?? "routing", literal: phrase, inList: quantifier != .one))

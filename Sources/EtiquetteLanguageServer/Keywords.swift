@@ -22,6 +22,10 @@ enum Keywords {
     "any": "at least one of the phrases",
     "all": "every phrase, or every conversation in a grant",
     "matches": "the PCRE2 pattern matches the message",
+    "forms": "the phrases also match every form of their words (Snowball stemming)",
+    "typos": "the phrases tolerate a typo per word of 5–8 letters, two from 9",
+    "synonyms": "what customers write and what it means, applied before phrases match",
+    "language": "the language of the phrases (fr or en), for word forms",
     "mode": "who answers now: `ai` or `human`",
     "during": "the step's time is within the named hours",
     "and": "both conditions hold",
@@ -54,7 +58,9 @@ enum Keywords {
     "starts": "`starts with`: a string prefix",
   ]
 
-  static let topLevel = ["contact", "event", "hours", "label", "team", "routing", "test"]
+  static let topLevel = [
+    "contact", "event", "hours", "label", "team", "routing", "test", "synonyms", "language",
+  ]
   static let label = ["color", "description", "when", "remove when"]
   static let team = ["members", "can view", "can reply", "can manage"]
   static let routing = ["default", "when"]

@@ -26,7 +26,14 @@ enum SymbolFeature {
             range: file.range(of: field.span), selectionRange: file.range(of: field.name.span),
             children: nil)
         }
-      case .hours, .label, .team, .routing, .test: break
+      case .synonyms(let decl):
+        children = decl.pairs.map { pair in
+          DocumentSymbol(
+            name: pair.written.value, detail: pair.meaning.value,
+            kind: SymbolKind.constant.rawValue, range: file.range(of: pair.span),
+            selectionRange: file.range(of: pair.written.span), children: nil)
+        }
+      case .hours, .label, .team, .routing, .test, .language: break
       }
       return DocumentSymbol(
         name: name, detail: keyword(item), kind: kind.rawValue, range: file.range(of: item.span),
@@ -62,6 +69,8 @@ enum SymbolFeature {
     case .team(let d): (d.name.value, .class, d.name.span)
     case .routing(let d): ("routing", .namespace, d.span)
     case .test(let d): (d.name.value, .function, d.name.span)
+    case .synonyms(let d): ("synonyms", .namespace, d.span)
+    case .language(let d): (d.language.value.rawValue, .constant, d.language.span)
     }
   }
 
@@ -74,6 +83,8 @@ enum SymbolFeature {
     case .team: "team"
     case .routing: "routing"
     case .test: "test"
+    case .synonyms: "synonyms"
+    case .language: "language"
     }
   }
 }

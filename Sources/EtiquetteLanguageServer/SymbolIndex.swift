@@ -135,6 +135,7 @@ public struct SymbolIndex: Sendable {
     case .test(let decl):
       note(.test, decl.name, declaration: true)
       for entry in decl.entries { add(entry) }
+    case .synonyms, .language: break
     }
   }
 

@@ -100,6 +100,34 @@ import Testing
     return e == a
   }
 
+  /// A JSON object per line, wrapped between its top-level keys at 98 columns for reading.
+  static func wrapped(_ output: String) -> String {
+    output.split(separator: "\n").map { line -> String in
+      guard
+        let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+      else { return String(line) }
+      let parts = object.keys.sorted().compactMap { key -> String? in
+        guard
+          let data = try? JSONSerialization.data(
+            withJSONObject: [key: object[key] as Any],
+            options: [.sortedKeys, .withoutEscapingSlashes])
+        else { return nil }
+        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+      }
+      var lines: [String] = []
+      var current = "{"
+      for part in parts {
+        if current.count + part.count + 1 > 98, current != "{", current != " " {
+          lines.append(current)
+          current = " "
+        }
+        current += part + ","
+      }
+      lines.append(String(current.dropLast()) + "}")
+      return lines.joined(separator: "\n")
+    }.joined(separator: "\n") + "\n"
+  }
+
   @Test func everyExampleOutputIsTheToolsOutput() throws {
     var readme = try String(contentsOfFile: Self.readmePath, encoding: .utf8)
     let examples = Self.examples(in: readme)
@@ -112,7 +140,7 @@ import Testing
       let same = example.json ? Self.sameJSON(example.expected, actual) : example.expected == actual
       if same { continue }
       if GoldenFile.isUpdating {
-        replacements.append((example.content, actual))
+        replacements.append((example.content, example.json ? Self.wrapped(actual) : actual))
       } else {
         Issue.record(
           """

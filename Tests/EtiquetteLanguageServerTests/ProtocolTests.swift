@@ -130,7 +130,7 @@ import Testing
       try await labels(8, 15) == [
         "contains", "contains any", "contains all", "matches", ".type is",
       ])
-    #expect(try await labels(9, 24) == ["any", "all"])
+    #expect(try await labels(9, 24) == ["any", "all", "forms", "typos"])
     _ = try await client.shutdown()
   }
 
