@@ -54,22 +54,11 @@ public struct MatchExplanation: Sendable, Hashable {
     let normalized = Normalizer.normalize(text)
     let bytes = normalized.bytes
     let original = Array(text.utf8)
-    var words: [Word] = []
-    var index = 0
-    while index < bytes.count {
-      guard WordForms.isWordByte(bytes[index]) else {
-        index += 1
-        continue
-      }
-      let start = index
-      while index < bytes.count && WordForms.isWordByte(bytes[index]) { index += 1 }
-      let span = normalized.originalRange(of: start..<index)
-      words.append(
-        Word(
-          normalized: String(decoding: bytes[start..<index], as: UTF8.self),
-          original: String(decoding: original[span], as: UTF8.self)))
+    return TypoIndex.words(bytes).map { range in
+      Word(
+        normalized: String(decoding: bytes[range], as: UTF8.self),
+        original: String(decoding: original[normalized.originalRange(of: range)], as: UTF8.self))
     }
-    return words
   }
 
   static func steps(matched: String, phrase: String, ruleSet: RuleSet) -> [Step] {

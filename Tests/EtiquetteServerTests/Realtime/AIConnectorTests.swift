@@ -188,11 +188,16 @@ import Testing
     }
   }
 
-  @Test func aiAgentMemberAnswersThroughTheAPI() async throws {
+  /// A server with an external AI agent, agent-ia@exemple.fr, and its token.
+  static func agentHarness() throws -> ServerHarness {
     var harness = try ServerHarness { $0.aiAgents = ["agent-ia@exemple.fr"] }
     harness.tokens["agent-ia@exemple.fr"] = try harness.server.store.addMember(
       "agent-ia@exemple.fr")
-    let h = harness
+    return harness
+  }
+
+  @Test func aiAgentMemberAnswersThroughTheAPI() async throws {
+    let h = try Self.agentHarness()
     try await h.test { client in
       let id = try await Support.converse(h, client, phone: "33610000007", text: "bonjour")
       let agent = h.auth("agent-ia@exemple.fr")
@@ -239,10 +244,7 @@ import Testing
   /// An AI agent's token answers only where the engine asked the AI for a reply, at that
   /// version: anywhere else it gets 404, learns nothing, and nothing reaches the customer.
   @Test func aiAgentAnswersOnlyWhereAReplyIsAwaited() async throws {
-    var harness = try ServerHarness { $0.aiAgents = ["agent-ia@exemple.fr"] }
-    harness.tokens["agent-ia@exemple.fr"] = try harness.server.store.addMember(
-      "agent-ia@exemple.fr")
-    let h = harness
+    let h = try Self.agentHarness()
     try await h.test { client in
       let agent = h.auth("agent-ia@exemple.fr")
       // Routed to a person at once: the AI is asked for nothing.
