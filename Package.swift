@@ -157,7 +157,7 @@ let package = Package(
       name: "EtiquetteLanguageServerTests",
       dependencies: [
         "EtiquetteLanguageServer", "EtiquetteDiagnostics", "EtiquetteSyntax", "EtiquetteChecker",
-        "EtiquetteMatcher", "EtiquetteEngine",
+        "EtiquetteMatcher", "EtiquetteEngine", "EtiquetteTestSupport",
       ],
       exclude: ["Fixtures"]
     ),

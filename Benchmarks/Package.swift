@@ -19,6 +19,8 @@ let package = Package(
       pkgConfig: "libhs",
       providers: [.apt(["libhyperscan-dev"])]
     ),
+    // The seeded generator and phrase words of the benchmarks that generate rule sets.
+    .target(name: "BenchmarkWorkspace"),
     .executableTarget(
       name: "etiquette-bench",
       dependencies: [
@@ -32,6 +34,7 @@ let package = Package(
     .executableTarget(
       name: "etiquette-lsp-bench",
       dependencies: [
+        "BenchmarkWorkspace",
         .product(name: "EtiquetteLanguageServer", package: "Etiquette"),
         .product(name: "EtiquetteDiagnostics", package: "Etiquette"),
         .product(name: "EtiquetteSyntax", package: "Etiquette"),
@@ -43,6 +46,7 @@ let package = Package(
     .executableTarget(
       name: "etiquette-check-bench",
       dependencies: [
+        "BenchmarkWorkspace",
         .product(name: "EtiquetteDiagnostics", package: "Etiquette"),
         .product(name: "EtiquetteSyntax", package: "Etiquette"),
         .product(name: "EtiquetteChecker", package: "Etiquette"),

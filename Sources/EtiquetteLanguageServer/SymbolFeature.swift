@@ -36,7 +36,7 @@ enum SymbolFeature {
       case .hours, .label, .team, .routing, .test, .language: break
       }
       return DocumentSymbol(
-        name: name, detail: keyword(item), kind: kind.rawValue, range: file.range(of: item.span),
+        name: name, detail: item.keyword, kind: kind.rawValue, range: file.range(of: item.span),
         selectionRange: file.range(of: selection), children: children)
     }
   }
@@ -54,7 +54,7 @@ enum SymbolFeature {
           SymbolInformation(
             name: name, kind: kind.rawValue,
             location: Location(uri: analysis.uri(of: file.id), range: file.range(of: selection)),
-            containerName: keyword(item)))
+            containerName: item.keyword))
       }
     }
     return symbols
@@ -71,20 +71,6 @@ enum SymbolFeature {
     case .test(let d): (d.name.value, .function, d.name.span)
     case .synonyms(let d): ("synonyms", .namespace, d.span)
     case .language(let d): (d.language.value.rawValue, .constant, d.language.span)
-    }
-  }
-
-  static func keyword(_ item: Item) -> String {
-    switch item {
-    case .contact: "contact"
-    case .event: "event"
-    case .hours: "hours"
-    case .label: "label"
-    case .team: "team"
-    case .routing: "routing"
-    case .test: "test"
-    case .synonyms: "synonyms"
-    case .language: "language"
     }
   }
 }

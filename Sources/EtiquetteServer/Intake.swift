@@ -186,40 +186,38 @@ extension Store {
     // Attachment URLs point at this server's own authenticated route, never at Meta's links
     // (they expire within minutes); without a hub (tests of the store alone) they are relative.
     let mediaBase = (hub?.configuration.baseURL ?? "") + "/v1/media/"
-    do {
-      guard
-        try Int.fetchOne(
-          db.cachedStatement(sql: "SELECT 1 FROM messages WHERE wa_id = ?"), arguments: [m.id])
-          == nil
-      else { return false }
-      let id = try ConversationRecords.findOrCreate(
-        db, phone: m.contact.phone, userID: m.contact.userID, name: m.contact.name,
-        rules: rules, at: m.at)
-      let update = ContactUpdate(
-        id: m.contact.userID, phone: ConversationRecords.normalizePhone(m.contact.phone),
-        name: m.contact.name)
-      var message = m.message
-      if let media = m.media {
-        let placeholder = WhatsAppPayload.placeholderURL(mediaID: media.id)
-        message.attachments = message.attachments.map { attachment in
-          guard attachment.url == placeholder else { return attachment }
-          var attachment = attachment
-          attachment.url = mediaBase + MediaDownloads.pathComponent(media.id)
-          return attachment
-        }
+    guard
+      try Int.fetchOne(
+        db.cachedStatement(sql: "SELECT 1 FROM messages WHERE wa_id = ?"), arguments: [m.id])
+        == nil
+    else { return false }
+    let id = try ConversationRecords.findOrCreate(
+      db, phone: m.contact.phone, userID: m.contact.userID, name: m.contact.name,
+      rules: rules, at: m.at)
+    let update = ContactUpdate(
+      id: m.contact.userID, phone: ConversationRecords.normalizePhone(m.contact.phone),
+      name: m.contact.name)
+    var message = m.message
+    if let media = m.media {
+      let placeholder = WhatsAppPayload.placeholderURL(mediaID: media.id)
+      message.attachments = message.attachments.map { attachment in
+        guard attachment.url == placeholder else { return attachment }
+        var attachment = attachment
+        attachment.url = mediaBase + MediaDownloads.pathComponent(media.id)
+        return attachment
       }
-      let step = Step(.message(message), at: m.at, contact: update)
-      _ = try ConversationRecords.apply(
-        step, to: id, in: db, rules: rules,
-        extras: EntryExtras(
-          whatsappID: m.id, wireType: m.wireType, contextID: m.contextID,
-          raw: JSONLine.encode(m.raw)), cache: cache, hub: hub)
-      if let media = m.media {
-        try MediaDownloads.record(
-          media, conversation: id, whatsappID: m.id, at: now, in: db, hub: hub)
-      }
-      return true
     }
+    let step = Step(.message(message), at: m.at, contact: update)
+    _ = try ConversationRecords.apply(
+      step, to: id, in: db, rules: rules,
+      extras: EntryExtras(
+        whatsappID: m.id, wireType: m.wireType, contextID: m.contextID,
+        raw: JSONLine.encode(m.raw)), cache: cache, hub: hub)
+    if let media = m.media {
+      try MediaDownloads.record(
+        media, conversation: id, whatsappID: m.id, at: now, in: db, hub: hub)
+    }
+    return true
   }
 
   static func processStatusesAndEchoes(

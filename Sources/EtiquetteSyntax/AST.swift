@@ -172,6 +172,21 @@ public enum Item: Sendable, Hashable {
     case .language(let d): d.span
     }
   }
+
+  /// The keyword that opens the declaration.
+  public var keyword: String {
+    switch self {
+    case .contact: "contact"
+    case .event: "event"
+    case .hours: "hours"
+    case .label: "label"
+    case .team: "team"
+    case .routing: "routing"
+    case .test: "test"
+    case .synonyms: "synonyms"
+    case .language: "language"
+    }
+  }
 }
 
 /// `synonyms { "rdv" = "rendez-vous" ... }`: words customers abbreviate, replaced in messages

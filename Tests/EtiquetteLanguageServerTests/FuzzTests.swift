@@ -3,23 +3,13 @@ import EtiquetteDiagnostics
 import EtiquetteEngine
 import EtiquetteMatcher
 import EtiquetteSyntax
+import EtiquetteTestSupport
 import Foundation
 import Testing
 
 /// Random edits replayed against the server: it stays alive, and after every edit its
 /// diagnostics are those the checker gives on the same text (as `etiquette check` runs it).
 @Suite struct FuzzTests {
-  /// SplitMix64: a tiny deterministic generator, so a failure replays with the same seed.
-  struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
 
   /// Pieces of the language and of broken text; no character outside the BMP and no `\r`, so a
   /// UTF-16 column is also a character column.
@@ -50,7 +40,7 @@ import Testing
     await client.open(uri, text: texts[edited] ?? "")
     _ = try await client.diagnostics(for: uri, version: 1)
 
-    var random = SeededGenerator(state: seed)
+    var random = SplitMix64(seed: seed)
     for version in 2...80 {
       let start = Int.random(in: 0...units.count, using: &random)
       let end: Int

@@ -32,19 +32,7 @@ import Testing
   }
 
   @Test func itemCountsAndOrder() {
-    let kinds = result.ruleFile.items.map { item -> String in
-      switch item {
-      case .contact: "contact"
-      case .event: "event"
-      case .hours: "hours"
-      case .label: "label"
-      case .team: "team"
-      case .routing: "routing"
-      case .test: "test"
-      case .synonyms: "synonyms"
-      case .language: "language"
-      }
-    }
+    let kinds = result.ruleFile.items.map(\.keyword)
     #expect(kinds.count == 22)
     #expect(kinds.prefix(3) == ["contact", "event", "hours"])
     #expect(kinds.filter { $0 == "label" }.count == 5)

@@ -1,30 +1,13 @@
 // Checker benchmark (issue 4): a rule set of 5,000 labels and 50,000 phrases must check in well
 // under a second. Prints lexing (the baseline: reading every byte once), parsing and checking
 // times from the same process, best of several runs, with ratios to the baseline.
+import BenchmarkWorkspace
 import Dispatch
 import EtiquetteChecker
 import EtiquetteDiagnostics
 import EtiquetteSyntax
 
-/// A deterministic generator (SplitMix64), so every run checks the same rule set.
-struct SplitMix64 {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-  mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
-}
-
-let words = [
-  "commande", "livraison", "colis", "réservé", "rendez-vous", "créneau", "devis", "tarif",
-  "prix", "remboursement", "facture", "paiement", "carte", "compte", "mot de passe", "écran",
-  "erreur", "application", "abonnement", "résiliation", "adresse", "retard", "échange", "taille",
-  "couleur", "stock", "promotion", "code", "réduction", "garantie", "réparation", "magasin",
-]
+let words = phraseWords
 
 /// `labels` labels of `phrasesPerLabel` distinct phrases each, some `label "X"` dependencies,
 /// a few regexes, teams covering every label, and a routing block.
