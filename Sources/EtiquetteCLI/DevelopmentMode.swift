@@ -30,16 +30,16 @@ struct DevelopmentMode {
   }
 
   /// A fresh token for every member the rules name, in the rules' order.
-  static func issueTokens(_ server: EtiquetteServer) throws -> [(email: String, token: String)] {
+  static func issueTokens(_ server: InboxServer) throws -> [(email: String, token: String)] {
     try server.rules.current.ruleSet.members.map { member in
-      (member.email, try server.store.addMember(member.email))
+      (member.email, try server.members.addMember(member.email))
     }
   }
 
   /// The text printed once the server listens: where it is, the generated values, and commands
   /// to paste (a signed webhook, then the conversations as a member who may see it).
   func guide(
-    server: EtiquetteServer, port: Int, tokens: [(email: String, token: String)], now: Date
+    server: InboxServer, port: Int, tokens: [(email: String, token: String)], now: Date
   ) -> String {
     let base = "http://\(server.configuration.host):\(port)"
     let sample = Self.sampleMessage(server.rules.current.engine, tokens: tokens, now: now)

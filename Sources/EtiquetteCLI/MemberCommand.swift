@@ -17,9 +17,9 @@ struct MemberCommand: ParsableCommand {
     @Option(name: .long, help: "The SQLite database file.")
     var db: String = "etiquette.db"
 
-    func open() throws -> Store {
+    func open() throws -> SQLiteStore {
       do {
-        return try Store(path: db)
+        return try SQLiteStore(path: db)
       } catch {
         throw UsageError(description: "cannot open the database \(db): \(error)")
       }

@@ -59,9 +59,9 @@ struct ServeCommand: ParsableCommand {
     if let port { configuration.port = port }
     if let host { configuration.host = host }
     let development = dev ? try DevelopmentMode.prepare(&configuration) : nil
-    let server: EtiquetteServer
+    let server: InboxServer
     do {
-      server = try EtiquetteServer(configuration: configuration)
+      server = try InboxServer(configuration: configuration)
     } catch let problem as ConfigurationError {
       throw UsageError(description: "invalid configuration:\n" + problem.description)
     } catch let failure as RuleLoadFailure {
@@ -79,7 +79,7 @@ struct ServeCommand: ParsableCommand {
       let tokens = try DevelopmentMode.issueTokens(server)
       onListening = { port in
         let guide = development.guide(
-          server: server, port: port, tokens: tokens, now: server.store.clock.now())
+          server: server, port: port, tokens: tokens, now: server.clock.now())
         Terminal.standardOutput.write(guide)
       }
     }

@@ -105,7 +105,7 @@ import Testing
       FileManager.default.temporaryDirectory
       .appendingPathComponent("etiquette-\(UUID().uuidString).db").path
     #expect(throws: ConfigurationError.self) {
-      _ = try EtiquetteServer(configuration: configuration)
+      _ = try InboxServer(configuration: configuration)
     }
   }
 }

@@ -61,7 +61,7 @@ import Testing
   @Test func aFailingMessageIsKeptAloneAndAppliedAfterAFix() async throws {
     let harness = try ServerHarness()
     // A fault injected in the store: this one message cannot be written.
-    try await harness.server.store.pool.write { db in
+    try await harness.server.sqlite.pool.write { db in
       try db.execute(
         sql: """
           CREATE TRIGGER refuse_one BEFORE INSERT ON messages WHEN NEW.wa_id = 'wamid.bad'
@@ -88,7 +88,7 @@ import Testing
     #expect(harness.server.metrics.render().contains("etiquette_messages_failed_total 1"))
 
     // The fix (here: the fault removed), then the next start applies the message.
-    try await harness.server.store.pool.write { db in
+    try await harness.server.sqlite.pool.write { db in
       try db.execute(sql: "DROP TRIGGER refuse_one")
     }
     try await harness.server.recoverPendingWebhooks()

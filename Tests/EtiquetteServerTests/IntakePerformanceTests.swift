@@ -46,7 +46,7 @@ import Testing
       }
     }
     let rules = harness.server.rules.current
-    let cache = harness.server.store.conversationCache
+    let cache = harness.server.sqlite.conversationCache
     let reloaded = try harness.read { db -> LoadedConversation? in
       let id = try String.fetchOne(db, sql: "SELECT id FROM conversations") ?? ""
       return try ConversationRecords.load(db, id: id, rules: rules)

@@ -22,7 +22,7 @@ struct ServerHarness {
   ]
 
   let directory: URL
-  let server: EtiquetteServer
+  let server: InboxServer
   var tokens: [String: String] = [:]
 
   /// `configure` adjusts the configuration last (webhook subscriptions, a fake Graph API …).
@@ -46,7 +46,7 @@ struct ServerHarness {
     configuration.integrationKeys = [Self.integrationKey]
     configuration.rulesPollInterval = nil
     configure(&configuration)
-    server = try EtiquetteServer(configuration: configuration, clock: clock)
+    server = try InboxServer(configuration: configuration, clock: clock)
     for member in Self.members { tokens[member] = try server.store.addMember(member) }
   }
 
@@ -169,11 +169,11 @@ struct ServerHarness {
   }
 
   func read<T>(_ body: (Database) throws -> T) throws -> T {
-    try server.store.pool.read(body)
+    try server.sqlite.pool.read(body)
   }
 
   func count(_ sql: String) throws -> Int {
-    try server.store.pool.read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
+    try server.sqlite.pool.read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
   }
 }
 
@@ -189,4 +189,13 @@ func eventually(
     try? await Task.sleep(for: .milliseconds(20))
   }
   return try await condition()
+}
+
+extension InboxServer {
+  /// The SQLite store behind the storage interface, for tests that inject faults or inspect
+  /// rows.
+  var sqlite: SQLiteStore {
+    guard let store = store as? SQLiteStore else { fatalError("the test server runs on SQLite") }
+    return store
+  }
 }

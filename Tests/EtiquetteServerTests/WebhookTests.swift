@@ -30,7 +30,7 @@ import Testing
     let secret = try #require(vector["app_secret"]?.stringValue)
     var configuration = harness.server.configuration
     configuration.whatsappAppSecret = secret
-    let server = try EtiquetteServer(
+    let server = try InboxServer(
       configuration: configuration, clock: .starting(at: TestClock.start))
     let body = Array(try #require(vector["body"]?.stringValue).utf8)
     var fields = HTTPFields()
@@ -252,7 +252,7 @@ import Testing
     let body = ServerHarness.textWebhook(
       from: "33600000005", id: "wamid.crash", text: "J'ai réservé le créneau")
     // What a kill -9 after the commit leaves: the raw body, unprocessed.
-    _ = try await first.server.store.storeWebhook(body)
+    _ = try await first.server.sqlite.storeWebhook(body)
     #expect(try first.count("SELECT COUNT(*) FROM messages") == 0)
     let path = first.server.configuration.databasePath
     let restarted = try ServerHarness(databasePath: path)

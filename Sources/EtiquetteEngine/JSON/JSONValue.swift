@@ -88,6 +88,18 @@ public enum Instant {
     return formatter.date(from: text)
   }
 
+  /// UTC with milliseconds: `2026-11-24T09:00:00.250Z` (where retries less than a second
+  /// apart must stay distinct: webhook deliveries).
+  public static func formatWithMilliseconds(_ date: Date) -> String {
+    let milliseconds = (date.timeIntervalSince1970 * 1_000).rounded()
+    guard milliseconds.isFinite, abs(milliseconds) < 1e18 else { return format(date) }
+    var fraction = Int64(milliseconds) % 1_000
+    if fraction < 0 { fraction += 1_000 }
+    let digits = String(fraction)
+    return String(format(date).dropLast()) + "." + String(repeating: "0", count: 3 - digits.count)
+      + digits + "Z"
+  }
+
   /// UTC, whole seconds: `2026-11-24T09:00:00Z`.
   ///
   /// Computed directly (days to civil date, H. Hinnant's algorithm) rather than with

@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import EtiquetteEngine
 import Foundation
-import GRDB
 import Logging
 
 /// What the integrations share: the configuration, one HTTP client, the signals that wake each
@@ -40,14 +39,6 @@ public final class IntegrationHub: Sendable {
     live = LiveStream()
   }
 
-  /// Records every integration's share of a committed step, in the step's transaction.
-  func record(_ effects: StepEffects, in db: Database) throws {
-    try WebhookOutbox.enqueue(effects, in: db, hub: self)
-    try OutgoingMessages.enqueue(effects, in: db, hub: self)
-    try AIConnector.enqueue(effects, in: db, hub: self)
-    try MemberNotifications.record(effects, in: db, hub: self)
-    try LiveEvents.publish(effects, in: db, hub: self)
-  }
 }
 
 /// One step as the integrations see it, inside the transaction that saved it.
@@ -81,7 +72,7 @@ public struct IntegrationWorkers: Sendable {
   }
 }
 
-extension EtiquetteServer {
+extension InboxServer {
   /// Starts the webhook, sending and AI workers; `run` calls this, tests may call it directly.
   public func startIntegrations() -> IntegrationWorkers {
     IntegrationWorkers(

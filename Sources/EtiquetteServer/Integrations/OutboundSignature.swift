@@ -41,6 +41,6 @@ public enum OutboundSignature {
       return false
     }
     let expected = hex(secret: secret, timestamp: timestamp, body: body)
-    return candidates.contains { EtiquetteServer.constantTimeEqual($0, expected) }
+    return candidates.contains { InboxServer.constantTimeEqual($0, expected) }
   }
 }

@@ -1,7 +1,6 @@
 import EtiquetteChecker
 import EtiquetteEngine
 import Foundation
-import GRDB
 
 /// The live stream's events of a committed step, and the realtime tables.
 ///
@@ -10,50 +9,6 @@ import GRDB
 enum LiveEvents {
   /// `ai_requests` (the AI connector's work), `ai_suggestions` (drafts for the humans) and
   /// `notifications` (per member).
-  static func registerMigrations(_ migrator: inout DatabaseMigrator) {
-    migrator.registerMigration("realtime-v1") { db in
-      try db.execute(
-        sql: """
-          CREATE TABLE ai_requests (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            conversation_id TEXT NOT NULL REFERENCES conversations(id),
-            kind TEXT NOT NULL,
-            version INTEGER NOT NULL,
-            status TEXT NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            error TEXT,
-            next_attempt_at REAL NOT NULL,
-            created_at REAL NOT NULL,
-            updated_at REAL NOT NULL
-          );
-          CREATE INDEX ai_requests_due ON ai_requests(status, next_attempt_at);
-          CREATE INDEX ai_requests_conversation ON ai_requests(conversation_id, id);
-          CREATE TABLE ai_suggestions (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            conversation_id TEXT NOT NULL REFERENCES conversations(id),
-            request_id INTEGER REFERENCES ai_requests(id),
-            version INTEGER NOT NULL,
-            text TEXT NOT NULL,
-            created_at REAL NOT NULL
-          );
-          CREATE INDEX ai_suggestions_conversation ON ai_suggestions(conversation_id, id);
-          CREATE TABLE notifications (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            member TEXT NOT NULL,
-            conversation_id TEXT NOT NULL REFERENCES conversations(id),
-            reason TEXT NOT NULL,
-            team TEXT,
-            priority TEXT NOT NULL,
-            text TEXT NOT NULL,
-            created_at REAL NOT NULL,
-            read_at REAL
-          );
-          CREATE INDEX notifications_member ON notifications(member, id);
-          CREATE INDEX notifications_unread ON notifications(member, conversation_id)
-            WHERE read_at IS NULL;
-          """)
-    }
-  }
 
   // MARK: - Event documents
 
@@ -194,78 +149,4 @@ enum LiveEvents {
     return events
   }
 
-  /// Publishes the step's events after its commit, to the members who may view the
-  /// conversation with the labels it has after the step.
-  static func publish(_ effects: StepEffects, in db: Database, hub: IntegrationHub) throws {
-    // Nobody connected: skip encoding the events on the intake's hot path. A client that
-    // connects meanwhile gets the next change (and loads the list when it connects anyway).
-    guard hub.live.subscriberCount > 0 else { return }
-    let events = events(of: effects)
-    guard !events.isEmpty else { return }
-    let before = effects.before.conversation
-    let audience = LiveAudience.viewers(
-      engine: effects.rules.engine, before: before.stepCount == 0 ? nil : before.labelSet,
-      after: effects.after.labelSet)
-    let live = hub.live
-    db.afterNextTransaction { _ in live.publish(events, to: audience) }
-  }
-
-  /// A member marked a conversation read or unread (not a step): their own clients are told.
-  static func readStateChanged(
-    conversation: String, member: String, unreadCount: Int, in db: Database, hub: IntegrationHub
-  ) {
-    let event = LiveEvent(
-      "read_state.changed", conversation: conversation,
-      data: ReadStateEvent(conversation: conversation, member: member, unreadCount: unreadCount))
-    let live = hub.live
-    db.afterNextTransaction { _ in live.publish([event], to: .member(member)) }
-  }
-
-  /// A message's delivery status changed (a WhatsApp status webhook, a send that failed): the
-  /// members who may view its conversation see it after the commit. `messageID` is `messages.id`.
-  static func messageStatusChanged(
-    messageID: Int64, in db: Database, rules: LoadedRules, hub: IntegrationHub
-  ) throws {
-    guard hub.live.subscriberCount > 0,
-      let row = try Row.fetchOne(
-        db, sql: "SELECT conversation_id, status, errors FROM messages WHERE id = ?",
-        arguments: [messageID])
-    else { return }
-    let conversation: String = row["conversation_id"]
-    let errors = (row["errors"] as String?).flatMap {
-      try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8))
-    }
-    let labels = EtiquetteServer.labelIDs(
-      try ConversationQueries.labels(db, id: conversation), ruleSet: rules.ruleSet)
-    let event = LiveEvent(
-      "message.status", conversation: conversation,
-      data: StatusEvent(
-        conversation: conversation, message: messageID, status: row["status"], errors: errors))
-    let live = hub.live
-    let audience = LiveAudience.viewers(engine: rules.engine, before: labels, after: labels)
-    db.afterNextTransaction { _ in live.publish([event], to: audience) }
-  }
-
-  /// The same for a status reported by WhatsApp, by the message's WhatsApp id.
-  static func messageStatusChanged(
-    whatsappID: String, in db: Database, rules: LoadedRules, hub: IntegrationHub
-  ) throws {
-    guard
-      let id = try Int64.fetchOne(
-        db, sql: "SELECT id FROM messages WHERE wa_id = ?", arguments: [whatsappID])
-    else { return }
-    try messageStatusChanged(messageID: id, in: db, rules: rules, hub: hub)
-  }
-
-  /// An event about a conversation, to its current viewers, after the commit (suggestions).
-  static func publishToViewers(
-    _ event: LiveEvent, conversation: String, in db: Database, rules: LoadedRules,
-    hub: IntegrationHub
-  ) throws {
-    let labels = EtiquetteServer.labelIDs(
-      try ConversationQueries.labels(db, id: conversation), ruleSet: rules.ruleSet)
-    let live = hub.live
-    let audience = LiveAudience.viewers(engine: rules.engine, before: labels, after: labels)
-    db.afterNextTransaction { _ in live.publish([event], to: audience) }
-  }
 }

@@ -322,7 +322,7 @@ import Testing
     policy.initialBackoff = 1
     policy.maxBackoff = 10
     for attempt in 1...40 {
-      let delay = GraphAPI.backoff(attempt: attempt, policy: policy)
+      let delay = Backoff(policy).delay(attempt: attempt)
       #expect(delay >= 0 && delay <= min(10, pow(2, Double(attempt - 1))))
     }
   }

@@ -209,7 +209,7 @@ import Testing
     try await Self.say(
       h, [("33600000011", "un"), ("33600000012", "deux"), ("33600000013", "trois")])
     let now = h.server.store.clock.seconds
-    try await h.server.store.pool.write { db in
+    try await h.server.sqlite.pool.write { db in
       let seqs = try Int64.fetchAll(db, sql: "SELECT seq FROM webhook_deliveries ORDER BY seq")
       #expect(seqs.count == 3)
       let rows: [(String, Double)] = [
@@ -221,11 +221,18 @@ import Testing
           sql: "UPDATE webhook_deliveries SET status = ?, updated_at = ? WHERE seq = ?",
           arguments: [status, updated, seq])
       }
-      #expect(try WebhookWorker.sweep(db, now: now) == 1)
-      let left = try String.fetchAll(db, sql: "SELECT status FROM webhook_deliveries ORDER BY seq")
-      #expect(left == ["failed", "pending"])
-      #expect(try WebhookWorker.sweep(db, now: now + 23 * 86_400) == 1)
     }
+    func sweep(at now: Double) async throws -> Int {
+      try await h.server.store.sweepDeliveries(
+        deliveredBefore: now - WebhookWorker.deliveredRetention,
+        failedBefore: now - WebhookWorker.failedRetention)
+    }
+    #expect(try await sweep(at: now) == 1)
+    let left = try h.read { db in
+      try String.fetchAll(db, sql: "SELECT status FROM webhook_deliveries ORDER BY seq")
+    }
+    #expect(left == ["failed", "pending"])
+    #expect(try await sweep(at: now + 23 * 86_400) == 1)
   }
 
   @Test func goneIsDeadLetteredListedAndReplayed() async throws {

@@ -152,22 +152,13 @@ enum GraphAPI {
     return max(0, date.timeIntervalSince(now))
   }
 
-  /// Exponential backoff with full jitter: a random delay in [0, min(max, initial·2^(n-1))]
-  /// for the n-th failed attempt, so retries of many messages do not stampede together.
-  static func backoff(attempt: Int, policy: ServerConfiguration.DeliveryPolicy) -> Double {
-    let exponent = Double(max(0, min(attempt - 1, 30)))
-    let ceiling = min(policy.maxBackoff, policy.initialBackoff * pow(2, exponent))
-    guard ceiling > 0 else { return 0 }
-    return Double.random(in: 0...ceiling)
-  }
-
   /// The delay before the next attempt: the server's Retry-After when given (capped at an
   /// hour, so a bogus header cannot park a message for days), else the backoff.
   static func delay(
     attempt: Int, retryAfter: Double?, policy: ServerConfiguration.DeliveryPolicy
   ) -> Double {
     if let retryAfter { return min(retryAfter, 3600) }
-    return backoff(attempt: attempt, policy: policy)
+    return Backoff(policy).delay(attempt: attempt)
   }
 
   /// `graph_base` joined with path components, each percent-encoded.

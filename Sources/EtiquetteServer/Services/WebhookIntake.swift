@@ -16,7 +16,7 @@ final class WebhookIntake: @unchecked Sendable {
     var continuation: CheckedContinuation<Void, any Error>
   }
 
-  private let store: Store
+  private let store: any InboxStore
   private let rules: RuleHolder
   private let metrics: ServerMetrics
   private let hub: IntegrationHub?
@@ -29,7 +29,8 @@ final class WebhookIntake: @unchecked Sendable {
   private var draining = false
 
   init(
-    store: Store, rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub?, logger: Logger,
+    store: any InboxStore, rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub?,
+    logger: Logger,
     maxBatch: Int = 256
   ) {
     self.store = store

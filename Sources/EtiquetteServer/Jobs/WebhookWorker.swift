@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import GRDB
 import Logging
 import NIOCore
 
@@ -16,7 +15,7 @@ import NIOCore
 /// Nothing marks a row as "sending": a delivery in flight when the process dies is still
 /// `pending` at restart and is sent again with the same `Idempotency-Key`.
 struct WebhookWorker: Sendable {
-  let pool: DatabasePool
+  let store: any InboxStore
   let hub: IntegrationHub
   let logger: Logger
   /// Attempts in flight at once, over all pairs.
@@ -31,16 +30,6 @@ struct WebhookWorker: Sendable {
     var eventType: String
     var body: [UInt8]
     var attempts: Int
-
-    init(row: Row) {
-      seq = row["seq"]
-      id = row["id"]
-      subscription = row["subscription"]
-      conversation = row["conversation_id"]
-      eventType = row["event_type"]
-      body = Array((row["body"] as Data?) ?? Data())
-      attempts = row["attempts"]
-    }
 
     var pair: String { subscription + "\u{0}" + conversation }
   }
@@ -61,17 +50,6 @@ struct WebhookWorker: Sendable {
   static let deliveredRetention: Double = 7 * 86_400
   static let failedRetention: Double = 30 * 86_400
 
-  /// Deletes finished deliveries older than their retention; returns how many.
-  @discardableResult
-  static func sweep(_ db: Database, now: Double) throws -> Int {
-    try db.execute(
-      sql: """
-        DELETE FROM webhook_deliveries
-        WHERE (status = 'delivered' AND updated_at < ?) OR (status = 'failed' AND updated_at < ?)
-        """, arguments: [now - deliveredRetention, now - failedRetention])
-    return db.changesCount
-  }
-
   func run() async {
     let inFlight = InFlightPairs()
     var lastSweep = 0.0
@@ -82,14 +60,16 @@ struct WebhookWorker: Sendable {
         if now - lastSweep > 600 {
           lastSweep = now
           do {
-            let removed = try await pool.write { db in try Self.sweep(db, now: now) }
+            let removed = try await store.sweepDeliveries(
+              deliveredBefore: now - Self.deliveredRetention,
+              failedBefore: now - Self.failedRetention)
             if removed > 0 { logger.info("webhook outbox: removed \(removed) old deliveries") }
           } catch {
             logger.error("webhook outbox: cannot remove old deliveries: \(error)")
           }
         }
         do {
-          let (due, next) = try await heads(now: now, limit: concurrency * 4)
+          let (due, next) = try await store.dueDeliveryHeads(now: now, limit: concurrency * 4)
           nextDue = next
           for delivery in due {
             guard inFlight.count < concurrency else { break }
@@ -114,48 +94,14 @@ struct WebhookWorker: Sendable {
     }
   }
 
-  /// The due heads, oldest first, and the earliest backoff still to come among the heads.
-  func heads(now: Double, limit: Int) async throws -> ([Delivery], Double?) {
-    try await pool.read { db in
-      // No body: a head is re-read whole by `attempt`, and reading every head's body (the
-      // conversation's whole payload) at each wake-up cost more than the intake itself.
-      let heads = """
-        SELECT d.seq, d.id, d.subscription, d.conversation_id, d.event_type, d.attempts,
-          d.next_attempt_at
-        FROM webhook_deliveries d
-        JOIN (SELECT MIN(seq) AS head FROM webhook_deliveries WHERE status = 'pending'
-              GROUP BY subscription, conversation_id) h ON d.seq = h.head
-        """
-      let due = try Row.fetchAll(
-        db, sql: heads + " WHERE d.next_attempt_at <= ? ORDER BY d.seq LIMIT ?",
-        arguments: [now, limit]
-      ).map(Delivery.init(row:))
-      let next = try Double.fetchOne(
-        db,
-        sql: "SELECT MIN(next_attempt_at) FROM (" + heads + ") WHERE next_attempt_at > ?",
-        arguments: [now])
-      return (due, next)
-    }
-  }
-
   /// Sends one delivery and records the outcome. Re-reads the row first: the list of heads
   /// may be older than an attempt of the same pair that finished since.
   func attempt(_ candidate: Delivery) async {
     let policy = hub.configuration.webhookDelivery
     let delivery: Delivery?
     do {
-      delivery = try await pool.read { db in
-        try Row.fetchOne(
-          db,
-          sql: """
-            SELECT * FROM webhook_deliveries d
-            WHERE d.seq = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
-              AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
-                WHERE e.status = 'pending' AND e.subscription = d.subscription
-                  AND e.conversation_id = d.conversation_id AND e.seq < d.seq)
-            """, arguments: [candidate.seq, hub.clock.seconds]
-        ).map(Delivery.init(row:))
-      }
+      delivery = try await store.deliveryIfStillHead(
+        seq: candidate.seq, now: hub.clock.seconds)
     } catch {
       logger.error("webhook delivery \(candidate.id) unreadable: \(error)")
       return
@@ -283,7 +229,7 @@ struct WebhookWorker: Sendable {
         error = "gave up after \(attempts) attempt(s); the last: \(e)"
       } else {
         error = e
-        next = now + Self.backoff(attempt: attempts, policy: policy)
+        next = now + Backoff(policy).delay(attempt: attempts)
       }
     }
     hub.metrics.recordOutbound(
@@ -297,26 +243,11 @@ struct WebhookWorker: Sendable {
         + "attempt \(attempts): \(error ?? "")\(ending)"
       logger.warning("\(message)")
     }
-    let values: StatementArguments = [
-      status, attempts, next, code, error, now, deliveredAt, delivery.seq,
-    ]
-    try await pool.write { db in
-      try db.execute(
-        sql: """
-          UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?,
-            last_status = ?, last_error = ?, updated_at = ?, delivered_at = ?
-          WHERE seq = ? AND status = 'pending'
-          """, arguments: values)
-    }
-  }
-
-  /// Exponential backoff with full jitter: uniform in [0, min(max, initial × 2^(attempt−1))],
-  /// so receivers recovering from an outage are not hit by every sender at once.
-  static func backoff(attempt: Int, policy: ServerConfiguration.DeliveryPolicy) -> Double {
-    let exponent = Double(min(max(attempt - 1, 0), 62))
-    let ceiling = min(policy.maxBackoff, policy.initialBackoff * pow(2, exponent))
-    guard ceiling > 0 else { return 0 }
-    return Double.random(in: 0...ceiling)
+    try await store.recordDeliveryAttempt(
+      seq: delivery.seq,
+      DeliveryAttemptRecord(
+        status: status, attempts: attempts, nextAttemptAt: next, lastStatus: code,
+        lastError: error, at: now, deliveredAt: deliveredAt))
   }
 }
 
@@ -334,11 +265,11 @@ final class InFlightPairs: @unchecked Sendable {
   func remove(_ pair: String) { _ = lock.withLock { pairs.remove(pair) } }
 }
 
-extension EtiquetteServer {
+extension InboxServer {
   /// The webhook worker; nil when no subscription is configured (pending rows then wait).
   func startWebhookWorker() -> Task<Void, Never>? {
     guard !configuration.webhooks.isEmpty else { return nil }
-    let worker = WebhookWorker(pool: store.pool, hub: hub, logger: logger)
+    let worker = WebhookWorker(store: store, hub: hub, logger: logger)
     return Task { await worker.run() }
   }
 }

@@ -2,7 +2,7 @@ import EtiquetteEngine
 import Foundation
 import GRDB
 
-extension Store {
+extension SQLiteStore {
   /// Processes every stored webhook not processed yet, oldest first, each in its own savepoint
   /// of one write transaction. GRDB's single writer runs one such batch at a time, so the
   /// messages of a conversation are applied in the order their webhooks were stored, whatever

@@ -10,45 +10,6 @@ import GRDB
 /// The queue IS the `messages` table: the reply is committed with its decision (status
 /// `queued`), so a crash never loses one; the worker records each attempt on the row.
 enum OutgoingMessages {
-  static func registerMigrations(_ migrator: inout DatabaseMigrator) {
-    migrator.registerMigration("sending-v1") { db in
-      try db.execute(
-        sql: """
-          ALTER TABLE messages ADD COLUMN send_attempts INTEGER NOT NULL DEFAULT 0;
-          ALTER TABLE messages ADD COLUMN next_attempt_at REAL;
-          CREATE INDEX messages_outgoing ON messages(conversation_id, id)
-            WHERE direction = 'out' AND status = 'queued';
-          CREATE TABLE pending_statuses (
-            wa_id TEXT NOT NULL,
-            status TEXT NOT NULL,
-            errors TEXT,
-            at REAL NOT NULL,
-            received_at REAL NOT NULL
-          );
-          CREATE INDEX pending_statuses_wa ON pending_statuses(wa_id);
-          CREATE INDEX pending_statuses_age ON pending_statuses(received_at);
-          CREATE TABLE media (
-            id TEXT PRIMARY KEY,
-            conversation_id TEXT NOT NULL REFERENCES conversations(id),
-            message_wa_id TEXT,
-            kind TEXT NOT NULL,
-            declared_mime TEXT,
-            declared_sha256 TEXT,
-            status TEXT NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            next_attempt_at REAL,
-            mime_type TEXT,
-            size INTEGER,
-            sha256 TEXT,
-            file TEXT,
-            error TEXT,
-            created_at REAL NOT NULL,
-            updated_at REAL NOT NULL
-          );
-          CREATE INDEX media_pending ON media(next_attempt_at) WHERE status = 'pending';
-          """)
-    }
-  }
 
   /// Wakes the sender after the commit when the step queued a reply.
   static func enqueue(_ effects: StepEffects, in db: Database, hub: IntegrationHub) throws {
@@ -164,26 +125,89 @@ enum OutgoingMessages {
   }
 }
 
-extension EtiquetteServer {
-  func registerSendingRoutes(on r: inout RouteRecorder) {
-    r.add(.get, "/v1/media/{id}") { request, context in try await getMedia(request, context) }
+/// The outgoing queue (`messages` with direction `out`, status `queued`) as the sender uses it.
+extension SQLiteStore {
+  /// The oldest queued reply of each conversation, when its next attempt is due.
+  func dueOutgoingHeads(now: Double, limit: Int) async throws -> [OutgoingSender.Outgoing] {
+    try await pool.read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT m.id, m.conversation_id, m.text, m.send_attempts, c.phone, c.user_id
+          FROM messages m JOIN conversations c ON c.id = m.conversation_id
+          WHERE m.direction = 'out' AND m.status = 'queued'
+            AND m.id = (SELECT MIN(x.id) FROM messages x
+              WHERE x.conversation_id = m.conversation_id AND x.direction = 'out'
+                AND x.status = 'queued')
+            AND COALESCE(m.next_attempt_at, 0) <= ?
+          ORDER BY m.id LIMIT ?
+          """, arguments: [now, limit]
+      ).map { row in
+        OutgoingSender.Outgoing(
+          id: row["id"], conversation: row["conversation_id"], text: row["text"],
+          recipient: GraphAPI.recipient(phone: row["phone"], userID: row["user_id"]),
+          attempts: row["send_attempts"])
+      }
+    }
   }
 
-  /// The sender and the media downloader; nil (messages stay `queued`, media `pending`) when
-  /// `whatsapp` is not configured.
-  func startSendingWorker() -> Task<Void, Never>? {
-    guard let whatsapp = configuration.whatsapp else { return nil }
-    let sender = OutgoingSender(
-      store: store, hub: hub, rules: rules, whatsapp: whatsapp, logger: logger)
-    let downloader = MediaDownloads(
-      store: store, hub: hub, whatsapp: whatsapp, storage: configuration.media, logger: logger)
-    return Task {
-      // The hub has one signal for this worker: the sender wakes on it and passes the wake
-      // on to the downloader, so new media (recorded at intake) start at once too.
-      let mediaSignal = WakeSignal()
-      await withTaskGroup(of: Void.self) { group in
-        group.addTask { await sender.run(wakingAlso: mediaSignal) }
-        group.addTask { await downloader.run(signal: mediaSignal) }
+  /// When the earliest retry of a queued reply falls due, if any.
+  func nextOutgoingAttempt() async throws -> Double? {
+    try await pool.read { db in
+      try Double.fetchOne(
+        db,
+        sql: """
+          SELECT MIN(next_attempt_at) FROM messages
+          WHERE direction = 'out' AND status = 'queued' AND next_attempt_at IS NOT NULL
+          """)
+    }
+  }
+
+  /// Records an attempt's outcome on the reply's row (only while it is still `queued`: a
+  /// takeover may have withdrawn it meanwhile); members watching see the tick change.
+  func recordSendAttempt(
+    message id: Int64, attempts: Int, _ record: SendAttemptRecord, rules: LoadedRules,
+    hub: IntegrationHub
+  ) async throws {
+    try await pool.write { db in
+      func changed(_ id: Int64) throws {
+        try LiveEvents.messageStatusChanged(messageID: id, in: db, rules: rules, hub: hub)
+      }
+      switch record {
+      case .sent(let whatsappID):
+        // A WhatsApp id already stored elsewhere would break the UNIQUE key: keep the send,
+        // drop the id (status webhooks for it then match the other row, as before).
+        let taken =
+          try whatsappID.map {
+            try Int.fetchOne(db, sql: "SELECT 1 FROM messages WHERE wa_id = ?", arguments: [$0])
+              != nil
+          } ?? false
+        try db.execute(
+          sql: """
+            UPDATE messages SET status = 'sent', wa_id = ?, errors = NULL, send_attempts = ?,
+              next_attempt_at = NULL
+            WHERE id = ? AND status = 'queued'
+            """, arguments: [taken ? nil : whatsappID, attempts, id])
+        if db.changesCount > 0 { try changed(id) }
+        if let whatsappID, !taken {
+          try OutgoingMessages.applyPendingStatuses(
+            whatsappID: whatsappID, in: db, changed: changed)
+        }
+      case .retry(let errors, let next):
+        // Still `queued`: the last transient error is shown so a stuck reply explains itself.
+        try db.execute(
+          sql: """
+            UPDATE messages SET errors = ?, send_attempts = ?, next_attempt_at = ?
+            WHERE id = ? AND status = 'queued'
+            """, arguments: [errors, attempts, next, id])
+      case .failed(let errors):
+        try db.execute(
+          sql: """
+            UPDATE messages SET status = 'failed', errors = ?, send_attempts = ?,
+              next_attempt_at = NULL
+            WHERE id = ? AND status = 'queued'
+            """, arguments: [errors, attempts, id])
+        if db.changesCount > 0 { try changed(id) }
       }
     }
   }

@@ -2,7 +2,6 @@ import EtiquetteChecker
 import EtiquetteDiagnostics
 import EtiquetteEngine
 import Foundation
-import GRDB
 import Hummingbird
 import Logging
 import NIOCore
@@ -13,16 +12,21 @@ import NIOCore
 
 /// The inbox server: WhatsApp webhook intake, integration events, the REST API and hot reload
 /// of the rules, over one SQLite store.
-public struct EtiquetteServer: Sendable {
+public struct InboxServer: Sendable {
   public typealias Context = BasicRequestContext
 
   public let configuration: ServerConfiguration
-  public let store: Store
+  /// Every service and worker reads and writes through the storage interface only.
+  let store: any InboxStore
   public let rules: RuleHolder
   public let metrics: ServerMetrics
   /// Webhooks, WhatsApp sending, the AI connector, the live stream and notifications.
   public let hub: IntegrationHub
   public let logger: Logger
+  /// What every step and stored timestamp reads.
+  public let clock: WallClock
+  /// Members and their tokens (`etiquette member`, the development mode's tokens).
+  public var members: any MemberDirectory { store }
   let intake: WebhookIntake
 
   /// Loads and checks the rules (refusing to start on errors) and opens the store.
@@ -42,7 +46,8 @@ public struct EtiquetteServer: Sendable {
     case .success(let loaded):
       rules = RuleHolder(path: configuration.rulesDirectory, rules: loaded)
     }
-    store = try Store(path: configuration.databasePath, clock: clock)
+    store = try SQLiteStore(path: configuration.databasePath, clock: clock)
+    self.clock = clock
     metrics = ServerMetrics()
     hub = IntegrationHub(
       configuration: configuration, logger: logger, metrics: metrics, clock: clock)
@@ -175,95 +180,5 @@ public enum ServerStartError: Error, CustomStringConvertible {
     case .addressNotAvailable(let host):
       "address \(host) is not an address of this machine; choose another with --host"
     }
-  }
-}
-
-/// Registers routes on a router (or only records them, for the OpenAPI agreement test).
-struct RouteRecorder {
-  let router: Router<EtiquetteServer.Context>?
-  var recorded: [EtiquetteServer.RouteDescription] = []
-
-  typealias Handler = @Sendable (Request, EtiquetteServer.Context) async throws -> Response
-
-  mutating func add(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
-    recorded.append(.init(method: method.rawValue, path: path))
-    guard let router else { return }
-    // OpenAPI's `{id}` is Hummingbird's `:id`.
-    let hbPath = path.split(separator: "/", omittingEmptySubsequences: false).map { part in
-      part.hasPrefix("{") && part.hasSuffix("}") ? ":" + part.dropFirst().dropLast() : part
-    }.joined(separator: "/")
-    router.on(RouterPath(hbPath), method: method) { request, context in
-      do {
-        return try await handler(request, context)
-      } catch let error as APIError {
-        return error.response
-      }
-    }
-  }
-}
-
-/// 405 with `Allow` (RFC 9110 §15.5.6) for a path the server serves with other methods (TRACE
-/// among them), where the router alone answers 404: a client learns it used the wrong method,
-/// not that the resource is missing.
-struct MethodNotAllowedMiddleware: RouterMiddleware {
-  typealias Context = EtiquetteServer.Context
-  let routes: [EtiquetteServer.RouteDescription]
-
-  func handle(
-    _ input: Request, context: Context,
-    next: (Request, Context) async throws -> Response
-  ) async throws -> Response {
-    do {
-      return try await next(input, context)
-    } catch let error as HTTPError where error.status == .notFound {
-      let allowed = Self.methods(serving: input.uri.path, in: routes)
-      guard !allowed.isEmpty, !allowed.contains(input.method.rawValue) else { throw error }
-      let list = allowed.sorted().joined(separator: ", ")
-      var response = APIError(
-        status: .methodNotAllowed, code: "method_not_allowed",
-        message: "\(input.method.rawValue) is not allowed here; allowed: \(list)"
-      ).response
-      response.headers[.allow] = list
-      return response
-    }
-  }
-
-  /// The methods of the routes whose pattern (`/v1/conversations/{id}`) matches `path`.
-  static func methods(serving path: String, in routes: [EtiquetteServer.RouteDescription])
-    -> Set<String>
-  {
-    let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-    var methods: Set<String> = []
-    for route in routes {
-      let pattern = route.path.split(separator: "/", omittingEmptySubsequences: false)
-      guard pattern.count == parts.count else { continue }
-      let matches = zip(pattern, parts).allSatisfy { expected, actual in
-        (expected.hasPrefix("{") && !actual.isEmpty) || expected == actual
-      }
-      if matches { methods.insert(route.method) }
-    }
-    return methods
-  }
-}
-
-/// Times every request into the latency histogram, by route pattern.
-struct LatencyMiddleware: RouterMiddleware {
-  typealias Context = EtiquetteServer.Context
-  let metrics: ServerMetrics
-
-  func handle(
-    _ input: Request, context: Context,
-    next: (Request, Context) async throws -> Response
-  ) async throws -> Response {
-    let start = ContinuousClock.now
-    defer {
-      let elapsed = ContinuousClock.now - start
-      let seconds =
-        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-      metrics.observe(
-        route: "\(input.method.rawValue) \(context.endpointPath ?? "unmatched")",
-        seconds: seconds)
-    }
-    return try await next(input, context)
   }
 }

@@ -2,10 +2,9 @@ import Crypto
 import EtiquetteChecker
 import EtiquetteEngine
 import Foundation
-import GRDB
 import Hummingbird
 
-extension EtiquetteServer {
+extension InboxServer {
   /// `POST /v1/events`: `{"contact": {"phone" | "user_id", "name"?}, "event": NAME,
   /// "fields": {…}}` with an integration key. The event and its fields are checked against the
   /// rules' declaration; an `Idempotency-Key` seen before returns the first answer unchanged
@@ -26,38 +25,25 @@ extension EtiquetteServer {
     let event = try Self.validateEvent(body, ruleSet: loaded.ruleSet)
     let attributes = try Self.validateAttributes(body, ruleSet: loaded.ruleSet)
     let contact = body["contact"]?.objectValue ?? [:]
-    let phone = contact["phone"]?.stringValue
-    let userID = contact["user_id"]?.stringValue
-    let name = contact["name"]?.stringValue
-    let (status, text) = try await store.pool.write { db -> (Int, String) in
-      if let key = idempotencyKey,
-        let row = try Row.fetchOne(
-          db,
-          sql: "SELECT status, response, body_sha256 FROM event_requests "
-            + "WHERE idempotency_key = ?", arguments: [key])
-      {
-        if let stored = row["body_sha256"] as String?, stored != bodyHash {
-          throw APIError.unprocessable(
-            "idempotency_key_reused",
-            "this Idempotency-Key was used with another body; use a new key for a new event")
-        }
-        return (row["status"], row["response"])
-      }
-      let id = try ConversationRecords.findOrCreate(
-        db, phone: phone, userID: userID, name: name, rules: loaded, at: store.clock.now())
-      let update = attributes.isEmpty ? nil : ContactUpdate(attributes: attributes)
-      let step = Step(.event(event), at: store.clock.now(), contact: update)
-      let document = try ConversationRecords.apply(
-        step, to: id, in: db, rules: loaded, extras: EntryExtras(), hub: hub
-      ).2
-      let response = JSONLine.encode(EventAnswer(conversation: id, decision: document))
-      if let key = idempotencyKey {
-        try db.execute(
-          sql: "INSERT INTO event_requests (idempotency_key, status, response, at, body_sha256) "
-            + "VALUES (?, 200, ?, ?, ?)",
-          arguments: [key, response, store.clock.seconds, bodyHash])
-      }
-      return (200, response)
+    let submission = EventSubmission(
+      idempotencyKey: idempotencyKey, bodySHA256: bodyHash,
+      contact: .init(
+        phone: contact["phone"]?.stringValue, userID: contact["user_id"]?.stringValue,
+        name: contact["name"]?.stringValue),
+      event: event, attributes: attributes)
+    let outcome = try await store.applyEvent(submission, rules: loaded, hub: hub) {
+      conversation, document in
+      JSONLine.encode(EventAnswer(conversation: conversation, decision: document))
+    }
+    let (status, text): (Int, String)
+    switch outcome {
+    case .keyReused:
+      throw APIError.unprocessable(
+        "idempotency_key_reused",
+        "this Idempotency-Key was used with another body; use a new key for a new event")
+    case .answered(let s, let body): (status, text) = (s, body)
+    case .applied(let s, let body):
+      (status, text) = (s, body)
     }
     metrics.recordDecision()
     return JSONResponse.text(

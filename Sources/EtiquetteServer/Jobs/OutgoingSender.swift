@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import EtiquetteEngine
 import Foundation
-import GRDB
 import Logging
 import NIOCore
 
@@ -15,7 +14,7 @@ import NIOCore
 /// Meta's acceptance and the commit sends that reply again after the restart (the Cloud API
 /// has no idempotency key for messages).
 struct OutgoingSender: Sendable {
-  let store: Store
+  let store: any InboxStore
   let hub: IntegrationHub
   /// For the live stream's audience of a status change.
   let rules: RuleHolder
@@ -48,43 +47,14 @@ struct OutgoingSender: Sendable {
   func sendDue() async throws -> Double? {
     while !Task.isCancelled {
       let now = hub.clock.seconds
-      let heads = try await store.pool.read { db in try Self.heads(db, now: now, limit: 32) }
+      let heads = try await store.dueOutgoingHeads(now: now, limit: 32)
       if heads.isEmpty { break }
       let recorded = await attemptAll(heads, limit: concurrency) { await attempt($0) }
       // An outcome that could not be stored would pick the same reply again at once: stop
       // this round and let the caller wait.
       if !recorded { throw SendingError.storeUnavailable }
     }
-    return try await store.pool.read { db in
-      try Double.fetchOne(
-        db,
-        sql: """
-          SELECT MIN(next_attempt_at) FROM messages
-          WHERE direction = 'out' AND status = 'queued' AND next_attempt_at IS NOT NULL
-          """)
-    }
-  }
-
-  /// The oldest queued reply of each conversation, when its next attempt is due.
-  static func heads(_ db: Database, now: Double, limit: Int) throws -> [Outgoing] {
-    try Row.fetchAll(
-      db,
-      sql: """
-        SELECT m.id, m.conversation_id, m.text, m.send_attempts, c.phone, c.user_id
-        FROM messages m JOIN conversations c ON c.id = m.conversation_id
-        WHERE m.direction = 'out' AND m.status = 'queued'
-          AND m.id = (SELECT MIN(x.id) FROM messages x
-            WHERE x.conversation_id = m.conversation_id AND x.direction = 'out'
-              AND x.status = 'queued')
-          AND COALESCE(m.next_attempt_at, 0) <= ?
-        ORDER BY m.id LIMIT ?
-        """, arguments: [now, limit]
-    ).map { row in
-      Outgoing(
-        id: row["id"], conversation: row["conversation_id"], text: row["text"],
-        recipient: GraphAPI.recipient(phone: row["phone"], userID: row["user_id"]),
-        attempts: row["send_attempts"])
-    }
+    return try await store.nextOutgoingAttempt()
   }
 
   enum Outcome: Sendable {
@@ -145,53 +115,16 @@ struct OutgoingSender: Sendable {
   func record(_ outcome: Outcome, for message: Outgoing) async throws {
     let attempts = message.attempts + 1
     let policy = whatsapp.retry
-    let loaded = rules.current
-    let hub = hub
-    try await store.pool.write { db in
-      func changed(_ id: Int64) throws {
-        try LiveEvents.messageStatusChanged(messageID: id, in: db, rules: loaded, hub: hub)
-      }
-      switch outcome {
-      case .sent(let whatsappID):
-        // A WhatsApp id already stored elsewhere would break the UNIQUE key: keep the send,
-        // drop the id (status webhooks for it then match the other row, as before).
-        let taken =
-          try whatsappID.map {
-            try Int.fetchOne(db, sql: "SELECT 1 FROM messages WHERE wa_id = ?", arguments: [$0])
-              != nil
-          } ?? false
-        try db.execute(
-          sql: """
-            UPDATE messages SET status = 'sent', wa_id = ?, errors = NULL, send_attempts = ?,
-              next_attempt_at = NULL
-            WHERE id = ? AND status = 'queued'
-            """, arguments: [taken ? nil : whatsappID, attempts, message.id])
-        if db.changesCount > 0 { try changed(message.id) }
-        if let whatsappID, !taken {
-          try OutgoingMessages.applyPendingStatuses(
-            whatsappID: whatsappID, in: db, changed: changed)
-        }
-      case .retry(let failure, let retryAfter) where attempts < policy.maxAttempts:
-        let delay = GraphAPI.delay(attempt: attempts, retryAfter: retryAfter, policy: policy)
-        // Still `queued`: the last transient error is shown so a stuck reply explains itself.
-        try db.execute(
-          sql: """
-            UPDATE messages SET errors = ?, send_attempts = ?, next_attempt_at = ?
-            WHERE id = ? AND status = 'queued'
-            """,
-          arguments: [
-            failure.stored, attempts, hub.clock.seconds + delay, message.id,
-          ])
-      case .retry(let failure, _), .failed(let failure):
-        try db.execute(
-          sql: """
-            UPDATE messages SET status = 'failed', errors = ?, send_attempts = ?,
-              next_attempt_at = NULL
-            WHERE id = ? AND status = 'queued'
-            """, arguments: [failure.stored, attempts, message.id])
-        if db.changesCount > 0 { try changed(message.id) }
-      }
+    let record: SendAttemptRecord
+    switch outcome {
+    case .sent(let whatsappID): record = .sent(whatsappID: whatsappID)
+    case .retry(let failure, let retryAfter) where attempts < policy.maxAttempts:
+      let delay = GraphAPI.delay(attempt: attempts, retryAfter: retryAfter, policy: policy)
+      record = .retry(errors: failure.stored, nextAttemptAt: hub.clock.seconds + delay)
+    case .retry(let failure, _), .failed(let failure): record = .failed(errors: failure.stored)
     }
+    try await store.recordSendAttempt(
+      message: message.id, attempts: attempts, record, rules: rules.current, hub: hub)
     switch outcome {
     case .sent: hub.metrics.recordOutbound("whatsapp", "delivered")
     case .retry where attempts < policy.maxAttempts:

@@ -2,7 +2,6 @@ import AsyncHTTPClient
 import Crypto
 import EtiquetteEngine
 import Foundation
-import GRDB
 import Logging
 import NIOCore
 
@@ -17,7 +16,7 @@ import NIOCore
 /// renamed into place. The stored name is derived from the media id by hashing, so no part of
 /// a path ever comes from outside.
 struct MediaDownloads: Sendable {
-  let store: Store
+  let store: any InboxStore
   let hub: IntegrationHub
   let whatsapp: ServerConfiguration.WhatsAppSending
   let storage: ServerConfiguration.MediaStorage
@@ -26,26 +25,6 @@ struct MediaDownloads: Sendable {
   var idlePoll: Double = 30
 
   // MARK: - Intake
-
-  /// Records a media id announced by a webhook, in the webhook's transaction.
-  static func record(
-    _ media: WhatsAppPayload.MediaReference, conversation: String, whatsappID: String,
-    at now: Double, in db: Database, hub: IntegrationHub?
-  ) throws {
-    try db.executeCached(
-      sql: """
-        INSERT OR IGNORE INTO media (id, conversation_id, message_wa_id, kind, declared_mime,
-          declared_sha256, status, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-        """,
-      arguments: [
-        media.id, conversation, whatsappID, media.kind, media.mimeType, media.sha256, now, now,
-      ])
-    if db.changesCount > 0, let hub, hub.configuration.whatsapp != nil {
-      let signal = hub.sendingSignal
-      db.afterNextTransaction { _ in signal.signal() }
-    }
-  }
 
   /// A URL path component: unreserved characters kept, everything else percent-encoded.
   static func pathComponent(_ text: String) -> String {
@@ -134,32 +113,12 @@ struct MediaDownloads: Sendable {
   func downloadDue() async throws -> Double? {
     while !Task.isCancelled {
       let now = hub.clock.seconds
-      let due = try await store.pool.read { db in
-        try Row.fetchAll(
-          db,
-          sql: """
-            SELECT id, kind, declared_mime, declared_sha256, attempts FROM media
-            WHERE status = 'pending' AND COALESCE(next_attempt_at, 0) <= ?
-            ORDER BY created_at LIMIT 16
-            """, arguments: [now]
-        ).map { row in
-          Pending(
-            id: row["id"], kind: row["kind"], declaredMime: row["declared_mime"],
-            declaredSHA256: row["declared_sha256"], attempts: row["attempts"])
-        }
-      }
+      let due = try await store.dueMedia(now: now, limit: 16)
       if due.isEmpty { break }
       let recorded = await attemptAll(due, limit: concurrency) { await attempt($0) }
       if !recorded { throw OutgoingSender.SendingError.storeUnavailable }
     }
-    return try await store.pool.read { db in
-      try Double.fetchOne(
-        db,
-        sql: """
-          SELECT MIN(next_attempt_at) FROM media
-          WHERE status = 'pending' AND next_attempt_at IS NOT NULL
-          """)
-    }
+    return try await store.nextMediaAttempt()
   }
 
   func attempt(_ item: Pending) async -> Bool {
@@ -170,32 +129,15 @@ struct MediaDownloads: Sendable {
     let policy = whatsapp.retry
     let now = hub.clock.seconds
     do {
-      try await store.pool.write { db in
-        switch outcome {
-        case .stored(let file):
-          try db.execute(
-            sql: """
-              UPDATE media SET status = 'stored', mime_type = ?, size = ?, sha256 = ?, file = ?,
-                error = NULL, attempts = ?, next_attempt_at = NULL, updated_at = ?
-              WHERE id = ?
-              """,
-            arguments: [file.mimeType, file.size, file.sha256, file.file, attempts, now, item.id])
-        case .retry(let reason, let retryAfter) where attempts < policy.maxAttempts:
-          let delay = GraphAPI.delay(attempt: attempts, retryAfter: retryAfter, policy: policy)
-          try db.execute(
-            sql: """
-              UPDATE media SET error = ?, attempts = ?, next_attempt_at = ?, updated_at = ?
-              WHERE id = ?
-              """, arguments: [reason, attempts, now + delay, now, item.id])
-        case .retry(let reason, _), .failed(let reason):
-          try db.execute(
-            sql: """
-              UPDATE media SET status = 'failed', error = ?, attempts = ?, next_attempt_at = NULL,
-                updated_at = ?
-              WHERE id = ?
-              """, arguments: [reason, attempts, now, item.id])
-        }
+      let record: MediaAttemptRecord
+      switch outcome {
+      case .stored(let file): record = .stored(file)
+      case .retry(let reason, let retryAfter) where attempts < policy.maxAttempts:
+        let delay = GraphAPI.delay(attempt: attempts, retryAfter: retryAfter, policy: policy)
+        record = .retry(reason, nextAttemptAt: now + delay)
+      case .retry(let reason, _), .failed(let reason): record = .failed(reason)
       }
+      try await store.recordMediaAttempt(media: item.id, attempts: attempts, record, at: now)
     } catch {
       logger.error("media \(item.id): could not record the outcome: \(error)")
       return false

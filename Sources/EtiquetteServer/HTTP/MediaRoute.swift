@@ -1,9 +1,12 @@
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 
-extension EtiquetteServer {
+extension InboxServer {
+  func registerSendingRoutes(on r: inout RouteRecorder) {
+    r.add(.get, "/v1/media/{id}") { request, context in try await getMedia(request, context) }
+  }
+
   /// `GET /v1/media/{id}`: the downloaded file, for a member who may view its conversation
   /// (404 otherwise, as for the conversation itself) or for an integration key (automation
   /// platforms fetching the attachment URLs of a webhook payload).
@@ -30,25 +33,11 @@ extension EtiquetteServer {
     let id = raw.removingPercentEncoding ?? raw
     let loaded = rules.current
     let viewer = member
-    // A Sendable copy of the row, so the read runs on GRDB's reader, not on this thread.
-    let row = try await store.pool.read { db -> StoredMedia? in
-      guard
-        let row = try Row.fetchOne(
-          db,
-          sql: "SELECT status, mime_type, size, sha256, file, error, kind, conversation_id "
-            + "FROM media WHERE id = ?", arguments: [id])
-      else { return nil }
-      if let viewer {
-        let labels = try ConversationQueries.labels(db, id: row["conversation_id"])
-        guard
-          loaded.engine.can(
-            viewer, .view, labels: Self.labelIDs(labels, ruleSet: loaded.ruleSet)
-          ).allowed
-        else { return nil }
-      }
-      return StoredMedia(
-        status: row["status"], mimeType: row["mime_type"], size: row["size"],
-        sha256: row["sha256"], file: row["file"], error: row["error"], kind: row["kind"])
+    let row = try await store.media(id: id) { labels in
+      guard let viewer else { return true }
+      return loaded.engine.can(
+        viewer, .view, labels: Self.labelIDs(labels, ruleSet: loaded.ruleSet)
+      ).allowed
     }
     guard let row else { throw APIError.notFound("no such media") }
     switch row.status {

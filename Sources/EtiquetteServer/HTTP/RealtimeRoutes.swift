@@ -1,11 +1,10 @@
 import EtiquetteEngine
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import ServiceLifecycle
 
-extension EtiquetteServer {
+extension InboxServer {
   func registerRealtimeRoutes(on r: inout RouteRecorder) {
     r.add(.get, "/v1/stream") { request, _ in try await stream(request) }
     r.add(.get, "/v1/conversations/{id}/suggestions") { request, context in
@@ -77,19 +76,8 @@ extension EtiquetteServer {
     let member = try await authenticate(request)
     let id = context.parameters.get("id") ?? ""
     let loaded = rules.current
-    let list = try await store.pool.read { db -> [AISuggestion] in
-      try Self.checkAccess(db, id: id, member: member, level: .view, rules: loaded)
-      return try Row.fetchAll(
-        db,
-        sql: """
-          SELECT id, text, version, created_at FROM ai_suggestions WHERE conversation_id = ?
-          ORDER BY id DESC LIMIT 20
-          """, arguments: [id]
-      ).map { row in
-        AISuggestion(
-          id: row["id"], text: row["text"], version: row["version"],
-          createdAt: Instant.format(Date(timeIntervalSince1970: row["created_at"])))
-      }
+    let list = try await store.aiSuggestions(conversation: id) { labels in
+      try Self.checkAccess(labels, member: member, level: .view, rules: loaded)
     }
     return JSONResponse.make(["suggestions": list])
   }
@@ -127,23 +115,12 @@ extension EtiquetteServer {
     }
     let version = Int(number)
     let loaded = rules.current
-    let hub = hub
-    let cache = store.conversationCache
-    let (decision, document) = try await store.pool.write {
-      db -> (Decision, DecisionDocument) in
-      guard
-        try Int.fetchOne(
-          db,
-          sql: """
-            SELECT 1 FROM ai_requests WHERE conversation_id = ? AND version = ? AND kind = 'reply'
-            """, arguments: [id, version]) != nil
-      else {
-        throw APIError.notFound("no AI reply is awaited for this conversation at this version")
-      }
-      let step = Step(.aiReply(text: text, version: version), at: store.clock.now())
-      let (_, decision, document) = try ConversationRecords.apply(
-        step, to: id, in: db, rules: loaded, extras: EntryExtras(), cache: cache, hub: hub)
-      return (decision, document)
+    let step = Step(.aiReply(text: text, version: version), at: store.clock.now())
+    guard
+      let (decision, document) = try await store.applyAgentAIReply(
+        step, conversation: id, version: version, rules: loaded, hub: hub)
+    else {
+      throw APIError.notFound("no AI reply is awaited for this conversation at this version")
     }
     metrics.recordDecision()
     guard decision.aiReply == .accepted else {

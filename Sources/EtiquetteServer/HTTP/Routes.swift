@@ -3,10 +3,9 @@ import EtiquetteDiagnostics
 import EtiquetteEngine
 import EtiquetteSyntax
 import Foundation
-import GRDB
 import Hummingbird
 
-extension EtiquetteServer {
+extension InboxServer {
   func register(on r: inout RouteRecorder) {
     r.add(.get, "/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
     r.add(.get, "/metrics") { request, _ in
@@ -223,10 +222,7 @@ extension EtiquetteServer {
     }
     let page: ConversationPage
     do {
-      let finalQuery = query
-      page = try await store.pool.read { db in
-        try ConversationQueries.list(db, member: member, query: finalQuery, rules: loaded)
-      }
+      page = try await store.conversationPage(member: member, query: query, rules: loaded)
     } catch is CursorError {
       throw APIError.badRequest("invalid cursor")
     }
@@ -237,16 +233,10 @@ extension EtiquetteServer {
     let member = try await authenticate(request)
     let id = context.parameters.get("id") ?? ""
     let loaded = rules.current
-    let detail = try await store.pool.read { db -> ConversationDetail? in
-      let labels = try ConversationQueries.labels(db, id: id)
-      guard
-        try Int.fetchOne(
-          db, sql: "SELECT 1 FROM conversations WHERE id = ?",
-          arguments: [id]) != nil,
-        loaded.engine.can(member, .view, labels: Self.labelIDs(labels, ruleSet: loaded.ruleSet))
-          .allowed
-      else { return nil }
-      return try ConversationQueries.detail(db, id: id, member: member, ruleSet: loaded.ruleSet)
+    let detail = try await store.conversationDetail(id: id, member: member, rules: loaded) {
+      labels in
+      loaded.engine.can(member, .view, labels: Self.labelIDs(labels, ruleSet: loaded.ruleSet))
+        .allowed
     }
     guard let detail else { throw APIError.notFound() }
     return JSONResponse.make(detail)
@@ -265,41 +255,33 @@ extension EtiquetteServer {
     let id = context.parameters.get("id") ?? ""
     let loaded = rules.current
     let body = readsBody ? try await jsonBody(request) : [:]
-    let (action, document) = try await store.pool.write {
-      db -> (Step.AgentAction, DecisionDocument) in
+    let now = store.clock.now()
+    let record = try await store.applyStep(to: id, rules: loaded, hub: hub) { labels in
       // 404 and 403 come before any complaint about the body's content (an unknown label), so
       // a member learns nothing about a conversation they may not view.
-      try Self.checkAccess(db, id: id, member: member, level: level, rules: loaded)
+      try Self.checkAccess(labels, member: member, level: level, rules: loaded)
       let (action, mentions) = try makeAction(body, loaded)
       if action.requiredLevel > level {
-        try Self.checkAccess(
-          db, id: id, member: member, level: action.requiredLevel, rules: loaded)
+        try Self.checkAccess(labels, member: member, level: action.requiredLevel, rules: loaded)
       }
-      let step = Step(.agent(member: member, action: action), at: store.clock.now())
-      return (
-        action,
-        try ConversationRecords.apply(
-          step, to: id, in: db, rules: loaded, extras: EntryExtras(), mentions: mentions,
-          hub: hub
-        ).2
-      )
+      return (Step(.agent(member: member, action: action), at: now), mentions)
     }
+    let document = record.document
     metrics.recordDecision()
-    if case .reply = action {
+    if case .agent(_, .reply) = record.step.kind {
       return JSONResponse.make(
         ["status": JSONValueBox("queued"), "decision": JSONValueBox(document)], status: .created)
     }
     return JSONResponse.make(["decision": document])
   }
 
+  /// 404 when the conversation does not exist (nil labels) or the member may not view it,
+  /// 403 when they may view it but `level` needs more.
   static func checkAccess(
-    _ db: Database, id: String, member: String, level: AccessLevel, rules: LoadedRules
+    _ storedLabels: [String]?, member: String, level: AccessLevel, rules: LoadedRules
   ) throws {
-    guard
-      try Int.fetchOne(db, sql: "SELECT 1 FROM conversations WHERE id = ?", arguments: [id])
-        != nil
-    else { throw APIError.notFound() }
-    let labels = labelIDs(try ConversationQueries.labels(db, id: id), ruleSet: rules.ruleSet)
+    guard let storedLabels else { throw APIError.notFound() }
+    let labels = labelIDs(storedLabels, ruleSet: rules.ruleSet)
     guard rules.engine.can(member, .view, labels: labels).allowed else {
       throw APIError.notFound()
     }
@@ -313,22 +295,10 @@ extension EtiquetteServer {
     let member = try await authenticate(request)
     let id = context.parameters.get("id") ?? ""
     let loaded = rules.current
-    let hub = hub
-    let count = try await store.pool.write { db -> Int in
-      try Self.checkAccess(db, id: id, member: member, level: .view, rules: loaded)
-      let total =
-        try Int.fetchOne(
-          db, sql: "SELECT transcript_count FROM conversations WHERE id = ?", arguments: [id]) ?? 0
-      // Unread means the last line is new again.
-      let count = read ? total : max(0, total - 1)
-      try db.execute(
-        sql: """
-          INSERT INTO read_state (conversation_id, member, read_count) VALUES (?, ?, ?)
-          ON CONFLICT(conversation_id, member) DO UPDATE SET read_count = excluded.read_count
-          """, arguments: [id, member, count])
-      LiveEvents.readStateChanged(
-        conversation: id, member: member, unreadCount: total - count, in: db, hub: hub)
-      return total - count
+    let count = try await store.markRead(
+      conversation: id, member: member, read: read, hub: hub
+    ) { labels in
+      try Self.checkAccess(labels, member: member, level: .view, rules: loaded)
     }
     return JSONResponse.make(["unreadCount": count])
   }

@@ -1,35 +1,16 @@
-import EtiquetteEngine
 import Foundation
 import GRDB
 
-/// The durable store: one SQLite file in WAL mode. Every write goes through GRDB's single
-/// writer, which is what keeps the messages of a conversation in arrival order.
+/// Every table of the SQLite store, in one list: a migration is never edited once released,
+/// only followed by another (GRDB records which ran).
 ///
-/// Tables: `webhooks` (raw bodies, committed before the 200), `conversations`, `messages`,
-/// `conversation_labels` (with the reason as JSON), `notes`, `read_state`, `decisions` (with
-/// the rule-set version), `members` (token hashes), `event_requests` (idempotency keys) and
-/// `search` (FTS5 over the transcript and contact names).
-public final class Store: Sendable {
-  let pool: DatabasePool
-  /// The writer's in-memory engine state of hot conversations (see `ConversationCache`).
-  let conversationCache = ConversationCache()
-  /// What every stored timestamp reads.
-  public let clock: WallClock
-
-  public init(path: String, clock: WallClock = .system) throws {
-    self.clock = clock
-    var configuration = Configuration()
-    configuration.prepareDatabase { db in
-      // NORMAL is durable in WAL mode across process crashes (only a power loss can lose the
-      // last transactions), and much faster than FULL.
-      try db.execute(sql: "PRAGMA synchronous = NORMAL")
-      try db.execute(sql: "PRAGMA foreign_keys = ON")
-    }
-    configuration.busyMode = .timeout(10)
-    pool = try DatabasePool(path: path, configuration: configuration)
-    try Self.migrator.migrate(pool)
-  }
-
+/// Tables: `webhooks` (raw bodies, committed before the 200), `conversations`, `messages`
+/// (the transcript and the outgoing queue), `conversation_labels` (with the reason as JSON),
+/// `notes`, `read_state`, `decisions` (with the rule-set version), `members` (token hashes),
+/// `event_requests` (idempotency keys), `search` (FTS5 over the transcript and contact names),
+/// `webhook_deliveries` (the outbox), `pending_statuses`, `media`, `ai_requests`,
+/// `ai_suggestions`, `notifications` and `message_failures`.
+extension SQLiteStore {
   static var migrator: DatabaseMigrator {
     var migrator = DatabaseMigrator()
     migrator.registerMigration("v1") { db in
@@ -133,10 +114,114 @@ public final class Store: Sendable {
           );
           """)
     }
-    // Each integration owns its tables and registers its migrations here, in a fixed order.
-    WebhookOutbox.registerMigrations(&migrator)
-    OutgoingMessages.registerMigrations(&migrator)
-    LiveEvents.registerMigrations(&migrator)
+    // The outbox of outbound webhooks (see `WebhookOutbox`).
+    migrator.registerMigration("webhooks-outbox-v1") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE webhook_deliveries (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            subscription TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            event_type TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            body BLOB NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL,
+            last_status INTEGER,
+            last_error TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            delivered_at REAL
+          );
+          CREATE INDEX webhook_deliveries_queue
+            ON webhook_deliveries(subscription, conversation_id, seq) WHERE status = 'pending';
+          CREATE INDEX webhook_deliveries_status ON webhook_deliveries(status, seq);
+          """)
+    }
+    // Sending: the outgoing queue is `messages` itself; statuses ahead of their message; the
+    // inbound media to download.
+    migrator.registerMigration("sending-v1") { db in
+      try db.execute(
+        sql: """
+          ALTER TABLE messages ADD COLUMN send_attempts INTEGER NOT NULL DEFAULT 0;
+          ALTER TABLE messages ADD COLUMN next_attempt_at REAL;
+          CREATE INDEX messages_outgoing ON messages(conversation_id, id)
+            WHERE direction = 'out' AND status = 'queued';
+          CREATE TABLE pending_statuses (
+            wa_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            errors TEXT,
+            at REAL NOT NULL,
+            received_at REAL NOT NULL
+          );
+          CREATE INDEX pending_statuses_wa ON pending_statuses(wa_id);
+          CREATE INDEX pending_statuses_age ON pending_statuses(received_at);
+          CREATE TABLE media (
+            id TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            message_wa_id TEXT,
+            kind TEXT NOT NULL,
+            declared_mime TEXT,
+            declared_sha256 TEXT,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL,
+            mime_type TEXT,
+            size INTEGER,
+            sha256 TEXT,
+            file TEXT,
+            error TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+          );
+          CREATE INDEX media_pending ON media(next_attempt_at) WHERE status = 'pending';
+          """)
+    }
+    // The AI connector's requests and drafts, and each member's notifications.
+    migrator.registerMigration("realtime-v1") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE ai_requests (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            kind TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            next_attempt_at REAL NOT NULL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+          );
+          CREATE INDEX ai_requests_due ON ai_requests(status, next_attempt_at);
+          CREATE INDEX ai_requests_conversation ON ai_requests(conversation_id, id);
+          CREATE TABLE ai_suggestions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            request_id INTEGER REFERENCES ai_requests(id),
+            version INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            created_at REAL NOT NULL
+          );
+          CREATE INDEX ai_suggestions_conversation ON ai_suggestions(conversation_id, id);
+          CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            member TEXT NOT NULL,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            reason TEXT NOT NULL,
+            team TEXT,
+            priority TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            read_at REAL
+          );
+          CREATE INDEX notifications_member ON notifications(member, id);
+          CREATE INDEX notifications_unread ON notifications(member, conversation_id)
+            WHERE read_at IS NULL;
+          """)
+    }
     // The body an Idempotency-Key was first used with, so a reuse with another body is refused.
     migrator.registerMigration("event-requests-body-hash") { db in
       try db.execute(sql: "ALTER TABLE event_requests ADD COLUMN body_sha256 TEXT")
@@ -174,90 +259,4 @@ public final class Store: Sendable {
     return migrator
   }
 
-  // MARK: - Webhooks
-
-  /// Commits the raw body; only then may the 200 go out.
-  public func storeWebhook(_ body: [UInt8]) async throws -> Int64 {
-    try await pool.write { db in
-      try db.execute(
-        sql: "INSERT INTO webhooks (received_at, body) VALUES (?, ?)",
-        arguments: [clock.seconds, Data(body)])
-      return db.lastInsertedRowID
-    }
-  }
-
-  /// Commits several raw bodies in one transaction (group commit: one WAL append for the
-  /// webhooks that arrived together) and returns their ids, in the order given.
-  public func storeWebhooks(_ bodies: [[UInt8]]) async throws -> [Int64] {
-    try await pool.write { db in
-      let now = clock.seconds
-      let insert = try db.cachedStatement(
-        sql: "INSERT INTO webhooks (received_at, body) VALUES (?, ?)")
-      return try bodies.map { body in
-        try insert.execute(arguments: [now, Data(body)])
-        return db.lastInsertedRowID
-      }
-    }
-  }
-
-  /// Webhook bodies not processed yet, oldest first.
-  public func pendingWebhookCount() async throws -> Int {
-    try await pool.read { db in
-      try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhooks WHERE processed_at IS NULL") ?? 0
-    }
-  }
-
-  // MARK: - Members
-
-  /// Issues a new token for the member (replacing any previous one) and returns it; only its
-  /// hash is stored.
-  public func addMember(_ email: String) throws -> String {
-    let token = MemberToken.generate()
-    try pool.write { db in
-      try db.execute(
-        sql: """
-          INSERT INTO members (email, token_hash, created_at, revoked_at) VALUES (?, ?, ?, NULL)
-          ON CONFLICT(email) DO UPDATE SET token_hash = excluded.token_hash,
-            created_at = excluded.created_at, revoked_at = NULL
-          """,
-        arguments: [email, MemberToken.hash(token), clock.seconds])
-    }
-    return token
-  }
-
-  public struct MemberRow: Sendable, Hashable {
-    public var email: String
-    public var createdAt: Date
-    public var revokedAt: Date?
-  }
-
-  public func members() throws -> [MemberRow] {
-    try pool.read { db in
-      try Row.fetchAll(db, sql: "SELECT * FROM members ORDER BY email").map { row in
-        MemberRow(
-          email: row["email"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
-          revokedAt: (row["revoked_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
-      }
-    }
-  }
-
-  /// Returns false when the email has no active token.
-  public func revokeMember(_ email: String) throws -> Bool {
-    try pool.write { db in
-      try db.execute(
-        sql: "UPDATE members SET revoked_at = ? WHERE email = ? AND revoked_at IS NULL",
-        arguments: [clock.seconds, email])
-      return db.changesCount > 0
-    }
-  }
-
-  /// The email of an active token's member.
-  public func member(forToken token: String) async throws -> String? {
-    let hash = MemberToken.hash(token)
-    return try await pool.read { db in
-      try String.fetchOne(
-        db, sql: "SELECT email FROM members WHERE token_hash = ? AND revoked_at IS NULL",
-        arguments: [hash])
-    }
-  }
 }

@@ -10,33 +10,6 @@ import GRDB
 /// longer configured). The row's id is the `Idempotency-Key`, so every retry — including one
 /// after a crash — carries the same key and receivers can drop duplicates.
 enum WebhookOutbox {
-  static func registerMigrations(_ migrator: inout DatabaseMigrator) {
-    migrator.registerMigration("webhooks-outbox-v1") { db in
-      try db.execute(
-        sql: """
-          CREATE TABLE webhook_deliveries (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            id TEXT NOT NULL UNIQUE,
-            subscription TEXT NOT NULL,
-            conversation_id TEXT NOT NULL,
-            event_type TEXT NOT NULL,
-            event_id TEXT NOT NULL,
-            body BLOB NOT NULL,
-            status TEXT NOT NULL DEFAULT 'pending',
-            attempts INTEGER NOT NULL DEFAULT 0,
-            next_attempt_at REAL NOT NULL,
-            last_status INTEGER,
-            last_error TEXT,
-            created_at REAL NOT NULL,
-            updated_at REAL NOT NULL,
-            delivered_at REAL
-          );
-          CREATE INDEX webhook_deliveries_queue
-            ON webhook_deliveries(subscription, conversation_id, seq) WHERE status = 'pending';
-          CREATE INDEX webhook_deliveries_status ON webhook_deliveries(status, seq);
-          """)
-    }
-  }
 
   /// Derives the step's events, matches them against every subscription and inserts one row
   /// per match, in the caller's transaction; the worker is woken after the commit.

@@ -1,0 +1,94 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Registers routes on a router (or only records them, for the OpenAPI agreement test).
+struct RouteRecorder {
+  let router: Router<InboxServer.Context>?
+  var recorded: [InboxServer.RouteDescription] = []
+
+  typealias Handler = @Sendable (Request, InboxServer.Context) async throws -> Response
+
+  mutating func add(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
+    recorded.append(.init(method: method.rawValue, path: path))
+    guard let router else { return }
+    // OpenAPI's `{id}` is Hummingbird's `:id`.
+    let hbPath = path.split(separator: "/", omittingEmptySubsequences: false).map { part in
+      part.hasPrefix("{") && part.hasSuffix("}") ? ":" + part.dropFirst().dropLast() : part
+    }.joined(separator: "/")
+    router.on(RouterPath(hbPath), method: method) { request, context in
+      do {
+        return try await handler(request, context)
+      } catch let error as APIError {
+        return error.response
+      }
+    }
+  }
+}
+
+/// 405 with `Allow` (RFC 9110 §15.5.6) for a path the server serves with other methods (TRACE
+/// among them), where the router alone answers 404: a client learns it used the wrong method,
+/// not that the resource is missing.
+struct MethodNotAllowedMiddleware: RouterMiddleware {
+  typealias Context = InboxServer.Context
+  let routes: [InboxServer.RouteDescription]
+
+  func handle(
+    _ input: Request, context: Context,
+    next: (Request, Context) async throws -> Response
+  ) async throws -> Response {
+    do {
+      return try await next(input, context)
+    } catch let error as HTTPError where error.status == .notFound {
+      let allowed = Self.methods(serving: input.uri.path, in: routes)
+      guard !allowed.isEmpty, !allowed.contains(input.method.rawValue) else { throw error }
+      let list = allowed.sorted().joined(separator: ", ")
+      var response = APIError(
+        status: .methodNotAllowed, code: "method_not_allowed",
+        message: "\(input.method.rawValue) is not allowed here; allowed: \(list)"
+      ).response
+      response.headers[.allow] = list
+      return response
+    }
+  }
+
+  /// The methods of the routes whose pattern (`/v1/conversations/{id}`) matches `path`.
+  static func methods(serving path: String, in routes: [InboxServer.RouteDescription])
+    -> Set<String>
+  {
+    let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+    var methods: Set<String> = []
+    for route in routes {
+      let pattern = route.path.split(separator: "/", omittingEmptySubsequences: false)
+      guard pattern.count == parts.count else { continue }
+      let matches = zip(pattern, parts).allSatisfy { expected, actual in
+        (expected.hasPrefix("{") && !actual.isEmpty) || expected == actual
+      }
+      if matches { methods.insert(route.method) }
+    }
+    return methods
+  }
+}
+
+/// Times every request into the latency histogram, by route pattern.
+struct LatencyMiddleware: RouterMiddleware {
+  typealias Context = InboxServer.Context
+  let metrics: ServerMetrics
+
+  func handle(
+    _ input: Request, context: Context,
+    next: (Request, Context) async throws -> Response
+  ) async throws -> Response {
+    let start = ContinuousClock.now
+    defer {
+      let elapsed = ContinuousClock.now - start
+      let seconds =
+        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+      metrics.observe(
+        route: "\(input.method.rawValue) \(context.endpointPath ?? "unmatched")",
+        seconds: seconds)
+    }
+    return try await next(input, context)
+  }
+}

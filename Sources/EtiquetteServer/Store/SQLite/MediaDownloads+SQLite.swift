@@ -1,0 +1,112 @@
+import AsyncHTTPClient
+import Crypto
+import EtiquetteEngine
+import Foundation
+import GRDB
+import Logging
+import NIOCore
+
+extension MediaDownloads {
+  /// Records a media id announced by a webhook, in the webhook's transaction.
+  static func record(
+    _ media: WhatsAppPayload.MediaReference, conversation: String, whatsappID: String,
+    at now: Double, in db: Database, hub: IntegrationHub?
+  ) throws {
+    try db.executeCached(
+      sql: """
+        INSERT OR IGNORE INTO media (id, conversation_id, message_wa_id, kind, declared_mime,
+          declared_sha256, status, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+        """,
+      arguments: [
+        media.id, conversation, whatsappID, media.kind, media.mimeType, media.sha256, now, now,
+      ])
+    if db.changesCount > 0, let hub, hub.configuration.whatsapp != nil {
+      let signal = hub.sendingSignal
+      db.afterNextTransaction { _ in signal.signal() }
+    }
+  }
+}
+
+/// The inbound media queue (`media` rows, `pending` until downloaded) and what the media route
+/// reads of it.
+extension SQLiteStore {
+  func dueMedia(now: Double, limit: Int) async throws -> [MediaDownloads.Pending] {
+    try await pool.read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT id, kind, declared_mime, declared_sha256, attempts FROM media
+          WHERE status = 'pending' AND COALESCE(next_attempt_at, 0) <= ?
+          ORDER BY created_at LIMIT ?
+          """, arguments: [now, limit]
+      ).map { row in
+        MediaDownloads.Pending(
+          id: row["id"], kind: row["kind"], declaredMime: row["declared_mime"],
+          declaredSHA256: row["declared_sha256"], attempts: row["attempts"])
+      }
+    }
+  }
+
+  func nextMediaAttempt() async throws -> Double? {
+    try await pool.read { db in
+      try Double.fetchOne(
+        db,
+        sql: """
+          SELECT MIN(next_attempt_at) FROM media
+          WHERE status = 'pending' AND next_attempt_at IS NOT NULL
+          """)
+    }
+  }
+
+  func recordMediaAttempt(
+    media id: String, attempts: Int, _ record: MediaAttemptRecord, at now: Double
+  ) async throws {
+    try await pool.write { db in
+      switch record {
+      case .stored(let file):
+        try db.execute(
+          sql: """
+            UPDATE media SET status = 'stored', mime_type = ?, size = ?, sha256 = ?, file = ?,
+              error = NULL, attempts = ?, next_attempt_at = NULL, updated_at = ?
+            WHERE id = ?
+            """,
+          arguments: [file.mimeType, file.size, file.sha256, file.file, attempts, now, id])
+      case .retry(let reason, let next):
+        try db.execute(
+          sql: """
+            UPDATE media SET error = ?, attempts = ?, next_attempt_at = ?, updated_at = ?
+            WHERE id = ?
+            """, arguments: [reason, attempts, next, now, id])
+      case .failed(let reason):
+        try db.execute(
+          sql: """
+            UPDATE media SET status = 'failed', error = ?, attempts = ?, next_attempt_at = NULL,
+              updated_at = ?
+            WHERE id = ?
+            """, arguments: [reason, attempts, now, id])
+      }
+    }
+  }
+
+  /// A media row with the stored labels of its conversation, or nil; `mayView` (given the
+  /// labels) decides in the same read whether the caller may see it.
+  func media(id: String, mayView: @escaping @Sendable ([String]) -> Bool) async throws
+    -> StoredMedia?
+  {
+    try await pool.read { db -> StoredMedia? in
+      guard
+        let row = try Row.fetchOne(
+          db,
+          sql: "SELECT status, mime_type, size, sha256, file, error, kind, conversation_id "
+            + "FROM media WHERE id = ?", arguments: [id])
+      else { return nil }
+      guard mayView(try ConversationQueries.labels(db, id: row["conversation_id"])) else {
+        return nil
+      }
+      return StoredMedia(
+        status: row["status"], mimeType: row["mime_type"], size: row["size"],
+        sha256: row["sha256"], file: row["file"], error: row["error"], kind: row["kind"])
+    }
+  }
+}
