@@ -28,6 +28,8 @@ public struct InboxServer: Sendable {
   /// Members and their tokens (`etiquette member`, the development mode's tokens).
   public var members: any MemberDirectory { store }
   let intake: WebhookIntake
+  let conversations: ConversationService
+  let events: EventService
 
   /// Loads and checks the rules (refusing to start on errors) and opens the store.
   /// `clock` is the time every step and stored timestamp reads (tests pass their own).
@@ -51,6 +53,8 @@ public struct InboxServer: Sendable {
     metrics = ServerMetrics()
     hub = IntegrationHub(
       configuration: configuration, logger: logger, metrics: metrics, clock: clock)
+    conversations = ConversationService(store: store, rules: rules, hub: hub, metrics: metrics)
+    events = EventService(store: store, rules: rules, hub: hub, metrics: metrics)
     intake = WebhookIntake(
       store: store, rules: rules, metrics: metrics, hub: hub, logger: logger)
   }

@@ -36,7 +36,7 @@ extension InboxServer {
     let row = try await store.media(id: id) { labels in
       guard let viewer else { return true }
       return loaded.engine.can(
-        viewer, .view, labels: Self.labelIDs(labels, ruleSet: loaded.ruleSet)
+        viewer, .view, labels: ConversationService.labelIDs(labels, ruleSet: loaded.ruleSet)
       ).allowed
     }
     guard let row else { throw APIError.notFound("no such media") }

@@ -75,10 +75,7 @@ extension InboxServer {
   func suggestions(_ request: Request, _ context: Context) async throws -> Response {
     let member = try await authenticate(request)
     let id = context.parameters.get("id") ?? ""
-    let loaded = rules.current
-    let list = try await store.aiSuggestions(conversation: id) { labels in
-      try Self.checkAccess(labels, member: member, level: .view, rules: loaded)
-    }
+    let list = try await conversations.suggestions(member: member, id: id)
     return JSONResponse.make(["suggestions": list])
   }
 

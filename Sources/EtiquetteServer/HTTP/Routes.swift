@@ -29,49 +29,26 @@ extension InboxServer {
       try await getConversation(request, context)
     }
     r.add(.post, "/v1/conversations/{id}/messages") { request, context in
-      try await agentAction(request, context, level: .reply) { body, _ in
-        guard let text = body["text"]?.stringValue, !text.isEmpty else {
-          throw APIError.unprocessable("invalid_body", "\"text\" must be a non-empty string")
-        }
-        return (.reply(text), [])
-      }
+      try await agentAction(request, context) { body in .reply(text: body["text"]?.stringValue) }
     }
     r.add(.post, "/v1/conversations/{id}/labels") { request, context in
-      try await agentAction(request, context, level: .reply) { body, rules in
-        guard let name = body["label"]?.stringValue else {
-          throw APIError.unprocessable("invalid_body", "\"label\" must be a label's name")
-        }
-        return (.addLabel(try label(named: name, in: rules)), [])
+      try await agentAction(request, context) { body in
+        .addLabel(name: body["label"]?.stringValue)
       }
     }
     r.add(.delete, "/v1/conversations/{id}/labels/{label}") { request, context in
       let raw = context.parameters.get("label") ?? ""
       let name = raw.removingPercentEncoding ?? raw
-      return try await agentAction(request, context, level: .reply, readsBody: false) {
-        _, rules in
-        (.removeLabel(try label(named: name, in: rules)), [])
+      return try await agentAction(request, context, readsBody: false) { _ in
+        .removeLabel(name: name)
       }
     }
     r.add(.post, "/v1/conversations/{id}/notes") { request, context in
-      try await agentAction(request, context, level: .view) { body, rules in
-        guard let text = body["text"]?.stringValue, !text.isEmpty else {
-          throw APIError.unprocessable("invalid_body", "\"text\" must be a non-empty string")
-        }
-        let members = Set(rules.ruleSet.members.map(\.email))
-        return (.note(text), Self.mentions(in: text).filter(members.contains))
-      }
+      try await agentAction(request, context) { body in .note(text: body["text"]?.stringValue) }
     }
     r.add(.post, "/v1/conversations/{id}/handoff") { request, context in
-      try await agentAction(request, context, level: .reply) { body, _ in
-        switch body["action"]?.stringValue {
-        case "take_over": return (.takeOver, [])
-        case "transfer_to_ai": return (.transferToAI, [])
-        case "keep_human_and_leave": return (.keepHumanAndLeave, [])
-        default:
-          throw APIError.unprocessable(
-            "invalid_body",
-            "\"action\" must be \"take_over\", \"transfer_to_ai\" or \"keep_human_and_leave\"")
-        }
+      try await agentAction(request, context) { body in
+        .handoff(action: body["action"]?.stringValue)
       }
     }
     r.add(.post, "/v1/conversations/{id}/read") { request, context in
@@ -167,34 +144,10 @@ extension InboxServer {
     return object
   }
 
-  func label(named name: String, in rules: LoadedRules) throws -> LabelID {
-    guard let label = rules.ruleSet.label(named: name) else {
-      throw APIError.unprocessable("unknown_label", "unknown label \"\(name)\"")
-    }
-    return label.id
-  }
-
-  static func mentions(in text: String) -> [String] {
-    var result: [String] = []
-    for word in text.split(whereSeparator: { $0.isWhitespace }) where word.hasPrefix("@") {
-      var email = String(word.dropFirst())
-      while let last = email.last, ",.;:!?)".contains(last) { email.removeLast() }
-      if email.contains("@"), !result.contains(email) { result.append(email) }
-    }
-    return result
-  }
-
-  /// The rules' ids of stored label names; a name the rules no longer define (renamed or
-  /// removed by a reload) is `LabelID.unknownStored`, which only narrows access.
-  static func labelIDs(_ names: [String], ruleSet: RuleSet) -> Set<LabelID> {
-    Set(names.map { ruleSet.label(named: $0)?.id ?? .unknownStored })
-  }
-
   // MARK: - Conversations
 
   func listConversations(_ request: Request) async throws -> Response {
     let member = try await authenticate(request)
-    let loaded = rules.current
     let q = request.uri.queryParameters
     var query = ConversationListQuery()
     query.label = q["label"].map(String.init)
@@ -220,86 +173,38 @@ extension InboxServer {
       }
       query.limit = value
     }
-    let page: ConversationPage
-    do {
-      page = try await store.conversationPage(member: member, query: query, rules: loaded)
-    } catch is CursorError {
-      throw APIError.badRequest("invalid cursor")
-    }
-    return JSONResponse.make(page)
+    return JSONResponse.make(try await conversations.list(member: member, query: query))
   }
 
   func getConversation(_ request: Request, _ context: Context) async throws -> Response {
     let member = try await authenticate(request)
     let id = context.parameters.get("id") ?? ""
-    let loaded = rules.current
-    let detail = try await store.conversationDetail(id: id, member: member, rules: loaded) {
-      labels in
-      loaded.engine.can(member, .view, labels: Self.labelIDs(labels, ruleSet: loaded.ruleSet))
-        .allowed
-    }
-    guard let detail else { throw APIError.notFound() }
-    return JSONResponse.make(detail)
+    return JSONResponse.make(try await conversations.detail(member: member, id: id))
   }
 
-  /// Access checks and the step in one write transaction, so labels cannot change between the
-  /// check and the action: 404 when the member may not view, 403 when the action needs more.
+  /// An action on a conversation (`ConversationService.act`): 404 when the member may not
+  /// view it, 403 when the action needs more, then 422 for the body's content.
   func agentAction(
-    _ request: Request, _ context: Context, level: AccessLevel, readsBody: Bool = true,
-    _ makeAction:
-      @escaping @Sendable ([String: JSONValue], LoadedRules) throws
-      -> (Step.AgentAction, [String])
+    _ request: Request, _ context: Context, readsBody: Bool = true,
+    _ decode: ([String: JSONValue]) -> AgentActionRequest
   ) async throws -> Response {
     // The token first: nothing about the request is answered to an anonymous caller.
     let member = try await authenticate(request)
     let id = context.parameters.get("id") ?? ""
-    let loaded = rules.current
     let body = readsBody ? try await jsonBody(request) : [:]
-    let now = store.clock.now()
-    let record = try await store.applyStep(to: id, rules: loaded, hub: hub) { labels in
-      // 404 and 403 come before any complaint about the body's content (an unknown label), so
-      // a member learns nothing about a conversation they may not view.
-      try Self.checkAccess(labels, member: member, level: level, rules: loaded)
-      let (action, mentions) = try makeAction(body, loaded)
-      if action.requiredLevel > level {
-        try Self.checkAccess(labels, member: member, level: action.requiredLevel, rules: loaded)
-      }
-      return (Step(.agent(member: member, action: action), at: now), mentions)
-    }
-    let document = record.document
-    metrics.recordDecision()
+    let record = try await conversations.act(decode(body), on: id, by: member)
     if case .agent(_, .reply) = record.step.kind {
       return JSONResponse.make(
-        ["status": JSONValueBox("queued"), "decision": JSONValueBox(document)], status: .created)
+        ["status": JSONValueBox("queued"), "decision": JSONValueBox(record.document)],
+        status: .created)
     }
-    return JSONResponse.make(["decision": document])
-  }
-
-  /// 404 when the conversation does not exist (nil labels) or the member may not view it,
-  /// 403 when they may view it but `level` needs more.
-  static func checkAccess(
-    _ storedLabels: [String]?, member: String, level: AccessLevel, rules: LoadedRules
-  ) throws {
-    guard let storedLabels else { throw APIError.notFound() }
-    let labels = labelIDs(storedLabels, ruleSet: rules.ruleSet)
-    guard rules.engine.can(member, .view, labels: labels).allowed else {
-      throw APIError.notFound()
-    }
-    let answer = rules.engine.can(member, level, labels: labels)
-    guard answer.allowed else {
-      throw APIError.forbidden("\"\(member)\" may not \(level.rawValue) this conversation")
-    }
+    return JSONResponse.make(["decision": record.document])
   }
 
   func markRead(_ request: Request, _ context: Context, read: Bool) async throws -> Response {
     let member = try await authenticate(request)
     let id = context.parameters.get("id") ?? ""
-    let loaded = rules.current
-    let count = try await store.markRead(
-      conversation: id, member: member, read: read, hub: hub
-    ) { labels in
-      try Self.checkAccess(labels, member: member, level: .view, rules: loaded)
-    }
+    let count = try await conversations.markRead(member: member, id: id, read: read)
     return JSONResponse.make(["unreadCount": count])
   }
 

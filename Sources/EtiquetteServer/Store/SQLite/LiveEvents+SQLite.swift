@@ -45,7 +45,7 @@ extension LiveEvents {
     let errors = (row["errors"] as String?).flatMap {
       try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8))
     }
-    let labels = InboxServer.labelIDs(
+    let labels = ConversationService.labelIDs(
       try ConversationQueries.labels(db, id: conversation), ruleSet: rules.ruleSet)
     let event = LiveEvent(
       "message.status", conversation: conversation,
@@ -72,7 +72,7 @@ extension LiveEvents {
     _ event: LiveEvent, conversation: String, in db: Database, rules: LoadedRules,
     hub: IntegrationHub
   ) throws {
-    let labels = InboxServer.labelIDs(
+    let labels = ConversationService.labelIDs(
       try ConversationQueries.labels(db, id: conversation), ruleSet: rules.ruleSet)
     let live = hub.live
     let audience = LiveAudience.viewers(engine: rules.engine, before: labels, after: labels)

@@ -47,7 +47,7 @@ extension MemberNotifications {
     var labelsByConversation: [String: [String]] = [:]
     for id in ids {
       let labels = try ConversationQueries.labels(db, id: id)
-      let set = InboxServer.labelIDs(labels, ruleSet: rules.ruleSet)
+      let set = ConversationService.labelIDs(labels, ruleSet: rules.ruleSet)
       if rules.engine.can(member, .view, labels: set).allowed {
         labelsByConversation[id] = labels
       }
