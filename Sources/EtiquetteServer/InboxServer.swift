@@ -52,7 +52,8 @@ public struct InboxServer: Sendable {
     self.clock = clock
     metrics = ServerMetrics()
     hub = IntegrationHub(
-      configuration: configuration, logger: logger, metrics: metrics, clock: clock)
+      configuration: configuration, logger: logger, metrics: metrics, clock: clock,
+      jobs: store.jobBell)
     conversations = ConversationService(store: store, rules: rules, hub: hub, metrics: metrics)
     events = EventService(store: store, rules: rules, hub: hub, metrics: metrics)
     intake = WebhookIntake(
@@ -83,7 +84,10 @@ public struct InboxServer: Sendable {
 
   /// `onListening` is called with the port once the socket is bound (the one the system
   /// chose when the configuration says port 0).
+  /// `withWorkers` runs the job workers as the application's services: a graceful shutdown
+  /// (SIGTERM, SIGINT) then waits for their attempts in flight.
   public func makeApplication(
+    withWorkers: Bool = false,
     onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
   ) -> some ApplicationProtocol {
     let port = configuration.port
@@ -92,6 +96,7 @@ public struct InboxServer: Sendable {
       configuration: .init(
         address: .hostname(configuration.host, port: port),
         serverName: "etiquette"),
+      services: withWorkers ? jobWorkers() : [],
       onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
       logger: logger)
   }
@@ -140,8 +145,7 @@ public struct InboxServer: Sendable {
     logger.info("starting: \(configuration)")
     let recovered = try await recoverPendingWebhooks()
     if recovered > 0 { logger.info("processed \(recovered) webhook(s) left from the last run") }
-    // Deliveries left pending by the last run resume here: the outbox tables are durable.
-    let workers = startIntegrations()
+    // Jobs left by the last run resume when the workers start: the queue is durable.
     signal(SIGHUP, SIG_IGN)
     let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
     hangup.setEventHandler { _ = self.reloadRules(reason: "SIGHUP") }
@@ -154,12 +158,11 @@ public struct InboxServer: Sendable {
       }
     }
     defer {
-      workers.cancel()
       poller.cancel()
       hangup.cancel()
     }
     do {
-      try await makeApplication { port in
+      try await makeApplication(withWorkers: true) { port in
         logger.info("listening on http://\(configuration.host):\(port)")
         await onListening(port)
       }.runService()

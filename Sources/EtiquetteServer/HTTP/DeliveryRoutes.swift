@@ -102,7 +102,6 @@ extension InboxServer {
     case .replayed(let replayed): document = replayed
     }
     logger.info("webhook delivery \(id) replayed by \(member)")
-    hub.webhookSignal.signal()
     return JSONResponse.make(document)
   }
 }

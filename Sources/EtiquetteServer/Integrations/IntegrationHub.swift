@@ -3,8 +3,8 @@ import EtiquetteEngine
 import Foundation
 import Logging
 
-/// What the integrations share: the configuration, one HTTP client, the signals that wake each
-/// background worker after a commit, and the live stream members subscribe to.
+/// What the integrations share: the configuration, one HTTP client, the wake-up of the job
+/// queue, and the live stream members subscribe to.
 ///
 /// Every integration starts from a step committed by `ConversationRecords.apply`: it records
 /// its work (an outbox row, a notification, an AI request) in the SAME transaction as the
@@ -16,21 +16,27 @@ public final class IntegrationHub: Sendable {
   let logger: Logger
   /// Outcomes of the workers' outbound calls, for `/metrics`.
   let metrics: ServerMetrics
-  /// Wakes the outbound webhook worker.
-  let webhookSignal = WakeSignal()
-  /// Wakes the WhatsApp sending worker.
-  let sendingSignal = WakeSignal()
-  /// Wakes the AI connector.
-  let aiSignal = WakeSignal()
+  /// The job queue's wake-up, rung by the store after a commit that added jobs.
+  let jobs: JobBell
   /// Server-sent events to connected members.
   let live: LiveStream
   /// The server's clock: stored timestamps, step instants and when retries fall due.
   let clock: WallClock
 
-  public init(
+  public convenience init(
     configuration: ServerConfiguration, logger: Logger = Logger(label: "etiquette"),
     metrics: ServerMetrics = ServerMetrics(), clock: WallClock = .system
   ) {
+    self.init(
+      configuration: configuration, logger: logger, metrics: metrics, clock: clock,
+      jobs: JobBell())
+  }
+
+  init(
+    configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics,
+    clock: WallClock, jobs: JobBell
+  ) {
+    self.jobs = jobs
     self.configuration = configuration
     self.clock = clock
     self.logger = logger
@@ -55,27 +61,4 @@ struct StepEffects {
   var mentions: [String]
   /// `messages.id` of each transcript line the step appended, in transcript order.
   var messageRows: [Int64]
-}
-
-/// The background workers of the integrations; `cancel` stops them all.
-public struct IntegrationWorkers: Sendable {
-  let tasks: [Task<Void, Never>]
-
-  public func cancel() {
-    for task in tasks { task.cancel() }
-  }
-
-  /// Cancels and waits for every worker to finish its current attempt.
-  public func stop() async {
-    cancel()
-    for task in tasks { await task.value }
-  }
-}
-
-extension InboxServer {
-  /// Starts the webhook, sending and AI workers; `run` calls this, tests may call it directly.
-  public func startIntegrations() -> IntegrationWorkers {
-    IntegrationWorkers(
-      tasks: [startWebhookWorker(), startSendingWorker(), startAIWorker()].compactMap { $0 })
-  }
 }

@@ -9,63 +9,46 @@ import NIOCore
 struct AIWorker: Sendable {
   let server: InboxServer
   let endpoint: ServerConfiguration.AIEndpoint
-  /// Longest wait between two looks at the table when nothing wakes the worker.
-  let idlePoll: Duration = .seconds(5)
-  let batchSize = 4
+  /// Calls in flight at once (never two for one conversation: the queue's ordering key).
+  let concurrency = 4
 
   var store: any InboxStore { server.store }
   var hub: IntegrationHub { server.hub }
   var logger: Logger { server.logger }
 
-  func run() async {
-    // A request in flight when the last run stopped was never answered: call again.
-    _ = try? await store.resetAIRequestsInFlight()
-    while !Task.isCancelled {
-      let batch: [AIRequest]
-      do {
-        batch = try await claim()
-      } catch {
-        if Task.isCancelled { return }
-        logger.error("AI connector: cannot read its requests: \(error)")
-        await hub.aiSignal.wait(upTo: idlePoll)
-        continue
-      }
-      if batch.isEmpty {
-        await hub.aiSignal.wait(upTo: (try? await nextWait()) ?? idlePoll)
-        continue
-      }
-      await withTaskGroup(of: Void.self) { group in
-        for request in batch { group.addTask { await process(request) } }
-      }
+  func worker() -> JobWorker {
+    JobWorker(
+      name: "ai", kinds: [.aiRequest], store: store, clock: hub.clock, logger: logger,
+      concurrency: concurrency, lease: 2 * endpoint.timeout + 5
+    ) { job in
+      await attempt(job)
     }
   }
 
-  /// Marks older requests of a conversation superseded by newer ones (the newer call sees the
-  /// whole transcript, so the customer gets one answer, not one per message), then claims due
-  /// requests of conversations with no call in flight.
-  func claim() async throws -> [AIRequest] {
-    try await store.claimAIRequests(now: hub.clock.seconds, limit: batchSize)
+  /// The job's request, unless it is no longer pending or a newer one supersedes it.
+  func attempt(_ job: Job) async {
+    let request: AIRequest?
+    do {
+      request = try await store.aiRequest(job: job, now: hub.clock.seconds)
+    } catch {
+      logger.error("AI connector: request \(job.subject) unreadable: \(error)")
+      return
+    }
+    guard let request else { return }
+    await process(request, job: job)
   }
 
-  /// Until the next pending request is due (at most `idlePoll`).
-  func nextWait() async throws -> Duration {
-    let next = try await store.nextAIAttempt()
-    guard let next else { return idlePoll }
-    let seconds = min(max(next - hub.clock.seconds, 0.01), 5)
-    return .milliseconds(Int64(seconds * 1000))
-  }
-
-  func process(_ request: AIRequest) async {
+  func process(_ request: AIRequest, job: Job) async {
     let rules = server.rules.current
     let loaded: (Conversation, IntegrationPayload)?
     do {
       loaded = try await store.aiPayload(conversation: request.conversation, rules: rules)
     } catch {
-      await failed(request, Failure("cannot load the conversation: \(error)"))
+      await failed(request, job: job, Failure("cannot load the conversation: \(error)"))
       return
     }
     guard let (conversation, payload) = loaded else {
-      await failed(request, Failure("the conversation no longer exists", permanent: true))
+      await failed(request, job: job, Failure("the conversation no longer exists", permanent: true))
       return
     }
     if request.kind == "reply",
@@ -78,7 +61,7 @@ struct AIWorker: Sendable {
         + "\(conversation.assignee.map { ", assigned to \($0)" } ?? ""))"
       logger.info(
         "AI reply for conversation \(request.conversation) not requested: \(reason)")
-      await finish(request, status: "discarded", error: reason, called: false)
+      await finish(request, job: job, status: "discarded", error: reason, called: false)
       return
     }
     let call = AIConnector.Call(
@@ -90,12 +73,12 @@ struct AIWorker: Sendable {
     if Task.isCancelled { return }
     switch outcome {
     case .failure(let failure):
-      await failed(request, failure)
+      await failed(request, job: job, failure)
     case .success(let text):
       if request.kind == "reply" {
-        await applyReply(request, text: text)
+        await applyReply(request, job: job, text: text)
       } else {
-        await storeSuggestion(request, text: text)
+        await storeSuggestion(request, job: job, text: text)
       }
     }
   }
@@ -154,12 +137,17 @@ struct AIWorker: Sendable {
     }
   }
 
-  func applyReply(_ request: AIRequest, text: String) async {
+  func applyReply(_ request: AIRequest, job: Job, text: String) async {
     let rules = server.rules.current
     do {
       let step = Step(.aiReply(text: text, version: request.version), at: hub.clock.now())
-      let decision = try await store.applyAIConnectorReply(
-        step, request: request, rules: rules, hub: hub)
+      guard
+        let decision = try await store.applyAIConnectorReply(
+          step, request: request, job: job, rules: rules, hub: hub)
+      else {
+        logger.warning("AI reply for conversation \(request.conversation): lease lost")
+        return
+      }
       server.metrics.recordDecision()
       hub.metrics.recordOutbound("ai", decision.aiReply == .accepted ? "delivered" : "discarded")
       if decision.aiReply == .accepted {
@@ -169,31 +157,31 @@ struct AIWorker: Sendable {
         logger.notice("AI reply for conversation \(request.conversation) discarded: \(reason)")
       }
     } catch {
-      await failed(request, Failure("cannot apply the reply: \(error)"))
+      await failed(request, job: job, Failure("cannot apply the reply: \(error)"))
     }
   }
 
-  func storeSuggestion(_ request: AIRequest, text: String) async {
+  func storeSuggestion(_ request: AIRequest, job: Job, text: String) async {
     let rules = server.rules.current
     do {
-      try await store.storeAISuggestion(text, request: request, rules: rules, hub: hub)
+      _ = try await store.storeAISuggestion(
+        text, request: request, job: job, rules: rules, hub: hub)
       logger.info("AI suggestion stored for conversation \(request.conversation)")
     } catch {
-      await failed(request, Failure("cannot store the suggestion: \(error)"))
+      await failed(request, job: job, Failure("cannot store the suggestion: \(error)"))
     }
   }
 
   /// A failed attempt: retried after a backoff, or `failed` after the last one.
-  func failed(_ request: AIRequest, _ failure: Failure) async {
+  func failed(_ request: AIRequest, job: Job, _ failure: Failure) async {
     let attempts = request.attempts + 1
     let last = failure.permanent || attempts >= max(1, endpoint.maxAttempts)
     // The AI is called while a customer waits: a minute at most between attempts.
     let delay = Backoff(initial: endpoint.retryBackoff, maximum: 60).delay(attempt: attempts)
     do {
-      try await store.recordAIAttempt(
-        request: request.id, status: last ? "failed" : "pending", attempts: attempts,
-        error: failure.description, nextAttemptAt: hub.clock.seconds + delay,
-        at: hub.clock.seconds)
+      _ = try await store.recordAIAttempt(
+        request, job: job, last: last, attempts: attempts, error: failure.description,
+        nextAttemptAt: hub.clock.seconds + delay, at: hub.clock.seconds)
     } catch {
       logger.error("AI connector: cannot record a failed call on request \(request.id): \(error)")
     }
@@ -211,17 +199,18 @@ struct AIWorker: Sendable {
     }
   }
 
-  func finish(_ request: AIRequest, status: String, error: String?, called: Bool) async {
+  func finish(_ request: AIRequest, job: Job, status: String, error: String?, called: Bool)
+    async
+  {
     _ = try? await store.finishAIRequest(
-      request.id, status: status, error: error, called: called, at: hub.clock.seconds)
+      request, job: job, status: status, error: error, called: called, at: hub.clock.seconds)
   }
 }
 
 extension InboxServer {
   /// The AI connector's worker; nil when no endpoint is configured.
-  func startAIWorker() -> Task<Void, Never>? {
+  func aiWorker() -> JobWorker? {
     guard let endpoint = configuration.ai else { return nil }
-    let worker = AIWorker(server: self, endpoint: endpoint)
-    return Task { await worker.run() }
+    return AIWorker(server: self, endpoint: endpoint).worker()
   }
 }

@@ -22,7 +22,6 @@ struct MediaDownloads: Sendable {
   let storage: ServerConfiguration.MediaStorage
   let logger: Logger
   var concurrency = 2
-  var idlePoll: Double = 30
 
   // MARK: - Intake
 
@@ -101,30 +100,32 @@ struct MediaDownloads: Sendable {
     case failed(String)
   }
 
-  func run(signal: WakeSignal) async {
-    await runPolling(
-      signal: signal, idlePoll: idlePoll, clock: hub.clock, logger: logger, label: "media"
-    ) {
-      try await downloadDue()
+  func worker() -> JobWorker {
+    JobWorker(
+      name: "media", kinds: [.mediaDownload], store: store, clock: hub.clock, logger: logger,
+      concurrency: concurrency,
+      // Metadata, then the transfer: each within its own deadline (see `download`).
+      lease: 2 * whatsapp.retry.timeout + Double(storage.maxBytes) / 1_000_000 + 5
+    ) { job in
+      await attempt(job)
     }
   }
 
-  /// Downloads every media due now; returns when the next retry is due, if any.
-  func downloadDue() async throws -> Double? {
-    while !Task.isCancelled {
-      let now = hub.clock.seconds
-      let due = try await store.dueMedia(now: now, limit: 16)
-      if due.isEmpty { break }
-      let recorded = await attemptAll(due, limit: concurrency) { await attempt($0) }
-      if !recorded { throw OutgoingSender.SendingError.storeUnavailable }
+  func attempt(_ job: Job) async {
+    let item: Pending
+    do {
+      guard let pending = try await store.pendingMedia(id: job.subject) else {
+        try await store.finishJob(job)
+        return
+      }
+      item = pending
+    } catch {
+      logger.error("media \(job.subject) unreadable: \(error)")
+      return
     }
-    return try await store.nextMediaAttempt()
-  }
-
-  func attempt(_ item: Pending) async -> Bool {
     let outcome = await download(item)
     // Stopped mid-download: nothing is recorded, the next run starts it again.
-    if Task.isCancelled { return true }
+    if Task.isCancelled { return }
     let attempts = item.attempts + 1
     let policy = whatsapp.retry
     let now = hub.clock.seconds
@@ -137,10 +138,14 @@ struct MediaDownloads: Sendable {
         record = .retry(reason, nextAttemptAt: now + delay)
       case .retry(let reason, _), .failed(let reason): record = .failed(reason)
       }
-      try await store.recordMediaAttempt(media: item.id, attempts: attempts, record, at: now)
+      guard try await store.recordMediaAttempt(record, attempts: attempts, job: job, at: now)
+      else {
+        logger.warning("media \(item.id): the download outlived its lease")
+        return
+      }
     } catch {
       logger.error("media \(item.id): could not record the outcome: \(error)")
-      return false
+      return
     }
     switch outcome {
     case .stored: break
@@ -149,7 +154,6 @@ struct MediaDownloads: Sendable {
     case .retry(let reason, _), .failed(let reason):
       logger.warning("media \(item.id) not downloaded: \(reason)")
     }
-    return true
   }
 
   /// What the Graph API says about a media id.

@@ -6,13 +6,14 @@ import NIOCore
 
 /// Sends queued replies through `POST {graph_base}/{phone_number_id}/messages`.
 ///
-/// INVARIANT: only the oldest queued reply of a conversation is ever in flight, so a later
-/// reply never overtakes an earlier one (a retried reply holds back the ones after it; a reply
-/// that failed for good no longer does). Different conversations are sent concurrently.
+/// INVARIANT: only the oldest queued reply of a conversation is ever in flight (each reply is a
+/// job whose ordering key is its conversation), so a later reply never overtakes an earlier one
+/// (a retried reply holds back the ones after it; a reply that failed for good no longer does).
+/// Different conversations are sent concurrently.
 ///
 /// At least once: the row stays `queued` until Meta's answer is recorded, so a crash between
-/// Meta's acceptance and the commit sends that reply again after the restart (the Cloud API
-/// has no idempotency key for messages).
+/// Meta's acceptance and the commit sends that reply again once the job's lease expires (the
+/// Cloud API has no idempotency key for messages).
 struct OutgoingSender: Sendable {
   let store: any InboxStore
   let hub: IntegrationHub
@@ -22,8 +23,6 @@ struct OutgoingSender: Sendable {
   let logger: Logger
   /// Conversations sent to at the same time.
   var concurrency = 8
-  /// The longest sleep without work: a safety net should a wake be missed.
-  var idlePoll: Double = 30
 
   struct Outgoing: Sendable {
     var id: Int64
@@ -33,28 +32,13 @@ struct OutgoingSender: Sendable {
     var attempts: Int
   }
 
-  func run(wakingAlso media: WakeSignal) async {
-    await runPolling(
-      signal: hub.sendingSignal, idlePoll: idlePoll, clock: hub.clock, logger: logger,
-      label: "sending",
-      afterRound: { media.signal() }
-    ) {
-      try await sendDue()
+  func worker() -> JobWorker {
+    JobWorker(
+      name: "sending", kinds: [.whatsappSend], store: store, clock: hub.clock, logger: logger,
+      concurrency: concurrency, lease: 2 * whatsapp.retry.timeout + 5
+    ) { job in
+      await attempt(job)
     }
-  }
-
-  /// Sends every reply due now; returns when the next retry is due (Unix seconds), if any.
-  func sendDue() async throws -> Double? {
-    while !Task.isCancelled {
-      let now = hub.clock.seconds
-      let heads = try await store.dueOutgoingHeads(now: now, limit: 32)
-      if heads.isEmpty { break }
-      let recorded = await attemptAll(heads, limit: concurrency) { await attempt($0) }
-      // An outcome that could not be stored would pick the same reply again at once: stop
-      // this round and let the caller wait.
-      if !recorded { throw SendingError.storeUnavailable }
-    }
-    return try await store.nextOutgoingAttempt()
   }
 
   enum Outcome: Sendable {
@@ -63,13 +47,20 @@ struct OutgoingSender: Sendable {
     case failed(GraphAPI.Failure)
   }
 
-  enum SendingError: Error, CustomStringConvertible {
-    case storeUnavailable
-    var description: String { "an attempt's outcome could not be stored" }
-  }
-
-  /// Returns false when the outcome could not be stored.
-  func attempt(_ message: Outgoing) async -> Bool {
+  /// Sends the job's reply, if it is still queued (a takeover may have withdrawn it).
+  func attempt(_ job: Job) async {
+    let message: Outgoing
+    do {
+      guard let id = Int64(job.subject), let queued = try await store.outgoingMessage(id: id)
+      else {
+        try await store.finishJob(job)
+        return
+      }
+      message = queued
+    } catch {
+      logger.error("sending: reply \(job.subject) unreadable: \(error)")
+      return
+    }
     let outcome: Outcome
     if let recipient = message.recipient {
       outcome = await post(message, to: recipient)
@@ -77,13 +68,11 @@ struct OutgoingSender: Sendable {
       outcome = .failed(.local("the contact has neither a phone number nor a WhatsApp user id"))
     }
     // Stopped mid-call: the reply stays as it was and is sent again after the restart.
-    if Task.isCancelled { return true }
+    if Task.isCancelled { return }
     do {
-      try await record(outcome, for: message)
-      return true
+      try await record(outcome, for: message, job: job)
     } catch {
       logger.error("sending: could not record the outcome of message \(message.id): \(error)")
-      return false
     }
   }
 
@@ -112,7 +101,7 @@ struct OutgoingSender: Sendable {
     }
   }
 
-  func record(_ outcome: Outcome, for message: Outgoing) async throws {
+  func record(_ outcome: Outcome, for message: Outgoing, job: Job) async throws {
     let attempts = message.attempts + 1
     let policy = whatsapp.retry
     let record: SendAttemptRecord
@@ -123,8 +112,13 @@ struct OutgoingSender: Sendable {
       record = .retry(errors: failure.stored, nextAttemptAt: hub.clock.seconds + delay)
     case .retry(let failure, _), .failed(let failure): record = .failed(errors: failure.stored)
     }
-    try await store.recordSendAttempt(
-      message: message.id, attempts: attempts, record, rules: rules.current, hub: hub)
+    guard
+      try await store.recordSendAttempt(
+        record, attempts: attempts, job: job, rules: rules.current, hub: hub)
+    else {
+      logger.warning("sending message \(message.id): the attempt outlived its lease")
+      return
+    }
     switch outcome {
     case .sent: hub.metrics.recordOutbound("whatsapp", "delivered")
     case .retry where attempts < policy.maxAttempts:

@@ -5,15 +5,15 @@ import NIOCore
 
 /// Delivers the outbox: at least once, in order per conversation and subscription.
 ///
-/// Only the oldest pending delivery of each (subscription, conversation) pair — its head — may
-/// be attempted, and at most one attempt per pair is in flight, so a conversation's later event
-/// never overtakes an earlier one still pending or retrying; other pairs proceed meanwhile.
-/// A dead letter (`failed`) is no longer pending, so the deliveries after it proceed: one bad
-/// event must not stall a conversation forever, and the dead letter can be replayed (it then
-/// arrives after the later ones; receivers order by the payload's `version` if they must).
+/// Each delivery is a job whose ordering key is its (subscription, conversation) pair, so the
+/// queue runs one attempt per pair at a time, oldest first: a conversation's later event never
+/// overtakes an earlier one still pending or retrying; other pairs proceed meanwhile. A dead
+/// letter (`failed`) finishes its job, so the deliveries after it proceed: one bad event must
+/// not stall a conversation forever, and the dead letter can be replayed (it then arrives
+/// after the later ones; receivers order by the payload's `version` if they must).
 ///
-/// Nothing marks a row as "sending": a delivery in flight when the process dies is still
-/// `pending` at restart and is sent again with the same `Idempotency-Key`.
+/// A delivery whose worker dies mid-attempt stays `pending`; its job's lease expires and it is
+/// sent again with the same `Idempotency-Key`.
 struct WebhookWorker: Sendable {
   let store: any InboxStore
   let hub: IntegrationHub
@@ -30,8 +30,6 @@ struct WebhookWorker: Sendable {
     var eventType: String
     var body: [UInt8]
     var attempts: Int
-
-    var pair: String { subscription + "\u{0}" + conversation }
   }
 
   /// How one attempt ended.
@@ -50,63 +48,58 @@ struct WebhookWorker: Sendable {
   static let deliveredRetention: Double = 7 * 86_400
   static let failedRetention: Double = 30 * 86_400
 
-  func run() async {
-    let inFlight = InFlightPairs()
-    var lastSweep = 0.0
-    await withDiscardingTaskGroup { group in
-      while !Task.isCancelled {
-        let now = hub.clock.seconds
-        var nextDue: Double?
-        if now - lastSweep > 600 {
-          lastSweep = now
-          do {
-            let removed = try await store.sweepDeliveries(
-              deliveredBefore: now - Self.deliveredRetention,
-              failedBefore: now - Self.failedRetention)
-            if removed > 0 { logger.info("webhook outbox: removed \(removed) old deliveries") }
-          } catch {
-            logger.error("webhook outbox: cannot remove old deliveries: \(error)")
-          }
-        }
-        do {
-          let (due, next) = try await store.dueDeliveryHeads(now: now, limit: concurrency * 4)
-          nextDue = next
-          for delivery in due {
-            guard inFlight.count < concurrency else { break }
-            guard inFlight.insert(delivery.pair) else { continue }
-            group.addTask {
-              await attempt(delivery)
-              inFlight.remove(delivery.pair)
-              // The pair's next delivery may be due now.
-              hub.webhookSignal.signal()
-            }
-          }
-        } catch {
-          // A read interrupted by the worker's own stop is no fault.
-          if Task.isCancelled { break }
-          logger.error("webhook outbox unreadable, retrying: \(error)")
-        }
-        // Woken by a commit, a finished attempt, a replay, or the next backoff coming due;
-        // the 5-second ceiling only guards against a missed signal.
-        let wait = nextDue.map { min(5, max(0.005, $0 - now)) } ?? 5
-        await hub.webhookSignal.wait(upTo: .milliseconds(Int(wait * 1000)))
+  /// The worker of deliveries and of the outbox's sweep.
+  func worker() -> JobWorker {
+    let timeout = hub.configuration.webhookDelivery.timeout
+    return JobWorker(
+      name: "webhooks", kinds: [.webhookDelivery, .sweep], store: store, clock: hub.clock,
+      logger: logger, concurrency: concurrency,
+      // An attempt waits for the answer, then reads its body, each within the timeout.
+      lease: 2 * timeout + 5,
+      prepare: {
+        try? await store.scheduleJob(
+          .sweep, subject: "webhook_deliveries", orderingKey: nil, at: hub.clock.seconds)
       }
+    ) { job in
+      await handle(job)
     }
   }
 
-  /// Sends one delivery and records the outcome. Re-reads the row first: the list of heads
-  /// may be older than an attempt of the same pair that finished since.
-  func attempt(_ candidate: Delivery) async {
+  func handle(_ job: Job) async {
+    switch job.kind {
+    case .sweep: await sweep(job)
+    default: await attempt(job)
+    }
+  }
+
+  /// Removes finished deliveries past their retention; due again in ten minutes.
+  func sweep(_ job: Job) async {
+    let now = hub.clock.seconds
+    do {
+      let removed = try await store.sweepDeliveries(
+        deliveredBefore: now - Self.deliveredRetention, failedBefore: now - Self.failedRetention)
+      if removed > 0 { logger.info("webhook outbox: removed \(removed) old deliveries") }
+    } catch {
+      logger.error("webhook outbox: cannot remove old deliveries: \(error)")
+    }
+    try? await store.rescheduleSweep(job: job, at: now + 600)
+  }
+
+  /// Sends one delivery and records the outcome.
+  func attempt(_ job: Job) async {
     let policy = hub.configuration.webhookDelivery
     let delivery: Delivery?
     do {
-      delivery = try await store.deliveryIfStillHead(
-        seq: candidate.seq, now: hub.clock.seconds)
+      delivery = try await store.delivery(id: job.subject)
     } catch {
-      logger.error("webhook delivery \(candidate.id) unreadable: \(error)")
+      logger.error("webhook delivery \(job.subject) unreadable: \(error)")
       return
     }
-    guard let delivery else { return }
+    // Replayed meanwhile, or already recorded: nothing to send for this job.
+    guard let delivery else {
+      try? await store.finishJob(job)
+      return
+    }
     let outcome: Outcome
     if let subscription = hub.configuration.webhooks.first(where: {
       $0.name == delivery.subscription
@@ -122,7 +115,7 @@ struct WebhookWorker: Sendable {
     // the same key, after the restart.
     if Task.isCancelled { return }
     do {
-      try await record(outcome, for: delivery, policy: policy)
+      try await record(outcome, for: delivery, job: job, policy: policy)
     } catch {
       logger.error("webhook delivery \(delivery.id): outcome not recorded: \(error)")
     }
@@ -204,7 +197,8 @@ struct WebhookWorker: Sendable {
   }
 
   func record(
-    _ outcome: Outcome, for delivery: Delivery, policy: ServerConfiguration.DeliveryPolicy
+    _ outcome: Outcome, for delivery: Delivery, job: Job,
+    policy: ServerConfiguration.DeliveryPolicy
   ) async throws {
     let now = hub.clock.seconds
     let attempts = delivery.attempts + 1
@@ -243,33 +237,21 @@ struct WebhookWorker: Sendable {
         + "attempt \(attempts): \(error ?? "")\(ending)"
       logger.warning("\(message)")
     }
-    try await store.recordDeliveryAttempt(
-      seq: delivery.seq,
+    let held = try await store.recordDeliveryAttempt(
       DeliveryAttemptRecord(
         status: status, attempts: attempts, nextAttemptAt: next, lastStatus: code,
-        lastError: error, at: now, deliveredAt: deliveredAt))
+        lastError: error, at: now, deliveredAt: deliveredAt), job: job)
+    if !held {
+      logger.warning(
+        "webhook delivery \(delivery.id): the attempt outlived its lease; another worker has it")
+    }
   }
-}
-
-/// The (subscription, conversation) pairs with an attempt in flight.
-final class InFlightPairs: @unchecked Sendable {
-  // Guards `pairs`.
-  private let lock = NSLock()
-  private var pairs: Set<String> = []
-
-  var count: Int { lock.withLock { pairs.count } }
-
-  /// False when the pair already has an attempt in flight.
-  func insert(_ pair: String) -> Bool { lock.withLock { pairs.insert(pair).inserted } }
-
-  func remove(_ pair: String) { _ = lock.withLock { pairs.remove(pair) } }
 }
 
 extension InboxServer {
   /// The webhook worker; nil when no subscription is configured (pending rows then wait).
-  func startWebhookWorker() -> Task<Void, Never>? {
+  func webhookWorker() -> JobWorker? {
     guard !configuration.webhooks.isEmpty else { return nil }
-    let worker = WebhookWorker(store: store, hub: hub, logger: logger)
-    return Task { await worker.run() }
+    return WebhookWorker(store: store, hub: hub, logger: logger).worker()
   }
 }

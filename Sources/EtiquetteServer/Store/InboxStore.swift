@@ -122,7 +122,60 @@ protocol NotificationStore: Sendable {
     -> Int?
 }
 
-// MARK: - Work done later (the workers' queues)
+// MARK: - Work done later: one job queue with leases
+
+/// The kinds of work the server does later, each run by its worker.
+enum JobKind: String, Sendable, Hashable, CaseIterable {
+  /// An outbound webhook (`webhook_deliveries`); ordered per subscription and conversation.
+  case webhookDelivery = "webhook_delivery"
+  /// A reply sent through the WhatsApp Cloud API (`messages`); ordered per conversation.
+  case whatsappSend = "whatsapp_send"
+  /// An inbound media file downloaded from the Graph API (`media`).
+  case mediaDownload = "media_download"
+  /// A call to the AI endpoint (`ai_requests`); one at a time per conversation.
+  case aiRequest = "ai_request"
+  /// Removing finished deliveries after their retention; re-scheduled by its own run.
+  case sweep
+}
+
+/// A job as a worker holds it: claimed with a lease until `leaseExpiresAt`, after which any
+/// worker (in this process or another) may claim it again.
+struct Job: Sendable, Hashable {
+  var id: Int64
+  var kind: JobKind
+  /// What the job works on: a delivery id, a message id, a media id, an AI request id.
+  var subject: String
+  /// Jobs with the same key run one at a time, oldest first; a job that failed for good no
+  /// longer holds the later ones back.
+  var orderingKey: String?
+  /// How many times the job was claimed, this claim included.
+  var claims: Int
+  /// The worker holding the lease.
+  var owner: String
+}
+
+/// The queue. Finishing or retrying a job is part of the transaction that records its outcome
+/// (the `record…` methods below take the job): it happens only while the worker still holds
+/// the lease, so a worker whose lease expired (and whose job another worker took) changes
+/// nothing.
+protocol JobQueue: Sendable {
+  /// Due jobs of these kinds (pending, or leased with an expired lease) whose ordering key has
+  /// no older live job, oldest first, leased to `owner` until `leaseUntil`.
+  func claimJobs(
+    _ kinds: Set<JobKind>, owner: String, now: Double, leaseUntil: Double, limit: Int
+  ) async throws -> [Job]
+  /// When the next job of these kinds falls due (a retry, or a lease that expires).
+  func nextJobDue(_ kinds: Set<JobKind>, after now: Double) async throws -> Double?
+  /// Finishes a job with nothing left to do (what it worked on is gone or done).
+  func finishJob(_ job: Job) async throws
+  /// Gives back the leases of a worker that stops, so its jobs run again at once.
+  func releaseJobs(owner: String) async throws
+  /// Adds a job unless a live one has the same kind and subject.
+  func scheduleJob(_ kind: JobKind, subject: String, orderingKey: String?, at: Double)
+    async throws
+  /// Rung after every commit that makes jobs claimable.
+  var jobBell: JobBell { get }
+}
 
 struct DeliveryAttemptRecord: Sendable {
   var status: String
@@ -152,10 +205,13 @@ enum ReplayOutcome: Sendable {
 /// The outbox of outbound webhooks.
 protocol DeliveryQueue: Sendable {
   func sweepDeliveries(deliveredBefore: Double, failedBefore: Double) async throws -> Int
-  func dueDeliveryHeads(now: Double, limit: Int) async throws
-    -> ([WebhookWorker.Delivery], Double?)
-  func deliveryIfStillHead(seq: Int64, now: Double) async throws -> WebhookWorker.Delivery?
-  func recordDeliveryAttempt(seq: Int64, _ record: DeliveryAttemptRecord) async throws
+  /// The delivery of a job, while it is pending.
+  func delivery(id: String) async throws -> WebhookWorker.Delivery?
+  /// The attempt's outcome on the delivery; the job finishes, or is retried at
+  /// `record.nextAttemptAt` while the delivery stays pending. False when the lease was lost.
+  func recordDeliveryAttempt(_ record: DeliveryAttemptRecord, job: Job) async throws -> Bool
+  /// The sweep's job, done, and due again at `next`.
+  func rescheduleSweep(job: Job, at next: Double) async throws
   func webhookDeliveries(_ filter: DeliveryFilter) async throws
     -> [(seq: Int64, document: WebhookDeliveryDocument)]
   func replayDelivery(id: String) async throws -> ReplayOutcome
@@ -169,12 +225,12 @@ enum SendAttemptRecord: Sendable {
 
 /// Replies queued for WhatsApp.
 protocol OutgoingQueue: Sendable {
-  func dueOutgoingHeads(now: Double, limit: Int) async throws -> [OutgoingSender.Outgoing]
-  func nextOutgoingAttempt() async throws -> Double?
+  /// The reply of a job, while it is queued.
+  func outgoingMessage(id: Int64) async throws -> OutgoingSender.Outgoing?
   func recordSendAttempt(
-    message id: Int64, attempts: Int, _ record: SendAttemptRecord, rules: LoadedRules,
+    _ record: SendAttemptRecord, attempts: Int, job: Job, rules: LoadedRules,
     hub: IntegrationHub
-  ) async throws
+  ) async throws -> Bool
 }
 
 enum MediaAttemptRecord: Sendable {
@@ -185,38 +241,40 @@ enum MediaAttemptRecord: Sendable {
 
 /// Inbound media to download.
 protocol MediaQueue: Sendable {
-  func dueMedia(now: Double, limit: Int) async throws -> [MediaDownloads.Pending]
-  func nextMediaAttempt() async throws -> Double?
-  func recordMediaAttempt(
-    media id: String, attempts: Int, _ record: MediaAttemptRecord, at now: Double
-  ) async throws
+  /// The media of a job, while it is pending.
+  func pendingMedia(id: String) async throws -> MediaDownloads.Pending?
+  func recordMediaAttempt(_ record: MediaAttemptRecord, attempts: Int, job: Job, at now: Double)
+    async throws -> Bool
 }
 
 /// The AI connector's requests.
 protocol AIRequestQueue: Sendable {
-  func resetAIRequestsInFlight() async throws
-  func claimAIRequests(now: Double, limit: Int) async throws -> [AIRequest]
-  func nextAIAttempt() async throws -> Double?
+  /// The request of a job while it waits for a call; nil when it is no longer pending or a
+  /// newer request of its conversation supersedes it (marked so, and the job finished: the
+  /// newer call sees the whole transcript, so the customer gets one answer, not one per
+  /// message).
+  func aiRequest(job: Job, now: Double) async throws -> AIRequest?
   func aiPayload(conversation id: String, rules: LoadedRules) async throws
     -> (Conversation, IntegrationPayload)?
   func applyAIConnectorReply(
-    _ step: Step, request: AIRequest, rules: LoadedRules, hub: IntegrationHub
-  ) async throws -> Decision
+    _ step: Step, request: AIRequest, job: Job, rules: LoadedRules, hub: IntegrationHub
+  ) async throws -> Decision?
   func storeAISuggestion(
-    _ text: String, request: AIRequest, rules: LoadedRules, hub: IntegrationHub
-  ) async throws
+    _ text: String, request: AIRequest, job: Job, rules: LoadedRules, hub: IntegrationHub
+  ) async throws -> Bool
+  /// A failed call: retried at `nextAttemptAt`, or `failed` when `last`.
   func recordAIAttempt(
-    request id: Int64, status: String, attempts: Int, error: String, nextAttemptAt: Double,
-    at now: Double
-  ) async throws
+    _ request: AIRequest, job: Job, last: Bool, attempts: Int, error: String,
+    nextAttemptAt: Double, at now: Double
+  ) async throws -> Bool
   func finishAIRequest(
-    _ id: Int64, status: String, error: String?, called: Bool, at now: Double
-  ) async throws
+    _ request: AIRequest, job: Job, status: String, error: String?, called: Bool, at now: Double
+  ) async throws -> Bool
 }
 
 /// Everything the server stores.
 protocol InboxStore: MemberDirectory, WebhookInbox, ConversationStore, NotificationStore,
-  DeliveryQueue, OutgoingQueue, MediaQueue, AIRequestQueue
+  JobQueue, DeliveryQueue, OutgoingQueue, MediaQueue, AIRequestQueue
 {
   /// What every stored timestamp reads.
   var clock: WallClock { get }

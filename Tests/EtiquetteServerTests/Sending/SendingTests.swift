@@ -288,7 +288,7 @@ import Testing
   @Test func withoutWhatsAppConfiguredRepliesStayQueued() async throws {
     let harness = try ServerHarness()
     let workers = harness.server.startIntegrations()
-    #expect(harness.server.startSendingWorker() == nil)
+    #expect(!harness.server.jobWorkers().contains { $0.kinds.contains(.whatsappSend) })
     try await harness.test { client in
       let id = try await APITests.converse(harness, client, phone: "33600000003", text: "hey")
       try await S.reply(harness, client, conversation: id, text: "réponse")

@@ -25,18 +25,20 @@ extension AIConnector {
       version = effects.decision.version
     }
     let now = hub.clock.seconds
-    try db.executeCached(
-      sql: """
-        INSERT INTO ai_requests (conversation_id, kind, version, status, attempts,
-          next_attempt_at, created_at, updated_at)
-        VALUES (?, ?, ?, ?, 0, ?, ?, ?)
-        """,
+    let id = try Int64.fetchOne(
+      db.cachedStatement(
+        sql: """
+          INSERT INTO ai_requests (conversation_id, kind, version, status, attempts,
+            next_attempt_at, created_at, updated_at)
+          VALUES (?, ?, ?, ?, 0, ?, ?, ?) RETURNING id
+          """),
       arguments: [
         effects.after.id, kind, version, endpoint ? "pending" : "awaiting_agent", now, now, now,
       ])
-    guard endpoint else { return }
-    let signal = hub.aiSignal
-    db.afterNextTransaction { _ in signal.signal() }
+    guard endpoint, let id else { return }
+    try SQLiteStore.enqueueJob(
+      db, .aiRequest, subject: String(id), orderingKey: "ai:\(effects.after.id)", runAt: now,
+      now: now, bell: hub.jobs)
   }
 
   /// The integration payload of a conversation as stored, with the stored label reasons (the
@@ -68,57 +70,33 @@ extension AIConnector {
 
 /// The AI connector's queue (`ai_requests`) and drafts (`ai_suggestions`).
 extension SQLiteStore {
-  /// A request in flight when the last run stopped was never answered: it is called again.
-  func resetAIRequestsInFlight() async throws {
-    try await pool.write { db in
-      try db.execute(sql: "UPDATE ai_requests SET status = 'pending' WHERE status = 'in_flight'")
-    }
-  }
-
-  /// Marks older requests of a conversation superseded by newer ones (the newer call sees the
-  /// whole transcript, so the customer gets one answer, not one per message), then claims due
-  /// requests of conversations with no call in flight, one per conversation.
-  func claimAIRequests(now: Double, limit: Int) async throws -> [AIRequest] {
-    try await pool.write { db in
-      try db.execute(
-        sql: """
-          UPDATE ai_requests SET status = 'superseded', updated_at = ?
-          WHERE status = 'pending' AND EXISTS (
-            SELECT 1 FROM ai_requests AS newer
-            WHERE newer.conversation_id = ai_requests.conversation_id
-              AND newer.kind = ai_requests.kind AND newer.id > ai_requests.id
-              AND newer.status IN ('pending', 'in_flight'))
-          """, arguments: [now])
-      let rows = try Row.fetchAll(
-        db,
-        sql: """
-          SELECT * FROM ai_requests AS r
-          WHERE r.status = 'pending' AND r.next_attempt_at <= ?
-            AND NOT EXISTS (SELECT 1 FROM ai_requests AS f
-              WHERE f.conversation_id = r.conversation_id AND f.status = 'in_flight')
-          ORDER BY r.id LIMIT ?
-          """, arguments: [now, limit * 4])
-      var seen = Set<String>()
-      var claimed: [AIRequest] = []
-      for row in rows where claimed.count < limit {
-        let conversation: String = row["conversation_id"]
-        guard seen.insert(conversation).inserted else { continue }
-        let request = AIRequest(
-          id: row["id"], conversation: conversation, kind: row["kind"], version: row["version"],
-          attempts: row["attempts"])
-        try db.execute(
-          sql: "UPDATE ai_requests SET status = 'in_flight', updated_at = ? WHERE id = ?",
-          arguments: [now, request.id])
-        claimed.append(request)
+  func aiRequest(job: Job, now: Double) async throws -> AIRequest? {
+    let bell = bell
+    return try await pool.write { db -> AIRequest? in
+      guard
+        let row = try Row.fetchOne(
+          db, sql: "SELECT * FROM ai_requests WHERE id = ? AND status = 'pending'",
+          arguments: [job.subject])
+      else {
+        _ = try Self.finishJob(db, job, bell: bell)
+        return nil
       }
-      return claimed
-    }
-  }
-
-  func nextAIAttempt() async throws -> Double? {
-    try await pool.read { db in
-      try Double.fetchOne(
-        db, sql: "SELECT MIN(next_attempt_at) FROM ai_requests WHERE status = 'pending'")
+      let request = AIRequest(
+        id: row["id"], conversation: row["conversation_id"], kind: row["kind"],
+        version: row["version"], attempts: row["attempts"])
+      let newer =
+        try Int.fetchOne(
+          db,
+          sql: """
+            SELECT 1 FROM ai_requests WHERE conversation_id = ? AND kind = ? AND id > ?
+              AND status = 'pending'
+            """, arguments: [request.conversation, request.kind, request.id]) != nil
+      guard newer else { return request }
+      guard try Self.finishJob(db, job, bell: bell) else { return nil }
+      try db.execute(
+        sql: "UPDATE ai_requests SET status = 'superseded', updated_at = ? WHERE id = ?",
+        arguments: [now, request.id])
+      return nil
     }
   }
 
@@ -130,10 +108,12 @@ extension SQLiteStore {
 
   /// The connector's answer as an engine step, and the request's outcome, in one transaction.
   func applyAIConnectorReply(
-    _ step: Step, request: AIRequest, rules: LoadedRules, hub: IntegrationHub
-  ) async throws -> Decision {
+    _ step: Step, request: AIRequest, job: Job, rules: LoadedRules, hub: IntegrationHub
+  ) async throws -> Decision? {
     let cache = conversationCache
-    return try await pool.write { db -> Decision in
+    let bell = bell
+    return try await pool.write { db -> Decision? in
+      guard try Self.finishJob(db, job, bell: bell) else { return nil }
       let (_, decision, _) = try ConversationRecords.apply(
         step, to: request.conversation, in: db, rules: rules, extras: EntryExtras(),
         cache: cache, hub: hub)
@@ -148,9 +128,11 @@ extension SQLiteStore {
 
   /// A draft for the humans, published to the conversation's viewers after the commit.
   func storeAISuggestion(
-    _ text: String, request: AIRequest, rules: LoadedRules, hub: IntegrationHub
-  ) async throws {
-    try await pool.write { db in
+    _ text: String, request: AIRequest, job: Job, rules: LoadedRules, hub: IntegrationHub
+  ) async throws -> Bool {
+    let bell = bell
+    return try await pool.write { db in
+      guard try Self.finishJob(db, job, bell: bell) else { return false }
       let now = hub.clock.now()
       let id = try Int64.fetchOne(
         db,
@@ -171,30 +153,43 @@ extension SQLiteStore {
           "ai.suggestion", conversation: request.conversation,
           data: AISuggestionEvent(conversation: request.conversation, suggestion: suggestion)),
         conversation: request.conversation, in: db, rules: rules, hub: hub)
+      return true
     }
   }
 
   /// A failed call: `pending` again at `nextAttemptAt`, or `failed` after the last attempt.
   func recordAIAttempt(
-    request id: Int64, status: String, attempts: Int, error: String, nextAttemptAt: Double,
-    at now: Double
-  ) async throws {
-    try await pool.write { db in
+    _ request: AIRequest, job: Job, last: Bool, attempts: Int, error: String,
+    nextAttemptAt: Double, at now: Double
+  ) async throws -> Bool {
+    let bell = bell
+    return try await pool.write { db in
+      let held =
+        last
+        ? try Self.finishJob(db, job, bell: bell)
+        : try Self.retryJob(db, job, runAt: nextAttemptAt, now: now, bell: bell)
+      guard held else { return false }
       try db.execute(
         sql: """
           UPDATE ai_requests SET status = ?, attempts = ?, error = ?, next_attempt_at = ?,
             updated_at = ?
           WHERE id = ?
-          """, arguments: [status, attempts, error, nextAttemptAt, now, id])
+          """,
+        arguments: [last ? "failed" : "pending", attempts, error, nextAttemptAt, now, request.id])
+      return true
     }
   }
 
   /// The request's final status; `called` counts the call that produced it as an attempt.
   func finishAIRequest(
-    _ id: Int64, status: String, error: String?, called: Bool, at now: Double
-  ) async throws {
-    try await pool.write { db in
-      try Self.updateAIRequest(db, id, status: status, error: error, called: called, at: now)
+    _ request: AIRequest, job: Job, status: String, error: String?, called: Bool,
+    at now: Double
+  ) async throws -> Bool {
+    let bell = bell
+    return try await pool.write { db in
+      guard try Self.finishJob(db, job, bell: bell) else { return false }
+      try Self.updateAIRequest(db, request.id, status: status, error: error, called: called, at: now)
+      return true
     }
   }
 

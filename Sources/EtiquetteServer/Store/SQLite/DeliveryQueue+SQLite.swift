@@ -16,60 +16,41 @@ extension SQLiteStore {
     }
   }
 
-  func dueDeliveryHeads(now: Double, limit: Int) async throws -> ([WebhookWorker.Delivery], Double?)
-  {
-    try await pool.read { db in
-      // No body: a head is re-read whole by `deliveryIfStillHead`, and reading every head's
-      // body (the conversation's whole payload) at each wake-up cost more than the intake.
-      let heads = """
-        SELECT d.seq, d.id, d.subscription, d.conversation_id, d.event_type, d.attempts,
-          d.next_attempt_at
-        FROM webhook_deliveries d
-        JOIN (SELECT MIN(seq) AS head FROM webhook_deliveries WHERE status = 'pending'
-              GROUP BY subscription, conversation_id) h ON d.seq = h.head
-        """
-      let due = try Row.fetchAll(
-        db, sql: heads + " WHERE d.next_attempt_at <= ? ORDER BY d.seq LIMIT ?",
-        arguments: [now, limit]
-      ).map(WebhookWorker.Delivery.init(row:))
-      let next = try Double.fetchOne(
-        db,
-        sql: "SELECT MIN(next_attempt_at) FROM (" + heads + ") WHERE next_attempt_at > ?",
-        arguments: [now])
-      return (due, next)
-    }
-  }
-
-  /// The delivery, whole, when it is still pending, due and the head of its pair: the list of
-  /// heads may be older than an attempt of the same pair that finished since.
-  func deliveryIfStillHead(seq: Int64, now: Double) async throws -> WebhookWorker.Delivery? {
+  func delivery(id: String) async throws -> WebhookWorker.Delivery? {
     try await pool.read { db in
       try Row.fetchOne(
-        db,
-        sql: """
-          SELECT * FROM webhook_deliveries d
-          WHERE d.seq = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
-            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
-              WHERE e.status = 'pending' AND e.subscription = d.subscription
-                AND e.conversation_id = d.conversation_id AND e.seq < d.seq)
-          """, arguments: [seq, now]
+        db, sql: "SELECT * FROM webhook_deliveries WHERE id = ? AND status = 'pending'",
+        arguments: [id]
       ).map(WebhookWorker.Delivery.init(row:))
     }
   }
 
-  func recordDeliveryAttempt(seq: Int64, _ record: DeliveryAttemptRecord) async throws {
-    try await pool.write { db in
+  func recordDeliveryAttempt(_ record: DeliveryAttemptRecord, job: Job) async throws -> Bool {
+    let bell = bell
+    return try await pool.write { db in
+      let held =
+        record.status == "pending"
+        ? try Self.retryJob(db, job, runAt: record.nextAttemptAt, now: record.at, bell: bell)
+        : try Self.finishJob(db, job, bell: bell)
+      guard held else { return false }
       try db.execute(
         sql: """
           UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?,
             last_status = ?, last_error = ?, updated_at = ?, delivered_at = ?
-          WHERE seq = ? AND status = 'pending'
+          WHERE id = ? AND status = 'pending'
           """,
         arguments: [
           record.status, record.attempts, record.nextAttemptAt, record.lastStatus,
-          record.lastError, record.at, record.deliveredAt, seq,
+          record.lastError, record.at, record.deliveredAt, job.subject,
         ])
+      return true
     }
+  }
+
+  func rescheduleSweep(job: Job, at next: Double) async throws {
+    let bell = bell
+    let now = clock.seconds
+    _ = try await pool.write { db in try Self.retryJob(db, job, runAt: next, now: now, bell: bell) }
   }
 
   func webhookDeliveries(_ filter: DeliveryFilter) async throws
@@ -110,6 +91,7 @@ extension SQLiteStore {
 
   func replayDelivery(id: String) async throws -> ReplayOutcome {
     let now = clock.seconds
+    let bell = bell
     return try await pool.write { db -> ReplayOutcome in
       guard
         let status = try String.fetchOne(
@@ -122,11 +104,16 @@ extension SQLiteStore {
             updated_at = ? WHERE id = ?
           """, arguments: [now, now, id])
       guard
-        let document = try Row.fetchOne(
-          db, sql: "SELECT * FROM webhook_deliveries WHERE id = ?", arguments: [id]
-        ).map(WebhookDeliveryDocument.init(row:))
+        let row = try Row.fetchOne(
+          db, sql: "SELECT * FROM webhook_deliveries WHERE id = ?", arguments: [id])
       else { return .notFound }
-      return .replayed(document)
+      // A new job: the replayed delivery goes after the pair's later ones still pending.
+      try Self.enqueueJob(
+        db, .webhookDelivery, subject: id,
+        orderingKey: WebhookOutbox.orderingKey(
+          subscription: row["subscription"], conversation: row["conversation_id"]),
+        runAt: now, now: now, bell: bell)
+      return .replayed(WebhookDeliveryDocument(row: row))
     }
   }
 }

@@ -21,9 +21,10 @@ extension MediaDownloads {
       arguments: [
         media.id, conversation, whatsappID, media.kind, media.mimeType, media.sha256, now, now,
       ])
-    if db.changesCount > 0, let hub, hub.configuration.whatsapp != nil {
-      let signal = hub.sendingSignal
-      db.afterNextTransaction { _ in signal.signal() }
+    if db.changesCount > 0, let hub {
+      try SQLiteStore.enqueueJob(
+        db, .mediaDownload, subject: media.id, orderingKey: nil, runAt: now, now: now,
+        bell: hub.jobs)
     }
   }
 }
@@ -31,15 +32,14 @@ extension MediaDownloads {
 /// The inbound media queue (`media` rows, `pending` until downloaded) and what the media route
 /// reads of it.
 extension SQLiteStore {
-  func dueMedia(now: Double, limit: Int) async throws -> [MediaDownloads.Pending] {
+  func pendingMedia(id: String) async throws -> MediaDownloads.Pending? {
     try await pool.read { db in
-      try Row.fetchAll(
+      try Row.fetchOne(
         db,
         sql: """
           SELECT id, kind, declared_mime, declared_sha256, attempts FROM media
-          WHERE status = 'pending' AND COALESCE(next_attempt_at, 0) <= ?
-          ORDER BY created_at LIMIT ?
-          """, arguments: [now, limit]
+          WHERE id = ? AND status = 'pending'
+          """, arguments: [id]
       ).map { row in
         MediaDownloads.Pending(
           id: row["id"], kind: row["kind"], declaredMime: row["declared_mime"],
@@ -48,21 +48,18 @@ extension SQLiteStore {
     }
   }
 
-  func nextMediaAttempt() async throws -> Double? {
-    try await pool.read { db in
-      try Double.fetchOne(
-        db,
-        sql: """
-          SELECT MIN(next_attempt_at) FROM media
-          WHERE status = 'pending' AND next_attempt_at IS NOT NULL
-          """)
-    }
-  }
-
-  func recordMediaAttempt(
-    media id: String, attempts: Int, _ record: MediaAttemptRecord, at now: Double
-  ) async throws {
-    try await pool.write { db in
+  func recordMediaAttempt(_ record: MediaAttemptRecord, attempts: Int, job: Job, at now: Double)
+    async throws -> Bool
+  {
+    let bell = bell
+    let id = job.subject
+    return try await pool.write { db in
+      let held: Bool =
+        switch record {
+        case .retry(_, let next): try Self.retryJob(db, job, runAt: next, now: now, bell: bell)
+        case .stored, .failed: try Self.finishJob(db, job, bell: bell)
+        }
+      guard held else { return false }
       switch record {
       case .stored(let file):
         try db.execute(
@@ -86,6 +83,7 @@ extension SQLiteStore {
             WHERE id = ?
             """, arguments: [reason, attempts, now, id])
       }
+      return true
     }
   }
 

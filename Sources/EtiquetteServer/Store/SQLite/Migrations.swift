@@ -256,6 +256,47 @@ extension SQLiteStore {
             SELECT -rowid, id, 'name', name FROM conversations WHERE name IS NOT NULL AND name != '';
           """)
     }
+    // One queue for every kind of later work, with leases (see `Jobs+SQLite.swift`); the work
+    // pending in the tables of the earlier per-worker queues becomes jobs once.
+    migrator.registerMigration("jobs-v1") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE jobs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            ordering_key TEXT,
+            status TEXT NOT NULL DEFAULT 'pending',
+            claims INTEGER NOT NULL DEFAULT 0,
+            run_at REAL NOT NULL,
+            lease_owner TEXT,
+            lease_expires_at REAL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+          );
+          CREATE INDEX jobs_due ON jobs(kind, run_at);
+          CREATE INDEX jobs_subject ON jobs(kind, subject);
+          CREATE INDEX jobs_ordering ON jobs(ordering_key, id) WHERE ordering_key IS NOT NULL;
+          CREATE INDEX jobs_owner ON jobs(lease_owner) WHERE lease_owner IS NOT NULL;
+          INSERT INTO jobs (kind, subject, ordering_key, run_at, created_at, updated_at)
+            SELECT 'webhook_delivery', id, 'webhook:' || subscription || ':' || conversation_id,
+              next_attempt_at, created_at, updated_at
+            FROM webhook_deliveries WHERE status = 'pending' ORDER BY seq;
+          INSERT INTO jobs (kind, subject, ordering_key, run_at, created_at, updated_at)
+            SELECT 'whatsapp_send', id, 'send:' || conversation_id,
+              COALESCE(next_attempt_at, at), at, at
+            FROM messages WHERE direction = 'out' AND status = 'queued' ORDER BY id;
+          INSERT INTO jobs (kind, subject, ordering_key, run_at, created_at, updated_at)
+            SELECT 'media_download', id, NULL, COALESCE(next_attempt_at, created_at), created_at,
+              updated_at
+            FROM media WHERE status = 'pending' ORDER BY created_at;
+          UPDATE ai_requests SET status = 'pending' WHERE status = 'in_flight';
+          INSERT INTO jobs (kind, subject, ordering_key, run_at, created_at, updated_at)
+            SELECT 'ai_request', id, 'ai:' || conversation_id, next_attempt_at, created_at,
+              updated_at
+            FROM ai_requests WHERE status = 'pending' ORDER BY id;
+          """)
+    }
     return migrator
   }
 

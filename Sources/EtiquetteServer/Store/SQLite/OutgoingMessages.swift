@@ -11,38 +11,61 @@ import GRDB
 /// `queued`), so a crash never loses one; the worker records each attempt on the row.
 enum OutgoingMessages {
 
-  /// Wakes the sender after the commit when the step queued a reply.
+  /// A job for each reply the step queued (whether or not sending is configured: replies
+  /// queued before `whatsapp` was configured are sent once it is).
   static func enqueue(_ effects: StepEffects, in db: Database, hub: IntegrationHub) throws {
-    try withdrawAIReplies(effects, in: db)
-    guard hub.configuration.whatsapp != nil, !effects.messageRows.isEmpty else { return }
+    if try withdrawAIReplies(effects, in: db) > 0 {
+      // The replies behind the withdrawn ones may go now.
+      let bell = hub.jobs
+      db.afterNextTransaction { _ in bell.ring([.whatsappSend]) }
+    }
+    guard !effects.messageRows.isEmpty else { return }
     let placeholders = Array(repeating: "?", count: effects.messageRows.count)
       .joined(separator: ", ")
-    let queued =
-      try Int.fetchOne(
-        db,
-        sql: """
-          SELECT COUNT(*) FROM messages
-          WHERE direction = 'out' AND status = 'queued' AND id IN (\(placeholders))
-          """, arguments: StatementArguments(effects.messageRows)) ?? 0
-    guard queued > 0 else { return }
-    let signal = hub.sendingSignal
-    db.afterNextTransaction { _ in signal.signal() }
+    let queued = try Int64.fetchAll(
+      db,
+      sql: """
+        SELECT id FROM messages
+        WHERE direction = 'out' AND status = 'queued' AND id IN (\(placeholders)) ORDER BY id
+        """, arguments: StatementArguments(effects.messageRows))
+    let now = hub.clock.seconds
+    for id in queued {
+      try SQLiteStore.enqueueJob(
+        db, .whatsappSend, subject: String(id), orderingKey: orderingKey(effects.after.id),
+        runAt: now, now: now, bell: hub.jobs)
+    }
   }
+
+  /// A conversation's replies are sent one at a time, in order.
+  static func orderingKey(_ conversation: String) -> String { "send:\(conversation)" }
 
   /// A takeover always wins, also over an AI reply the engine accepted but the sender has not
   /// sent yet (it may be waiting out a 429): once the AI may no longer answer, the
   /// conversation's queued AI replies are withdrawn (status `discarded`, with the reason), in
   /// the transaction of the step that took the conversation from the AI.
-  static func withdrawAIReplies(_ effects: StepEffects, in db: Database) throws {
+  @discardableResult
+  static func withdrawAIReplies(_ effects: StepEffects, in db: Database) throws -> Int {
     let after = effects.after
-    guard after.mode != .ai || after.assignee != nil else { return }
+    guard after.mode != .ai || after.assignee != nil else { return 0 }
     let reason = GraphAPI.Failure(
       title: "withdrawn: a person took over the conversation before this AI reply was sent")
-    try db.executeCached(
-      sql: """
-        UPDATE messages SET status = 'discarded', errors = ?, next_attempt_at = NULL
-        WHERE conversation_id = ? AND direction = 'out' AND author = ? AND status = 'queued'
-        """, arguments: [reason.stored, after.id, Engine.aiAuthor])
+    let withdrawn = try Int64.fetchAll(
+      db.cachedStatement(
+        sql: """
+          UPDATE messages SET status = 'discarded', errors = ?, next_attempt_at = NULL
+          WHERE conversation_id = ? AND direction = 'out' AND author = ? AND status = 'queued'
+          RETURNING id
+          """), arguments: [reason.stored, after.id, Engine.aiAuthor])
+    // Their jobs go too: a withdrawn reply waiting out a 429 must not hold back the human's
+    // replies behind it (the conversation's ordering key). A job in flight finds the reply
+    // no longer queued and finishes.
+    for id in withdrawn {
+      try db.executeCached(
+        sql: """
+          DELETE FROM jobs WHERE kind = 'whatsapp_send' AND subject = ? AND status = 'pending'
+          """, arguments: [String(id)])
+    }
+    return withdrawn.count
   }
 
   /// The order statuses move in; a status never replaces a later one (Meta's webhooks may
@@ -127,21 +150,15 @@ enum OutgoingMessages {
 
 /// The outgoing queue (`messages` with direction `out`, status `queued`) as the sender uses it.
 extension SQLiteStore {
-  /// The oldest queued reply of each conversation, when its next attempt is due.
-  func dueOutgoingHeads(now: Double, limit: Int) async throws -> [OutgoingSender.Outgoing] {
+  func outgoingMessage(id: Int64) async throws -> OutgoingSender.Outgoing? {
     try await pool.read { db in
-      try Row.fetchAll(
+      try Row.fetchOne(
         db,
         sql: """
           SELECT m.id, m.conversation_id, m.text, m.send_attempts, c.phone, c.user_id
           FROM messages m JOIN conversations c ON c.id = m.conversation_id
-          WHERE m.direction = 'out' AND m.status = 'queued'
-            AND m.id = (SELECT MIN(x.id) FROM messages x
-              WHERE x.conversation_id = m.conversation_id AND x.direction = 'out'
-                AND x.status = 'queued')
-            AND COALESCE(m.next_attempt_at, 0) <= ?
-          ORDER BY m.id LIMIT ?
-          """, arguments: [now, limit]
+          WHERE m.id = ? AND m.direction = 'out' AND m.status = 'queued'
+          """, arguments: [id]
       ).map { row in
         OutgoingSender.Outgoing(
           id: row["id"], conversation: row["conversation_id"], text: row["text"],
@@ -151,28 +168,25 @@ extension SQLiteStore {
     }
   }
 
-  /// When the earliest retry of a queued reply falls due, if any.
-  func nextOutgoingAttempt() async throws -> Double? {
-    try await pool.read { db in
-      try Double.fetchOne(
-        db,
-        sql: """
-          SELECT MIN(next_attempt_at) FROM messages
-          WHERE direction = 'out' AND status = 'queued' AND next_attempt_at IS NOT NULL
-          """)
-    }
-  }
-
   /// Records an attempt's outcome on the reply's row (only while it is still `queued`: a
   /// takeover may have withdrawn it meanwhile); members watching see the tick change.
   func recordSendAttempt(
-    message id: Int64, attempts: Int, _ record: SendAttemptRecord, rules: LoadedRules,
+    _ record: SendAttemptRecord, attempts: Int, job: Job, rules: LoadedRules,
     hub: IntegrationHub
-  ) async throws {
-    try await pool.write { db in
+  ) async throws -> Bool {
+    let bell = bell
+    let now = clock.seconds
+    let id = Int64(job.subject) ?? 0
+    return try await pool.write { db in
       func changed(_ id: Int64) throws {
         try LiveEvents.messageStatusChanged(messageID: id, in: db, rules: rules, hub: hub)
       }
+      let held: Bool =
+        switch record {
+        case .retry(_, let next): try Self.retryJob(db, job, runAt: next, now: now, bell: bell)
+        case .sent, .failed: try Self.finishJob(db, job, bell: bell)
+        }
+      guard held else { return false }
       switch record {
       case .sent(let whatsappID):
         // A WhatsApp id already stored elsewhere would break the UNIQUE key: keep the send,
@@ -209,6 +223,7 @@ extension SQLiteStore {
             """, arguments: [errors, attempts, id])
         if db.changesCount > 0 { try changed(id) }
       }
+      return true
     }
   }
 }

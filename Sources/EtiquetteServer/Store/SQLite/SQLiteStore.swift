@@ -9,6 +9,8 @@ public final class SQLiteStore: Sendable {
   let pool: DatabasePool
   /// The writer's in-memory engine state of hot conversations (see `ConversationCache`).
   let conversationCache = ConversationCache()
+  /// Wakes the workers after a commit that made jobs claimable (see `JobBell`).
+  let bell = JobBell()
   /// What every stored timestamp reads.
   public let clock: WallClock
 

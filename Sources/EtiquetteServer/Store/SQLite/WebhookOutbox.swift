@@ -13,6 +13,11 @@ enum WebhookOutbox {
 
   /// Derives the step's events, matches them against every subscription and inserts one row
   /// per match, in the caller's transaction; the worker is woken after the commit.
+  /// Deliveries of one subscription about one conversation are sent one at a time, in order.
+  static func orderingKey(subscription: String, conversation: String) -> String {
+    "webhook:\(subscription):\(conversation)"
+  }
+
   static func enqueue(_ effects: StepEffects, in db: Database, hub: IntegrationHub) throws {
     let subscriptions = hub.configuration.webhooks
     guard !subscriptions.isEmpty else { return }
@@ -31,6 +36,7 @@ enum WebhookOutbox {
     for (event, receivers) in matched {
       let body = try encoder.encode(event.body(payload: payload))
       for subscription in receivers {
+        let id = UUID().uuidString.lowercased()
         try db.executeCached(
           sql: """
             INSERT INTO webhook_deliveries (id, subscription, conversation_id, event_type,
@@ -38,13 +44,15 @@ enum WebhookOutbox {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
           arguments: [
-            UUID().uuidString.lowercased(), subscription.name, conversation, event.type.rawValue,
-            event.id, body, now, now, now,
+            id, subscription.name, conversation, event.type.rawValue, event.id, body, now, now,
+            now,
           ])
+        try SQLiteStore.enqueueJob(
+          db, .webhookDelivery, subject: id,
+          orderingKey: orderingKey(subscription: subscription.name, conversation: conversation),
+          runAt: now, now: now, bell: hub.jobs)
       }
     }
-    let signal = hub.webhookSignal
-    db.afterNextTransaction { _ in signal.signal() }
   }
 
   /// The integration payload after the step, with each label's stored reason: the engine's
