@@ -17,6 +17,8 @@ final class LoopbackReceiver: @unchecked Sendable {
     var body: [UInt8]
     /// What the receiver answered.
     var status: Int
+    /// When it arrived (monotonic, for ordering and lower bounds only).
+    var arrivedAt = ContinuousClock.now
 
     var json: JSONValue {
       (try? JSONDecoder().decode(JSONValue.self, from: Data(body))) ?? .null

@@ -188,7 +188,8 @@ extension SQLiteStore {
     let bell = bell
     return try await pool.write { db in
       guard try Self.finishJob(db, job, bell: bell) else { return false }
-      try Self.updateAIRequest(db, request.id, status: status, error: error, called: called, at: now)
+      try Self.updateAIRequest(
+        db, request.id, status: status, error: error, called: called, at: now)
       return true
     }
   }
