@@ -40,6 +40,10 @@ let package = Package(
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    // `/metrics` (issue 14): the Prometheus exposition format and Hummingbird's request
+    // metrics through swift-metrics.
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
   ],
   targets: [
     // PCRE2 from Debian's libpcre2-dev; the shim header fixes the code unit width to 8 bits.
@@ -106,6 +110,8 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "Metrics", package: "swift-metrics"),
       ]
     ),
     // Golden-file comparison and marker parsing shared by the test targets; never shipped.

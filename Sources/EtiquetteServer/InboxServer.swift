@@ -75,7 +75,8 @@ public struct InboxServer: Sendable {
 
   public func buildRouter() -> Router<Context> {
     let router = Router(context: Context.self)
-    router.add(middleware: LatencyMiddleware(metrics: metrics))
+    // Counts and times every request, streamed bodies to their end (`/metrics`).
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: MethodNotAllowedMiddleware(routes: routeDescriptions))
     var recorder = RouteRecorder(router: router)
     register(on: &recorder)

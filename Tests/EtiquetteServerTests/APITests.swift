@@ -26,18 +26,30 @@ import Testing
 
   @Test func healthzAndMetrics() async throws {
     let harness = try ServerHarness()
+    // Hummingbird's request metrics are the process's (swift-metrics has one factory per
+    // process, and other suites post webhooks meanwhile): this test's request must add one.
+    let requestCount =
+      "http_server_request_duration_count{http_route=\"/webhooks/whatsapp\","
+      + "http_request_method=\"POST\",http_response_status_code=\"200\"} "
+    @Sendable func count(_ text: String) -> Int {
+      text.split(separator: "\n").first { $0.hasPrefix(requestCount) }
+        .flatMap { Int($0.dropFirst(requestCount.count)) } ?? 0
+    }
     try await harness.test { client in
       let (status, body) = try await ServerHarness.send(client, .get, "/healthz", headers: [:])
       #expect(status == .ok && body["status"] == .string("ok"))
+      let before = try await client.execute(uri: "/metrics", method: .get) { response in
+        count(String(buffer: response.body))
+      }
       _ = try await Self.converse(harness, client, phone: "33611111111", text: "bonjour")
       try await client.execute(uri: "/metrics", method: .get) { response in
         let text = String(buffer: response.body)
+        #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
         #expect(text.contains("etiquette_messages_received_total 1"))
         #expect(text.contains("etiquette_decisions_total 1"))
         #expect(text.contains("etiquette_rule_reloads_total{result=\"accepted\"} 0"))
-        #expect(
-          text.contains(
-            "etiquette_http_request_duration_seconds_count{route=\"POST /webhooks/whatsapp\"} 1"))
+        #expect(text.contains("etiquette_messages_failed_total 0"), "every counter from the start")
+        #expect(count(text) > before, "the webhook's request is counted and timed")
       }
     }
   }

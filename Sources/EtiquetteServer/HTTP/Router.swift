@@ -72,23 +72,3 @@ struct MethodNotAllowedMiddleware: RouterMiddleware {
 }
 
 /// Times every request into the latency histogram, by route pattern.
-struct LatencyMiddleware: RouterMiddleware {
-  typealias Context = InboxServer.Context
-  let metrics: ServerMetrics
-
-  func handle(
-    _ input: Request, context: Context,
-    next: (Request, Context) async throws -> Response
-  ) async throws -> Response {
-    let start = ContinuousClock.now
-    defer {
-      let elapsed = ContinuousClock.now - start
-      let seconds =
-        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-      metrics.observe(
-        route: "\(input.method.rawValue) \(context.endpointPath ?? "unmatched")",
-        seconds: seconds)
-    }
-    return try await next(input, context)
-  }
-}
