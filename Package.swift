@@ -106,7 +106,9 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "NIOCore", package: "swift-nio"),
-      ]
+      ],
+      // The OpenAPI document, served at /openapi.json; `openapi/` at the root links to it.
+      resources: [.copy("Resources/etiquette.openapi.json")]
     ),
     // Golden-file comparison and marker parsing shared by the test targets; never shipped.
     .target(name: "EtiquetteTestSupport", dependencies: ["EtiquetteDiagnostics"]),
