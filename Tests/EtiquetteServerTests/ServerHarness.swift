@@ -57,16 +57,16 @@ struct ServerHarness {
     _ setup: TestingSetup = .router,
     _ body: @Sendable (any TestClientProtocol) async throws -> Value
   ) async throws -> Value {
-    try await Self.test(server, setup, body)
+    try await Self.test(server.makeApplication(), setup, body)
   }
 
-  /// The same for a server the test built itself.
+  /// The same for the application of a server the test built itself.
   @discardableResult
   static func test<Value>(
-    _ server: EtiquetteServer, _ setup: TestingSetup = .router,
+    _ application: some ApplicationProtocol, _ setup: TestingSetup = .router,
     _ body: @Sendable (any TestClientProtocol) async throws -> Value
   ) async throws -> Value {
-    try await server.makeApplication().test(setup) { client in
+    try await application.test(setup) { client in
       try await body(ContractCheckedClient(base: client))
     }
   }
