@@ -58,21 +58,24 @@ struct OpenAPIContract: Sendable {
       }
       return bodyViolation(exchange, content: errorContent, heading: heading)
     }
-    let heading2 = "\(exchange.method) \(template) → \(exchange.status)"
+    // From here the message names the documented template: `/v1/conversations/{id}`.
+    let operationHeading = "\(exchange.method) \(template) → \(exchange.status)"
     guard case .object(let responses)? = operation["responses"],
       let documented = responses[String(exchange.status)] ?? responses["default"]
     else {
       let listed = (operation["responses"]?.objectValue ?? [:]).keys.sorted()
-      return "\(heading2): status not documented (documented: \(listed.joined(separator: ", ")))"
+      return
+        "\(operationHeading): status not documented (documented: \(listed.joined(separator: ", ")))"
     }
     var response = documented
     if case .string(let reference)? = documented["$ref"] {
       guard let target = schema.resolve(reference) else {
-        return "\(heading2): unresolved $ref \(reference)"
+        return "\(operationHeading): unresolved $ref \(reference)"
       }
       response = target
     }
-    return bodyViolation(exchange, content: response["content"]?.objectValue, heading: heading2)
+    return bodyViolation(
+      exchange, content: response["content"]?.objectValue, heading: operationHeading)
   }
 
   static let methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
