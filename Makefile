@@ -52,6 +52,12 @@ test: deps test-deps lint
 	ETIQUETTE_STRICT_WARNINGS=1 $(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# The OpenAPI document against a running server, from outside: schemathesis (PyPI, installed
+# into .build/schemathesis) generates requests from it and checks every answer (.ci/schemathesis).
+.PHONY: schemathesis
+schemathesis: build
+	.ci/schemathesis
+
 fmt: build
 	$(ETIQUETTE) fmt rules/ grammar/examples/
 

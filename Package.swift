@@ -112,7 +112,9 @@ let package = Package(
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "Metrics", package: "swift-metrics"),
-      ]
+      ],
+      // The OpenAPI document, served at /openapi.json; `openapi/` at the root links to it.
+      resources: [.copy("Resources/etiquette.openapi.json")]
     ),
     // Golden-file comparison and marker parsing shared by the test targets; never shipped.
     .target(name: "EtiquetteTestSupport", dependencies: ["EtiquetteDiagnostics"]),

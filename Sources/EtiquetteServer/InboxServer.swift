@@ -43,6 +43,8 @@ public struct InboxServer: Sendable {
     }
     self.configuration = configuration
     self.logger = logger
+    // The served document is a resource: a missing bundle stops the server here, not later.
+    _ = OpenAPIDocument.json
     switch RuleLoading.load(path: configuration.rulesDirectory) {
     case .failure(let failure): throw failure
     case .success(let loaded):

@@ -50,8 +50,25 @@ struct ServerHarness {
     for member in Self.members { tokens[member] = try server.store.addMember(member) }
   }
 
-  func test(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-    try await server.makeApplication().test(.router) { client in try await body(client) }
+  /// Runs `body` with a client of the server (in-process by default, `.live` for a socket):
+  /// every response it receives is checked against the OpenAPI document.
+  @discardableResult
+  func test<Value>(
+    _ setup: TestingSetup = .router,
+    _ body: @Sendable (any TestClientProtocol) async throws -> Value
+  ) async throws -> Value {
+    try await Self.test(server.makeApplication(), setup, body)
+  }
+
+  /// The same for the application of a server the test built itself.
+  @discardableResult
+  static func test<Value>(
+    _ application: some ApplicationProtocol, _ setup: TestingSetup = .router,
+    _ body: @Sendable (any TestClientProtocol) async throws -> Value
+  ) async throws -> Value {
+    try await application.test(setup) { client in
+      try await body(ContractCheckedClient(base: client))
+    }
   }
 
   static func fixture(_ file: String) throws -> [String: JSONValue] {

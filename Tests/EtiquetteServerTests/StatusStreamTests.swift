@@ -16,7 +16,7 @@ import Testing
       harness.server.hub.live.keepAliveInterval = .milliseconds(200)
       let workers = harness.server.startIntegrations()
       do {
-        try await harness.server.makeApplication().test(.live) { client in
+        try await harness.test(.live) { client in
           let port = try #require(client.port)
           let manon = try await SSEClient.connect(
             port: port, token: harness.tokens["manon@exemple.fr"] ?? "")

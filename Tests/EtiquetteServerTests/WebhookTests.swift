@@ -36,7 +36,7 @@ import Testing
     var fields = HTTPFields()
     fields[HTTPField.Name("X-Hub-Signature-256")!] = vector["x_hub_signature_256"]?.stringValue
     let headers = fields
-    try await server.makeApplication().test(.router) { client in
+    try await ServerHarness.test(server.makeApplication()) { client in
       let status = try await client.execute(
         uri: "/webhooks/whatsapp", method: .post, headers: headers, body: ByteBuffer(bytes: body)
       ) { $0.status }

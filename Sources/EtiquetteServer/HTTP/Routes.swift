@@ -277,8 +277,11 @@ extension InboxServer {
         ])
     case .failure(let failure):
       var error = APIError.unprocessable("rules_refused", failure.message)
-      if let diagnostics = failure.diagnostics {
-        error.extra["diagnostics"] = JSONValueBox(diagnostics)
+      // Beside `error`, as `etiquette check --format json` writes them: one level, not
+      // `diagnostics.diagnostics`.
+      if let document = failure.diagnostics {
+        error.extra["diagnostics"] = JSONValueBox(document.diagnostics)
+        error.extra["summary"] = JSONValueBox(document.summary)
       }
       error.extra["version"] = JSONValueBox(rules.current.version)
       throw error

@@ -17,7 +17,7 @@ import Testing
   @Test func membersReceiveOnlyWhatTheyMayView() async throws {
     let harness = try ServerHarness()
     harness.server.hub.live.keepAliveInterval = .milliseconds(100)
-    try await harness.server.makeApplication().test(.live) { client in
+    try await harness.test(.live) { client in
       let port = try #require(client.port)
       let bruno = try await SSEClient.connect(
         port: port, token: harness.tokens["bruno@exemple.fr"] ?? "")
@@ -94,7 +94,7 @@ import Testing
     harness.tokens["agent-ia@exemple.fr"] = try harness.server.store.addMember(
       "agent-ia@exemple.fr")
     let h = harness
-    try await h.server.makeApplication().test(.live) { client in
+    try await h.test(.live) { client in
       let port = try #require(client.port)
       let manon = try await SSEClient.connect(
         port: port, token: h.tokens["manon@exemple.fr"] ?? "")
@@ -136,7 +136,7 @@ import Testing
   /// is another process) loses the stream before the next event: no transcript reaches them.
   @Test func aRevokedMemberLosesTheStreamBeforeTheNextEvent() async throws {
     let harness = try ServerHarness()
-    try await harness.server.makeApplication().test(.live) { client in
+    try await harness.test(.live) { client in
       let port = try #require(client.port)
       let alice = try await SSEClient.connect(
         port: port, token: harness.tokens["alice@exemple.fr"] ?? "")
@@ -161,7 +161,7 @@ import Testing
   @Test func aMemberRemovedFromTheRulesLosesTheStream() async throws {
     let (rules, file, complete) = try ServerHarness.editableRules()
     let harness = try ServerHarness(rulesDirectory: rules.path)
-    try await harness.server.makeApplication().test(.live) { client in
+    try await harness.test(.live) { client in
       let port = try #require(client.port)
       let audit = try await SSEClient.connect(
         port: port, token: harness.tokens["audit@exemple.fr"] ?? "")

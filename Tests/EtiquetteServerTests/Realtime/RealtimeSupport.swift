@@ -146,6 +146,11 @@ struct SSEClient: Sendable {
     var request = HTTPClientRequest(url: "http://localhost:\(port)/v1/stream")
     request.headers.add(name: "Authorization", value: "Bearer \(token)")
     let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+    // The stream's body never ends: the contract checks its status and content type.
+    OpenAPIContract.check(
+      .init(
+        method: "GET", uri: "/v1/stream", status: Int(response.status.code),
+        headers: OpenAPIContract.fields(response.headers), body: nil))
     let client = SSEClient(
       response: response, status: Int(response.status.code),
       contentType: response.headers.first(name: "content-type"))

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import EtiquetteEngine
 import Foundation
 import GRDB
+import HTTPTypes
 import NIOCore
 import Testing
 
@@ -106,6 +107,12 @@ import Testing
       value: WebhookSignature.header(body: body, secret: ServerHarness.secret))
     request.body = .bytes(ByteBuffer(bytes: body))
     let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let answer = try await response.body.collect(upTo: 1024 * 1024)
+    OpenAPIContract.check(
+      .init(
+        method: "POST", uri: "/webhooks/whatsapp", status: Int(response.status.code),
+        headers: OpenAPIContract.fields(response.headers),
+        body: Array(answer.readableBytesView)))
     return Int(response.status.code)
   }
 

@@ -71,7 +71,7 @@ import Testing
   static func list(_ h: ServerHarness, _ query: String, as member: String = manager)
     async throws -> (HTTPResponse.Status, JSONValue)
   {
-    try await h.server.makeApplication().test(.router) { client in
+    try await h.test { client in
       try await client.execute(
         uri: "/v1/webhooks/deliveries" + query, method: .get, headers: h.auth(member)
       ) { ($0.status, ServerHarness.json($0)) }
@@ -81,7 +81,7 @@ import Testing
   static func replay(_ h: ServerHarness, _ id: String, as member: String = manager)
     async throws -> (HTTPResponse.Status, JSONValue)
   {
-    try await h.server.makeApplication().test(.router) { client in
+    try await h.test { client in
       try await client.execute(
         uri: "/v1/webhooks/deliveries/\(id)/replay", method: .post, headers: h.auth(member)
       ) { ($0.status, ServerHarness.json($0)) }
