@@ -1,3 +1,5 @@
+import EtiquetteEngine
+import EtiquetteSyntax
 import Foundation
 
 /// Everything `etiquette serve` needs: where the rules and the database are, where to listen,
@@ -73,7 +75,9 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       self.member = member
     }
 
-    enum CodingKeys: String, CodingKey { case name, url, secret, events, labels, member }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+      case name, url, secret, events, labels, member
+    }
 
     public init(from decoder: any Decoder) throws {
       let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -97,7 +101,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
       case maxAttempts = "max_attempts"
       case initialBackoff = "initial_backoff_seconds"
       case maxBackoff = "max_backoff_seconds"
@@ -128,7 +132,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       self.accessToken = accessToken
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
       case graphBase = "graph_base"
       case phoneNumberID = "phone_number_id"
       case accessToken = "access_token"
@@ -151,7 +155,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
       case directory
       case maxBytes = "max_bytes"
     }
@@ -186,7 +190,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       self.retryBackoff = retryBackoff
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
       case url, token
       case timeout = "timeout_seconds"
       case maxAttempts = "max_attempts"
@@ -223,7 +227,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     var aiAgents: [String]?
     var metricsToken: String?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
       case rules, db, host, port
       case whatsappAppSecret = "whatsapp_app_secret"
       case whatsappVerifyToken = "whatsapp_verify_token"
@@ -256,6 +260,12 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     } catch {
       throw ConfigurationError("\(path) is not a valid configuration (JSON object expected)")
     }
+    if let json = try? JSONDecoder().decode(JSONValue.self, from: data) {
+      let unknown = Self.unknownKeys(in: json)
+      guard unknown.isEmpty else {
+        throw ConfigurationError(unknown.map { "\(path): \($0)" }.joined(separator: "\n"))
+      }
+    }
     if let v = document.rules { rulesDirectory = v }
     if let v = document.db { databasePath = v }
     if let v = document.host { host = v }
@@ -273,6 +283,51 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     if let v = document.ai { ai = v }
     if let v = document.aiAgents { aiAgents = v }
     if let v = document.metricsToken { metricsToken = v.isEmpty ? nil : v }
+  }
+
+  /// Keys of the file that no section declares, each named with its path and the closest
+  /// declared key: a misspelt key (`rules_poll_second`) would otherwise be ignored without a
+  /// word, and the server would run with a setting the operator believes changed.
+  static func unknownKeys(in json: JSONValue) -> [String] {
+    func names<K: CodingKey & CaseIterable>(_: K.Type) -> [String] {
+      K.allCases.map(\.stringValue)
+    }
+    let policy = names(DeliveryPolicy.CodingKeys.self)
+    let sections: [String: [String]] = [
+      "": names(FileDocument.CodingKeys.self),
+      "webhooks[]": names(WebhookSubscription.CodingKeys.self),
+      "webhook_delivery": policy,
+      "whatsapp": names(WhatsAppSending.CodingKeys.self),
+      "whatsapp.retry": policy,
+      "media": names(MediaStorage.CodingKeys.self),
+      "ai": names(AIEndpoint.CodingKeys.self),
+    ]
+    var problems: [String] = []
+    func visit(_ value: JSONValue, section: String, path: String) {
+      guard case .object(let object) = value, let known = sections[section] else { return }
+      for key in object.keys.sorted() {
+        let keyPath = path.isEmpty ? key : "\(path).\(key)"
+        guard known.contains(key) else {
+          let hint = Spelling.suggestion(for: key, among: known).map {
+            " (did you mean \"\($0)\"?)"
+          }
+          problems.append(
+            "unknown key \"\(keyPath)\"\(hint ?? ""); the keys here are "
+              + known.joined(separator: ", "))
+          continue
+        }
+        let child = section.isEmpty ? key : "\(section).\(key)"
+        if case .array(let items)? = object[key], sections[child + "[]"] != nil {
+          for (index, item) in items.enumerated() {
+            visit(item, section: child + "[]", path: "\(keyPath)[\(index)]")
+          }
+        } else if let inner = object[key] {
+          visit(inner, section: child, path: keyPath)
+        }
+      }
+    }
+    visit(json, section: "", path: "")
+    return problems
   }
 
   /// The event types a webhook subscription may name.
