@@ -44,12 +44,25 @@ struct JSONValueBox: Encodable, Sendable {
 
 enum JSONResponse {
   static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+    // Never a `{}` that reads as success: the client learns the answer is missing.
+    guard let data = encoded(value) else {
+      return Response(
+        status: .internalServerError,
+        headers: [.contentType: "application/json; charset=utf-8"],
+        body: ResponseBody(byteBuffer: ByteBuffer(string: unencodable)))
+    }
     return Response(
       status: status, headers: [.contentType: "application/json; charset=utf-8"],
       body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+  }
+
+  static let unencodable =
+    #"{"error":{"code":"unencodable_answer","message":"the answer could not be encoded as JSON"}}"#
+
+  static func encoded(_ value: some Encodable) -> Data? {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return try? encoder.encode(value)
   }
 
   static func text(

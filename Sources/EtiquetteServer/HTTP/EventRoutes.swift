@@ -17,7 +17,7 @@ extension InboxServer {
       $0.name.canonicalName == "idempotency-key"
     }.map { $0.value.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
     let bytes = Array(try await request.body.collect(upTo: 1024 * 1024).readableBytesView)
-    let bodyHash = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    let bodyHash = SHA256.hash(data: bytes).hexString
     let body = try Self.jsonObject(bytes)
     let (status, text) = try await events.submit(
       body, idempotencyKey: idempotencyKey, bodySHA256: bodyHash)

@@ -7,7 +7,7 @@ public enum WebhookSignature {
   public static func header(body: [UInt8], secret: String) -> String {
     let mac = HMAC<SHA256>.authenticationCode(
       for: body, using: SymmetricKey(data: Data(secret.utf8)))
-    return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+    return "sha256=" + mac.hexString
   }
 
   /// Whether the header is a valid signature of the body; the comparison takes the same time
@@ -49,10 +49,10 @@ public enum MemberToken {
   public static func generate() -> String {
     var generator = SystemRandomNumberGenerator()
     let bytes = (0..<24).map { _ in UInt8.random(in: 0...255, using: &generator) }
-    return "etq_" + bytes.map { String(format: "%02x", $0) }.joined()
+    return "etq_" + bytes.hexString
   }
 
   public static func hash(_ token: String) -> String {
-    SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    SHA256.hash(data: Data(token.utf8)).hexString
   }
 }

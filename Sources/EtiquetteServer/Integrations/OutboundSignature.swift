@@ -18,7 +18,7 @@ public enum OutboundSignature {
     message.append(contentsOf: body)
     let mac = HMAC<SHA256>.authenticationCode(
       for: message, using: SymmetricKey(data: Array(secret.utf8)))
-    return mac.map { String(format: "%02x", $0) }.joined()
+    return mac.hexString
   }
 
   /// Checks a header as a receiver would (used by the tests' own receivers and by documentation

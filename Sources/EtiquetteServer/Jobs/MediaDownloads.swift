@@ -35,7 +35,7 @@ struct MediaDownloads: Sendable {
   /// The stored file's name: a hash of the media id, never a path given from outside.
   static func fileName(mediaID: String) -> String {
     SHA256.hash(data: Array("etiquette-media:\(mediaID)".utf8))
-      .map { String(format: "%02x", $0) }.joined()
+      .hexString
   }
 
   // MARK: - Content types
@@ -294,7 +294,7 @@ struct MediaDownloads: Sendable {
         try handle.synchronize()
         return (total, Array(hasher.finalize()), contentType ?? expectedType)
       }
-      let hex = digest.map { String(format: "%02x", $0) }.joined()
+      let hex = digest.hexString
       if let expected = expectedSHA256?.trimmingCharacters(in: .whitespaces), !expected.isEmpty,
         expected.lowercased() != hex, expected != Data(digest).base64EncodedString()
       {

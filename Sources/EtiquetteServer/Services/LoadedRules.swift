@@ -61,7 +61,7 @@ public enum RuleLoading {
           message: "the rules have \(errors.count) error(s)",
           diagnostics: DiagnosticJSON.document(errors, sources: sources)))
     }
-    let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    let digest = hasher.finalize().hexString
     return .success(
       LoadedRules(
         engine: Engine(ruleSet: ruleSet), sources: sources, version: String(digest.prefix(12)),

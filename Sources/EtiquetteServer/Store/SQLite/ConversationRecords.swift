@@ -31,14 +31,7 @@ struct LoadedConversation {
 enum ConversationRecords {
   static func newID() -> String {
     var generator = SystemRandomNumberGenerator()
-    return "c"
-      + (0..<8).map { _ in
-        String(
-          format: "%02x",
-          UInt8.random(
-            in: 0...255,
-            using: &generator))
-      }.joined()
+    return "c" + (0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) }.hexString
   }
 
   /// `+` and digits for WhatsApp ids made of digits; anything else as given.
