@@ -58,10 +58,15 @@ extension ServerConfiguration {
 
 @main
 enum Main {
-  static func main() {
+  static func main() async {
     do {
       var command = try Etiquette.parseAsRoot()
-      try command.run()
+      // `serve` and `lsp` run on Swift concurrency; the language commands are synchronous.
+      if var command = command as? any AsyncParsableCommand {
+        try await command.run()
+      } else {
+        try command.run()
+      }
     } catch let usage as UsageError {
       Terminal.standardError.write("error: \(usage.description)\n")
       exit(ExitStatus.usage.rawValue)

@@ -3,7 +3,7 @@ import EtiquetteLanguageServer
 import Foundation
 
 /// `etiquette lsp`: the language server, speaking LSP over standard input and output.
-struct LspCommand: ParsableCommand {
+struct LspCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "lsp",
     abstract: "Run the language server (LSP over stdin/stdout) for editors.",
@@ -20,21 +20,10 @@ struct LspCommand: ParsableCommand {
   @Option(name: .long, help: "Milliseconds to wait after an edit before checking again.")
   var debounce = 150
 
-  func run() throws {
-    let pause = Duration.milliseconds(max(0, debounce))
-    let status = LspStatus()
-    try AsyncBridge.run {
-      let code = await LanguageServer.serve(
-        input: FileHandle.standardInput, output: FileHandle.standardOutput, debounce: pause)
-      status.set(code)
-    }
-    if status.code != 0 { throw ExitCode(status.code) }
+  func run() async throws {
+    let code = await LanguageServer.serve(
+      input: FileHandle.standardInput, output: FileHandle.standardOutput,
+      debounce: .milliseconds(max(0, debounce)))
+    if code != 0 { throw ExitCode(code) }
   }
-}
-
-/// The exit status the server chose, carried out of the async bridge.
-private final class LspStatus: @unchecked Sendable {
-  // INVARIANT: written once inside the bridge, read after it returned.
-  var code: Int32 = 0
-  func set(_ value: Int32) { code = value }
 }

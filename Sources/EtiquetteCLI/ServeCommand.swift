@@ -3,7 +3,7 @@ import EtiquetteServer
 import Foundation
 
 /// `etiquette serve`: the inbox server on a rules directory and an SQLite file.
-struct ServeCommand: ParsableCommand {
+struct ServeCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "serve",
     abstract: "Run the inbox server: WhatsApp webhooks, integration events and the REST API.",
@@ -51,7 +51,7 @@ struct ServeCommand: ParsableCommand {
     ))
   var dev = false
 
-  func run() throws {
+  func run() async throws {
     var configuration = try ServerConfiguration.load(file: config)
     configuration.apply(environment: ProcessInfo.processInfo.environment)
     if let rules { configuration.rulesDirectory = rules }
@@ -83,27 +83,11 @@ struct ServeCommand: ParsableCommand {
         Terminal.standardOutput.write(guide)
       }
     }
-    let announce = onListening
     do {
-      try AsyncBridge.run { try await server.run(onListening: announce) }
+      try await server.run(onListening: onListening)
     } catch let error as ServerStartError {
       Terminal.standardError.write("error: \(error)\n")
       throw ExitStatus.failure.exitCode
     }
-  }
-}
-
-/// Runs async work from the synchronous `ParsableCommand.run` of the CLI's entry point.
-enum AsyncBridge {
-  static func run(_ work: @escaping @Sendable () async throws -> Void) throws {
-    final class Outcome: @unchecked Sendable { var error: (any Error)? }
-    let outcome = Outcome()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-      do { try await work() } catch { outcome.error = error }
-      done.signal()
-    }
-    done.wait()
-    if let error = outcome.error { throw error }
   }
 }
