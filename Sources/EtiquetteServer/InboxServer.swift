@@ -28,6 +28,7 @@ public struct InboxServer: Sendable {
   /// Members and their tokens (`etiquette member`, the development mode's tokens).
   public var members: any MemberDirectory { store }
   let intake: WebhookIntake
+  let reloads: RuleReloads
   let conversations: ConversationService
   let events: EventService
 
@@ -58,6 +59,10 @@ public struct InboxServer: Sendable {
       jobs: store.jobBell)
     conversations = ConversationService(store: store, rules: rules, hub: hub, metrics: metrics)
     events = EventService(store: store, rules: rules, hub: hub, metrics: metrics)
+    reloads = RuleReloads(
+      holder: rules,
+      finished: Self.afterReload(
+        store: store, rules: rules, metrics: metrics, hub: hub, logger: logger))
     intake = WebhookIntake(
       store: store, rules: rules, metrics: metrics, hub: hub, logger: logger)
   }
@@ -114,16 +119,48 @@ public struct InboxServer: Sendable {
     return processed
   }
 
-  /// Reloads the rules and logs the outcome; the old rules keep serving on failure.
+  /// Reloads the rules (see `RuleReloads`: one at a time, off the request threads) and logs
+  /// the outcome; the old rules keep serving on failure.
   @discardableResult
-  public func reloadRules(reason: String) -> Result<LoadedRules, RuleLoadFailure> {
-    let result = rules.reload()
+  public func reloadRules(reason: String) async -> Result<LoadedRules, RuleLoadFailure> {
+    Self.log(await reloads.reload(), reason: reason, logger: logger)
+  }
+
+  /// The same, waiting `limit` at most: nil when the reload is still running then.
+  func reloadRules(reason: String, limit: Duration) async -> Result<LoadedRules, RuleLoadFailure>? {
+    switch await reloads.reload(limit: limit) {
+    case .finished(let result): return Self.log(result, reason: reason, logger: logger)
+    case .stillRunning:
+      logger.warning("rules reload (\(reason)) still running after \(limit); it applies when done")
+      return nil
+    }
+  }
+
+  private static func log(
+    _ result: Result<LoadedRules, RuleLoadFailure>, reason: String, logger: Logger
+  ) -> Result<LoadedRules, RuleLoadFailure> {
     switch result {
     case .success(let loaded):
-      metrics.recordReload(accepted: true)
       logger.info("rules reloaded (\(reason)): version \(loaded.version)")
-      // The new rules may be the fix a failed message waited for.
-      Task { [store, rules, metrics, hub, logger] in
+    case .failure(let failure):
+      logger.error("rules refused (\(reason)): \(failure.message); the old rules keep serving")
+    }
+    return result
+  }
+
+  /// What every reload does once, whoever asked for it: counted, and the new rules may be the
+  /// fix a failed message waited for.
+  static func afterReload(
+    store: any InboxStore, rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub,
+    logger: Logger
+  ) -> @Sendable (Result<LoadedRules, RuleLoadFailure>) -> Void {
+    { result in
+      guard case .success = result else {
+        metrics.recordReload(accepted: false)
+        return
+      }
+      metrics.recordReload(accepted: true)
+      Task {
         do {
           let retried = try await store.retryFailedMessages(
             rules: rules, metrics: metrics, hub: hub)
@@ -132,11 +169,7 @@ public struct InboxServer: Sendable {
           logger.error("retrying failed messages: \(error)")
         }
       }
-    case .failure(let failure):
-      metrics.recordReload(accepted: false)
-      logger.error("rules refused (\(reason)): \(failure.message); the old rules keep serving")
     }
-    return result
   }
 
   /// Runs until SIGTERM or SIGINT (graceful: in-flight requests finish). SIGHUP and file
@@ -151,13 +184,13 @@ public struct InboxServer: Sendable {
     // Jobs left by the last run resume when the workers start: the queue is durable.
     signal(SIGHUP, SIG_IGN)
     let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-    hangup.setEventHandler { _ = self.reloadRules(reason: "SIGHUP") }
+    hangup.setEventHandler { Task { await self.reloadRules(reason: "SIGHUP") } }
     hangup.resume()
     let poller = Task {
       guard let interval = configuration.rulesPollInterval else { return }
       while !Task.isCancelled {
         try? await Task.sleep(for: .seconds(interval))
-        if rules.filesChanged() { _ = reloadRules(reason: "files changed") }
+        if rules.filesChanged() { await reloadRules(reason: "files changed") }
       }
     }
     defer {

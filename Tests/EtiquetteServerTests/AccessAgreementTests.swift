@@ -136,7 +136,7 @@ import Testing
       #expect(try await ids("bruno@exemple.fr") == [plain])
       try complete.replacingOccurrences(of: "Support Technique", with: "Support Produit")
         .write(to: file, atomically: true, encoding: .utf8)
-      guard case .success = harness.server.reloadRules(reason: "test") else {
+      guard case .success = await harness.server.reloadRules(reason: "test") else {
         Issue.record("the renamed rules were refused")
         return
       }

@@ -260,6 +260,9 @@ extension InboxServer {
         ruleSetVersion: loaded.version))
   }
 
+  /// How long `POST /v1/rules/reload` waits for the check before answering 503.
+  static let reloadWait = Duration.seconds(30)
+
   func reload(_ request: Request) async throws -> Response {
     let member = try await authenticate(request)
     let ruleSet = rules.current.ruleSet
@@ -268,7 +271,20 @@ extension InboxServer {
         ruleSet[team].grants.contains { $0.level == .manage }
       } ?? false
     guard manages else { throw APIError.forbidden("reloading the rules needs manage access") }
-    switch reloadRules(reason: "POST /v1/rules/reload by \(member)") {
+    guard
+      let result = await reloadRules(
+        reason: "POST /v1/rules/reload by \(member)", limit: Self.reloadWait)
+    else {
+      var response = APIError(
+        status: .serviceUnavailable, code: "reload_in_progress",
+        message:
+          "the rules are still being checked; they apply when the check ends, the rules "
+          + "serving are unchanged until then"
+      ).response
+      response.headers[.retryAfter] = "5"
+      return response
+    }
+    switch result {
     case .success(let loaded):
       return JSONResponse.make(
         [

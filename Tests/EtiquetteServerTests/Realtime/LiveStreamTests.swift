@@ -168,7 +168,7 @@ import Testing
       defer { audit.close() }
       try complete.replacingOccurrences(of: "\"audit@exemple.fr\"", with: "\"autre@exemple.fr\"")
         .write(to: file, atomically: true, encoding: .utf8)
-      guard case .success = harness.server.reloadRules(reason: "test") else {
+      guard case .success = await harness.server.reloadRules(reason: "test") else {
         Issue.record("the edited rules were refused")
         return
       }
