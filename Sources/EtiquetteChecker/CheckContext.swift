@@ -25,6 +25,10 @@ struct NameIndex<ID: Hashable & Sendable>: Sendable {
   func closest(to name: String) -> String? {
     NameMatching.closest(to: name, amongFolded: folded)
   }
+
+  func closest(to name: String, budget: inout Int) -> String? {
+    NameMatching.closest(to: name, amongFolded: folded, budget: &budget)
+  }
 }
 
 /// State shared by the passes of one check: the sources, the diagnostics found so far and the
@@ -62,11 +66,13 @@ struct CheckContext {
     sources[span.file]?.line(ofOffset: span.start) ?? 0
   }
 
-  /// "Did you mean" searches left in this check. Each compares the name with every declared
-  /// name, so 20,000 unknown names among 20,000 labels would cost 400 million comparisons; past
-  /// the budget (far more than the diagnostics a file shows) the help line is the plain one.
-  private var suggestionSearchesLeft = 1_000
-  /// Searches already made, by kind and name: a name misspelled the same way many times costs one.
+  /// Edit distances "did you mean" may still compute in this check. A search compares the name
+  /// with every declared name of its kind: 20,000 unknown names among 20,000 labels would
+  /// cost 400 million comparisons (minutes). Past the budget, ample for the diagnostics a file
+  /// shows in any ordinary rule set, the help line is the plain one.
+  private var suggestionComparisonsLeft = 300_000
+  /// Searches already made, by kind and name: a name misspelled the same way many times costs
+  /// one.
   private var suggestionsFound: [String: String?] = [:]
 
   mutating func suggestion<ID>(for name: String, in index: NameIndex<ID>) -> NameSuggestion? {
@@ -75,9 +81,8 @@ struct CheckContext {
     if let found = suggestionsFound[key] {
       close = found
     } else {
-      guard suggestionSearchesLeft > 0 else { return nil }
-      suggestionSearchesLeft -= 1
-      close = index.closest(to: name)
+      guard suggestionComparisonsLeft > 0 else { return nil }
+      close = index.closest(to: name, budget: &suggestionComparisonsLeft)
       suggestionsFound[key] = close
     }
     guard let close, let span = index.spans[close] else { return nil }
