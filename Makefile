@@ -49,7 +49,7 @@ test-deps:
 # swift-format (shipped with the toolchain) keeps the code uniform; the project's own code builds
 # without a warning (ETIQUETTE_STRICT_WARNINGS, see Package.swift); then every test.
 test: deps test-deps lint
-	ETIQUETTE_STRICT_WARNINGS=1 $(SWIFT) build --build-tests
+	ETIQUETTE_STRICT_WARNINGS=1 $(SWIFT) build --build-tests --explicit-target-dependency-import-check error
 	$(SWIFT) test --skip-build
 
 # The OpenAPI document against a running server, from outside: schemathesis (PyPI, installed

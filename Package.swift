@@ -75,10 +75,25 @@ let package = Package(
     ),
     // The compiled matcher: one automaton for every phrase, prefiltered PCRE2 patterns.
     .target(
-      name: "EtiquetteMatcher", dependencies: ["EtiquetteChecker", "EtiquetteText"],
+      name: "EtiquetteMatcher",
+      dependencies: [
+        "EtiquetteChecker", "EtiquetteText", "EtiquetteSyntax", "EtiquetteDiagnostics",
+      ],
       swiftSettings: matcherSettings),
     // Conversation state and decisions: a pure, deterministic library.
-    .target(name: "EtiquetteEngine", dependencies: ["EtiquetteMatcher", "EtiquetteChecker"]),
+    .target(
+      name: "EtiquetteEngine",
+      dependencies: [
+        "EtiquetteMatcher", "EtiquetteChecker", "EtiquetteSyntax", "EtiquetteDiagnostics",
+      ]),
+    // Reading, checking and compiling a rule set from files: the one entry point the CLI's
+    // commands and the server share, so they report the same diagnostics for the same files.
+    .target(
+      name: "EtiquetteCompiler",
+      dependencies: [
+        "EtiquetteDiagnostics", "EtiquetteSyntax", "EtiquetteChecker", "EtiquetteMatcher",
+      ]
+    ),
     // The language server (`etiquette lsp`): JSON-RPC over stdio on the language stages only.
     .target(
       name: "EtiquetteLanguageServer",
@@ -91,7 +106,7 @@ let package = Package(
       name: "EtiquetteCLI",
       dependencies: [
         "EtiquetteDiagnostics", "EtiquetteSyntax", "EtiquetteFormat", "EtiquetteChecker",
-        "EtiquetteMatcher", "EtiquetteEngine", "CLibEdit", "EtiquetteServer",
+        "EtiquetteMatcher", "EtiquetteEngine", "EtiquetteCompiler", "CLibEdit", "EtiquetteServer",
         "EtiquetteLanguageServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
@@ -102,6 +117,7 @@ let package = Package(
       name: "EtiquetteServer",
       dependencies: [
         "EtiquetteEngine", "EtiquetteChecker", "EtiquetteSyntax", "EtiquetteDiagnostics",
+        "EtiquetteCompiler", "EtiquetteMatcher",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),
@@ -110,6 +126,7 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "Metrics", package: "swift-metrics"),
       ],
@@ -124,7 +141,7 @@ let package = Package(
     ),
     .testTarget(
       name: "EtiquetteSyntaxTests",
-      dependencies: ["EtiquetteSyntax", "EtiquetteTestSupport"],
+      dependencies: ["EtiquetteSyntax", "EtiquetteDiagnostics", "EtiquetteTestSupport"],
       exclude: ["Fixtures"]
     ),
     .testTarget(
@@ -138,24 +155,37 @@ let package = Package(
       name: "EtiquetteTextTests", dependencies: ["EtiquetteText", "EtiquetteTestSupport"]),
     .testTarget(
       name: "EtiquetteCheckerTests",
-      dependencies: ["EtiquetteChecker", "EtiquetteTestSupport"],
+      dependencies: [
+        "EtiquetteChecker", "EtiquetteSyntax", "EtiquetteDiagnostics", "EtiquetteTestSupport",
+      ],
       exclude: ["Fixtures"]
     ),
     .testTarget(
       name: "EtiquetteMatcherTests",
-      dependencies: ["EtiquetteMatcher", "EtiquetteSyntax", "EtiquetteTestSupport"],
+      dependencies: [
+        "EtiquetteMatcher", "EtiquetteSyntax", "EtiquetteChecker", "EtiquetteDiagnostics",
+        "EtiquetteText", "EtiquetteTestSupport",
+      ],
       exclude: ["Fixtures"]
     ),
     .testTarget(
       name: "EtiquetteEngineTests",
-      dependencies: ["EtiquetteEngine", "EtiquetteSyntax", "EtiquetteTestSupport"],
+      dependencies: [
+        "EtiquetteEngine", "EtiquetteSyntax", "EtiquetteChecker", "EtiquetteDiagnostics",
+        "EtiquetteTestSupport",
+      ],
       exclude: ["Fixtures"]
     ),
     .testTarget(
       name: "EtiquetteServerTests",
       dependencies: [
-        "EtiquetteServer", "EtiquetteEngine", "EtiquetteChecker", "EtiquetteTestSupport",
+        "EtiquetteServer", "EtiquetteEngine", "EtiquetteChecker", "EtiquetteSyntax",
+        "EtiquetteDiagnostics", "EtiquetteCompiler", "EtiquetteTestSupport",
+        .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"),
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -174,7 +204,9 @@ let package = Package(
     ),
     .testTarget(
       name: "EtiquetteCLITests",
-      dependencies: ["EtiquetteCLI", "EtiquetteTestSupport"],
+      dependencies: [
+        "EtiquetteCLI", "EtiquetteServer", "EtiquetteDiagnostics", "EtiquetteTestSupport",
+      ],
       exclude: ["Fixtures"]
     ),
   ]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EtiquetteChecker
+import EtiquetteCompiler
 import EtiquetteDiagnostics
 import EtiquetteMatcher
 import EtiquetteSyntax
@@ -44,7 +45,7 @@ struct CheckCommand: ParsableCommand {
 
   func run() throws {
     let rules = try RuleSources.load(paths: paths)
-    let outcome = RuleSetCheck.run(rules, strict: strict)
+    let outcome = RuleCompiler.compile(rules, strict: strict)
     let diagnostics = outcome.diagnostics
     let out = Terminal.standardOutput
 
@@ -53,10 +54,9 @@ struct CheckCommand: ParsableCommand {
       let style = out.style(color)
       out.write(DiagnosticRenderer(sources: rules.sources, style: style).render(diagnostics))
       let summary = DiagnosticRenderer.summary(
-        errors: diagnostics.errorCount, warnings: diagnostics.warningCount,
-        files: rules.parsed.count)
+        errors: outcome.errorCount, warnings: outcome.warningCount, files: rules.parsed.count)
       let colour: TerminalStyle.Colour =
-        diagnostics.hasErrors ? .red : (diagnostics.warningCount > 0 ? .yellow : .green)
+        outcome.hasErrors ? .red : (outcome.warningCount > 0 ? .yellow : .green)
       out.write(style.paint(summary, colour, bold: true) + "\n")
       if explainAccess, let ruleSet = outcome.ruleSet {
         out.write("\n" + AccessExplanation.sentences(for: ruleSet))
@@ -72,43 +72,16 @@ struct CheckCommand: ParsableCommand {
       out.write(DiagnosticGitHub.encode(diagnostics, sources: rules.sources))
     }
 
-    let failed = diagnostics.hasErrors || (strict && diagnostics.warningCount > 0)
+    let failed = outcome.hasErrors || (strict && outcome.warningCount > 0)
     if failed { throw ExitStatus.failure.exitCode }
-  }
-}
-
-/// Parsing and checking of a whole rule set, shared by every command that loads rules.
-enum RuleSetCheck {
-  struct Outcome {
-    var diagnostics: [Diagnostic]
-    var ruleSet: RuleSet?
-    /// The rule set compiled for matching, when it checked without errors.
-    var matcher: RuleMatcher? = nil
-  }
-
-  /// Syntax errors anywhere stop before the checker: checking a rule set with a file missing
-  /// would report names from that file as undefined, burying the real problem.
-  static func run(_ rules: RuleSources, strict: Bool) -> Outcome {
-    let syntax = rules.syntaxDiagnostics
-    if syntax.hasErrors {
-      return Outcome(diagnostics: syntax.sortedByPosition(), ruleSet: nil)
-    }
-    let result = Checker.check(
-      rules.ruleFiles, sources: rules.sources, options: CheckOptions(strict: strict))
-    // Compiling the matcher shows what checking cannot: patterns that must run on every message.
-    // The compiled matcher is kept, so commands that go on to run the rules compile it once.
-    let matcher = result.ruleSet.map(RuleMatcher.init)
-    let cost = matcher.map(MatcherCatalogue.slowPatterns(in:)) ?? []
-    return Outcome(
-      diagnostics: (syntax + result.diagnostics + cost).sortedByPosition(),
-      ruleSet: result.ruleSet, matcher: matcher)
   }
 }
 
 /// Every diagnostic code Etiquette can report, for `explain` and SARIF rule metadata.
 enum CodeCatalogue {
   static let all: [CodeExplanation] =
-    (SyntaxCatalogue.explanations + CheckerCatalogue.explanations + MatcherCatalogue.explanations)
+    (SyntaxCatalogue.explanations + CheckerCatalogue.explanations + MatcherCatalogue.explanations
+    + [DiagnosticLimit.explanation])
     .sorted { $0.code < $1.code }
 
   static func explanation(for code: String) -> CodeExplanation? {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EtiquetteCompiler
 import EtiquetteDiagnostics
 import EtiquetteEngine
 import Foundation
@@ -71,7 +72,7 @@ struct DiffCommand: ParsableCommand {
 
   /// The checked rule set of one side, or nil after printing its errors on standard error.
   private func loadSide(_ name: String, path: String, rules: RuleSources) -> RuleSide? {
-    let outcome = RuleSetCheck.run(rules, strict: false)
+    let outcome = RuleCompiler.compile(rules, strict: false)
     if let matcher = outcome.matcher {
       return RuleSide(name: name, engine: Engine(matcher: matcher), sources: rules.sources)
     }

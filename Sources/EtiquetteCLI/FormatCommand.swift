@@ -1,4 +1,5 @@
 import ArgumentParser
+import EtiquetteCompiler
 import EtiquetteDiagnostics
 import EtiquetteFormat
 import EtiquetteSyntax

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EtiquetteChecker
+import EtiquetteCompiler
 import EtiquetteEngine
 import Foundation
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EtiquetteChecker
+import EtiquetteCompiler
 import EtiquetteDiagnostics
 import EtiquetteEngine
 import Foundation
@@ -61,7 +62,7 @@ struct TestCommand: ParsableCommand {
 /// `etiquette check`, with errors rendered to standard error.
 enum EngineLoading {
   static func engine(for rules: RuleSources, color: ColourChoice) throws -> Engine {
-    let outcome = RuleSetCheck.run(rules, strict: false)
+    let outcome = RuleCompiler.compile(rules, strict: false)
     guard let matcher = outcome.matcher else {
       let err = Terminal.standardError
       let errors = outcome.diagnostics.filter { $0.severity == .error }

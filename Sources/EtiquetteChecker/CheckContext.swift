@@ -25,6 +25,10 @@ struct NameIndex<ID: Hashable & Sendable>: Sendable {
   func closest(to name: String) -> String? {
     NameMatching.closest(to: name, amongFolded: folded)
   }
+
+  func closest(to name: String, budget: inout Int) -> String? {
+    NameMatching.closest(to: name, amongFolded: folded, budget: &budget)
+  }
 }
 
 /// State shared by the passes of one check: the sources, the diagnostics found so far and the
@@ -62,8 +66,26 @@ struct CheckContext {
     sources[span.file]?.line(ofOffset: span.start) ?? 0
   }
 
-  func suggestion<ID>(for name: String, in index: NameIndex<ID>) -> NameSuggestion? {
-    guard let close = index.closest(to: name), let span = index.spans[close] else { return nil }
+  /// Edit distances "did you mean" may still compute in this check. A search compares the name
+  /// with every declared name of its kind: 20,000 unknown names among 20,000 labels would
+  /// cost 400 million comparisons (minutes). Past the budget, ample for the diagnostics a file
+  /// shows in any ordinary rule set, the help line is the plain one.
+  private var suggestionComparisonsLeft = 300_000
+  /// Searches already made, by kind and name: a name misspelled the same way many times costs
+  /// one.
+  private var suggestionsFound: [String: String?] = [:]
+
+  mutating func suggestion<ID>(for name: String, in index: NameIndex<ID>) -> NameSuggestion? {
+    let key = "\(ID.self)|\(name)"
+    let close: String?
+    if let found = suggestionsFound[key] {
+      close = found
+    } else {
+      guard suggestionComparisonsLeft > 0 else { return nil }
+      close = index.closest(to: name, budget: &suggestionComparisonsLeft)
+      suggestionsFound[key] = close
+    }
+    guard let close, let span = index.spans[close] else { return nil }
     return NameSuggestion(name: close, location: describe(span))
   }
 
@@ -79,33 +101,29 @@ struct CheckContext {
 
   mutating func resolveLabel(_ name: StringLiteral) -> LabelID? {
     if let id = labels[name.value] { return id }
-    report(
-      CheckerCatalogue.unknownLabel(
-        name.value, at: name.span, suggestion: suggestion(for: name.value, in: labels)))
+    let suggestion = suggestion(for: name.value, in: labels)
+    report(CheckerCatalogue.unknownLabel(name.value, at: name.span, suggestion: suggestion))
     return nil
   }
 
   mutating func resolveTeam(_ name: StringLiteral) -> TeamID? {
     if let id = teams[name.value] { return id }
-    report(
-      CheckerCatalogue.unknownTeam(
-        name.value, at: name.span, suggestion: suggestion(for: name.value, in: teams)))
+    let suggestion = suggestion(for: name.value, in: teams)
+    report(CheckerCatalogue.unknownTeam(name.value, at: name.span, suggestion: suggestion))
     return nil
   }
 
   mutating func resolveMember(_ email: StringLiteral) -> String? {
     if members[email.value] != nil { return email.value }
-    report(
-      CheckerCatalogue.unknownMember(
-        email.value, at: email.span, suggestion: suggestion(for: email.value, in: members)))
+    let suggestion = suggestion(for: email.value, in: members)
+    report(CheckerCatalogue.unknownMember(email.value, at: email.span, suggestion: suggestion))
     return nil
   }
 
   mutating func resolveEvent(_ name: StringLiteral) -> EventID? {
     if let id = events[name.value] { return id }
-    report(
-      CheckerCatalogue.unknownEvent(
-        name.value, at: name.span, suggestion: suggestion(for: name.value, in: events)))
+    let suggestion = suggestion(for: name.value, in: events)
+    report(CheckerCatalogue.unknownEvent(name.value, at: name.span, suggestion: suggestion))
     return nil
   }
 }

@@ -17,12 +17,23 @@ enum NameMatching {
   static func closest(to name: String, amongFolded candidates: [(String, [Character])])
     -> String?
   {
+    var unlimited = Int.max
+    return closest(to: name, amongFolded: candidates, budget: &unlimited)
+  }
+
+  /// The same search, spending one unit of `budget` per edit distance computed and stopping
+  /// (with the closest name found so far) when it runs out.
+  static func closest(
+    to name: String, amongFolded candidates: [(String, [Character])], budget: inout Int
+  ) -> String? {
     let target = Array(fold(name))
     // Short names tolerate one edit; longer ones a third of their length, at most four.
     let limit = min(4, max(1, target.count / 3))
     var best: (name: String, distance: Int)?
     for (candidate, folded) in candidates where candidate != name {
       if abs(folded.count - target.count) > limit { continue }
+      guard budget > 0 else { break }
+      budget -= 1
       let d = distance(target, folded, limit: limit)
       if d <= limit, d < (best?.distance ?? Int.max) { best = (candidate, d) }
     }

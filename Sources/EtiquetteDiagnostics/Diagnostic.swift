@@ -22,7 +22,10 @@ public struct DiagnosticCode: Sendable, Hashable, Codable, Comparable, CustomStr
   public init(_ rawValue: String) { self.rawValue = rawValue }
   public init(stringLiteral value: String) { self.rawValue = value }
   public var description: String { rawValue }
-  public var defaultSeverity: Severity { rawValue.hasPrefix("W") ? .warning : .error }
+  public var defaultSeverity: Severity {
+    if rawValue.hasPrefix("W") { return .warning }
+    return rawValue.hasPrefix("N") ? .note : .error
+  }
   public static func < (lhs: DiagnosticCode, rhs: DiagnosticCode) -> Bool {
     lhs.rawValue < rhs.rawValue
   }

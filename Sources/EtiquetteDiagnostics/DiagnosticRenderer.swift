@@ -98,18 +98,24 @@ public struct DiagnosticRenderer: Sendable {
       if index == 1, endLine > startLine + 1 {
         lines.append(style.paint("...", .blue, bold: true))
       }
-      let range = file.byteRange(ofLine: line)
-      let text = displayText(file.bytes[range])
+      let lineRange = file.byteRange(ofLine: line)
+      let from = min(max(span.start, lineRange.lowerBound), lineRange.upperBound)
+      let to = max(min(max(span.end, span.start), lineRange.upperBound), from)
+      let window = Self.window(of: lineRange, around: from..<to, in: file.bytes)
+      let range = window.range
+      let text =
+        (window.cutBefore ? "…" : "") + displayText(file.bytes[range])
+        + (window.cutAfter ? "…" : "")
       let number = String(line)
       let gutter = String(repeating: " ", count: gutterWidth - number.count) + number
       lines.append(
         "\(style.paint(gutter, .blue, bold: true)) \(style.paint("|", .blue, bold: true)) \(text)")
       // Underline columns measured in display cells of the characters before and inside the span.
-      let from = max(span.start, range.lowerBound)
-      let to = min(max(span.end, span.start), range.upperBound)
-      let before = displayText(file.bytes[range.lowerBound..<min(from, range.upperBound)])
-      let inside = displayText(
-        file.bytes[min(from, range.upperBound)..<max(to, min(from, range.upperBound))])
+      let shownFrom = min(max(from, range.lowerBound), range.upperBound)
+      let shownTo = min(max(to, shownFrom), range.upperBound)
+      let before =
+        (window.cutBefore ? "…" : "") + displayText(file.bytes[range.lowerBound..<shownFrom])
+      let inside = displayText(file.bytes[shownFrom..<shownTo])
       let width = max(1, DisplayWidth.of(inside))
       let isLast = index == shown.count - 1
       var underline =
@@ -122,6 +128,31 @@ public struct DiagnosticRenderer: Sendable {
       )
     }
     return lines
+  }
+
+  /// Bytes of a line shown at most: a longer line (a generated list of phrases on one line)
+  /// is shown as a window around the span, with "…" where it was cut, so that each diagnostic
+  /// prints a bounded amount whatever the line's length.
+  public static let maximumLineBytes = 160
+  /// Bytes kept before the span in a cut line, for context.
+  static let contextBytes = 40
+
+  /// The part of `line` to show for `span` (within the line), and whether it was cut on each
+  /// side. Cuts fall on UTF-8 character boundaries.
+  static func window(of line: Range<Int>, around span: Range<Int>, in bytes: [UInt8])
+    -> (range: Range<Int>, cutBefore: Bool, cutAfter: Bool)
+  {
+    guard line.count > maximumLineBytes else { return (line, false, false) }
+    var lower = max(line.lowerBound, span.lowerBound - contextBytes)
+    var upper = min(line.upperBound, lower + maximumLineBytes)
+    // A span near the end of the line: use the room left on the left.
+    lower = max(line.lowerBound, min(lower, upper - maximumLineBytes))
+    func isContinuation(_ index: Int) -> Bool {
+      index < bytes.count && bytes[index] & 0xC0 == 0x80
+    }
+    while lower > line.lowerBound, isContinuation(lower) { lower -= 1 }
+    while upper < line.upperBound, isContinuation(upper) { upper -= 1 }
+    return (lower..<upper, lower > line.lowerBound, upper < line.upperBound)
   }
 
   /// Source text as shown: invalid UTF-8 becomes U+FFFD, tabs become spaces so carets line up.

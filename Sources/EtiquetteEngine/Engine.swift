@@ -11,6 +11,8 @@ public struct Engine: Sendable {
   public let matcher: RuleMatcher
   public var ruleSet: RuleSet { matcher.ruleSet }
   private let access: AccessPolicy
+  /// What names held state across reloads and in stores (`TriggerID` is only a position).
+  public let triggerNames: TriggerNames
 
   /// The instant used for steps when a test (or a `run` line) gives no `at`:
   /// Monday 2026-01-05 10:00:00 UTC (11:00 in Paris, 05:00 in New York). Fixed so that tests
@@ -20,6 +22,7 @@ public struct Engine: Sendable {
   public init(matcher: RuleMatcher) {
     self.matcher = matcher
     self.access = AccessPolicy(ruleSet: matcher.ruleSet)
+    self.triggerNames = TriggerNames(ruleSet: matcher.ruleSet)
   }
 
   public init(ruleSet: RuleSet) {

@@ -23,6 +23,14 @@ public enum Parser {
   public static let maximumConditionOperands = 1024
 
   public static func parse(_ file: SourceFile) -> ParseResult {
+    if let offset = BinaryContent.firstNonTextByte(in: file.bytes) {
+      // One diagnostic for the whole file: lexing random bytes reports one error per few bytes
+      // (a megabyte gave hundreds of thousands), which helps nobody.
+      let span = SourceSpan(file: file.id, start: offset, end: offset + 1)
+      return ParseResult(
+        ruleFile: RuleFile(file: file.id, items: [], comments: []),
+        diagnostics: [SyntaxCatalogue.binaryFile(at: span)])
+    }
     let lexed = Lexer.tokenize(file)
     var parser = RuleFileParser(file: file, tokens: lexed.tokens, lexical: lexed.diagnostics)
     let items = parser.parseRuleFile()

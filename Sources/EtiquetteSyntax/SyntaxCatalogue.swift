@@ -1,6 +1,7 @@
 import EtiquetteDiagnostics
 
-/// Every lexical and syntax diagnostic of Etiquette: codes E001–E029 and W001–W009, their
+/// Every lexical and syntax diagnostic of Etiquette: codes E001–E029, E064–E066, E068 and W001–W009,
+/// their
 /// explanations for `etiquette explain`, and the functions that build each message, so the
 /// wording is reviewed in this one file.
 public enum SyntaxCatalogue {
@@ -38,6 +39,7 @@ public enum SyntaxCatalogue {
     public static let repeatedPhraseMode: DiagnosticCode = "E064"
     public static let misplacedQuantifier: DiagnosticCode = "E065"
     public static let unknownLanguage: DiagnosticCode = "E066"
+    public static let binaryFile: DiagnosticCode = "E068"
     public static let byteOrderMark: DiagnosticCode = "W001"
     public static let controlCharacter: DiagnosticCode = "W002"
     public static let doubleNegation: DiagnosticCode = "W003"
@@ -305,6 +307,18 @@ public enum SyntaxCatalogue {
         """,
       example: "language de"),
     CodeExplanation(
+      Code.binaryFile, title: "binary file, not rule text",
+      explanation: """
+        The file is not text: it contains NUL bytes, or many bytes that are neither UTF-8 text \
+        nor the tabs and line breaks of a rule file (an image, an archive, a database, a file \
+        saved as UTF-16). Etiquette reports this once instead of one error per byte, and \
+        does not parse the file. Check that the path names the rule file you meant, or re-save \
+        the file as UTF-8.
+        """,
+      example:
+        "\\x89PNG\\r\\n\\x1A\\n\\x00\\x00\\x00\\rIHDR"
+        + "   # the start of a PNG image named rules.etq"),
+    CodeExplanation(
       Code.byteOrderMark, title: "byte order mark",
       explanation: """
         The file starts with a UTF-8 byte order mark (EF BB BF), which some Windows editors add. \
@@ -345,6 +359,13 @@ public enum SyntaxCatalogue {
       "invalid UTF-8 byte 0x\(hex.count == 1 ? "0" + hex : hex) at byte offset \(span.start)",
       at: span, label: "not UTF-8",
       help: "save the file as UTF-8 (it may have been saved as Latin-1 or Windows-1252)")
+  }
+
+  static func binaryFile(at span: SourceSpan) -> Diagnostic {
+    Diagnostic(
+      Code.binaryFile, "binary file, not rule text", at: span,
+      label: "the first byte that is not text",
+      help: "rule files are UTF-8 text: check that this is the file you meant, or save it as UTF-8")
   }
 
   static func byteOrderMark(at span: SourceSpan) -> Diagnostic {

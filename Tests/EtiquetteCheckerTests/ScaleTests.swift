@@ -50,3 +50,21 @@ import Testing
     #expect(ruleSet.labelEvaluationOrder.map(\.rawValue) == Array(0..<5000))
   }
 }
+
+/// "Did you mean" stays bounded: thousands of unknown names among thousands of close labels
+/// are all reported, the first ones with a suggestion, without comparing every pair.
+@Suite struct BoundedSuggestionTests {
+  @Test func manyUnknownNamesAmongManyCloseLabels() {
+    var text = ""
+    for i in 0..<3_000 {
+      text += "label \"Etiquette \(i)\" {\n  when label \"Etiqette \(i)\"\n}\n"
+    }
+    text += "team \"T\" {\n  members [\"a@x.fr\"]\n  can reply all\n}\nrouting {\n  default ai\n}\n"
+    var harness = CheckerHarness()
+    harness.add(path: "many.etq", text: text)
+    let unknown = harness.check().diagnostics.filter { $0.code == "E030" }
+    #expect(unknown.count == 3_000)
+    #expect(unknown.first?.help?.contains("did you mean \"Etiquette 0\"") == true)
+    #expect(unknown.last?.help?.contains("did you mean") == false)
+  }
+}

@@ -19,8 +19,9 @@ import Testing
       let number = Int(code.dropFirst()) ?? 0
       if code.hasPrefix("E") {
         // E001–E029, then E064–E066 for the matching syntax of issue 19 (the checker's codes
-        // took E030–E063 in between).
-        #expect((1...29).contains(number) || (64...66).contains(number), "\(code)")
+        // took E030–E063 in between), E068 for binary files (E067 is the checker's).
+        #expect(
+          (1...29).contains(number) || (64...66).contains(number) || number == 68, "\(code)")
       } else {
         #expect(code.hasPrefix("W") && (1...9).contains(number), "\(code)")
       }
@@ -47,6 +48,9 @@ import Testing
       var bytes = Array(source.utf8)
       if explanation.code == "E001" {
         bytes = Array("label \"R".utf8) + [0xE9] + Array("servation\" { }".utf8)
+      }
+      if explanation.code == "E068" {
+        bytes = [0x89] + Array("PNG\r\n".utf8) + [0x1A, 0x0A, 0, 0, 0, 0x0D] + Array("IHDR".utf8)
       }
       if explanation.code == "W001" {
         bytes = [0xEF, 0xBB, 0xBF] + Array("label \"VIP\" { }".utf8)

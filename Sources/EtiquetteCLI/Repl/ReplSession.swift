@@ -1,4 +1,5 @@
 import EtiquetteChecker
+import EtiquetteCompiler
 import EtiquetteDiagnostics
 import EtiquetteEngine
 import EtiquetteSyntax
@@ -22,16 +23,15 @@ enum ReplRuleLoading {
 
   static func load(paths: [String], style: TerminalStyle) throws(UsageError) -> Outcome {
     let sources = try RuleSources.load(paths: paths)
-    let outcome = RuleSetCheck.run(sources, strict: false)
+    let outcome = RuleCompiler.compile(sources, strict: false)
     let diagnostics = outcome.diagnostics
     var report = DiagnosticRenderer(sources: sources.sources, style: style).render(diagnostics)
     let summary = DiagnosticRenderer.summary(
-      errors: diagnostics.errorCount, warnings: diagnostics.warningCount,
-      files: sources.parsed.count)
+      errors: outcome.errorCount, warnings: outcome.warningCount, files: sources.parsed.count)
     let colour: TerminalStyle.Colour =
-      diagnostics.hasErrors ? .red : (diagnostics.warningCount > 0 ? .yellow : .green)
+      outcome.hasErrors ? .red : (outcome.warningCount > 0 ? .yellow : .green)
     report += style.paint(summary, colour, bold: true) + "\n"
-    guard let matcher = outcome.matcher, !diagnostics.hasErrors else {
+    guard let matcher = outcome.matcher, !outcome.hasErrors else {
       return Outcome(rules: nil, report: report)
     }
     return Outcome(

@@ -19,11 +19,18 @@ enum LoosePhraseOverlapLint: Lint {
     }
     var out: [Diagnostic] = []
     var reported: Set<[Int]> = []
+    let phraseWords = phrases.map { words($0.phrase.normalized) }
+    // Every loose phrase against every phrase is quadratic: a generated rule set of thousands of
+    // `forms` phrases would take minutes. The lint is advice, so past this many comparisons it
+    // stops (what it found so far is reported).
+    var comparisonsLeft = 2_000_000
     for (index, loose) in phrases.enumerated() where !loose.phrase.modes.isEmpty {
-      let looseWords = words(loose.phrase.normalized)
-      for other in phrases
+      let looseWords = phraseWords[index]
+      for (otherIndex, other) in phrases.enumerated()
       where other.label != loose.label && other.phrase.normalized != loose.phrase.normalized {
-        let otherWords = words(other.phrase.normalized)
+        comparisonsLeft -= 1
+        if comparisonsLeft < 0 { return out }
+        let otherWords = phraseWords[otherIndex]
         guard
           let example = collision(
             looseWords, modes: loose.phrase.modes, in: otherWords, stemmer: stemmer),

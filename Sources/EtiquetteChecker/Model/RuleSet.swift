@@ -283,9 +283,13 @@ public struct LabelTrigger: Sendable, Hashable {
   public var condition: ConditionTree
   /// The whole clause (`when …`), for "added by rules/labels.etq:14:8".
   @IgnoredInEquality public var span: SourceSpan
-  public init(condition: ConditionTree, span: SourceSpan) {
+  /// The clause as `ClauseText.canonical` spells it: what names the clause's held state across
+  /// reloads, so that moving the clause does not move its state onto another one.
+  @IgnoredInEquality public var canonicalText: String
+  public init(condition: ConditionTree, span: SourceSpan, canonicalText: String = "") {
     self.condition = condition
     self.span = span
+    self.canonicalText = canonicalText
   }
 }
 
@@ -380,10 +384,16 @@ public struct RoutingRule: Sendable, Hashable {
   public var condition: ConditionTree
   public var target: RoutingTarget
   @IgnoredInEquality public var span: SourceSpan
-  public init(condition: ConditionTree, target: RoutingTarget, span: SourceSpan) {
+  /// The rule (`when … -> human`) as `ClauseText.canonical` spells it: names its held state
+  /// across reloads, like `LabelTrigger.canonicalText`.
+  @IgnoredInEquality public var canonicalText: String
+  public init(
+    condition: ConditionTree, target: RoutingTarget, span: SourceSpan, canonicalText: String = ""
+  ) {
     self.condition = condition
     self.target = target
     self.span = span
+    self.canonicalText = canonicalText
   }
 }
 

@@ -88,9 +88,8 @@ struct ConditionResolver {
         CheckerCatalogue.duringNotHours(name.value, isA: kind, at: name.span, defined: span))
       return nil
     }
-    ctx.report(
-      CheckerCatalogue.unknownHours(
-        name.value, at: name.span, suggestion: ctx.suggestion(for: name.value, in: hours)))
+    let suggestion = ctx.suggestion(for: name.value, in: hours)
+    ctx.report(CheckerCatalogue.unknownHours(name.value, at: name.span, suggestion: suggestion))
     return nil
   }
 

@@ -23,7 +23,9 @@ enum LabelPass {
         case .when(let condition), .removeWhen(let condition):
           collectLabelReferences(condition, ctx, into: &references)
           guard let tree = resolver.resolve(condition, &ctx) else { continue }
-          let trigger = LabelTrigger(condition: tree, span: clause.span)
+          let trigger = LabelTrigger(
+            condition: tree, span: clause.span,
+            canonicalText: ClauseText.canonical(clause.span, in: ctx.sources))
           if case .when = clause.kind { add.append(trigger) } else { remove.append(trigger) }
         }
       }

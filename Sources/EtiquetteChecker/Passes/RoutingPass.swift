@@ -49,7 +49,7 @@ enum RoutingPass {
             target: RoutingTarget(
               mode: target.mode.value, team: team, priority: target.priority?.value,
               span: target.span),
-            span: entry.span))
+            span: entry.span, canonicalText: ClauseText.canonical(entry.span, in: ctx.sources)))
       }
     }
     guard let defaultMode, let defaultSpan else {

@@ -290,6 +290,8 @@ extension InboxServer {
         [
           "status": JSONValueBox("reloaded"), "version": JSONValueBox(loaded.version),
           "warnings": JSONValueBox(loaded.diagnostics.count),
+          "diagnostics": JSONValueBox(
+            DiagnosticJSON.document(loaded.diagnostics, sources: loaded.sources)),
         ])
     case .failure(let failure):
       var error = APIError.unprocessable("rules_refused", failure.message)

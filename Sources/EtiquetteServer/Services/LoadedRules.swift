@@ -1,8 +1,8 @@
 import Crypto
 import EtiquetteChecker
+import EtiquetteCompiler
 import EtiquetteDiagnostics
 import EtiquetteEngine
-import EtiquetteSyntax
 import Foundation
 
 /// A checked rule set ready to serve, with the sources its locations refer to and a version
@@ -13,79 +13,52 @@ public struct LoadedRules: Sendable {
   /// The first 12 hex digits of the SHA-256 of every file's path and bytes: the same files
   /// always give the same version, so a restart does not look like a change.
   public let version: String
-  /// Warnings of the accepted rule set.
+  /// Every diagnostic of the accepted rule set (warnings): what `etiquette check` prints.
   public let diagnostics: [Diagnostic]
 
   public var ruleSet: RuleSet { engine.ruleSet }
 }
 
-/// Why a rule set was refused: its diagnostics, ready to render as JSON.
+/// Why a rule set was refused: its diagnostics (all of them, as `etiquette check --format json`
+/// prints them), ready to render as JSON.
 public struct RuleLoadFailure: Error, Sendable {
   public var message: String
   public var diagnostics: DiagnosticJSON.Document?
 }
 
-/// Reads, parses and checks the `*.etq` files of a rules directory (or one file).
+/// Reads, parses and checks the `*.etq` files of a rules directory (or one file), through the
+/// same `RuleCompiler` as `etiquette check`: the same files, the same diagnostics.
 public enum RuleLoading {
   public static func load(path: String) -> Result<LoadedRules, RuleLoadFailure> {
-    let files = ruleFiles(at: path)
-    if files.isEmpty {
-      return .failure(RuleLoadFailure(message: "no .etq files under \(path)", diagnostics: nil))
+    let compiled: CompiledRules
+    do {
+      compiled = try RuleCompiler.compile(paths: [path])
+    } catch {
+      return .failure(RuleLoadFailure(message: error.description, diagnostics: nil))
     }
-    var sources = SourceMap()
-    var parsed: [ParseResult] = []
-    var hasher = SHA256()
-    for file in files {
-      guard let data = FileManager.default.contents(atPath: file) else {
-        return .failure(RuleLoadFailure(message: "cannot read \(file)", diagnostics: nil))
-      }
-      hasher.update(data: Data(file.utf8))
-      hasher.update(data: data)
-      let source = sources.add(path: file, bytes: Array(data))
-      parsed.append(Parser.parse(source))
-    }
-    let syntax = parsed.flatMap(\.diagnostics)
-    var diagnostics = syntax
-    var ruleSet: RuleSet?
-    // Syntax errors stop before the checker, as in `etiquette check`.
-    if !syntax.hasErrors {
-      let result = Checker.check(parsed.map(\.ruleFile), sources: sources)
-      diagnostics += result.diagnostics
-      ruleSet = result.ruleSet
-    }
-    diagnostics = diagnostics.sortedByPosition()
-    guard let ruleSet else {
-      let errors = diagnostics.filter { $0.severity == .error }
+    let sources = compiled.sources.sources
+    let diagnostics = compiled.diagnostics
+    guard let matcher = compiled.matcher, !compiled.hasErrors else {
       return .failure(
         RuleLoadFailure(
-          message: "the rules have \(errors.count) error(s)",
-          diagnostics: DiagnosticJSON.document(errors, sources: sources)))
+          message: "the rules have \(compiled.errorCount) error(s)",
+          diagnostics: DiagnosticJSON.document(diagnostics, sources: sources)))
+    }
+    var hasher = SHA256()
+    for file in sources.files {
+      hasher.update(data: Data(file.path.utf8))
+      hasher.update(data: file.bytes)
     }
     let digest = hasher.finalize().hexString
     return .success(
       LoadedRules(
-        engine: Engine(ruleSet: ruleSet), sources: sources, version: String(digest.prefix(12)),
+        engine: Engine(matcher: matcher), sources: sources, version: String(digest.prefix(12)),
         diagnostics: diagnostics))
   }
 
-  /// `*.etq` files below a directory in sorted order, or the path itself when it is a file.
+  /// The files `load` reads, in order; none when the path is missing or holds no rule file.
   static func ruleFiles(at path: String) -> [String] {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      return []
-    }
-    guard isDirectory.boolValue else { return [path] }
-    var base = path.hasSuffix("/") ? String(path.dropLast()) : path
-    // The enumerator does not descend into a symbolic link to a directory.
-    if (try? FileManager.default.destinationOfSymbolicLink(atPath: base)) != nil {
-      base = URL(fileURLWithPath: base).resolvingSymlinksInPath().path
-    }
-    guard let enumerator = FileManager.default.enumerator(atPath: base) else { return [] }
-    var files: [String] = []
-    while let relative = enumerator.nextObject() as? String {
-      if relative.hasSuffix(".etq") { files.append(base + "/" + relative) }
-    }
-    return files.sorted()
+    (try? RuleCompiler.filePaths(for: [path])) ?? []
   }
 
   /// Paths, sizes and modification times: a cheap fingerprint for polling.

@@ -141,7 +141,7 @@ enum ConversationRecords {
     if let text: String = row["held_triggers"],
       let names = try? JSONDecoder().decode([String].self, from: Data(text.utf8))
     {
-      c.heldTriggers = Set(names.compactMap { trigger(named: $0, in: ruleSet) })
+      c.heldTriggers = Set(names.compactMap { trigger(named: $0, in: rules.engine) })
     }
     // Only the keys matter to the engine; the stored reason is what the API shows, and the
     // placeholder below is never written back (only the step's own changes are).
@@ -235,8 +235,6 @@ enum ConversationRecords {
         Note(at: stored(note.at), author: note.author, text: note.text)
       }
     c.team = c.team.flatMap { ruleSet.team(named: ruleSet[$0].name)?.id }
-    c.heldTriggers = Set(
-      c.heldTriggers.compactMap { trigger(named: triggerName($0, in: ruleSet), in: ruleSet) })
     c.lastStepTime = c.lastStepTime.map(stored)
     c.readState = [:]
     return c
@@ -294,7 +292,7 @@ enum ConversationRecords {
     func json(_ value: some Encodable) -> String {
       (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
     }
-    let held = c.heldTriggers.map { triggerName($0, in: ruleSet) }.sorted()
+    let held = c.heldTriggers.compactMap { rules.engine.triggerNames.name(of: $0) }.sorted()
     let attributes = c.contact.attributes.mapValues(\.json)
     // INVARIANT: saved after a step, so `lastStepTime` is that step's time (the store's
     // `updated_at` orders conversations by their steps, not by when the writer ran).
@@ -382,15 +380,18 @@ enum ConversationRecords {
     return rows
   }
 
-  static func triggerName(_ id: TriggerID, in ruleSet: RuleSet) -> String {
-    switch id {
-    case .add(let label, let index): "add|\(ruleSet[label].name)|\(index)"
-    case .remove(let label, let index): "remove|\(ruleSet[label].name)|\(index)"
-    case .route(let index): "route||\(index)"
-    }
-  }
-
-  static func trigger(named name: String, in ruleSet: RuleSet) -> TriggerID? {
+  /// The trigger a stored name denotes in the current rules: a stable name (`TriggerNames`), or
+  /// a positional one (`add|Label|1`) written before triggers had stable names.
+  ///
+  /// A positional name is read as the clause at that position of the CURRENT rules, once: the
+  /// next step saves the stable name. A server is usually upgraded with the rules that wrote the
+  /// state, and then the position is right; dropping the names instead would make every trigger
+  /// that held fire again on the next message (a label removed by hand coming back, a routing
+  /// rule sending the conversation again), which is worse than the rare shift when the rules
+  /// were also reordered in the same restart (the old behaviour, at most once).
+  static func trigger(named name: String, in engine: Engine) -> TriggerID? {
+    if let trigger = engine.triggerNames.trigger(named: name) { return trigger }
+    let ruleSet = engine.ruleSet
     let parts = name.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
     guard parts.count >= 3, let index = Int(parts[parts.count - 1]) else { return nil }
     let label = parts[1..<(parts.count - 1)].joined(separator: "|")
