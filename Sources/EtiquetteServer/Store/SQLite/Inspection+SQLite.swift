@@ -241,3 +241,24 @@ extension SQLiteStore {
     }
   }
 }
+
+// MARK: - The job queue's lease check, for its contract tests only
+
+extension SQLiteStore {
+  /// TEST ONLY: finishes `job` in a transaction of its own and says whether the worker still
+  /// held its lease. In the server this check runs inside the transaction that records the
+  /// job's outcome (`record…` methods); the queue's contract tests call it alone.
+  func finishJobIfLeased(_ job: Job) async throws -> Bool {
+    let bell = bell
+    return try await pool.write { db in try Self.finishJob(db, job, bell: bell) }
+  }
+
+  /// TEST ONLY: puts `job` back to run at `runAt`, in a transaction of its own; false when the
+  /// worker no longer held its lease (its outcome is then not recorded).
+  func retryJobIfLeased(_ job: Job, runAt: Double, now: Double) async throws -> Bool {
+    let bell = bell
+    return try await pool.write { db in
+      try Self.retryJob(db, job, runAt: runAt, now: now, bell: bell)
+    }
+  }
+}
