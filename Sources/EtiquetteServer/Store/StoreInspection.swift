@@ -83,11 +83,11 @@ struct InspectedConversation: Sendable, Hashable {
 struct InspectedMessage: Sendable, Hashable {
   var id: Int64
   var conversationID: String
-  /// The position in the conversation's transcript.
+  /// The position in the conversation's transcript; nil for a message kept outside it.
   var seq: Int?
-  /// `in` or `out`.
+  /// `in` (from the customer), `out` (a reply) or `event` (an integration's event).
   var direction: String
-  /// `customer`, `ai`, a member's email …
+  /// `customer`; the member who replied (or `ai`); the event's name.
   var author: String
   var type: String?
   /// The type WhatsApp sent, before mapping.
