@@ -1,6 +1,5 @@
 import EtiquetteEngine
 import Foundation
-import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -41,19 +40,13 @@ import Testing
             headers: h.auth("agent-ia@exemple.fr"),
             json: #"{"text": "Bonjour, je suis l'assistant", "version": 0}"#)
           #expect(created == .created)
-          let aiRow = try #require(
-            try h.read { db in
-              try Int64.fetchOne(db, sql: "SELECT id FROM messages WHERE author = 'ai'")
-            })
+          let aiRow = try #require(try h.inspect.messages().first { $0.author == "ai" }?.id)
           // The first attempt was refused with 429; the reply waits, still queued.
           _ = try await SendingSupport.eventually {
             await graph.script.received.count == 1 ? true : nil
           }
           _ = try await SendingSupport.eventually {
-            try h.read { db in
-              try Int.fetchOne(
-                db, sql: "SELECT send_attempts FROM messages WHERE id = ?", arguments: [aiRow])
-            } == 1 ? true : nil
+            try h.inspect.message(id: aiRow)?.sendAttempts == 1 ? true : nil
           }
           #expect(try SendingSupport.status(h, message: aiRow) == "queued")
 

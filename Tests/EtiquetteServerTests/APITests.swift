@@ -1,6 +1,5 @@
 import EtiquetteEngine
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -18,10 +17,7 @@ import Testing
       from: phone, id: "wamid.\(UUID().uuidString)", text: text, name: name)
     let status = try await ServerHarness.post(client, webhook: body)
     #expect(status == .ok)
-    return try harness.read { db in
-      try String.fetchOne(
-        db, sql: "SELECT id FROM conversations WHERE phone = ?", arguments: ["+" + phone]) ?? ""
-    }
+    return try harness.inspect.conversationID(forPhone: "+" + phone) ?? ""
   }
 
   @Test func healthzAndMetrics() async throws {
@@ -203,9 +199,7 @@ import Testing
       (status, body) = try await ServerHarness.send(
         client, .get, "/v1/conversations/\(id)", headers: manon)
       #expect(body["labels"]?.arrayValue?.isEmpty == true)
-      let versions = try harness.read { db in
-        try String.fetchAll(db, sql: "SELECT DISTINCT rule_set_version FROM decisions")
-      }
+      let versions = Set(try harness.inspect.decisions().map(\.ruleSetVersion))
       #expect(versions == [harness.server.rules.current.version])
     }
   }
@@ -275,7 +269,7 @@ import Testing
       #expect(status == .unprocessableContent)
       #expect(body["error"]?["code"] == .string(code))
     }
-    #expect(try harness.count("SELECT COUNT(*) FROM decisions") == 0)
+    #expect(try harness.inspect.counts().decisions == 0)
   }
 
   @Test func eventLabelsAndIdempotencyKeyIsHonoured() async throws {
@@ -296,7 +290,7 @@ import Testing
         client, .post, "/v1/events", headers: wrongKey, json: json)
       #expect(denied == .unauthorized)
     }
-    #expect(try harness.count("SELECT COUNT(*) FROM decisions") == 1)
+    #expect(try harness.inspect.counts().decisions == 1)
   }
 
   /// An empty `Idempotency-Key:` is no key: two events of two contacts are both applied.
@@ -315,8 +309,8 @@ import Testing
       #expect(first == .ok && second == .ok)
       #expect(a["conversation"] != b["conversation"], "the second event was applied too")
     }
-    #expect(try harness.count("SELECT COUNT(*) FROM decisions") == 2)
-    #expect(try harness.count("SELECT COUNT(*) FROM event_requests") == 0)
+    #expect(try harness.inspect.counts().decisions == 2)
+    #expect(try harness.inspect.counts().eventAnswers == 0)
   }
 
   /// A key reused with another body is refused, not answered with the first event's result.
@@ -334,7 +328,7 @@ import Testing
       #expect(reused == .unprocessableContent)
       #expect(body["error"]?["code"] == .string("idempotency_key_reused"))
     }
-    #expect(try harness.count("SELECT COUNT(*) FROM decisions") == 1)
+    #expect(try harness.inspect.counts().decisions == 1)
   }
 
   @Test func eventForAContactKnownOnlyByUserIDWithAttributes() async throws {
@@ -356,9 +350,8 @@ import Testing
       #expect(error["error"]?["code"] == .string("wrong_attribute_type"))
     }
     #expect(
-      try harness.count(
-        "SELECT COUNT(*) FROM conversations WHERE phone IS NULL "
-          + "AND user_id = 'US.42'") == 1)
+      try harness.inspect.conversations().filter { $0.phone == nil && $0.userID == "US.42" }.count
+        == 1)
   }
 
   @Test func configurationNeverShowsSecrets() throws {
@@ -427,8 +420,8 @@ import Testing
       #expect(detail["contact"]?["name"] == .string(evil))
       #expect(detail["notes"]?.arrayValue?.first?["text"] == .string(evil))
     }
-    #expect(try harness.count("SELECT COUNT(*) FROM conversations") == 2)
-    #expect(try harness.count("SELECT COUNT(*) FROM messages") == 3)
+    #expect(try harness.inspect.counts().conversations == 2)
+    #expect(try harness.inspect.counts().messages == 3)
   }
 
   @Test func meDescribesRights() async throws {
@@ -508,9 +501,7 @@ import Testing
       #expect(harness.server.rules.current.version == after)
       // The old rules keep serving: a message is still labelled and decided.
       _ = try await Self.converse(harness, client, phone: "33610101010", text: "un nouveau produit")
-      let labels = try harness.read { db in
-        try String.fetchAll(db, sql: "SELECT label FROM conversation_labels")
-      }
+      let labels = try harness.inspect.conversations().flatMap(\.labels)
       #expect(labels == ["Nouveau"])
       try await client.execute(uri: "/metrics", method: .get) { response in
         let text = String(buffer: response.body)

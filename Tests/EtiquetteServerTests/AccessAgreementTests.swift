@@ -2,7 +2,6 @@ import EtiquetteChecker
 import EtiquetteEngine
 import EtiquetteSyntax
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -23,9 +22,8 @@ import Testing
 
   func conversation(_ harness: ServerHarness, _ id: String) throws -> Conversation {
     let rules = harness.server.rules.current
-    return try harness.read { db in
-      try ConversationRecords.load(db, id: id, rules: rules)?.conversation
-    } ?? Conversation(id: id, contact: Contact(id: id), mode: .ai)
+    return try harness.inspect.conversation(id: id, rules: rules)
+      ?? Conversation(id: id, contact: Contact(id: id), mode: .ai)
   }
 
   func status(
@@ -66,10 +64,8 @@ import Testing
           text: text, name: "Contact\(index)x")
         _ = try await ServerHarness.post(client, webhook: body)
       }
-      let rows = try harness.read { db in
-        try Row.fetchAll(db, sql: "SELECT id, name FROM conversations ORDER BY id")
-      }
-      let ids: [String] = rows.map { $0["id"] }
+      let rows = try harness.inspect.conversations()
+      let ids = rows.map(\.id)
       #expect(ids.count >= Self.exampleMessages.count + 2)
       let labelSets = try ids.map { try conversation(harness, $0).labelSet }
       #expect(Set(labelSets).count >= 4, "the conversations should cover several label sets")
@@ -81,13 +77,13 @@ import Testing
             $0["id"]?.stringValue
           })
         for row in rows {
-          let id: String = row["id"]
+          let id = row.id
           var c = try conversation(harness, id)
           let view = engine.can(member, .view, c).allowed
           #expect(listed.contains(id) == view, "list \(member) \(id)")
           let get = try await status(client, .get, "/v1/conversations/\(id)", headers)
           #expect(get == (view ? .ok : .notFound), "get \(member) \(id)")
-          if let name: String = row["name"], name.hasPrefix("Contact") {
+          if let name = row.name, name.hasPrefix("Contact") {
             let found = try await harness.list(client, as: member, query: "?q=\(name)")
             #expect(found.contains { $0["id"]?.stringValue == id } == view, "search \(member)")
           }

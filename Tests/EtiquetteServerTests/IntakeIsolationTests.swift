@@ -1,7 +1,6 @@
 import EtiquetteEngine
 import EtiquetteTestSupport
 import Foundation
-import GRDB
 import Testing
 
 @testable import EtiquetteServer
@@ -30,9 +29,7 @@ import Testing
   }
 
   static func storedTime(_ harness: ServerHarness, _ id: String) throws -> Double? {
-    try harness.read { db in
-      try Double.fetchOne(db, sql: "SELECT at FROM messages WHERE wa_id = ?", arguments: [id])
-    }
+    try harness.inspect.message(whatsappID: id)?.at.timeIntervalSince1970
   }
 
   @Test func unusableTimestampsTakeTheReceiveTime() async throws {
@@ -61,13 +58,7 @@ import Testing
   @Test func aFailingMessageIsKeptAloneAndAppliedAfterAFix() async throws {
     let harness = try ServerHarness()
     // A fault injected in the store: this one message cannot be written.
-    try await harness.server.sqlite.pool.write { db in
-      try db.execute(
-        sql: """
-          CREATE TRIGGER refuse_one BEFORE INSERT ON messages WHEN NEW.wa_id = 'wamid.bad'
-          BEGIN SELECT RAISE(ABORT, 'injected failure'); END
-          """)
-    }
+    try await harness.server.sqlite.injectMessageInsertFault(whatsappID: "wamid.bad")
     let body = Self.body([
       ("wamid.first", "33650000011", .string("1764064800")),
       ("wamid.bad", "33650000012", .string("1764064801")),
@@ -80,25 +71,19 @@ import Testing
     #expect(try Self.storedTime(harness, "wamid.first") != nil, "the messages around it are kept")
     #expect(try Self.storedTime(harness, "wamid.last") != nil)
     #expect(try Self.storedTime(harness, "wamid.bad") == nil)
-    let failure = try harness.read { db in
-      try Row.fetchOne(db, sql: "SELECT * FROM message_failures WHERE whatsapp_id = 'wamid.bad'")
-    }
-    #expect((failure?["error"] as String?)?.contains("injected failure") == true)
-    #expect((failure?["resolved_at"] as Double?) == nil)
+    let failure = try harness.inspect.messageFailures().first { $0.whatsappID == "wamid.bad" }
+    #expect(failure?.error.contains("injected failure") == true)
+    #expect(failure?.resolvedAt == nil)
     #expect(harness.server.metrics.render().contains("etiquette_messages_failed_total 1"))
 
     // The fix (here: the fault removed), then the next start applies the message.
-    try await harness.server.sqlite.pool.write { db in
-      try db.execute(sql: "DROP TRIGGER refuse_one")
-    }
+    try await harness.server.sqlite.removeInjectedFaults()
     try await harness.server.recoverPendingWebhooks()
     #expect(try Self.storedTime(harness, "wamid.bad") == 1_764_064_801)
-    let resolved = try harness.read { db in
-      try Double.fetchOne(
-        db, sql: "SELECT resolved_at FROM message_failures WHERE whatsapp_id = 'wamid.bad'")
-    }
+    let resolved = try harness.inspect.messageFailures().first { $0.whatsappID == "wamid.bad" }?
+      .resolvedAt
     #expect(resolved != nil)
-    let conversations = try harness.count("SELECT COUNT(*) FROM conversations")
+    let conversations = try harness.inspect.counts().conversations
     #expect(conversations == 3)
   }
 }
@@ -108,11 +93,7 @@ import Testing
 @Suite struct SearchIndexTests {
   @Test func aNameEntryIsReplacedByItsKey() throws {
     let harness = try ServerHarness()
-    let plan = try harness.read { db in
-      try Row.fetchAll(
-        db, sql: "EXPLAIN QUERY PLAN " + ConversationRecords.deleteNameEntry, arguments: ["c1"]
-      ).map { $0["detail"] as String }
-    }
+    let plan = try harness.server.sqlite.nameEntryDeletionPlan(conversation: "c1")
     // FTS5 plans a rowid equality as `INDEX 0:=`; a scan of the whole index is `INDEX 0:`.
     #expect(plan.contains { $0.hasPrefix("SCAN search VIRTUAL TABLE INDEX 0:=") }, "\(plan)")
   }
@@ -132,7 +113,7 @@ import Testing
       #expect(dupont.count == 1)
       #expect(martin.isEmpty, "the old name is no longer indexed")
     }
-    #expect(try harness.count("SELECT COUNT(*) FROM search WHERE kind = 'name'") == 1)
+    #expect(try harness.inspect.counts().searchedNames == 1)
   }
 }
 
@@ -150,16 +131,10 @@ import Testing
         #expect(status == .ok)
       }
     }
-    let stored = try harness.read { db in
-      try Row.fetchAll(db, sql: "SELECT wa_id, text FROM messages ORDER BY id").map {
-        ($0["wa_id"] as String, $0["text"] as String)
-      }
-    }
+    let stored = try harness.inspect.messages().map { ($0.whatsappID ?? "", $0.text) }
     #expect(stored.map(\.0) == ["wamid.a\u{FFFD}x", "wamid.a\u{FFFD}y"])
     #expect(stored.first?.1 == "avant\u{FFFD}après", "the text is kept whole")
-    let name = try harness.read { db in
-      try String.fetchOne(db, sql: "SELECT name FROM conversations")
-    }
+    let name = try harness.inspect.conversations().first?.name
     #expect(name == "Lé\u{FFFD}a")
   }
 }
@@ -180,16 +155,12 @@ import Testing
       let status = try await ServerHarness.post(client, webhook: body)
       #expect(status == .ok)
     }
-    let kept = try harness.read { db in
-      try Row.fetchAll(
-        db, sql: "SELECT whatsapp_id, error, retryable FROM message_failures ORDER BY rowid"
-      ).map { ($0["whatsapp_id"] as String, $0["error"] as String, $0["retryable"] as Int) }
-    }
+    let kept = try harness.inspect.messageFailures().map { ($0.whatsappID, $0.error, $0.retryable) }
     #expect(kept.count == 2)
     #expect(kept.first?.1.contains("no \"id\"") == true)
     #expect(kept.last?.0 == "wamid.nobody")
     #expect(kept.last?.1.contains("no sender") == true)
-    #expect(kept.allSatisfy { $0.2 == 0 })
+    #expect(kept.allSatisfy { !$0.2 })
     #expect(harness.server.metrics.render().contains("etiquette_messages_failed_total 2"))
   }
 }

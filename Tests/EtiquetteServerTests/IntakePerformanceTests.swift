@@ -1,6 +1,5 @@
 import EtiquetteEngine
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -27,11 +26,12 @@ import Testing
       }
     }
     // Every 200 was answered after its batch was processed: nothing is left pending.
-    #expect(try harness.count("SELECT COUNT(*) FROM webhooks") == 60)
-    #expect(try harness.count("SELECT COUNT(*) FROM webhooks WHERE processed_at IS NULL") == 0)
-    #expect(try harness.count("SELECT COUNT(*) FROM conversations") == 3)
-    #expect(try harness.count("SELECT SUM(step_count) FROM conversations") == 60)
-    #expect(try harness.count("SELECT COUNT(*) FROM search WHERE kind = 'message'") == 60)
+    let counts = try harness.inspect.counts()
+    #expect(counts.webhooks == 60)
+    #expect(counts.unprocessedWebhooks == 0)
+    #expect(counts.conversations == 3)
+    #expect(counts.steps == 60)
+    #expect(counts.searchedMessages == 60)
   }
 
   @Test func cachedConversationIsExactlyWhatTheStoreReloads() async throws {
@@ -47,11 +47,8 @@ import Testing
     }
     let rules = harness.server.rules.current
     let cache = harness.server.sqlite.conversationCache
-    let reloaded = try harness.read { db -> LoadedConversation? in
-      let id = try String.fetchOne(db, sql: "SELECT id FROM conversations") ?? ""
-      return try ConversationRecords.load(db, id: id, rules: rules)
-    }
-    let fromStore = try #require(reloaded).conversation
+    let id = try harness.inspect.conversations().first?.id ?? ""
+    let fromStore = try #require(try harness.inspect.conversation(id: id, rules: rules))
     let cached = try #require(
       cache.conversation(
         id: fromStore.id, stepCount: fromStore.stepCount, rulesVersion: rules.version))

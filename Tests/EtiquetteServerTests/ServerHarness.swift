@@ -1,7 +1,6 @@
 import EtiquetteEngine
 import EtiquetteTestSupport
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -185,13 +184,9 @@ struct ServerHarness {
     }
   }
 
-  func read<T>(_ body: (Database) throws -> T) throws -> T {
-    try server.sqlite.pool.read(body)
-  }
-
-  func count(_ sql: String) throws -> Int {
-    try server.sqlite.pool.read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
-  }
+  /// What the server's store holds, read-only: tests check stored facts through it, never
+  /// with SQL.
+  var inspect: any StoreInspection { server.sqlite.inspection }
 }
 
 /// Polls `condition` every 20 ms until it holds or `seconds` pass; true when it held. The limit
@@ -209,8 +204,8 @@ func eventually(
 }
 
 extension InboxServer {
-  /// The SQLite store behind the storage interface, for tests that inject faults or inspect
-  /// rows.
+  /// The SQLite store behind the storage interface, for tests that inject faults or read a
+  /// diagnostic of SQLite itself.
   var sqlite: SQLiteStore {
     guard let store = store as? SQLiteStore else { fatalError("the test server runs on SQLite") }
     return store

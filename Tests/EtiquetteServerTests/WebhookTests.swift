@@ -1,7 +1,6 @@
 import EtiquetteEngine
 import EtiquetteTestSupport
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -43,7 +42,7 @@ import Testing
       #expect(status == .ok)
     }
     harness = try ServerHarness(databasePath: configuration.databasePath)
-    #expect(try harness.count("SELECT COUNT(*) FROM messages WHERE direction = 'in'") == 1)
+    #expect(try harness.inspect.messages().filter { $0.direction == "in" }.count == 1)
   }
 
   @Test func wrongOrMissingSignatureIsRefusedBeforeStoring() async throws {
@@ -61,7 +60,7 @@ import Testing
         #expect(status == .unauthorized)
       }
     }
-    #expect(try harness.count("SELECT COUNT(*) FROM webhooks") == 0)
+    #expect(try harness.inspect.counts().webhooks == 0)
   }
 
   @Test func handshake() async throws {
@@ -96,7 +95,7 @@ import Testing
       ) { $0.status }
       #expect(status == .contentTooLarge)
     }
-    #expect(try harness.count("SELECT COUNT(*) FROM webhooks") == 0)
+    #expect(try harness.inspect.counts().webhooks == 0)
   }
 
   @Test(arguments: ["{", "[]", "not json", "{\"entry\": 3}", "\u{FF}\u{FE}"])
@@ -107,7 +106,7 @@ import Testing
       let status = try await ServerHarness.post(client, webhook: body)
       #expect(status == .badRequest)
     }
-    #expect(try harness.count("SELECT COUNT(*) FROM webhooks") == 0)
+    #expect(try harness.inspect.counts().webhooks == 0)
   }
 
   static let fixtureFiles = [
@@ -141,26 +140,23 @@ import Testing
       #expect(status == .ok)
     }
     #expect(
-      try harness.count(
-        "SELECT COUNT(*) FROM webhooks WHERE processed_at IS NOT NULL "
-          + "AND error IS NULL") == 1)
-    let stored = try harness.read { db in
-      try Row.fetchAll(db, sql: "SELECT wa_id, type, wire_type, direction FROM messages")
-    }
+      try harness.inspect.webhooks().filter { $0.processedAt != nil && $0.error == nil }.count
+        == 1)
+    let stored = try harness.inspect.messages()
     #expect(stored.count == parsed.messages.count + parsed.echoes.count)
     for message in parsed.messages {
-      let row = try #require(stored.first { ($0["wa_id"] as String?) == message.id })
-      #expect((row["wire_type"] as String?) == message.wireType)
+      let row = try #require(stored.first { $0.whatsappID == message.id })
+      #expect(row.wireType == message.wireType)
       let known = [
         "text", "image", "video", "document", "audio", "sticker", "location",
         "contacts", "interactive", "button", "reaction", "order",
       ]
       if !known.contains(message.wireType) {
-        #expect((row["type"] as String?) == "unsupported")
+        #expect(row.type == "unsupported")
       }
     }
     if !parsed.messages.isEmpty {
-      #expect(try harness.count("SELECT COUNT(*) FROM decisions") == parsed.messages.count)
+      #expect(try harness.inspect.counts().decisions == parsed.messages.count)
     }
   }
 
@@ -195,9 +191,10 @@ import Testing
       let second = try await ServerHarness.post(client, webhook: body)
       #expect(first == .ok && second == .ok)
     }
-    #expect(try harness.count("SELECT COUNT(*) FROM messages") == 1)
-    #expect(try harness.count("SELECT COUNT(*) FROM decisions") == 1)
-    #expect(try harness.count("SELECT step_count FROM conversations") == 1)
+    let counts = try harness.inspect.counts()
+    #expect(counts.messages == 1)
+    #expect(counts.decisions == 1)
+    #expect(try harness.inspect.conversations().map(\.stepCount) == [1])
   }
 
   @Test func twoDeliveriesAtOnceAreAppliedOnce() async throws {
@@ -209,9 +206,10 @@ import Testing
         for try await status in group { #expect(status == .ok) }
       }
     }
-    #expect(try harness.count("SELECT COUNT(*) FROM webhooks") == 8)
-    #expect(try harness.count("SELECT COUNT(*) FROM messages") == 1)
-    #expect(try harness.count("SELECT COUNT(*) FROM decisions") == 1)
+    let counts = try harness.inspect.counts()
+    #expect(counts.webhooks == 8)
+    #expect(counts.messages == 1)
+    #expect(counts.decisions == 1)
   }
 
   @Test func messagesOfOneConversationAreAppliedInArrivalOrder() async throws {
@@ -230,21 +228,15 @@ import Testing
       }
     }
     // Steps follow the order in which the bodies were committed.
-    let order = try harness.read { db in
-      try String.fetchAll(
-        db,
-        sql: """
-          SELECT m.wa_id FROM messages m ORDER BY m.seq
-          """)
-    }
-    let webhookOrder = try harness.read { db in
-      try Data.fetchAll(db, sql: "SELECT body FROM webhooks ORDER BY id").compactMap {
-        try WhatsAppPayload.parse(Array($0), receivedAt: TestClock.officeHours).messages.first?.id
-      }
+    let order = try harness.inspect.messages().sorted { ($0.seq ?? 0) < ($1.seq ?? 0) }
+      .map { $0.whatsappID ?? "" }
+    let webhookOrder = try harness.inspect.webhooks().compactMap {
+      try WhatsAppPayload.parse(Array($0.body), receivedAt: TestClock.officeHours).messages.first?
+        .id
     }
     #expect(order == webhookOrder)
     #expect(order.count == 20)
-    #expect(try harness.count("SELECT step_count FROM conversations") == 20)
+    #expect(try harness.inspect.conversations().map(\.stepCount) == [20])
   }
 
   @Test func crashBetweenStoringAndProcessingIsRecoveredExactlyOnce() async throws {
@@ -253,16 +245,17 @@ import Testing
       from: "33600000005", id: "wamid.crash", text: "J'ai réservé le créneau")
     // What a kill -9 after the commit leaves: the raw body, unprocessed.
     _ = try await first.server.sqlite.storeWebhook(body)
-    #expect(try first.count("SELECT COUNT(*) FROM messages") == 0)
+    #expect(try first.inspect.counts().messages == 0)
     let path = first.server.configuration.databasePath
     let restarted = try ServerHarness(databasePath: path)
     #expect(try await restarted.server.recoverPendingWebhooks() == 1)
     #expect(try await restarted.server.recoverPendingWebhooks() == 0)
-    #expect(try restarted.count("SELECT COUNT(*) FROM messages") == 1)
-    #expect(try restarted.count("SELECT COUNT(*) FROM decisions") == 1)
+    let counts = try restarted.inspect.counts()
+    #expect(counts.messages == 1)
+    #expect(counts.decisions == 1)
     #expect(
-      try restarted.count(
-        "SELECT COUNT(*) FROM conversation_labels WHERE label = 'Personnes Qui Ont Planifié'")
-        == 1)
+      try restarted.inspect.conversations().flatMap(\.labels).filter {
+        $0 == "Personnes Qui Ont Planifié"
+      }.count == 1)
   }
 }

@@ -27,7 +27,7 @@ import Testing
     #expect(second.isEmpty)
     let a1 = try #require(first.first)
     #expect(
-      try await store.pool.write { db in try SQLiteStore.finishJob(db, a1, bell: store.bell) })
+      try await store.finishJobIfLeased(a1))
     let next = try await store.claimJobs(
       [.webhookDelivery], owner: "two", now: 1_002, leaseUntil: 1_032, limit: 10)
     #expect(next.map(\.subject) == ["a2"], "a finished head lets the next of its key run")
@@ -53,11 +53,9 @@ import Testing
     #expect(taken.id == killed.id && taken.claims == 2 && taken.owner == "survivor")
     // The first worker comes back late: its outcome is not recorded.
     #expect(
-      try await store.pool.write { db in
-        try SQLiteStore.retryJob(db, killed, runAt: 2_000, now: 1_011, bell: store.bell)
-      } == false)
+      try await store.retryJobIfLeased(killed, runAt: 2_000, now: 1_011) == false)
     #expect(
-      try await store.pool.write { db in try SQLiteStore.finishJob(db, taken, bell: store.bell) })
+      try await store.finishJobIfLeased(taken))
   }
 
   @Test func aRetriedJobWaitsForItsTimeAndHoldsItsKey() async throws {
@@ -69,9 +67,7 @@ import Testing
         [.aiRequest], owner: "w", now: 1_000, leaseUntil: 1_100, limit: 5
       ).first)
     #expect(
-      try await store.pool.write { db in
-        try SQLiteStore.retryJob(db, job, runAt: 1_050, now: 1_001, bell: store.bell)
-      })
+      try await store.retryJobIfLeased(job, runAt: 1_050, now: 1_001))
     #expect(
       try await store.claimJobs([.aiRequest], owner: "w", now: 1_049, leaseUntil: 1_100, limit: 5)
         .isEmpty, "not due yet, and the next of its key waits behind it")

@@ -1,6 +1,5 @@
 import EtiquetteEngine
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -24,12 +23,17 @@ import Testing
     }
   }
 
-  static func request(_ harness: ServerHarness) throws -> Row? {
-    try harness.read { db in try Row.fetchOne(db, sql: "SELECT * FROM ai_requests") }
+  static func request(_ harness: ServerHarness) throws -> InspectedAIRequest? {
+    try harness.inspect.aiRequests().first
   }
 
   static func status(_ harness: ServerHarness) throws -> String? {
-    try request(harness)?["status"]
+    try request(harness)?.status
+  }
+
+  /// The replies of every conversation (none of which are sent here).
+  static func replies(_ harness: ServerHarness) throws -> [InspectedMessage] {
+    try harness.inspect.messages().filter { $0.direction == "out" }
   }
 
   @Test func aiFirstReplyIsQueuedAsAnOutgoingMessage() async throws {
@@ -41,15 +45,13 @@ import Testing
           let id = try await Support.converse(
             harness, client, phone: "33610000001", text: "bonjour, une question")
           #expect(try await eventually { try Self.status(harness) == "accepted" })
-          let out = try harness.read { db in
-            try Row.fetchAll(
-              db, sql: "SELECT * FROM messages WHERE direction = 'out' AND conversation_id = ?",
-              arguments: [id])
+          let out = try harness.inspect.messages(inConversation: id).filter {
+            $0.direction == "out"
           }
           #expect(out.count == 1)
-          #expect(out.first?["author"] == "ai")
-          #expect(out.first?["text"] == "Bonjour ! Je regarde ça.")
-          #expect(out.first?["status"] == "queued")
+          #expect(out.first?.author == "ai")
+          #expect(out.first?.text == "Bonjour ! Je regarde ça.")
+          #expect(out.first?.status == "queued")
         }
       }
       let calls = await log.calls
@@ -77,10 +79,10 @@ import Testing
         }
       }
       let row = try #require(try Self.request(harness))
-      #expect(row["attempts"] == 2)
-      #expect((row["error"] as String?)?.contains("timeout") == true)
+      #expect(row.attempts == 2)
+      #expect(row.error?.contains("timeout") == true)
       #expect(await log.calls.count == 2)
-      #expect(try harness.count("SELECT COUNT(*) FROM messages WHERE direction = 'out'") == 0)
+      #expect(try Self.replies(harness).isEmpty)
     }
   }
 
@@ -99,10 +101,10 @@ import Testing
         }
       }
       let row = try #require(try Self.request(harness))
-      #expect(row["attempts"] == answers.count)
-      #expect((row["error"] as String?)?.contains("5000 characters") == true)
+      #expect(row.attempts == answers.count)
+      #expect(row.error?.contains("5000 characters") == true)
       #expect(await log.calls.count == answers.count)
-      #expect(try harness.count("SELECT COUNT(*) FROM messages WHERE direction = 'out'") == 0)
+      #expect(try Self.replies(harness).isEmpty)
     }
   }
 
@@ -117,11 +119,9 @@ import Testing
           #expect(try await eventually { try Self.status(harness) == "accepted" })
         }
       }
-      #expect(try Self.request(harness)?["attempts"] == 2)
+      #expect(try Self.request(harness)?.attempts == 2)
       #expect(await log.calls.count == 2)
-      #expect(
-        try harness.count(
-          "SELECT COUNT(*) FROM messages WHERE direction = 'out' AND text = 'Me revoilà'") == 1)
+      #expect(try Self.replies(harness).filter { $0.text == "Me revoilà" }.count == 1)
     }
   }
 
@@ -144,16 +144,12 @@ import Testing
           #expect(status == .ok)
           await gate.open()
           #expect(try await eventually { try Self.status(harness) == "discarded" })
-          let error: String? = try Self.request(harness)?["error"]
+          let error = try Self.request(harness)?.error
           #expect(error?.contains("made for version 0") == true)
           #expect(error?.contains("bruno@exemple.fr") == true)
-          #expect(try harness.count("SELECT COUNT(*) FROM messages WHERE author = 'ai'") == 0)
+          #expect(try harness.inspect.messages().filter { $0.author == "ai" }.isEmpty)
           // The engine recorded the refusal as a decision.
-          let documents = try harness.read { db in
-            try String.fetchAll(
-              db, sql: "SELECT document FROM decisions WHERE conversation_id = ? ORDER BY id",
-              arguments: [id])
-          }
+          let documents = try harness.inspect.decisions(inConversation: id).map(\.document)
           #expect(documents.last?.contains(#""outcome":"discarded""#) == true)
         }
       }
@@ -184,7 +180,7 @@ import Testing
         }
       }
       #expect(await log.calls.first?["instruction"] == .string("suggest"))
-      #expect(try harness.count("SELECT COUNT(*) FROM messages WHERE direction = 'out'") == 0)
+      #expect(try Self.replies(harness).isEmpty)
     }
   }
 
@@ -207,8 +203,7 @@ import Testing
       #expect(created == .created)
       #expect(body["decision"]?["aiReply"]?["outcome"] == .string("accepted"))
       #expect(
-        try h.count("SELECT COUNT(*) FROM messages WHERE author = 'ai' AND status = 'queued'")
-          == 1)
+        try h.inspect.messages().filter { $0.author == "ai" && $0.status == "queued" }.count == 1)
       // A person takes over: the agent's reply for version 0 is now stale.
       _ = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/handoff", headers: h.auth("bruno@exemple.fr"),
@@ -223,7 +218,7 @@ import Testing
       #expect(refused["decision"] == nil)
       #expect(
         refused["error"]?["message"]?.stringValue?.hasPrefix("the reply was discarded") == true)
-      #expect(try h.count("SELECT COUNT(*) FROM messages WHERE author = 'ai'") == 1)
+      #expect(try h.inspect.messages().filter { $0.author == "ai" }.count == 1)
       // Only ai-role members; bad bodies are refused before the engine sees them.
       let (forbidden, _) = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/ai-replies", headers: h.auth("bruno@exemple.fr"),
@@ -266,7 +261,7 @@ import Testing
         json: #"{"text": "Bonjour", "version": 0}"#)
       #expect(created == .created)
     }
-    #expect(try h.count("SELECT COUNT(*) FROM messages WHERE author = 'ai'") == 1)
+    #expect(try h.inspect.messages().filter { $0.author == "ai" }.count == 1)
   }
 
   @Test func answerParsingNamesWhatIsWrong() {

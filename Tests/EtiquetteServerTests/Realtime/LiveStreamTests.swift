@@ -2,7 +2,6 @@ import EtiquetteChecker
 import EtiquetteEngine
 import EtiquetteTestSupport
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting

@@ -1,6 +1,5 @@
 import EtiquetteEngine
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -56,16 +55,9 @@ import Testing
 
       // alice may not view X: her mention is not recorded (it would reveal the conversation).
       #expect(try await Self.list(harness, client, "alice@exemple.fr")["unread"] == .number(0))
-      #expect(
-        try harness.count("SELECT COUNT(*) FROM notifications WHERE member = 'alice@exemple.fr'")
-          == 0)
-      let may = try harness.read { db in
-        try String.fetchAll(
-          db,
-          sql: """
-            SELECT member FROM notifications WHERE reason = 'may_reply' ORDER BY member
-            """)
-      }
+      let stored = try harness.inspect.notifications()
+      #expect(stored.filter { $0.member == "alice@exemple.fr" }.isEmpty)
+      let may = stored.filter { $0.reason == "may_reply" }.map(\.member).sorted()
       #expect(may == ["bruno@exemple.fr", "chloe@exemple.fr", "manon@exemple.fr"])
 
       let devPage = try await Self.list(harness, client, "dev@exemple.fr")

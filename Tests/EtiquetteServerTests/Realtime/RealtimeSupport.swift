@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import EtiquetteEngine
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -91,10 +90,7 @@ enum RealtimeSupport {
     let body = ServerHarness.textWebhook(
       from: phone, id: "wamid.\(UUID().uuidString)", text: text, at: at)
     #expect(try await ServerHarness.post(client, webhook: body) == .ok)
-    return try harness.read { db in
-      try String.fetchOne(
-        db, sql: "SELECT id FROM conversations WHERE phone = ?", arguments: ["+" + phone]) ?? ""
-    }
+    return try harness.inspect.conversationID(forPhone: "+" + phone) ?? ""
   }
 }
 

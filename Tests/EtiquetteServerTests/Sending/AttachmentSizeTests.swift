@@ -1,6 +1,5 @@
 import EtiquetteEngine
 import Foundation
-import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -35,7 +34,7 @@ import Testing
             setup, mediaID: "7101", size: MediaTests.picture.count, file: MediaTests.jpeg())
           _ = try await MediaTests.receive(setup, client, mediaID: "7101", phone: "33611112222")
           let row = try await MediaTests.settled(setup, "7101")
-          #expect(row["status"] as String == "stored")
+          #expect(row.status == "stored")
           #expect(
             try await ServerHarness.post(
               client,
@@ -48,9 +47,9 @@ import Testing
         throw error
       }
       await workers.stop()
-      let bodies = try harness.read { db in
-        try Data.fetchAll(db, sql: "SELECT body FROM webhook_deliveries ORDER BY seq")
-      }.map { try JSONDecoder().decode(JSONValue.self, from: $0) }
+      let bodies = try harness.inspect.deliveries().map {
+        try JSONDecoder().decode(JSONValue.self, from: $0.body)
+      }
       #expect(bodies.count == 2)
       let first = bodies.first?["payload"]?["attachments"]?.arrayValue?.first
       let last = bodies.last?["payload"]?["attachments"]?.arrayValue?.first

@@ -203,19 +203,13 @@ enum SendingSupport {
   }
 
   static func status(_ harness: ServerHarness, message id: Int64) throws -> String? {
-    try harness.read { db in
-      try String.fetchOne(db, sql: "SELECT status FROM messages WHERE id = ?", arguments: [id])
-    }
+    try harness.inspect.message(id: id)?.status
   }
 
   /// The ids of the conversation's replies, oldest first.
   static func replies(_ harness: ServerHarness, conversation: String) throws -> [Int64] {
-    try harness.read { db in
-      try Int64.fetchAll(
-        db,
-        sql: "SELECT id FROM messages WHERE conversation_id = ? AND direction = 'out' "
-          + "ORDER BY id", arguments: [conversation])
-    }
+    try harness.inspect.messages(inConversation: conversation).filter { $0.direction == "out" }
+      .map(\.id)
   }
 
   static func reply(

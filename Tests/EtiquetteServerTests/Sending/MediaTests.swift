@@ -1,6 +1,5 @@
 import EtiquetteEngine
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -77,22 +76,13 @@ import Testing
         from: phone, id: "wamid.in.\(mediaID)", kind: kind, mediaID: mediaID, mime: mime,
         sha256: S.sha256Base64(picture)))
     #expect(status == .ok)
-    return try setup.harness.read { db in
-      try String.fetchOne(
-        db, sql: "SELECT conversation_id FROM media WHERE id = ?", arguments: [mediaID]) ?? ""
-    }
+    return try setup.harness.inspect.media(id: mediaID)?.conversationID ?? ""
   }
 
-  static func mediaRow(_ setup: Setup, _ id: String) throws -> Row? {
-    try setup.harness.read { db in
-      try Row.fetchOne(db, sql: "SELECT * FROM media WHERE id = ?", arguments: [id])
-    }
-  }
-
-  static func settled(_ setup: Setup, _ id: String) async throws -> Row {
+  static func settled(_ setup: Setup, _ id: String) async throws -> InspectedMedia {
     try await S.eventually {
-      let row = try mediaRow(setup, id)
-      return (row?["status"] as String?) == "pending" ? nil : row
+      let row = try setup.harness.inspect.media(id: id)
+      return row?.status == "pending" ? nil : row
     }
   }
 
@@ -116,10 +106,10 @@ import Testing
       #expect(attachment?["url"] == .string("\(S.publicURL)/v1/media/7001"))
       #expect(attachment?["type"] == .string("image/jpeg"))
       let row = try await Self.settled(setup, "7001")
-      #expect(row["status"] as String == "stored")
-      #expect(row["sha256"] as String? == S.sha256Hex(Self.picture))
-      #expect(row["size"] as Int? == Self.picture.count)
-      let name: String = try #require(row["file"])
+      #expect(row.status == "stored")
+      #expect(row.sha256 == S.sha256Hex(Self.picture))
+      #expect(row.size == Self.picture.count)
+      let name = try #require(row.file)
       #expect(!name.contains("7001") && !name.contains("/"))
       let onDisk = try Data(contentsOf: setup.directory.appendingPathComponent(name))
       #expect(Array(onDisk) == Self.picture)
@@ -159,9 +149,9 @@ import Testing
       await Self.script(setup, mediaID: "7002", size: 100, file: big)
       _ = try await Self.receive(setup, client, mediaID: "7002")
       let row = try await Self.settled(setup, "7002")
-      #expect(row["status"] as String == "failed")
-      #expect((row["error"] as String?)?.contains("media.max_bytes") == true)
-      #expect(row["file"] as String? == nil)
+      #expect(row.status == "failed")
+      #expect(row.error?.contains("media.max_bytes") == true)
+      #expect(row.file == nil)
       let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: setup.directory.path))
       #expect(leftovers ?? [] == [])
       let (status, _, body) = try await Self.get(
@@ -176,7 +166,7 @@ import Testing
       await Self.script(setup, mediaID: "7003", size: 5_000_000, file: Self.jpeg())
       _ = try await Self.receive(setup, client, mediaID: "7003")
       let row = try await Self.settled(setup, "7003")
-      #expect(row["status"] as String == "failed")
+      #expect(row.status == "failed")
       #expect(await setup.graph.received.map(\.path) == ["/v21.0/7003"])
     }
   }
@@ -187,8 +177,8 @@ import Testing
         setup, mediaID: "7004", file: Self.jpeg(Array("<script>".utf8), type: "text/html"))
       _ = try await Self.receive(setup, client, mediaID: "7004")
       let row = try await Self.settled(setup, "7004")
-      #expect(row["status"] as String == "failed")
-      #expect((row["error"] as String?)?.contains("Content-Type text/html") == true)
+      #expect(row.status == "failed")
+      #expect(row.error?.contains("Content-Type text/html") == true)
     }
   }
 
@@ -200,8 +190,8 @@ import Testing
         file: Self.jpeg(type: "application/pdf"))
       _ = try await Self.receive(setup, client, mediaID: "7005")
       let row = try await Self.settled(setup, "7005")
-      #expect(row["status"] as String == "failed")
-      #expect((row["error"] as String?)?.contains("not a type WhatsApp allows") == true)
+      #expect(row.status == "failed")
+      #expect(row.error?.contains("not a type WhatsApp allows") == true)
       #expect(await setup.graph.received.count == 1)
     }
   }
@@ -212,9 +202,9 @@ import Testing
         setup, mediaID: "7006", sha256: S.sha256Hex([1, 2, 3]), file: Self.jpeg())
       _ = try await Self.receive(setup, client, mediaID: "7006")
       let row = try await Self.settled(setup, "7006")
-      #expect(row["status"] as String == "failed")
-      #expect((row["error"] as String?)?.contains("SHA-256") == true)
-      #expect(row["attempts"] as Int == 2)
+      #expect(row.status == "failed")
+      #expect(row.error?.contains("SHA-256") == true)
+      #expect(row.attempts == 2)
       let files = (try? FileManager.default.contentsOfDirectory(atPath: setup.directory.path))
       #expect(files ?? [] == [])
     }
@@ -235,8 +225,8 @@ import Testing
       #expect(headers[.retryAfter] == "5")
       #expect(String(decoding: body, as: UTF8.self).contains("media_not_ready"))
       let row = try await Self.settled(setup, "7007")
-      #expect(row["status"] as String == "stored")
-      #expect(row["attempts"] as Int == 3)
+      #expect(row.status == "stored")
+      #expect(row.attempts == 3)
       let (after, _, bytes) = try await Self.get(client, "7007", bearer: manon)
       #expect(after == .ok && bytes == Self.picture)
     }
@@ -249,7 +239,7 @@ import Testing
         file: "7008", [.json(404, #"{"error":"expired"}"#), Self.jpeg()])
       _ = try await Self.receive(setup, client, mediaID: "7008")
       let row = try await Self.settled(setup, "7008")
-      #expect(row["status"] as String == "stored")
+      #expect(row.status == "stored")
       #expect(
         await setup.graph.received.map(\.path)
           == ["/v21.0/7008", "/files/7008", "/v21.0/7008", "/files/7008"])
@@ -264,8 +254,8 @@ import Testing
       _ = try await Self.receive(
         setup, client, mediaID: "7009", kind: "audio", mime: "audio/ogg; codecs=opus")
       let row = try await Self.settled(setup, "7009")
-      #expect(row["status"] as String == "stored")
-      #expect(row["mime_type"] as String? == "audio/ogg")
+      #expect(row.status == "stored")
+      #expect(row.mimeType == "audio/ogg")
     }
   }
 

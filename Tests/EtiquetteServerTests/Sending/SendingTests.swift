@@ -1,6 +1,5 @@
 import EtiquetteEngine
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -82,16 +81,10 @@ import Testing
       #expect(times.count == 2)
       // The backoff alone (0.05 s) would have retried at once: the gap is Retry-After's.
       #expect(times[1] - times[0] >= .milliseconds(900))
-      let stored = try harness.read { db in
-        try Row.fetchOne(
-          db, sql: "SELECT wa_id, errors, send_attempts FROM messages WHERE id = ?",
-          arguments: [reply])
-      }
-      #expect(
-        stored?["wa_id"] as String?
-          == "wamid.HBgLMzM2MDAwMDAwMDEVAgARGBI1RjQ0RTc5QjU3QjY0RkQ3AA==")
-      #expect(stored?["errors"] as String? == nil)
-      #expect(stored?["send_attempts"] as Int? == 2)
+      let stored = try harness.inspect.message(id: reply)
+      #expect(stored?.whatsappID == "wamid.HBgLMzM2MDAwMDAwMDEVAgARGBI1RjQ0RTc5QjU3QjY0RkQ3AA==")
+      #expect(stored?.errors == nil)
+      #expect(stored?.sendAttempts == 2)
     }
   }
 
@@ -118,9 +111,7 @@ import Testing
       try await S.reply(harness, client, conversation: id, text: "patience")
       let reply = try #require(try S.replies(harness, conversation: id).first)
       _ = try await S.eventually { try S.status(harness, message: reply) == "sent" ? true : nil }
-      let waID = try harness.read { db in
-        try String.fetchOne(db, sql: "SELECT wa_id FROM messages WHERE id = ?", arguments: [reply])
-      }
+      let waID = try harness.inspect.message(id: reply)?.whatsappID
       // The answer that came too late was not used; a retry's was.
       #expect(waID != "wamid.too-late")
       #expect(waID?.hasPrefix("wamid.fake.") == true)
@@ -182,9 +173,8 @@ import Testing
         try replies.allSatisfy { try S.status(harness, message: $0) == "sent" } ? true : nil
       }
       #expect(await graph.sentTexts() == ["un", "un", "un", "deux", "trois"])
-      let ids = try harness.read { db in
-        try String.fetchAll(
-          db, sql: "SELECT wa_id FROM messages WHERE direction = 'out' ORDER BY id")
+      let ids = try harness.inspect.messages().filter { $0.direction == "out" }.map {
+        $0.whatsappID ?? ""
       }
       #expect(ids == ["wamid.fake.3", "wamid.fake.4", "wamid.fake.5"])
     }
@@ -233,12 +223,12 @@ import Testing
       try await ServerHarness.post(
         client, webhook: try S.statusWebhook("delivered", whatsappID: "wamid.fake.1"))
       #expect(try S.status(harness, message: reply) == "queued")
-      #expect(try harness.count("SELECT COUNT(*) FROM pending_statuses") == 1)
+      #expect(try harness.inspect.counts().earlyStatuses == 1)
       let workers = harness.server.startIntegrations()
       _ = try await S.eventually {
         try S.status(harness, message: reply) == "delivered" ? true : nil
       }
-      #expect(try harness.count("SELECT COUNT(*) FROM pending_statuses") == 0)
+      #expect(try harness.inspect.counts().earlyStatuses == 0)
       await workers.stop()
     }
   }
@@ -253,9 +243,7 @@ import Testing
           first, client, phone: "33600000004", text: "bonsoir")
         try await S.reply(first, client, conversation: id, text: "après reprise")
       }
-      let conversation = try first.read { db in
-        try String.fetchOne(db, sql: "SELECT id FROM conversations") ?? ""
-      }
+      let conversation = try first.inspect.conversations().first?.id ?? ""
       let path = first.server.configuration.databasePath
       let configuration = first.server.configuration
       let second = try ServerHarness(databasePath: path) { $0 = configuration }
@@ -297,10 +285,7 @@ import Testing
       await workers.stop()
       let reply = try #require(try S.replies(harness, conversation: id).first)
       #expect(try S.status(harness, message: reply) == "queued")
-      let attempts = try harness.read { db in
-        try Int.fetchOne(
-          db, sql: "SELECT send_attempts FROM messages WHERE id = ?", arguments: [reply])
-      }
+      let attempts = try harness.inspect.message(id: reply)?.sendAttempts
       #expect(attempts == 0)
     }
   }

@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import EtiquetteEngine
 import Foundation
-import GRDB
 import HTTPTypes
 import NIOCore
 import Testing
@@ -184,19 +183,12 @@ import Testing
     let (second, _) = try await Self.startServer(config: configPath, log: dir + "/server.log")
     defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
     // Done when the server has recorded every delivery (read-only, beside the running server).
-    let readOnly = {
-      var configuration = Configuration()
-      configuration.readonly = true
-      return configuration
-    }()
     let database = dir + "/etiquette.db"
     #expect(
       try await eventually(within: 60) {
-        let queue = try DatabaseQueue(path: database, configuration: readOnly)
-        return try queue.read { db in
-          try Int.fetchOne(
-            db, sql: "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'delivered'")
-        } == phones.count * count
+        let store = try SQLiteStore.inspection(ofDatabaseAt: database)
+        return try store.deliveries().filter { $0.status == "delivered" }.count
+          == phones.count * count
       }, "every event arrives after the restart")
     // Every delivery is recorded: a second crash loses nothing either.
     kill(second.processIdentifier, SIGKILL)
@@ -213,13 +205,10 @@ import Testing
     #expect(
       events.count == keys.count && Set(events).count == events.count,
       "no event processed twice (under another key)")
-    let queue = try DatabaseQueue(path: dir + "/etiquette.db")
-    let (ids, statuses) = try await queue.read { db in
-      (
-        try String.fetchAll(db, sql: "SELECT id FROM webhook_deliveries"),
-        try String.fetchAll(db, sql: "SELECT DISTINCT status FROM webhook_deliveries")
-      )
-    }
+    let deliveries = try SQLiteStore.inspection(ofDatabaseAt: database, readOnly: false)
+      .deliveries()
+    let ids = deliveries.map(\.id)
+    let statuses = Array(Set(deliveries.map(\.status)))
     #expect(Set(ids) == Set(keys), "every outbox row was processed, under its own key")
     #expect(statuses == ["delivered"])
     for phone in phones {

@@ -1,6 +1,5 @@
 import EtiquetteEngine
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -57,15 +56,11 @@ import Testing
   }
 
   static func statuses(_ h: ServerHarness) throws -> [String] {
-    try h.read { db in
-      try String.fetchAll(db, sql: "SELECT status FROM webhook_deliveries ORDER BY seq")
-    }
+    try h.inspect.deliveries().map(\.status)
   }
 
-  static func delivery(_ h: ServerHarness, seq: Int = 1) throws -> Row? {
-    try h.read { db in
-      try Row.fetchOne(db, sql: "SELECT * FROM webhook_deliveries WHERE seq = ?", arguments: [seq])
-    }
+  static func delivery(_ h: ServerHarness, seq: Int64 = 1) throws -> InspectedDelivery? {
+    try h.inspect.deliveries().first { $0.seq == seq }
   }
 
   static func list(_ h: ServerHarness, _ query: String, as member: String = manager)
@@ -102,11 +97,11 @@ import Testing
     let workers = h.server.startIntegrations()
     try await Self.say(h, [("33600000001", "bonjour")])
     #expect(
-      try await eventually { try (Self.delivery(h)?["attempts"] as Int? ?? 0) >= 2 },
+      try await eventually { try (Self.delivery(h)?.attempts ?? 0) >= 2 },
       "the refused attempts are counted")
     let refused = try Self.delivery(h)
-    #expect((refused?["status"] as String?) == "pending")
-    #expect((refused?["last_error"] as String?)?.contains("the request failed") == true)
+    #expect(refused?.status == "pending")
+    #expect(refused?.lastError?.contains("the request failed") == true)
 
     let receiver = LoopbackReceiver()
     reserved.release()
@@ -115,7 +110,7 @@ import Testing
     // At least once, always under the delivery's own key (a short timeout on a loaded machine
     // may deliver twice; the receiver's idempotency key makes that harmless).
     #expect(!receiver.accepted.isEmpty)
-    #expect(receiver.accepted.allSatisfy { $0.key == (refused?["id"] as String?) })
+    #expect(receiver.accepted.allSatisfy { $0.key == refused?.id })
     await workers.stop()
     await receiver.stop()
   }
@@ -131,7 +126,7 @@ import Testing
     try await Self.say(h, [("33600000002", "bonjour")])
     #expect(try await eventually { try Self.statuses(h) == ["delivered"] })
     let row = try Self.delivery(h)
-    let attempts = try #require(row?["attempts"] as Int?)
+    let attempts = try #require(row?.attempts)
     #expect(attempts >= 2, "the first attempt timed out")
     let keys = receiver.received.map(\.key)
     #expect(keys.count == attempts)
@@ -158,8 +153,8 @@ import Testing
     #expect(Set(received.prefix(3).map(\.key)).count == 1)
     #expect(received[3].key != received[0].key)
     let row = try Self.delivery(h)
-    #expect((row?["attempts"] as Int?) == 3)
-    #expect((row?["last_status"] as Int?) == 200)
+    #expect(row?.attempts == 3)
+    #expect(row?.lastStatus == 200)
     let request = try #require(receiver.accepted.first)
     #expect(request.contentType == "application/json")
     #expect(request.event == "message.received")
@@ -209,18 +204,14 @@ import Testing
     try await Self.say(
       h, [("33600000011", "un"), ("33600000012", "deux"), ("33600000013", "trois")])
     let now = h.server.store.clock.seconds
-    try await h.server.sqlite.pool.write { db in
-      let seqs = try Int64.fetchAll(db, sql: "SELECT seq FROM webhook_deliveries ORDER BY seq")
-      #expect(seqs.count == 3)
-      let rows: [(String, Double)] = [
-        ("delivered", now - 8 * 86_400), ("failed", now - 8 * 86_400),
-        ("pending", now - 90 * 86_400),
-      ]
-      for (seq, (status, updated)) in zip(seqs, rows) {
-        try db.execute(
-          sql: "UPDATE webhook_deliveries SET status = ?, updated_at = ? WHERE seq = ?",
-          arguments: [status, updated, seq])
-      }
+    let seqs = try h.inspect.deliveries().map(\.seq)
+    #expect(seqs.count == 3)
+    let rows: [(String, Double)] = [
+      ("delivered", now - 8 * 86_400), ("failed", now - 8 * 86_400),
+      ("pending", now - 90 * 86_400),
+    ]
+    for (seq, (status, updated)) in zip(seqs, rows) {
+      try await h.server.sqlite.backdateDelivery(seq: seq, status: status, updatedAt: updated)
     }
     func sweep(at now: Double) async throws -> Int {
       try await h.server.store.sweepDeliveries(
@@ -228,9 +219,7 @@ import Testing
         failedBefore: now - WebhookWorker.failedRetention)
     }
     #expect(try await sweep(at: now) == 1)
-    let left = try h.read { db in
-      try String.fetchAll(db, sql: "SELECT status FROM webhook_deliveries ORDER BY seq")
-    }
+    let left = try Self.statuses(h)
     #expect(left == ["failed", "pending"])
     #expect(try await sweep(at: now + 23 * 86_400) == 1)
   }
@@ -281,10 +270,10 @@ import Testing
     try await Self.say(h, [("33600000005", "bonjour")])
     #expect(try await eventually { try Self.statuses(h) == ["failed"] })
     let row = try Self.delivery(h)
-    #expect((row?["attempts"] as Int?) == 3)
-    #expect((row?["last_status"] as Int?) == 503)
+    #expect(row?.attempts == 3)
+    #expect(row?.lastStatus == 503)
     #expect(
-      (row?["last_error"] as String?)?.hasPrefix(
+      row?.lastError?.hasPrefix(
         "gave up after 3 attempt(s); the last: "
           + "the receiver answered 503") == true)
     #expect(receiver.received.count == 3)

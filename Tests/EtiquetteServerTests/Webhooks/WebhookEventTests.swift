@@ -1,7 +1,6 @@
 import EtiquetteEngine
 import EtiquetteTestSupport
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -34,7 +33,7 @@ import Testing
         client,
         webhook: ServerHarness.textWebhook(
           from: "33612345678", id: "wamid.e1", text: "Bonjour, ma commande CMD-123456"))
-      let id = try h.read { db in try String.fetchOne(db, sql: "SELECT id FROM conversations") }
+      let id = try h.inspect.conversations().first?.id
       let manon = h.auth("manon@exemple.fr")
       let calls: [(String, HTTPRequest.Method, String)] = [
         ("/handoff", .post, #"{"action":"take_over"}"#),
@@ -58,15 +57,11 @@ import Testing
   }
 
   static func rows(_ h: ServerHarness, _ subscription: String) throws -> [(String, JSONValue)] {
-    try h.read { db in
-      try Row.fetchAll(
-        db,
-        sql: "SELECT event_type, body FROM webhook_deliveries WHERE subscription = ? ORDER BY seq",
-        arguments: [subscription]
-      ).map { row in
-        let body: Data = row["body"]
-        return (row["event_type"], (try? JSONDecoder().decode(JSONValue.self, from: body)) ?? .null)
-      }
+    try h.inspect.deliveries().filter { $0.subscription == subscription }.map { delivery in
+      (
+        delivery.eventType,
+        (try? JSONDecoder().decode(JSONValue.self, from: delivery.body)) ?? .null
+      )
     }
   }
 
@@ -116,10 +111,8 @@ import Testing
     #expect(bruno.first?.1["data"]?["notification"]?["reason"]?.stringValue == "mention")
     #expect(bruno.count >= 2)
     // One event id per event, one delivery id per row.
-    let ids = try h.read { db in
-      try Row.fetchAll(db, sql: "SELECT id, event_id FROM webhook_deliveries")
-    }
-    #expect(Set(ids.map { $0["id"] as String }).count == ids.count)
+    let ids = try h.inspect.deliveries().map(\.id)
+    #expect(Set(ids).count == ids.count)
   }
 
   /// A member's own webhook must not hear of a conversation that member may not view, even
@@ -137,7 +130,7 @@ import Testing
         client,
         webhook: ServerHarness.textWebhook(
           from: "33612340000", id: "wamid.m1", text: "Bonjour, ma commande CMD-654321"))
-      let id = try h.read { db in try String.fetchOne(db, sql: "SELECT id FROM conversations") }
+      let id = try h.inspect.conversations().first?.id
       let status = try await client.execute(
         uri: "/v1/conversations/\(id ?? "")/notes", method: .post,
         headers: h.auth("manon@exemple.fr"),
@@ -155,9 +148,7 @@ import Testing
     let h = try await Self.scenario()
     let dir = NSTemporaryDirectory() + "etiquette-webhook-event-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    let bodies = try h.read { db in
-      try Data.fetchAll(db, sql: "SELECT body FROM webhook_deliveries ORDER BY seq")
-    }
+    let bodies = try h.inspect.deliveries().map(\.body)
     #expect(bodies.count > 10)
     var paths: [String] = []
     for (index, body) in bodies.enumerated() {
