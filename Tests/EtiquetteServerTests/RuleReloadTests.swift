@@ -31,11 +31,7 @@ import Testing
     """
 
   static func labels(_ harness: ServerHarness, _ conversation: String) throws -> [String] {
-    try harness.read { db in
-      try String.fetchAll(
-        db, sql: "SELECT label FROM conversation_labels WHERE conversation_id = ? ORDER BY label",
-        arguments: [conversation])
-    }
+    try harness.inspect.conversations().first { $0.id == conversation }?.labels.sorted() ?? []
   }
 
   /// "quibble" adds the label, "quibble fini" removes it while "quibble" still holds; a reload
@@ -54,7 +50,7 @@ import Testing
       _ = try await APITests.converse(harness, client, phone: phone, text: "quibble fini")
       seen.append(try labels(harness, id))
       try rewrite(complete + label).write(to: file, atomically: true, encoding: .utf8)
-      guard case .success = harness.server.reloadRules(reason: "test") else {
+      guard case .success = await harness.server.reloadRules(reason: "test") else {
         Issue.record("the rewritten rules were refused")
         return
       }
@@ -80,23 +76,17 @@ import Testing
     try await harness.test { client in
       let id = try await APITests.converse(harness, client, phone: "33650000072", text: "quibble")
       _ = try await APITests.converse(harness, client, phone: "33650000072", text: "quibble fini")
-      try await harness.server.store.pool.write { db in
-        try db.execute(
-          sql: "UPDATE conversations SET held_triggers = ? WHERE id = ?",
-          arguments: [#"["add|Essai Ordre|1","remove|Essai Ordre|0"]"#, id])
-      }
+      try await harness.server.sqlite.storeHeldTriggers(
+        ["add|Essai Ordre|1", "remove|Essai Ordre|0"], conversation: id)
       // A new rule-set version, so that no cached state hides the stored one.
       try (complete + Self.label + "\n# reloaded\n").write(
         to: file, atomically: true, encoding: .utf8)
-      _ = harness.server.reloadRules(reason: "test")
+      _ = await harness.server.reloadRules(reason: "test")
       _ = try await APITests.converse(harness, client, phone: "33650000072", text: "quibble")
       #expect(try Self.labels(harness, id).isEmpty, "\"quibble\" held: it does not fire again")
-      let stored = try harness.read { db in
-        try String.fetchOne(
-          db, sql: "SELECT held_triggers FROM conversations WHERE id = ?", arguments: [id])
-      }
-      #expect(stored?.contains(#"when|Essai Ordre|when message contains \"quibble\""#) == true)
-      #expect(stored?.contains("add|") == false)
+      let stored = try harness.inspect.conversations().first { $0.id == id }?.heldTriggers ?? []
+      #expect(stored.contains(#"when|Essai Ordre|when message contains "quibble""#))
+      #expect(!stored.contains { $0.hasPrefix("add|") })
     }
   }
 
@@ -135,7 +125,7 @@ import Testing
     defer { try? FileManager.default.removeItem(at: link) }
     let harness = try ServerHarness(rulesDirectory: link.path)
     #expect(harness.server.rules.current.ruleSet.label(named: "VIP") != nil)
-    guard case .success(let loaded) = harness.server.reloadRules(reason: "test") else {
+    guard case .success(let loaded) = await harness.server.reloadRules(reason: "test") else {
       Issue.record("the linked rules were refused")
       return
     }

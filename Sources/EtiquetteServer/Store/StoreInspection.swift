@@ -78,6 +78,8 @@ struct InspectedConversation: Sendable, Hashable {
   var name: String?
   var stepCount: Int
   var labels: [String]
+  /// The names of the triggers that held at the last step (see `TriggerNames`).
+  var heldTriggers: [String]
 }
 
 struct InspectedMessage: Sendable, Hashable {

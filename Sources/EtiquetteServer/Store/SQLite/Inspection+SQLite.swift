@@ -33,11 +33,17 @@ struct SQLiteInspection: StoreInspection {
         labels[row["conversation_id"], default: []].append(row["label"])
       }
       return try Row.fetchAll(
-        db, sql: "SELECT id, phone, user_id, name, step_count FROM conversations ORDER BY id"
+        db,
+        sql: """
+          SELECT id, phone, user_id, name, step_count, held_triggers FROM conversations
+          ORDER BY id
+          """
       ).map { row in
-        InspectedConversation(
+        let held: String = row["held_triggers"]
+        return InspectedConversation(
           id: row["id"], phone: row["phone"], userID: row["user_id"], name: row["name"],
-          stepCount: row["step_count"], labels: labels[row["id"]] ?? [])
+          stepCount: row["step_count"], labels: labels[row["id"]] ?? [],
+          heldTriggers: (try? JSONDecoder().decode([String].self, from: Data(held.utf8))) ?? [])
       }
     }
   }
@@ -238,6 +244,18 @@ extension SQLiteStore {
       try db.execute(
         sql: "UPDATE webhook_deliveries SET status = ?, updated_at = ? WHERE seq = ?",
         arguments: [status, updatedAt, seq])
+    }
+  }
+}
+
+extension SQLiteStore {
+  /// TEST ONLY: stores `names` as the conversation's held triggers, as a version of the store
+  /// from before triggers were named by their clause's text wrote them (by position).
+  func storeHeldTriggers(_ names: [String], conversation id: String) async throws {
+    let text = String(decoding: try JSONEncoder().encode(names), as: UTF8.self)
+    try await pool.write { db in
+      try db.execute(
+        sql: "UPDATE conversations SET held_triggers = ? WHERE id = ?", arguments: [text, id])
     }
   }
 }
