@@ -286,12 +286,14 @@ extension InboxServer {
     }
     switch result {
     case .success(let loaded):
+      // The warnings as `etiquette check --format json` writes them, one level as on refusal.
+      let document = DiagnosticJSON.document(loaded.diagnostics, sources: loaded.sources)
       return JSONResponse.make(
         [
           "status": JSONValueBox("reloaded"), "version": JSONValueBox(loaded.version),
           "warnings": JSONValueBox(loaded.diagnostics.count),
-          "diagnostics": JSONValueBox(
-            DiagnosticJSON.document(loaded.diagnostics, sources: loaded.sources)),
+          "diagnostics": JSONValueBox(document.diagnostics),
+          "summary": JSONValueBox(document.summary),
         ])
     case .failure(let failure):
       var error = APIError.unprocessable("rules_refused", failure.message)
