@@ -31,15 +31,7 @@ extension InboxServer {
     }
     let raw = context.parameters.get("id") ?? ""
     let id = raw.removingPercentEncoding ?? raw
-    let loaded = rules.current
-    let viewer = member
-    let row = try await store.media(id: id) { labels in
-      guard let viewer else { return true }
-      return loaded.engine.can(
-        viewer, .view, labels: ConversationService.labelIDs(labels, ruleSet: loaded.ruleSet)
-      ).allowed
-    }
-    guard let row else { throw APIError.notFound("no such media") }
+    let row = try await conversations.media(id: id, viewer: member)
     switch row.status {
     case "stored":
       let name = row.file ?? ""

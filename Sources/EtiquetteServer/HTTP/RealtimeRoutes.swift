@@ -110,23 +110,8 @@ extension InboxServer {
         "invalid_body",
         "\"version\" must be the conversation version the reply answers (an integer)")
     }
-    let version = Int(number)
-    let loaded = rules.current
-    let step = Step(.aiReply(text: text, version: version), at: store.clock.now())
-    guard
-      let (decision, document) = try await store.applyAgentAIReply(
-        step, conversation: id, version: version, rules: loaded, hub: hub)
-    else {
-      throw APIError.notFound("no AI reply is awaited for this conversation at this version")
-    }
-    metrics.recordDecision()
-    guard decision.aiReply == .accepted else {
-      let reason = AIConnector.discardReason(decision.aiReply)
-      logger.notice("AI reply by \(member) for conversation \(id) discarded: \(reason)")
-      throw APIError(
-        status: .conflict, code: "ai_reply_discarded",
-        message: "the reply was discarded: it was \(reason)")
-    }
+    let document = try await conversations.answerAsAI(
+      text, version: Int(number), on: id, by: member, logger: logger)
     return JSONResponse.make(
       ["status": JSONValueBox("queued"), "decision": JSONValueBox(document)], status: .created)
   }

@@ -2,6 +2,7 @@ import EtiquetteChecker
 import EtiquetteEngine
 import EtiquetteSyntax
 import Foundation
+import Logging
 
 /// What a member does to a conversation, as decoded from a request: checked for access first,
 /// then for its content, so a member learns nothing (not even "unknown label") about a
@@ -138,6 +139,44 @@ struct ConversationService: Sendable {
     return try await store.aiSuggestions(conversation: id) { labels in
       try Self.checkAccess(labels, member: member, level: .view, rules: loaded)
     }
+  }
+
+  /// A media row of a conversation the member may view (`viewer` nil: an integration key,
+  /// which reads every attachment URL its payloads carry); 404 otherwise.
+  func media(id: String, viewer: String?) async throws -> StoredMedia {
+    let loaded = rules.current
+    let row = try await store.media(id: id) { labels in
+      guard let viewer else { return true }
+      return loaded.engine.can(
+        viewer, .view, labels: Self.labelIDs(labels, ruleSet: loaded.ruleSet)
+      ).allowed
+    }
+    guard let row else { throw APIError.notFound("no such media") }
+    return row
+  }
+
+  /// An external AI agent's reply, accepted only where the engine asked the AI for a reply at
+  /// that version (404 elsewhere, with nothing about the conversation); a reply the engine
+  /// discards is 409 with the reason, without the decision.
+  func answerAsAI(
+    _ text: String, version: Int, on id: String, by agent: String, logger: Logger
+  ) async throws -> DecisionDocument {
+    let step = Step(.aiReply(text: text, version: version), at: store.clock.now())
+    guard
+      let (decision, document) = try await store.applyAgentAIReply(
+        step, conversation: id, version: version, rules: rules.current, hub: hub)
+    else {
+      throw APIError.notFound("no AI reply is awaited for this conversation at this version")
+    }
+    metrics.recordDecision()
+    guard decision.aiReply == .accepted else {
+      let reason = AIConnector.discardReason(decision.aiReply)
+      logger.notice("AI reply by \(agent) for conversation \(id) discarded: \(reason)")
+      throw APIError(
+        status: .conflict, code: "ai_reply_discarded",
+        message: "the reply was discarded: it was \(reason)")
+    }
+    return document
   }
 
   /// 404 when the conversation does not exist (nil labels) or the member may not view it,
