@@ -101,6 +101,9 @@ public struct InboxServer: Sendable {
     let port = configuration.port
     return Application(
       router: buildRouter(),
+      server: .http1(
+        configuration: .init(
+          idleTimeout: .nanoseconds(Int64(configuration.idleTimeout * 1_000_000_000)))),
       configuration: .init(
         address: .hostname(configuration.host, port: port),
         serverName: "etiquette"),

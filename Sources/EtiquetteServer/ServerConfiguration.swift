@@ -22,6 +22,10 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
   public var metricsToken: String?
   /// Bodies above this size are refused with 413.
   public var maxBodyBytes: Int = 10 * 1024 * 1024
+  /// A connection that neither sends a request nor waits for a response this long is closed:
+  /// idle keep-alive connections, and a client that stalls in the middle of its request's head
+  /// or body (a streamed response, the live stream among them, is never cut).
+  public var idleTimeout: Double = 60
   /// How often the rules directory is checked for changes; nil turns polling off.
   public var rulesPollInterval: Double? = 2
   /// The address clients reach this server at (`https://inbox.example.fr`): attachment URLs in
@@ -217,6 +221,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     var whatsappVerifyToken: String?
     var integrationKeys: [String]?
     var maxBodyBytes: Int?
+    var idleTimeoutSeconds: Double?
     var rulesPollSeconds: Double?
     var publicURL: String?
     var webhooks: [WebhookSubscription]?
@@ -233,6 +238,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       case whatsappVerifyToken = "whatsapp_verify_token"
       case integrationKeys = "integration_keys"
       case maxBodyBytes = "max_body_bytes"
+      case idleTimeoutSeconds = "idle_timeout_seconds"
       case rulesPollSeconds = "rules_poll_seconds"
       case publicURL = "public_url"
       case webhooks
@@ -274,6 +280,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     if let v = document.whatsappVerifyToken { whatsappVerifyToken = v }
     if let v = document.integrationKeys { integrationKeys = v }
     if let v = document.maxBodyBytes { maxBodyBytes = v }
+    if let v = document.idleTimeoutSeconds { idleTimeout = v }
     if let v = document.rulesPollSeconds { rulesPollInterval = v > 0 ? v : nil }
     if let v = document.publicURL { publicURL = v }
     if let v = document.webhooks { webhooks = v }
@@ -387,6 +394,9 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       if ai.timeout <= 0 { problems.append("ai.timeout_seconds must be positive") }
       if ai.maxAttempts < 1 { problems.append("ai.max_attempts must be at least 1") }
       if ai.retryBackoff < 0 { problems.append("ai.retry_backoff_seconds must be ≥ 0") }
+    }
+    if !(idleTimeout > 0) || idleTimeout > 86_400 {
+      problems.append("idle_timeout_seconds must be between 0 and a day, got \(idleTimeout)")
     }
     if let publicURL, !isHTTP(publicURL) {
       problems.append("public_url must be an http or https URL, got \"\(publicURL)\"")

@@ -47,7 +47,7 @@ import Testing
         #"""
         {"rules": "r", "db": "d.db", "host": "127.0.0.1", "port": 8080,
          "whatsapp_app_secret": "s", "whatsapp_verify_token": "v", "integration_keys": ["k"],
-         "max_body_bytes": 1000, "rules_poll_seconds": 2, "public_url": "https://x.example",
+         "max_body_bytes": 1000, "idle_timeout_seconds": 30, "rules_poll_seconds": 2, "public_url": "https://x.example",
          "webhooks": [{"name": "n", "url": "https://h.example", "secret": "s", "events": [],
                        "labels": [], "member": "m@x.fr"}],
          "webhook_delivery": {"max_attempts": 3, "initial_backoff_seconds": 1,
