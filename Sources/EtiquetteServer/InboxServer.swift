@@ -31,6 +31,8 @@ public struct InboxServer: Sendable {
   let reloads: RuleReloads
   let conversations: ConversationService
   let events: EventService
+  let deliveries: DeliveryService
+  let notifications: NotificationService
 
   /// Loads and checks the rules (refusing to start on errors) and opens the store.
   /// `clock` is the time every step and stored timestamp reads (tests pass their own).
@@ -59,6 +61,8 @@ public struct InboxServer: Sendable {
       jobs: store.jobBell)
     conversations = ConversationService(store: store, rules: rules, hub: hub, metrics: metrics)
     events = EventService(store: store, rules: rules, hub: hub, metrics: metrics)
+    deliveries = DeliveryService(store: store, rules: rules, logger: logger)
+    notifications = NotificationService(store: store, rules: rules, hub: hub)
     reloads = RuleReloads(
       holder: rules,
       finished: Self.afterReload(

@@ -34,29 +34,12 @@ extension InboxServer {
     }
   }
 
-  /// Deliveries are about every conversation (ids, event types, receivers' errors, and a replay
-  /// re-sends a conversation's payload), so only a member who may manage EVERY conversation
-  /// (`can manage all`) sees them; a manager limited to some labels may not.
-  func authenticateManager(_ request: Request, to purpose: String) async throws -> String {
-    let member = try await authenticate(request)
-    let ruleSet = rules.current.ruleSet
-    let managesAll =
-      ruleSet.member(member)?.teams.contains { team in
-        ruleSet[team].grants.contains { grant in
-          guard grant.level == .manage, case .all = grant.scope else { return false }
-          return true
-        }
-      } ?? false
-    guard managesAll else {
-      throw APIError.forbidden("\(purpose) needs `can manage all` (every conversation)")
-    }
-    return member
-  }
-
   /// `GET /v1/webhooks/deliveries?status=&subscription=&conversation=&limit=&cursor=`, newest
   /// first.
   func listDeliveries(_ request: Request) async throws -> Response {
-    _ = try await authenticateManager(request, to: "listing webhook deliveries")
+    let member = try await authenticate(request)
+    // 403 before any complaint about the query.
+    try deliveries.requireManagerOfAll(member, to: "listing webhook deliveries")
     let q = request.uri.queryParameters
     var filter = DeliveryFilter()
     if let status = q["status"].map(String.init) {
@@ -80,28 +63,15 @@ extension InboxServer {
       }
       filter.before = before
     }
-    filter.limit = limit + 1
-    let rows = try await store.webhookDeliveries(filter)
-    let page = rows.prefix(limit)
-    let next: String? = rows.count > limit ? page.last.map { String($0.seq) } : nil
-    return JSONResponse.make(
-      WebhookDeliveryPage(deliveries: page.map(\.document), nextCursor: next))
+    filter.limit = limit
+    return JSONResponse.make(try await deliveries.list(filter, by: member))
   }
 
   /// `POST /v1/webhooks/deliveries/{id}/replay`: a dead letter goes back to pending, its
   /// attempts reset; it keeps its id, so the receiver sees the same `Idempotency-Key`.
   func replayDelivery(_ request: Request, id: String) async throws -> Response {
-    let member = try await authenticateManager(request, to: "replaying a webhook delivery")
-    let document: WebhookDeliveryDocument
-    switch try await store.replayDelivery(id: id) {
-    case .notFound: throw APIError.notFound("no such webhook delivery")
-    case .notFailed(let status):
-      throw APIError(
-        status: .conflict, code: "not_failed",
-        message: "the delivery is \(status); only a failed delivery can be replayed")
-    case .replayed(let replayed): document = replayed
-    }
-    logger.info("webhook delivery \(id) replayed by \(member)")
+    let member = try await authenticate(request)
+    let document = try await deliveries.replay(id, by: member)
     return JSONResponse.make(document)
   }
 }

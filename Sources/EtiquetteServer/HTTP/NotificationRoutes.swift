@@ -38,17 +38,14 @@ extension InboxServer {
       }
       before = value
     }
-    let loaded = rules.current
-    let page = try await store.notificationPage(
-      member: member, unreadOnly: unreadOnly, limit: limit, before: before, rules: loaded)
-    return JSONResponse.make(page)
+    return JSONResponse.make(
+      try await notifications.page(
+        member: member, unreadOnly: unreadOnly, limit: limit, before: before))
   }
 
   /// One notification (`id`) or all of the member's (`nil`) marked read.
   func markNotificationsRead(_ request: Request, id: Int64?) async throws -> Response {
     let member = try await authenticate(request)
-    guard let marked = try await store.markNotificationsRead(member: member, id: id, hub: hub)
-    else { throw APIError.notFound("no such notification") }
-    return JSONResponse.make(["marked": marked])
+    return JSONResponse.make(["marked": try await notifications.markRead(member: member, id: id)])
   }
 }

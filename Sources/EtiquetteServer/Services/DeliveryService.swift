@@ -1,0 +1,77 @@
+import EtiquetteSyntax
+import Foundation
+import Logging
+
+/// The outbox of outbound webhooks, for managers: deliveries are about every conversation
+/// (ids, event types, receivers' errors, and a replay re-sends a conversation's payload), so
+/// only a member who may manage EVERY conversation (`can manage all`) reads or replays them.
+struct DeliveryService: Sendable {
+  let store: any InboxStore
+  let rules: RuleHolder
+  let logger: Logger
+
+  /// 403 unless `member` may manage every conversation.
+  func requireManagerOfAll(_ member: String, to purpose: String) throws {
+    let ruleSet = rules.current.ruleSet
+    let managesAll =
+      ruleSet.member(member)?.teams.contains { team in
+        ruleSet[team].grants.contains { grant in
+          guard grant.level == .manage, case .all = grant.scope else { return false }
+          return true
+        }
+      } ?? false
+    guard managesAll else {
+      throw APIError.forbidden("\(purpose) needs `can manage all` (every conversation)")
+    }
+  }
+
+  /// Newest first; `filter.limit` rows at most, with the cursor of the next page.
+  func list(_ filter: DeliveryFilter, by member: String) async throws -> WebhookDeliveryPage {
+    try requireManagerOfAll(member, to: "listing webhook deliveries")
+    var query = filter
+    query.limit = filter.limit + 1
+    let rows = try await store.webhookDeliveries(query)
+    let page = rows.prefix(filter.limit)
+    let next: String? = rows.count > filter.limit ? page.last.map { String($0.seq) } : nil
+    return WebhookDeliveryPage(deliveries: page.map(\.document), nextCursor: next)
+  }
+
+  /// A dead letter back to pending, its attempts reset; it keeps its id, so the receiver sees
+  /// the same `Idempotency-Key`.
+  func replay(_ id: String, by member: String) async throws -> WebhookDeliveryDocument {
+    try requireManagerOfAll(member, to: "replaying a webhook delivery")
+    switch try await store.replayDelivery(id: id) {
+    case .notFound: throw APIError.notFound("no such webhook delivery")
+    case .notFailed(let status):
+      throw APIError(
+        status: .conflict, code: "not_failed",
+        message: "the delivery is \(status); only a failed delivery can be replayed")
+    case .replayed(let document):
+      logger.info("webhook delivery \(id) replayed by \(member)")
+      return document
+    }
+  }
+}
+
+/// Each member's notifications: only their own, and only of conversations they may still
+/// view.
+struct NotificationService: Sendable {
+  let store: any InboxStore
+  let rules: RuleHolder
+  let hub: IntegrationHub
+
+  func page(member: String, unreadOnly: Bool, limit: Int, before: Int64?) async throws
+    -> MemberNotifications.Page
+  {
+    try await store.notificationPage(
+      member: member, unreadOnly: unreadOnly, limit: limit, before: before, rules: rules.current)
+  }
+
+  /// One notification (`id`) or all of the member's (`nil`) marked read; 404 for a
+  /// notification that is not the member's.
+  func markRead(member: String, id: Int64?) async throws -> Int {
+    guard let marked = try await store.markNotificationsRead(member: member, id: id, hub: hub)
+    else { throw APIError.notFound("no such notification") }
+    return marked
+  }
+}
