@@ -19,19 +19,14 @@ enum OutgoingMessages {
       let bell = hub.jobs
       db.afterNextTransaction { _ in bell.ring([.whatsappSend]) }
     }
-    guard !effects.messageRows.isEmpty else { return }
-    let placeholders = Array(repeating: "?", count: effects.messageRows.count)
-      .joined(separator: ", ")
-    let queued = try Int64.fetchAll(
-      db,
-      sql: """
-        SELECT id FROM messages
-        WHERE direction = 'out' AND status = 'queued' AND id IN (\(placeholders)) ORDER BY id
-        """, arguments: StatementArguments(effects.messageRows))
+    // The replies this step queued: its appended lines written by an agent or the AI (saved
+    // as `queued`, see `ConversationRecords.save`) — known from the step, no query.
+    let appended = effects.after.transcript.dropFirst(effects.before.transcriptCount)
     let now = hub.clock.seconds
-    for id in queued {
+    for (row, entry) in zip(effects.messageRows, appended) {
+      guard case .agent = entry.author else { continue }
       try SQLiteStore.enqueueJob(
-        db, .whatsappSend, subject: String(id), orderingKey: orderingKey(effects.after.id),
+        db, .whatsappSend, subject: String(row), orderingKey: orderingKey(effects.after.id),
         runAt: now, now: now, bell: hub.jobs)
     }
   }
