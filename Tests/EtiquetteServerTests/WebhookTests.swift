@@ -244,7 +244,7 @@ import Testing
     let body = ServerHarness.textWebhook(
       from: "33600000005", id: "wamid.crash", text: "J'ai réservé le créneau")
     // What a kill -9 after the commit leaves: the raw body, unprocessed.
-    _ = try await first.server.sqlite.storeWebhook(body)
+    _ = try await first.server.sqlite.storeWebhooks([body])
     #expect(try first.inspect.counts().messages == 0)
     let path = first.server.configuration.databasePath
     let restarted = try ServerHarness(databasePath: path)

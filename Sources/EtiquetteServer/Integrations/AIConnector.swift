@@ -14,6 +14,9 @@ import NIOCore
 /// a takeover during the call always wins, and the late reply is discarded (and logged), never
 /// sent. Without an endpoint nothing is recorded here (the webhooks emit `ai.requested`).
 enum AIConnector {
+  /// One call at a time per conversation, oldest request first.
+  static func orderingKey(_ conversation: String) -> String { "ai:\(conversation)" }
+
   /// WhatsApp's limit for a text message.
   static let maxReplyLength = 4096
   /// Answers larger than this are not read (a misbehaving endpoint must not fill memory).

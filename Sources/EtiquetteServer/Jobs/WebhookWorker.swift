@@ -23,10 +23,8 @@ struct WebhookWorker: Sendable {
 
   /// One delivery as the worker reads it.
   struct Delivery: Sendable {
-    var seq: Int64
     var id: String
     var subscription: String
-    var conversation: String
     var eventType: String
     var body: [UInt8]
     var attempts: Int

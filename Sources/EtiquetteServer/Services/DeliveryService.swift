@@ -11,7 +11,7 @@ struct DeliveryService: Sendable {
   let logger: Logger
 
   /// 403 unless `member` may manage every conversation.
-  func requireManagerOfAll(_ member: String, to purpose: String) throws {
+  private func requireManagerOfAll(_ member: String, to purpose: String) throws {
     let ruleSet = rules.current.ruleSet
     let managesAll =
       ruleSet.member(member)?.teams.contains { team in
@@ -25,9 +25,14 @@ struct DeliveryService: Sendable {
     }
   }
 
-  /// Newest first; `filter.limit` rows at most, with the cursor of the next page.
-  func list(_ filter: DeliveryFilter, by member: String) async throws -> WebhookDeliveryPage {
+  /// Newest first; `filter.limit` rows at most, with the cursor of the next page. `decode`
+  /// reads the filter after the access check: a member who may not list learns nothing about
+  /// their query (403 before 400).
+  func list(by member: String, _ decode: () throws -> DeliveryFilter) async throws
+    -> WebhookDeliveryPage
+  {
     try requireManagerOfAll(member, to: "listing webhook deliveries")
+    let filter = try decode()
     var query = filter
     query.limit = filter.limit + 1
     let rows = try await store.webhookDeliveries(query)

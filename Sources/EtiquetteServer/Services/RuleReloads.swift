@@ -30,7 +30,7 @@ final class RuleReloads: @unchecked Sendable {
   private var running = false
   /// Callers waiting for the next reload (not the running one).
   private var next: [Waiter] = []
-  private(set) var runs = 0
+  private var runs = 0
 
   init(
     holder: RuleHolder,

@@ -32,7 +32,6 @@ public struct MemberRow: Sendable, Hashable {
 /// Raw WhatsApp webhook bodies, committed before the 200 and processed in arrival order.
 protocol WebhookInbox: Sendable {
   func storeWebhooks(_ bodies: [[UInt8]]) async throws -> [Int64]
-  func pendingWebhookCount() async throws -> Int
   @discardableResult
   func processPendingWebhooks(
     rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub?,

@@ -37,7 +37,7 @@ extension AIConnector {
       ])
     guard endpoint, let id else { return }
     try SQLiteStore.enqueueJob(
-      db, .aiRequest, subject: String(id), orderingKey: "ai:\(effects.after.id)", runAt: now,
+      db, .aiRequest, subject: String(id), orderingKey: orderingKey(effects.after.id), runAt: now,
       now: now, bell: hub.jobs)
   }
 

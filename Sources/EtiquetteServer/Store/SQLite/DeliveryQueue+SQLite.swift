@@ -121,8 +121,7 @@ extension SQLiteStore {
 extension WebhookWorker.Delivery {
   init(row: Row) {
     self.init(
-      seq: row["seq"], id: row["id"], subscription: row["subscription"],
-      conversation: row["conversation_id"], eventType: row["event_type"],
+      id: row["id"], subscription: row["subscription"], eventType: row["event_type"],
       body: Array((row["body"] as Data?) ?? Data()), attempts: row["attempts"])
   }
 }

@@ -30,18 +30,9 @@ public final class SQLiteStore: Sendable {
 
   // MARK: - Webhooks
 
-  /// Commits the raw body; only then may the 200 go out.
-  public func storeWebhook(_ body: [UInt8]) async throws -> Int64 {
-    try await pool.write { db in
-      try db.execute(
-        sql: "INSERT INTO webhooks (received_at, body) VALUES (?, ?)",
-        arguments: [clock.seconds, Data(body)])
-      return db.lastInsertedRowID
-    }
-  }
-
-  /// Commits several raw bodies in one transaction (group commit: one WAL append for the
-  /// webhooks that arrived together) and returns their ids, in the order given.
+  /// Commits raw bodies in one transaction (group commit: one WAL append for the webhooks that
+  /// arrived together) and returns their ids, in the order given; only then may their 200s go
+  /// out.
   public func storeWebhooks(_ bodies: [[UInt8]]) async throws -> [Int64] {
     try await pool.write { db in
       let now = clock.seconds
@@ -51,13 +42,6 @@ public final class SQLiteStore: Sendable {
         try insert.execute(arguments: [now, Data(body)])
         return db.lastInsertedRowID
       }
-    }
-  }
-
-  /// Webhook bodies not processed yet, oldest first.
-  public func pendingWebhookCount() async throws -> Int {
-    try await pool.read { db in
-      try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhooks WHERE processed_at IS NULL") ?? 0
     }
   }
 
