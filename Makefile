@@ -41,16 +41,27 @@ check-rules: build
 	$(ETIQUETTE) fmt --check rules/
 	$(ETIQUETTE) test rules/
 
-# What the tests use besides the build: tmux drives the REPL in a real terminal.
+# What the tests use besides the build: tmux drives the REPL in a real terminal; Debian's
+# chromium and chromium-driver run the web inbox's browser tests (.ci/browser adds selenium).
 test-deps:
 	@command -v tmux >/dev/null || ($(SUDO) apt-get update -qq && \
 	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux)
+	@([ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]) || ($(SUDO) apt-get update -qq && \
+	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+	@python3 -c "import ensurepip" 2>/dev/null || ($(SUDO) apt-get update -qq && \
+	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv)
 
 # swift-format (shipped with the toolchain) keeps the code uniform; the project's own code builds
 # without a warning (ETIQUETTE_STRICT_WARNINGS, see Package.swift); then every test.
 test: deps test-deps lint
 	ETIQUETTE_STRICT_WARNINGS=1 $(SWIFT) build --build-tests --explicit-target-dependency-import-check error
 	$(SWIFT) test --skip-build
+	$(MAKE) test-browser
+
+# The web inbox in a real Chromium, against `etiquette serve` (.ci/browser; about a minute).
+.PHONY: test-browser
+test-browser: test-deps
+	.ci/browser
 
 # The OpenAPI document against a running server, from outside: schemathesis (PyPI, installed
 # into .build/schemathesis) generates requests from it and checks every answer (.ci/schemathesis).

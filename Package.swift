@@ -44,6 +44,8 @@ let package = Package(
     // metrics through swift-metrics.
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+    // The web inbox (issue 16): server-rendered HTML templates.
+    .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
   ],
   targets: [
     // PCRE2 from Debian's libpcre2-dev; the shim header fixes the code unit width to 8 bits.
@@ -129,9 +131,16 @@ let package = Package(
         .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "Metrics", package: "swift-metrics"),
+        // The web inbox: templates, and PBKDF2 for members' passwords.
+        .product(name: "Mustache", package: "swift-mustache"),
+        .product(name: "_CryptoExtras", package: "swift-crypto"),
       ],
-      // The OpenAPI document, served at /openapi.json; `openapi/` at the root links to it.
-      resources: [.copy("Resources/etiquette.openapi.json")]
+      // The OpenAPI document, served at /openapi.json; `openapi/` at the root links to it. The
+      // web inbox's templates and static assets (issue 16).
+      resources: [
+        .copy("Resources/etiquette.openapi.json"),
+        .copy("Resources/Web"),
+      ]
     ),
     // Golden-file comparison and marker parsing shared by the test targets; never shipped.
     .target(name: "EtiquetteTestSupport", dependencies: ["EtiquetteDiagnostics"]),

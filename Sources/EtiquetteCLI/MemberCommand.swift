@@ -2,12 +2,14 @@ import ArgumentParser
 import EtiquetteServer
 import Foundation
 
-/// `etiquette member add|list|revoke`: the bearer tokens of team members.
+/// `etiquette member add|list|revoke|invite`: the bearer tokens of team members, and their
+/// invitations to the web inbox.
 struct MemberCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "member",
-    abstract: "Create, list and revoke the API tokens of team members.",
-    subcommands: [Add.self, List.self, Revoke.self]
+    abstract:
+      "Create, list and revoke the API tokens of team members; invite them to the web inbox.",
+    subcommands: [Add.self, List.self, Revoke.self, Invite.self]
   )
 
   struct StoreOptions: ParsableArguments {
@@ -96,6 +98,36 @@ struct MemberCommand: ParsableCommand {
         throw UsageError(description: "\"\(email)\" has no active token")
       }
       Terminal.standardOutput.write("revoked \(email)\n")
+    }
+  }
+
+  struct Invite: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Print a one-time invitation URL to the web inbox (valid 7 days).",
+      discussion: """
+        The member opens it, chooses a password (at least 12 characters) and is signed in. \
+        Only the URL is printed on standard output; only a hash of its token is stored.
+        """)
+    @OptionGroup var options: StoreOptions
+    @Argument(help: "The member's email, as the rules' teams name it.") var email: String
+    @Option(name: .long, help: "The server's JSON configuration: its public_url starts the URL.")
+    var config: String?
+    @Option(name: .long, help: "The address members reach the server at (overrides public_url).")
+    var publicURL: String?
+
+    func run() throws {
+      let members = try options.memberEmails()
+      guard members.contains(email) else {
+        throw UsageError(
+          description: "\"\(email)\" is in no team of \(options.rules) "
+            + "(members: \(members.joined(separator: ", ")))")
+      }
+      var configuration = try ServerConfiguration.load(file: config)
+      if let publicURL { configuration.publicURL = publicURL }
+      let token = try options.open().inviteMember(
+        email, validFor: SQLiteStore.invitationLifetime)
+      Terminal.standardOutput.write(configuration.baseURL + "/invitation/" + token + "\n")
+      Terminal.standardError.write("invitation created for \(email); valid 7 days, once\n")
     }
   }
 }

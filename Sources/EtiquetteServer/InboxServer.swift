@@ -13,7 +13,7 @@ import NIOCore
 /// The inbox server: WhatsApp webhook intake, integration events, the REST API and hot reload
 /// of the rules, over one SQLite store.
 public struct InboxServer: Sendable {
-  public typealias Context = BasicRequestContext
+  public typealias Context = InboxRequestContext
 
   public let configuration: ServerConfiguration
   /// Every service and worker reads and writes through the storage interface only.
@@ -33,6 +33,8 @@ public struct InboxServer: Sendable {
   let events: EventService
   let deliveries: DeliveryService
   let notifications: NotificationService
+  /// The web inbox (issue 16): sign-in and server-rendered pages.
+  let web: WebInbox
 
   /// Loads and checks the rules (refusing to start on errors) and opens the store.
   /// `clock` is the time every step and stored timestamp reads (tests pass their own).
@@ -53,7 +55,8 @@ public struct InboxServer: Sendable {
     case .success(let loaded):
       rules = RuleHolder(path: configuration.rulesDirectory, rules: loaded)
     }
-    store = try SQLiteStore(path: configuration.databasePath, clock: clock)
+    let sqlite = try SQLiteStore(path: configuration.databasePath, clock: clock)
+    store = sqlite
     self.clock = clock
     metrics = ServerMetrics()
     hub = IntegrationHub(
@@ -69,6 +72,11 @@ public struct InboxServer: Sendable {
         store: store, rules: rules, metrics: metrics, hub: hub, logger: logger))
     intake = WebhookIntake(
       store: store, rules: rules, metrics: metrics, hub: hub, logger: logger)
+    web = WebInbox(
+      signIn: SignInService(store: sqlite, rules: rules, clock: clock),
+      pages: InboxPageService(conversations: conversations, previews: sqlite, rules: rules),
+      renderer: try WebRenderer.bundled(), rules: rules, clock: clock,
+      secureCookies: configuration.publicURL?.lowercased().hasPrefix("https:") ?? false)
   }
 
   /// One route: method and OpenAPI-style path (`/v1/conversations/{id}`).
@@ -91,6 +99,8 @@ public struct InboxServer: Sendable {
     router.add(middleware: MethodNotAllowedMiddleware(routes: routeDescriptions))
     var recorder = RouteRecorder(router: router)
     register(on: &recorder)
+    // The web inbox's pages are not API routes: the OpenAPI document does not list them.
+    web.register(on: router)
     return router
   }
 

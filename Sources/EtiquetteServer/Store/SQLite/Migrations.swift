@@ -297,6 +297,32 @@ extension SQLiteStore {
             FROM ai_requests WHERE status = 'pending' ORDER BY id;
           """)
     }
+    // The web inbox's sign-in (issue 16): one-time invitations, password hashes (a KDF's
+    // output, never the password) and server-side sessions keyed by the hash of their cookie.
+    migrator.registerMigration("web-sessions-v1") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE web_invitations (
+            token_hash TEXT PRIMARY KEY,
+            email TEXT NOT NULL,
+            expires_at REAL NOT NULL,
+            used_at REAL,
+            created_at REAL NOT NULL
+          );
+          CREATE TABLE web_accounts (
+            email TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            updated_at REAL NOT NULL
+          );
+          CREATE TABLE web_sessions (
+            id_hash TEXT PRIMARY KEY,
+            email TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            last_seen_at REAL NOT NULL
+          );
+          CREATE INDEX web_sessions_email ON web_sessions(email);
+          """)
+    }
     return migrator
   }
 

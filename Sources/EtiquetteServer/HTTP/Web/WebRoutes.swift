@@ -1,0 +1,297 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The web inbox's routes (issue 16): sign-in, the list and a conversation, the forms that act
+/// on it. Every page works without JavaScript: each action is a real form whose POST answers
+/// with a redirect (303) to the page that shows its outcome.
+///
+/// Handlers decode, find the member of the session, call one service and render; access is
+/// the services' (a conversation the member may not view is 404 here as in the API).
+struct WebInbox: Sendable {
+  let signIn: SignInService
+  let pages: InboxPageService
+  let renderer: WebRenderer
+  let rules: RuleHolder
+  let clock: WallClock
+  /// `Secure` cookies when the server is reached over https (`public_url`).
+  let secureCookies: Bool
+
+  static let sessionCookie = "etiquette_session"
+  /// The double-submit token of the forms shown before a session exists (sign-in, invitation).
+  static let formCookie = "etiquette_form"
+
+  typealias Context = InboxServer.Context
+
+  func register(on router: Router<Context>) {
+    router.get("/") { request, _ in
+      try await member(of: request) == nil ? redirect("/login") : redirect("/app")
+    }
+    router.get("/login") { request, _ in signInForm(request) }
+    router.post("/login") { request, context in try await submitSignIn(request, context) }
+    router.post("/logout") { request, _ in try await signOut(request) }
+    router.get("/invitation/:token") { request, context in
+      try await invitationForm(request, token: context.parameters.get("token") ?? "")
+    }
+    router.post("/invitation/:token") { request, context in
+      try await acceptInvitation(request, token: context.parameters.get("token") ?? "")
+    }
+    router.get("/app") { request, _ in try await inbox(request, conversation: nil) }
+    router.get("/app/conversations/:id") { request, context in
+      try await inbox(request, conversation: context.parameters.get("id") ?? "")
+    }
+    router.post("/app/conversations/:id/messages") { request, context in
+      try await act(request, context) { form in .reply(text: form["text"]) }
+    }
+    router.post("/app/conversations/:id/handoff") { request, context in
+      try await act(request, context) { form in .handoff(action: form["action"]) }
+    }
+    router.get("/static/:file") { _, context in asset(context.parameters.get("file") ?? "") }
+  }
+
+  // MARK: - Signing in
+
+  func signInForm(
+    _ request: Request, email: String = "", error: String? = nil,
+    status: HTTPResponse.Status = .ok
+  ) -> Response {
+    let (token, cookie) = formToken(request)
+    var response = page(renderer.signInPage(csrf: token, email: email, error: error), status)
+    if let cookie { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
+    return response
+  }
+
+  func submitSignIn(_ request: Request, _ context: Context) async throws -> Response {
+    let form = try await Self.form(request)
+    guard hasFormToken(request, form) else { return refusedForm() }
+    let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces)
+    let address = context.remoteAddress?.ipAddress ?? "unknown"
+    switch try await signIn.signIn(email: email, password: form["password"] ?? "", address: address)
+    {
+    case .signedIn(let session): return signedIn(session)
+    case .throttled:
+      return signInForm(
+        request, email: email, error: renderer.text.throttled, status: .tooManyRequests)
+    default:
+      return signInForm(
+        request, email: email, error: renderer.text.signInRefused, status: .unauthorized)
+    }
+  }
+
+  func invitationForm(_ request: Request, token: String) async throws -> Response {
+    let email = try await signIn.invitedMember(token: token)
+    let (formToken, cookie) = formToken(request)
+    var response = page(
+      renderer.invitationPage(token: token, email: email, csrf: formToken),
+      email == nil ? .notFound : .ok)
+    if let cookie { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
+    return response
+  }
+
+  func acceptInvitation(_ request: Request, token: String) async throws -> Response {
+    let form = try await Self.form(request)
+    guard hasFormToken(request, form) else { return refusedForm() }
+    let outcome = try await signIn.acceptInvitation(token: token, password: form["password"] ?? "")
+    switch outcome {
+    case .signedIn(let session): return signedIn(session)
+    case .passwordTooShort:
+      let email = try await signIn.invitedMember(token: token)
+      return page(
+        renderer.invitationPage(
+          token: token, email: email, csrf: form["csrf"] ?? "",
+          error: renderer.text.passwordTooShort), .unprocessableContent)
+    default:
+      return page(
+        renderer.invitationPage(token: token, email: nil, csrf: form["csrf"] ?? ""), .notFound)
+    }
+  }
+
+  func signOut(_ request: Request) async throws -> Response {
+    let form = try await Self.form(request)
+    guard let session = Self.cookie(Self.sessionCookie, in: request) else {
+      return redirect("/login")
+    }
+    guard SignInService.isValidCSRF(form["csrf"], session: session) else { return refusedForm() }
+    try await signIn.signOut(session: session)
+    var response = redirect("/login")
+    response.headers.append(
+      HTTPField(name: .setCookie, value: cookie(Self.sessionCookie, "", maxAge: 0)))
+    return response
+  }
+
+  func signedIn(_ session: String) -> Response {
+    var response = redirect("/app")
+    response.headers.append(HTTPField(name: .setCookie, value: cookie(Self.sessionCookie, session)))
+    return response
+  }
+
+  /// The form token of the sign-in and invitation forms, and the cookie to set when the
+  /// browser has none yet.
+  func formToken(_ request: Request) -> (String, String?) {
+    if let token = Self.cookie(Self.formCookie, in: request), token.count == 64 {
+      return (token, nil)
+    }
+    var generator = SystemRandomNumberGenerator()
+    let token = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }.hexString
+    return (token, cookie(Self.formCookie, token))
+  }
+
+  func hasFormToken(_ request: Request, _ form: [String: String]) -> Bool {
+    guard let cookie = Self.cookie(Self.formCookie, in: request), let field = form["csrf"]
+    else { return false }
+    return InboxServer.constantTimeEqual(cookie, field)
+  }
+
+  // MARK: - The inbox
+
+  /// The member and session cookie of a request, or nil (no cookie, expired, revoked, or no
+  /// longer in the rules).
+  func member(of request: Request) async throws -> (email: String, session: String)? {
+    guard let session = Self.cookie(Self.sessionCookie, in: request),
+      let email = try await signIn.member(session: session)
+    else { return nil }
+    return (email, session)
+  }
+
+  func inbox(_ request: Request, conversation id: String?) async throws -> Response {
+    guard let (member, session) = try await member(of: request) else { return redirect("/login") }
+    let view = InboxPageService.View(
+      parameter: request.uri.queryParameters["view"].map(String.init))
+    do {
+      var opened: InboxPageService.Opened?
+      if let id { opened = try await pages.open(member: member, id: id) }
+      let rows = try await pages.list(member: member, view: view)
+      return page(
+        renderer.inboxPage(
+          member: member, csrf: SignInService.csrfToken(session: session), view: view,
+          labels: pages.visibleLabels(member: member), rows: rows, opened: opened,
+          rules: rules.current, now: clock.now()), .ok)
+    } catch let error as APIError {
+      return errorPage(error)
+    }
+  }
+
+  func act(
+    _ request: Request, _ context: Context,
+    _ decode: ([String: String]) -> AgentActionRequest
+  ) async throws -> Response {
+    guard let (member, session) = try await member(of: request) else { return redirect("/login") }
+    let form = try await Self.form(request)
+    guard SignInService.isValidCSRF(form["csrf"], session: session) else { return refusedForm() }
+    let id = context.parameters.get("id") ?? ""
+    do {
+      try await pages.act(decode(form), on: id, by: member)
+    } catch let error as APIError {
+      return errorPage(error)
+    }
+    let view = form["view"].map { "?view=" + WebRenderer.queryEscaped($0) } ?? ""
+    return redirect("/app/conversations/" + WebRenderer.pathEscaped(id) + view)
+  }
+
+  func errorPage(_ error: APIError) -> Response {
+    let message = error.status == .notFound ? renderer.text.notFound : error.message
+    return page(renderer.messagePage(message), error.status)
+  }
+
+  func refusedForm() -> Response {
+    page(renderer.messagePage(renderer.text.csrfRefused), .forbidden)
+  }
+
+  // MARK: - Static files
+
+  func asset(_ name: String) -> Response {
+    let loaded = rules.current
+    if name == WebRenderer.labelStylesheetName(loaded) {
+      let css = WebAssets.labelStylesheet(
+        colors: loaded.ruleSet.labels.enumerated().map { ($0.offset, $0.element.color) })
+      return staticFile(Array(css.utf8), contentType: "text/css; charset=utf-8")
+    }
+    guard let file = renderer.assets.files[name] else {
+      return page(renderer.messagePage(renderer.text.notFound), .notFound)
+    }
+    return staticFile(file.body, contentType: file.contentType)
+  }
+
+  func staticFile(_ body: [UInt8], contentType: String) -> Response {
+    var headers = Self.securityHeaders
+    headers[.contentType] = contentType
+    // The name carries the content's hash: a new version is a new name.
+    headers[.cacheControl] = "public, max-age=31536000, immutable"
+    return Response(
+      status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+  }
+
+  // MARK: - Responses
+
+  /// No inline script or style, nothing from another origin, never in a frame.
+  static let contentSecurityPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    + "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    + "frame-ancestors 'none'"
+
+  static let securityHeaders: HTTPFields = [
+    .contentSecurityPolicy: contentSecurityPolicy,
+    HTTPField.Name("X-Frame-Options")!: "DENY",
+    HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+    HTTPField.Name("Referrer-Policy")!: "same-origin",
+  ]
+
+  func page(_ html: String, _ status: HTTPResponse.Status) -> Response {
+    var headers = Self.securityHeaders
+    headers[.contentType] = "text/html; charset=utf-8"
+    // Pages show conversations: never kept by a cache.
+    headers[.cacheControl] = "no-store"
+    return Response(
+      status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+  }
+
+  func redirect(_ location: String) -> Response {
+    var headers = Self.securityHeaders
+    headers[.location] = location
+    headers[.cacheControl] = "no-store"
+    return Response(status: .seeOther, headers: headers)
+  }
+
+  /// HttpOnly (no script reads it), SameSite=Lax (not sent with another site's POST), Secure
+  /// over https.
+  func cookie(_ name: String, _ value: String, maxAge: Int? = nil) -> String {
+    var text = "\(name)=\(value); Path=/; HttpOnly; SameSite=Lax"
+    if let maxAge { text += "; Max-Age=\(maxAge)" }
+    if secureCookies { text += "; Secure" }
+    return text
+  }
+
+  // MARK: - Decoding
+
+  static func cookie(_ name: String, in request: Request) -> String? {
+    for header in request.headers[values: .cookie] {
+      for pair in header.split(separator: ";") {
+        let parts = pair.trimmingCharacters(in: .whitespaces).split(
+          separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        if parts.count == 2, parts[0] == name, !parts[1].isEmpty { return String(parts[1]) }
+      }
+    }
+    return nil
+  }
+
+  /// An `application/x-www-form-urlencoded` body (what a plain `<form method="post">` sends).
+  static func form(_ request: Request) async throws -> [String: String] {
+    let buffer = try await request.body.collect(upTo: 256 * 1024)
+    return parseForm(String(buffer: buffer))
+  }
+
+  static func parseForm(_ body: String) -> [String: String] {
+    var fields: [String: String] = [:]
+    for pair in body.split(separator: "&") {
+      let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+      func decode(_ part: Substring) -> String {
+        let spaced = part.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+      }
+      let name = decode(parts[0])
+      if fields[name] == nil { fields[name] = parts.count > 1 ? decode(parts[1]) : "" }
+    }
+    return fields
+  }
+}

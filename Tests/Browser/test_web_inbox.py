@@ -1,0 +1,270 @@
+"""The web inbox in a real Chromium (Debian's chromium + chromium-driver, PyPI's selenium).
+
+A real `etiquette serve` on a free loopback port with a copy of the example rules; customers'
+messages are signed webhooks posted to the real intake; members sign in through invitations
+printed by `etiquette member invite`. Checks what a person sees: text, labels, roles. Waits
+for conditions, never for fixed times. Every page is checked for console errors and CSP
+violations (the browser's log).
+"""
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+ETIQUETTE = os.environ.get("ETIQUETTE", os.path.join(ROOT, ".build", "debug", "etiquette"))
+SECRET = "browser-test-app-secret"
+PASSWORD = "un mot de passe bien long"
+WAIT = 15
+
+CUSTOMERS = [
+    # (phone, name, text): what each member may see follows from the labels they apply.
+    ("33611111111", "Camille Booking", "Bonjour, j'ai réservé un créneau pour jeudi"),
+    ("33622222222", "Dominique Bug", "L'application plante au démarrage"),
+    ("33633333333", "Estelle Commande", "Où en est ma commande CMD-123456 ?"),
+]
+
+
+def signed_webhook(url, phone, name, text, index):
+    message = {"from": phone, "id": f"wamid.browser.{index}", "timestamp": "1764064800",
+               "type": "text", "text": {"body": text}}
+    value = {"messaging_product": "whatsapp", "messages": [message],
+             "contacts": [{"profile": {"name": name}, "wa_id": phone}]}
+    body = json.dumps({"object": "whatsapp_business_account", "entry": [
+        {"id": "1", "changes": [{"field": "messages", "value": value}]}]}).encode()
+    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    request = urllib.request.Request(url + "/webhooks/whatsapp", data=body, method="POST",
+                                     headers={"Content-Type": "application/json",
+                                              "X-Hub-Signature-256": signature})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+
+
+@pytest.fixture(scope="module")
+def server():
+    work = tempfile.mkdtemp(prefix="etiquette-browser-")
+    rules = os.path.join(work, "rules")
+    shutil.copytree(os.path.join(ROOT, "rules"), rules)
+    db = os.path.join(work, "etiquette.db")
+    log = open(os.path.join(work, "server.log"), "w+")
+    env = dict(os.environ, ETIQUETTE_WHATSAPP_APP_SECRET=SECRET)
+    process = subprocess.Popen(
+        [ETIQUETTE, "serve", "--rules", rules, "--db", db, "--port", "0"],
+        stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = None
+    deadline = time.monotonic() + 60
+    while url is None and time.monotonic() < deadline and process.poll() is None:
+        log.seek(0)
+        found = re.search(r"listening on (http://[^ \s]+:\d+)", log.read())
+        if found:
+            url = found.group(1)
+        else:
+            time.sleep(0.05)  # polling the log for the port: a condition, not a fixed wait
+    if url is None:
+        log.seek(0)
+        process.kill()
+        pytest.fail("the server did not start:\n" + log.read())
+    for index, (phone, name, text) in enumerate(CUSTOMERS):
+        signed_webhook(url, phone, name, text, index)
+
+    def invite(email):
+        return subprocess.run(
+            [ETIQUETTE, "member", "invite", email, "--rules", rules, "--db", db,
+             "--public-url", url],
+            check=True, capture_output=True, text=True).stdout.strip()
+
+    def revoke(email):
+        subprocess.run([ETIQUETTE, "member", "add", email, "--rules", rules, "--db", db],
+                       check=True, capture_output=True)
+        subprocess.run([ETIQUETTE, "member", "revoke", email, "--rules", rules, "--db", db],
+                       check=True, capture_output=True)
+
+    yield {"url": url, "invite": invite, "revoke": revoke}
+    process.terminate()
+    process.wait(timeout=30)
+    log.close()
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def new_browser(width=1280, height=900):
+    options = webdriver.ChromeOptions()
+    options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                     "--disable-gpu", f"--window-size={width},{height}"]:
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = Service(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+    return webdriver.Chrome(options=options, service=service)
+
+
+def assert_clean_console(browser):
+    """No console error and no CSP violation (Chromium logs both as SEVERE)."""
+    problems = [entry["message"] for entry in browser.get_log("browser")
+                if entry["level"] in ("SEVERE", "WARNING")]
+    assert problems == [], problems
+
+
+def wait(browser):
+    return WebDriverWait(browser, WAIT)
+
+
+def button(browser, text):
+    return browser.find_element(By.XPATH, f"//button[normalize-space()='{text}']")
+
+
+def buttons(browser, text):
+    return browser.find_elements(By.XPATH, f"//button[normalize-space()='{text}']")
+
+
+def field_labelled(browser, text):
+    label = browser.find_element(By.XPATH, f"//label[normalize-space()='{text}']")
+    return browser.find_element(By.ID, label.get_attribute("for"))
+
+
+def list_names(browser):
+    region = browser.find_element(By.XPATH, "//section[@aria-label='Conversations']")
+    return {element.text for element in region.find_elements(By.CLASS_NAME, "contact")}
+
+
+def accept_invitation(browser, url):
+    browser.get(url)
+    wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "input[type=password]")))
+    browser.find_element(By.CSS_SELECTOR, "input[type=password]").send_keys(PASSWORD)
+    button(browser, "Enregistrer et se connecter").click()
+    wait(browser).until(EC.url_contains("/app"))
+
+
+def sign_in(browser, base, email, password):
+    browser.get(base + "/login")
+    browser.find_element(By.CSS_SELECTOR, "input[type=email]").send_keys(email)
+    browser.find_element(By.CSS_SELECTOR, "input[type=password]").send_keys(password)
+    button(browser, "Se connecter").click()
+
+
+def open_conversation(browser, name):
+    browser.find_element(By.XPATH, f"//a[.//span[normalize-space()='{name}']]").click()
+    wait(browser).until(EC.visibility_of_element_located((By.XPATH, f"//h1[normalize-space()='{name}']")))
+
+
+@pytest.fixture(scope="module")
+def alice(server):
+    browser = new_browser()
+    accept_invitation(browser, server["invite"]("alice@exemple.fr"))
+    yield browser
+    browser.quit()
+
+
+def test_invitation_signs_in_and_the_list_shows_what_alice_may_see(server, alice):
+    assert list_names(alice) == {"Camille Booking"}
+    assert "Toutes" in alice.find_element(By.XPATH, "//nav[@aria-label='Vues']").text
+    assert_clean_console(alice)
+
+
+def test_reply_appears_as_a_bubble(server, alice):
+    alice.get(server["url"] + "/app")
+    open_conversation(alice, "Camille Booking")
+    # The label is explained by its trigger and where the rule is written.
+    assert "déclencheur « J'ai réservé »" in alice.find_element(By.CLASS_NAME, "timeline").text
+    message = field_labelled(alice, "Message")
+    message.send_keys("Merci Camille, à jeudi !")
+    button(alice, "Envoyer").click()
+    wait(alice).until(EC.visibility_of_element_located(
+        (By.XPATH, "//li[contains(@class,'bubble')]/p[normalize-space()='Merci Camille, à jeudi !']")))
+    assert_clean_console(alice)
+
+
+def test_take_over_button(server, alice):
+    alice.get(server["url"] + "/app")
+    open_conversation(alice, "Camille Booking")
+    button(alice, "Prendre la main").click()
+    wait(alice).until(EC.text_to_be_present_in_element(
+        (By.CSS_SELECTOR, ".conversation-header .mode"), "Humain"))
+    button(alice, "Transférer à l’IA et partir").click()
+    wait(alice).until(EC.text_to_be_present_in_element(
+        (By.CSS_SELECTOR, ".conversation-header .mode"), "IA"))
+    assert_clean_console(alice)
+
+
+def test_post_without_csrf_token_is_refused(server, alice):
+    session = alice.get_cookie("etiquette_session")["value"]
+    path = alice.current_url.split(server["url"], 1)[1].split("?")[0]
+    assert path.startswith("/app/conversations/")
+    request = urllib.request.Request(
+        server["url"] + path + "/messages", data=b"text=pirate", method="POST",
+        headers={"Cookie": "etiquette_session=" + session,
+                 "Content-Type": "application/x-www-form-urlencoded"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 403
+    alice.refresh()
+    assert "pirate" not in alice.find_element(By.CLASS_NAME, "timeline").text
+
+
+def test_view_only_member_has_no_composer(server):
+    browser = new_browser()
+    try:
+        accept_invitation(browser, server["invite"]("audit@exemple.fr"))
+        assert list_names(browser) == {name for _, name, _ in CUSTOMERS}
+        open_conversation(browser, "Camille Booking")
+        assert "Lecture seule" in browser.page_source
+        assert browser.find_elements(By.TAG_NAME, "textarea") == []
+        assert buttons(browser, "Envoyer") == [] and buttons(browser, "Prendre la main") == []
+        assert_clean_console(browser)
+    finally:
+        browser.quit()
+
+
+def test_logout_then_wrong_password_then_sign_in(server, alice):
+    alice.get(server["url"] + "/app")
+    button(alice, "Se déconnecter").click()
+    wait(alice).until(EC.url_contains("/login"))
+    alice.get(server["url"] + "/app")
+    wait(alice).until(EC.url_contains("/login"))
+    sign_in(alice, server["url"], "alice@exemple.fr", "pas le bon mot de passe")
+    wait(alice).until(EC.visibility_of_element_located((By.XPATH, "//*[@role='alert']")))
+    assert "incorrect" in alice.find_element(By.XPATH, "//*[@role='alert']").text
+    sign_in(alice, server["url"], "alice@exemple.fr", PASSWORD)
+    wait(alice).until(EC.url_contains("/app"))
+    assert list_names(alice) == {"Camille Booking"}
+    # The browser's log of the refused sign-in holds its 401: read and dropped here.
+    alice.get_log("browser")
+
+
+def test_phone_shows_one_pane(server):
+    browser = new_browser(390, 844)
+    try:
+        accept_invitation(browser, server["invite"]("bruno@exemple.fr"))
+        assert browser.find_element(By.XPATH, "//section[@aria-label='Conversations']").is_displayed()
+        open_conversation(browser, "Estelle Commande")
+        assert not browser.find_element(By.XPATH, "//section[@aria-label='Conversations']").is_displayed()
+        assert field_labelled(browser, "Message").is_displayed()
+        assert_clean_console(browser)
+    finally:
+        browser.quit()
+
+
+def test_revoked_member_loses_access_at_the_next_request(server):
+    browser = new_browser()
+    try:
+        accept_invitation(browser, server["invite"]("chloe@exemple.fr"))
+        assert "Estelle Commande" in list_names(browser)
+        server["revoke"]("chloe@exemple.fr")
+        browser.refresh()
+        wait(browser).until(EC.url_contains("/login"))
+    finally:
+        browser.quit()
