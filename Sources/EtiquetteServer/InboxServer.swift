@@ -76,7 +76,8 @@ public struct InboxServer: Sendable {
       signIn: SignInService(store: sqlite, rules: rules, clock: clock),
       pages: InboxPageService(conversations: conversations, previews: sqlite, rules: rules),
       renderer: try WebRenderer.bundled(), rules: rules, clock: clock,
-      secureCookies: configuration.publicURL?.lowercased().hasPrefix("https:") ?? false)
+      secureCookies: configuration.publicURL?.lowercased().hasPrefix("https:") ?? false,
+      live: hub.live)
   }
 
   /// One route: method and OpenAPI-style path (`/v1/conversations/{id}`).

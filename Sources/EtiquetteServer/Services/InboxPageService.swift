@@ -61,6 +61,19 @@ struct InboxPageService: Sendable {
     return rows.filter { $0.preview?.direction == "in" }
   }
 
+  /// How many conversations « Non lues » and « À répondre » hold, up to one page each (a
+  /// full page shows as "100+").
+  struct Counts: Sendable {
+    var unread: Int
+    var needsReply: Int
+  }
+
+  func counts(member: String) async throws -> Counts {
+    Counts(
+      unread: try await list(member: member, view: .unread).count,
+      needsReply: try await list(member: member, view: .needsReply).count)
+  }
+
   /// The labels whose view the member may open: those a conversation carrying only that
   /// label would be visible with (the engine decides, as for every conversation).
   func visibleLabels(member: String) -> [LabelDefinition] {

@@ -35,13 +35,14 @@ struct WebRenderer: Sendable {
     var title: String
     var css: String
     var js: String
+    var live: String
     var labelsCSS: String?
   }
 
   func head(_ title: String, labelsCSS: String? = nil) -> Head {
     Head(
       title: title, css: assets.paths["inbox.css"] ?? "", js: assets.paths["inbox.js"] ?? "",
-      labelsCSS: labelsCSS)
+      live: assets.paths["live.js"] ?? "", labelsCSS: labelsCSS)
   }
 
   func render(_ template: String, _ model: Any) -> String {
@@ -101,6 +102,8 @@ struct WebRenderer: Sendable {
     var name: String
     var href: String
     var current: Bool
+    /// The number shown beside the name; nil shows none.
+    var count: String?
   }
 
   struct Chip {
@@ -175,23 +178,30 @@ struct WebRenderer: Sendable {
 
   /// The list of `rows` in `view`, with `opened` in the right pane when there is one.
   func inboxPage(
-    member: String, csrf: String, view: InboxPageService.View, labels: [LabelDefinition],
+    member: String, csrf: String, view: InboxPageService.View, counts: InboxPageService.Counts,
+    labels: [LabelDefinition],
     rows: [InboxPageService.Row], opened: InboxPageService.Opened?, rules: LoadedRules,
-    now: Date
+    rulesPath: String, now: Date
   ) -> String {
     let viewQuery = "?view=" + Self.queryEscaped(view.parameter)
+    func count(_ value: Int) -> String? {
+      value == 0 ? nil : value >= InboxPageService.pageSize ? "\(value)+" : "\(value)"
+    }
     var views = [
-      ViewLink(name: text.viewAll, href: "/app", current: view == .all),
-      ViewLink(name: text.viewUnread, href: "/app?view=unread", current: view == .unread),
+      ViewLink(name: text.viewAll, href: "/app", current: view == .all, count: nil),
       ViewLink(
-        name: text.viewNeedsReply, href: "/app?view=reply", current: view == .needsReply),
+        name: text.viewUnread, href: "/app?view=unread", current: view == .unread,
+        count: count(counts.unread)),
+      ViewLink(
+        name: text.viewNeedsReply, href: "/app?view=reply", current: view == .needsReply,
+        count: count(counts.needsReply)),
     ]
     for label in labels {
       let parameter = InboxPageService.View.label(label.name).parameter
       views.append(
         ViewLink(
           name: label.name, href: "/app?view=" + Self.queryEscaped(parameter),
-          current: view == .label(label.name)))
+          current: view == .label(label.name), count: nil))
     }
     let listRows = rows.map { row in
       let chips = row.summary.labels.map { chip($0, rules: rules) }
@@ -213,12 +223,12 @@ struct WebRenderer: Sendable {
           text.conversations, labelsCSS: labelStylesheetPath(rules)),
         t: text, csrf: csrf, member: member, view: view.parameter, views: views,
         rows: listRows,
-        conversation: opened.map { pane($0, member: member, rules: rules, viewQuery: viewQuery) }
+        conversation: opened.map { pane($0, member: member, rules: rules, rulesPath: rulesPath) }
       ))
   }
 
   func pane(
-    _ opened: InboxPageService.Opened, member: String, rules: LoadedRules, viewQuery: String
+    _ opened: InboxPageService.Opened, member: String, rules: LoadedRules, rulesPath: String
   ) -> ConversationPane {
     let detail = opened.detail
     // One timeline: lines, notes and label explanations in time order (a label's line after
@@ -239,13 +249,18 @@ struct WebRenderer: Sendable {
               message: Bubble(
                 side: customer ? "customer" : "team",
                 who: customer ? nil : (ai ? text.ai : authorName(message.author, member: member)),
-                ai: ai, text: message.text, time: clockTime(at), status: message.status))
+                ai: ai, text: message.text, time: clockTime(at),
+                status: message.status.map(statusName)))
           ))
       }
     }
     for label in detail.labels {
       let at = label.reason["at"]?.stringValue.flatMap(Instant.parse) ?? .distantPast
-      timed.append((at, 1, TimelineItem(system: SystemLine(line: labelLine(label)))))
+      timed.append(
+        (
+          at, 1,
+          TimelineItem(system: SystemLine(line: labelLine(label, rulesPath: rulesPath)))
+        ))
     }
     for note in detail.notes {
       let at = Instant.parse(note.at) ?? .distantPast
@@ -275,13 +290,15 @@ struct WebRenderer: Sendable {
 
   /// « Étiquette "Personnes Qui Ont Planifié" — déclencheur "J'ai réservé"
   /// (rules/labels.etq:7) », or who added it.
-  func labelLine(_ label: ConversationDetail.LabelDocument) -> String {
+  func labelLine(_ label: ConversationDetail.LabelDocument, rulesPath: String) -> String {
     var line = "\(text.labelWord) « \(label.name) »"
     if let match = label.reason["matches"]?.arrayValue?.first,
       let trigger = match["trigger"]?.stringValue
     {
       line += " — \(text.triggerWord) « \(trigger) »"
-      if let location = match["location"]?.stringValue { line += " (\(location))" }
+      if let location = match["location"]?.stringValue {
+        line += " (\(Self.relative(location, to: rulesPath)))"
+      }
     } else if let member = label.reason["member"]?.stringValue {
       line += " — \(text.addedBy) \(member)"
     } else if let rule = label.reason["rule"]?.stringValue {
@@ -308,6 +325,25 @@ struct WebRenderer: Sendable {
 
   func contactName(_ contact: ContactDocument) -> String {
     contact.name ?? contact.phone.map { "+" + $0 } ?? contact.userId ?? contact.id
+  }
+
+  /// `labels.etq:20:5` rather than the server's absolute path to the rules.
+  static func relative(_ location: String, to rulesPath: String) -> String {
+    var folder = rulesPath
+    while folder.hasSuffix("/") { folder.removeLast() }
+    guard !folder.isEmpty, location.hasPrefix(folder + "/") else { return location }
+    return String(location.dropFirst(folder.count + 1))
+  }
+
+  func statusName(_ status: String) -> String {
+    switch status {
+    case "queued": text.statusQueued
+    case "sent": text.statusSent
+    case "delivered": text.statusDelivered
+    case "read", "played": text.statusRead
+    case "failed": text.statusFailed
+    default: status
+    }
   }
 
   func modeName(_ mode: String) -> String { mode == "ai" ? text.modeAI : text.modeHuman }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 
 /// The web inbox's routes (issue 16): sign-in, the list and a conversation, the forms that act
 /// on it. Every page works without JavaScript: each action is a real form whose POST answers
@@ -17,6 +18,8 @@ struct WebInbox: Sendable {
   let clock: WallClock
   /// `Secure` cookies when the server is reached over https (`public_url`).
   let secureCookies: Bool
+  /// The live events the API's `/v1/stream` serves, for the page's own stream.
+  let live: LiveStream
 
   static let sessionCookie = "etiquette_session"
   /// The double-submit token of the forms shown before a session exists (sign-in, invitation).
@@ -47,6 +50,7 @@ struct WebInbox: Sendable {
     router.post("/app/conversations/:id/handoff") { request, context in
       try await act(request, context) { form in .handoff(action: form["action"]) }
     }
+    router.get("/app/stream") { request, _ in try await stream(request) }
     router.get("/static/:file") { _, context in asset(context.parameters.get("file") ?? "") }
   }
 
@@ -162,11 +166,13 @@ struct WebInbox: Sendable {
       var opened: InboxPageService.Opened?
       if let id { opened = try await pages.open(member: member, id: id) }
       let rows = try await pages.list(member: member, view: view)
+      let counts = try await pages.counts(member: member)
       return page(
         renderer.inboxPage(
           member: member, csrf: SignInService.csrfToken(session: session), view: view,
+          counts: counts,
           labels: pages.visibleLabels(member: member), rows: rows, opened: opened,
-          rules: rules.current, now: clock.now()), .ok)
+          rules: rules.current, rulesPath: rules.path, now: clock.now()), .ok)
     } catch let error as APIError {
       return errorPage(error)
     }
@@ -187,6 +193,45 @@ struct WebInbox: Sendable {
     }
     let view = form["view"].map { "?view=" + WebRenderer.queryEscaped($0) } ?? ""
     return redirect("/app/conversations/" + WebRenderer.pathEscaped(id) + view)
+  }
+
+  /// `GET /app/stream`: the member's live events (those of `/v1/stream`, for the visible
+  /// conversations) over the session cookie, for the page's `live.js`. Before each frame the
+  /// session is checked again: a member signed out, revoked or removed from the rules loses
+  /// the stream before the next event.
+  func stream(_ request: Request) async throws -> Response {
+    guard let (member, session) = try await member(of: request) else {
+      return page(renderer.messagePage(renderer.text.notFound), .unauthorized)
+    }
+    let id: UInt64
+    let frames: AsyncStream<String>
+    do {
+      (id, frames) = try live.subscribe(member: member)
+    } catch {
+      return page(renderer.messagePage(renderer.text.throttled), .tooManyRequests)
+    }
+    var headers = Self.securityHeaders
+    headers[.contentType] = "text/event-stream; charset=utf-8"
+    headers[.cacheControl] = "no-cache"
+    if let name = HTTPField.Name("X-Accel-Buffering") { headers[name] = "no" }
+    let live = live
+    let signIn = signIn
+    return Response(
+      status: .ok, headers: headers,
+      body: ResponseBody { writer in
+        defer { live.unsubscribe(id) }
+        try await writer.write(ByteBuffer(string: "retry: 2000\nevent: ready\ndata: {}\n\n"))
+        try await withGracefulShutdownHandler {
+          for await frame in frames {
+            guard try await signIn.member(session: session) == member else { break }
+            try await writer.write(ByteBuffer(string: frame))
+            live.delivered(frame.utf8.count, to: id)
+          }
+        } onGracefulShutdown: {
+          live.unsubscribe(id)
+        }
+        try await writer.finish(nil)
+      })
   }
 
   func errorPage(_ error: APIError) -> Response {

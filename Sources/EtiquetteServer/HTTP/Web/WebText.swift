@@ -42,6 +42,11 @@ struct WebText: Sendable {
   var yesterday: String
   var unreadCount: String
   var handoff: String
+  var statusQueued: String
+  var statusSent: String
+  var statusDelivered: String
+  var statusRead: String
+  var statusFailed: String
   var weekdays: [String]
 
   /// French, the default.
@@ -87,5 +92,10 @@ struct WebText: Sendable {
     yesterday: "Hier",
     unreadCount: "non lus",
     handoff: "Passer la main",
+    statusQueued: "en attente",
+    statusSent: "envoyé",
+    statusDelivered: "distribué",
+    statusRead: "lu",
+    statusFailed: "échec",
     weekdays: ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"])
 }
