@@ -249,6 +249,29 @@ def test_post_without_csrf_token_is_refused(server, alice):
     assert "pirate" not in alice.find_element(By.CLASS_NAME, "timeline").text
 
 
+def test_note_search_and_mark_unread(server, alice):
+    alice.get(server["url"] + "/app")
+    open_conversation(alice, "Camille Booking")
+    alice.find_element(By.XPATH, "//summary[normalize-space()='Note interne']").click()
+    field_labelled(alice, "Note interne").send_keys("Rappeler jeudi matin")
+    button(alice, "Ajouter la note").click()
+    wait(alice).until(EC.visibility_of_element_located(
+        (By.XPATH, "//li[contains(@class,'note')][.//p[normalize-space()='Rappeler jeudi matin']]")))
+    assert "Note interne" in alice.find_element(By.CSS_SELECTOR, "li.note").text
+    button(alice, "Marquer comme non lu").click()
+    wait(alice).until(EC.url_contains("/app"))
+    unread = alice.find_element(By.XPATH, "//nav[@aria-label='Vues']//a[starts-with(normalize-space(), 'Non lues')]")
+    unread.click()
+    wait(alice).until(lambda browser: "Camille Booking" in list_names(browser))
+    search = alice.find_element(By.CSS_SELECTOR, "input[type=search]")
+    assert field_labelled(alice, "Rechercher") == search
+    alice.find_element(By.XPATH, "//a[normalize-space()='Toutes']").click()
+    search = wait(alice).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "input[type=search]")))
+    search.send_keys("planifié\n")
+    wait(alice).until(lambda browser: list_names(browser) == {"Fanny Nouvelle"})
+    assert_clean_console(alice)
+
+
 def test_view_only_member_has_no_composer(server):
     browser = new_browser()
     try:
@@ -256,7 +279,7 @@ def test_view_only_member_has_no_composer(server):
         assert {name for _, name, _ in CUSTOMERS} <= list_names(browser)
         open_conversation(browser, "Camille Booking")
         assert "Lecture seule" in browser.page_source
-        assert browser.find_elements(By.TAG_NAME, "textarea") == []
+        assert browser.find_elements(By.XPATH, "//label[normalize-space()='Message']") == []
         assert buttons(browser, "Envoyer") == [] and buttons(browser, "Prendre la main") == []
         assert_clean_console(browser)
     finally:

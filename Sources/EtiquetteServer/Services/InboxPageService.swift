@@ -46,9 +46,11 @@ struct InboxPageService: Sendable {
   /// How many conversations one page of the list shows.
   static let pageSize = 100
 
-  func list(member: String, view: View) async throws -> [Row] {
+  /// `search`: words the server's full-text index must find (transcript and contact name).
+  func list(member: String, view: View, search: String? = nil) async throws -> [Row] {
     var query = ConversationListQuery()
     query.limit = Self.pageSize
+    query.text = search
     switch view {
     case .all, .needsReply: break
     case .unread: query.unread = true
@@ -102,5 +104,10 @@ struct InboxPageService: Sendable {
 
   func act(_ request: AgentActionRequest, on id: String, by member: String) async throws {
     _ = try await conversations.act(request, on: id, by: member)
+  }
+
+  /// « Marquer comme non lu »: the last line is new again for this member.
+  func markUnread(member: String, id: String) async throws {
+    _ = try await conversations.markRead(member: member, id: id, read: false)
   }
 }

@@ -171,6 +171,7 @@ struct WebRenderer: Sendable {
     var csrf: String
     var member: String
     var view: String
+    var search: String?
     var views: [ViewLink]
     var rows: [ListRow]
     var conversation: ConversationPane?
@@ -179,6 +180,7 @@ struct WebRenderer: Sendable {
   /// The list of `rows` in `view`, with `opened` in the right pane when there is one.
   func inboxPage(
     member: String, csrf: String, view: InboxPageService.View, counts: InboxPageService.Counts,
+    search: String?,
     labels: [LabelDefinition],
     rows: [InboxPageService.Row], opened: InboxPageService.Opened?, rules: LoadedRules,
     rulesPath: String, now: Date
@@ -221,7 +223,7 @@ struct WebRenderer: Sendable {
       InboxPage(
         head: head(
           text.conversations, labelsCSS: labelStylesheetPath(rules)),
-        t: text, csrf: csrf, member: member, view: view.parameter, views: views,
+        t: text, csrf: csrf, member: member, view: view.parameter, search: search, views: views,
         rows: listRows,
         conversation: opened.map { pane($0, member: member, rules: rules, rulesPath: rulesPath) }
       ))

@@ -50,6 +50,12 @@ struct WebInbox: Sendable {
     router.post("/app/conversations/:id/handoff") { request, context in
       try await act(request, context) { form in .handoff(action: form["action"]) }
     }
+    router.post("/app/conversations/:id/notes") { request, context in
+      try await act(request, context) { form in .note(text: form["text"]) }
+    }
+    router.post("/app/conversations/:id/unread") { request, context in
+      try await markUnread(request, context)
+    }
     router.get("/app/stream") { request, _ in try await stream(request) }
     router.get("/static/:file") { _, context in asset(context.parameters.get("file") ?? "") }
   }
@@ -165,12 +171,15 @@ struct WebInbox: Sendable {
     do {
       var opened: InboxPageService.Opened?
       if let id { opened = try await pages.open(member: member, id: id) }
-      let rows = try await pages.list(member: member, view: view)
+      let search = request.uri.queryParameters["q"].map(String.init).flatMap {
+        $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0
+      }
+      let rows = try await pages.list(member: member, view: view, search: search)
       let counts = try await pages.counts(member: member)
       return page(
         renderer.inboxPage(
           member: member, csrf: SignInService.csrfToken(session: session), view: view,
-          counts: counts,
+          counts: counts, search: search,
           labels: pages.visibleLabels(member: member), rows: rows, opened: opened,
           rules: rules.current, rulesPath: rules.path, now: clock.now()), .ok)
     } catch let error as APIError {
@@ -232,6 +241,19 @@ struct WebInbox: Sendable {
         }
         try await writer.finish(nil)
       })
+  }
+
+  func markUnread(_ request: Request, _ context: Context) async throws -> Response {
+    guard let (member, session) = try await member(of: request) else { return redirect("/login") }
+    let form = try await Self.form(request)
+    guard SignInService.isValidCSRF(form["csrf"], session: session) else { return refusedForm() }
+    do {
+      try await pages.markUnread(member: member, id: context.parameters.get("id") ?? "")
+    } catch let error as APIError {
+      return errorPage(error)
+    }
+    // To the list: opening the conversation again would read it.
+    return redirect("/app" + (form["view"].map { "?view=" + WebRenderer.queryEscaped($0) } ?? ""))
   }
 
   func errorPage(_ error: APIError) -> Response {

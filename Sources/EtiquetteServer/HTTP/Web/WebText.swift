@@ -42,6 +42,9 @@ struct WebText: Sendable {
   var yesterday: String
   var unreadCount: String
   var handoff: String
+  var search: String
+  var addNote: String
+  var markUnread: String
   var statusQueued: String
   var statusSent: String
   var statusDelivered: String
@@ -92,6 +95,9 @@ struct WebText: Sendable {
     yesterday: "Hier",
     unreadCount: "non lus",
     handoff: "Passer la main",
+    search: "Rechercher",
+    addNote: "Ajouter la note",
+    markUnread: "Marquer comme non lu",
     statusQueued: "en attente",
     statusSent: "envoyé",
     statusDelivered: "distribué",
