@@ -39,7 +39,8 @@ struct DevelopmentMode {
   /// The text printed once the server listens: where it is, the generated values, and commands
   /// to paste (a signed webhook, then the conversations as a member who may see it).
   func guide(
-    server: InboxServer, port: Int, tokens: [(email: String, token: String)], now: Date
+    server: InboxServer, port: Int, tokens: [(email: String, token: String)], now: Date,
+    invitations: [(email: String, token: String)] = []
   ) -> String {
     let base = "http://\(server.configuration.host):\(port)"
     let sample = Self.sampleMessage(server.rules.current.engine, tokens: tokens, now: now)
@@ -76,6 +77,17 @@ struct DevelopmentMode {
     for (email, token) in tokens {
       lines.append(
         "    " + email.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + token)
+    }
+    if !invitations.isEmpty {
+      lines += [
+        "", "  The web inbox: open a member's link, choose a password (12 characters or more):",
+      ]
+      for (email, token) in invitations {
+        lines.append(
+          "    " + email.padding(toLength: width, withPad: " ", startingAt: 0)
+            + "  \(base)/invitation/"
+            + token)
+      }
     }
     lines += [
       "",

@@ -77,9 +77,16 @@ struct ServeCommand: AsyncParsableCommand {
       server.logger.warning(
         "DEVELOPMENT MODE: generated secrets and member tokens are printed on standard output")
       let tokens = try DevelopmentMode.issueTokens(server)
-      onListening = { port in
+      var invitations: [(email: String, token: String)] = []
+      for (email, _) in tokens {
+        if let token = try await server.inviteToWebInbox(email) {
+          invitations.append((email, token))
+        }
+      }
+      onListening = { [invitations] port in
         let guide = development.guide(
-          server: server, port: port, tokens: tokens, now: server.clock.now())
+          server: server, port: port, tokens: tokens, now: server.clock.now(),
+          invitations: invitations)
         Terminal.standardOutput.write(guide)
       }
     }

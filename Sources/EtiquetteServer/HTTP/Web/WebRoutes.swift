@@ -362,3 +362,11 @@ struct WebInbox: Sendable {
     return fields
   }
 }
+
+extension InboxServer {
+  /// A one-time invitation token to the web inbox for a member of the rules (nil for anyone
+  /// else): the development mode prints one per member, as `/invitation/TOKEN` links.
+  public func inviteToWebInbox(_ email: String) async throws -> String? {
+    try await web.signIn.invite(email)
+  }
+}
