@@ -102,8 +102,11 @@ def server():
     shutil.rmtree(work, ignore_errors=True)
 
 
-def new_browser(phone=False):
+def new_browser(phone=False, language="fr-FR,fr"):
     options = webdriver.ChromeOptions()
+    # Accept-Language: the pages follow it (French first).
+    options.add_argument("--lang=" + language.split(",")[0])
+    options.add_experimental_option("prefs", {"intl.accept_languages": language})
     options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
                      "--disable-gpu", "--window-size=1280,900"]:
@@ -311,6 +314,17 @@ def test_phone_shows_one_pane(server):
         assert not browser.find_element(By.XPATH, "//section[@aria-label='Conversations']").is_displayed()
         assert field_labelled(browser, "Message").is_displayed()
         screenshot(browser, "phone")
+        assert_clean_console(browser)
+    finally:
+        browser.quit()
+
+
+def test_english_when_the_browser_prefers_it(server):
+    browser = new_browser(language="en-US,en")
+    try:
+        browser.get(server["url"] + "/login")
+        assert buttons(browser, "Sign in") != []
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
         assert_clean_console(browser)
     finally:
         browser.quit()

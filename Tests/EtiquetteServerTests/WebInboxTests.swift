@@ -264,6 +264,16 @@ struct WebInboxTests {
     }
   }
 
+  @Test("pages speak the language the browser prefers, French by default")
+  func language() {
+    #expect(WebText.preferred(nil).language == "fr")
+    #expect(WebText.preferred("en-US,en;q=0.9").language == "en")
+    #expect(WebText.preferred("fr-FR,fr;q=0.9,en;q=0.8").language == "fr")
+    #expect(WebText.preferred("de-DE,en;q=0.5,fr;q=0.7").language == "fr")
+    #expect(WebText.preferred("de-DE").language == "fr")
+    #expect(WebText.english.weekdays.count == WebText.french.weekdays.count)
+  }
+
   @Test("label chips take a readable text colour, and only a checked colour reaches the CSS")
   func chipColours() {
     #expect(WebAssets.chipColors("#2e7d32")?.1 == "#ffffff")

@@ -8,7 +8,8 @@ import Mustache
 struct WebRenderer: Sendable {
   let library: MustacheLibrary
   let assets: WebAssets
-  let text = WebText.french
+  /// The language of the pages (`WebInbox.localized` picks it per request).
+  var text = WebText.french
   /// Times are shown in the zone of the team's office hours (the example rules' "bureau"):
   /// never the machine's zone, so a page reads the same wherever the server runs.
   let zone = TimeZone(identifier: "Europe/Paris") ?? .gmt

@@ -66,6 +66,7 @@ struct WebInbox: Sendable {
     _ request: Request, email: String = "", error: String? = nil,
     status: HTTPResponse.Status = .ok
   ) -> Response {
+    let renderer = localized(request)
     let (token, cookie) = formToken(request)
     var response = page(renderer.signInPage(csrf: token, email: email, error: error), status)
     if let cookie { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
@@ -73,8 +74,9 @@ struct WebInbox: Sendable {
   }
 
   func submitSignIn(_ request: Request, _ context: Context) async throws -> Response {
+    let renderer = localized(request)
     let form = try await Self.form(request)
-    guard hasFormToken(request, form) else { return refusedForm() }
+    guard hasFormToken(request, form) else { return refusedForm(request) }
     let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces)
     let address = context.remoteAddress?.ipAddress ?? "unknown"
     switch try await signIn.signIn(email: email, password: form["password"] ?? "", address: address)
@@ -90,6 +92,7 @@ struct WebInbox: Sendable {
   }
 
   func invitationForm(_ request: Request, token: String) async throws -> Response {
+    let renderer = localized(request)
     let email = try await signIn.invitedMember(token: token)
     let (formToken, cookie) = formToken(request)
     var response = page(
@@ -100,8 +103,9 @@ struct WebInbox: Sendable {
   }
 
   func acceptInvitation(_ request: Request, token: String) async throws -> Response {
+    let renderer = localized(request)
     let form = try await Self.form(request)
-    guard hasFormToken(request, form) else { return refusedForm() }
+    guard hasFormToken(request, form) else { return refusedForm(request) }
     let outcome = try await signIn.acceptInvitation(token: token, password: form["password"] ?? "")
     switch outcome {
     case .signedIn(let session): return signedIn(session)
@@ -122,7 +126,9 @@ struct WebInbox: Sendable {
     guard let session = Self.cookie(Self.sessionCookie, in: request) else {
       return redirect("/login")
     }
-    guard SignInService.isValidCSRF(form["csrf"], session: session) else { return refusedForm() }
+    guard SignInService.isValidCSRF(form["csrf"], session: session) else {
+      return refusedForm(request)
+    }
     try await signIn.signOut(session: session)
     var response = redirect("/login")
     response.headers.append(
@@ -165,6 +171,7 @@ struct WebInbox: Sendable {
   }
 
   func inbox(_ request: Request, conversation id: String?) async throws -> Response {
+    let renderer = localized(request)
     guard let (member, session) = try await member(of: request) else { return redirect("/login") }
     let view = InboxPageService.View(
       parameter: request.uri.queryParameters["view"].map(String.init))
@@ -183,7 +190,7 @@ struct WebInbox: Sendable {
           labels: pages.visibleLabels(member: member), rows: rows, opened: opened,
           rules: rules.current, rulesPath: rules.path, now: clock.now()), .ok)
     } catch let error as APIError {
-      return errorPage(error)
+      return errorPage(error, request)
     }
   }
 
@@ -193,12 +200,14 @@ struct WebInbox: Sendable {
   ) async throws -> Response {
     guard let (member, session) = try await member(of: request) else { return redirect("/login") }
     let form = try await Self.form(request)
-    guard SignInService.isValidCSRF(form["csrf"], session: session) else { return refusedForm() }
+    guard SignInService.isValidCSRF(form["csrf"], session: session) else {
+      return refusedForm(request)
+    }
     let id = context.parameters.get("id") ?? ""
     do {
       try await pages.act(decode(form), on: id, by: member)
     } catch let error as APIError {
-      return errorPage(error)
+      return errorPage(error, request)
     }
     let view = form["view"].map { "?view=" + WebRenderer.queryEscaped($0) } ?? ""
     return redirect("/app/conversations/" + WebRenderer.pathEscaped(id) + view)
@@ -209,6 +218,7 @@ struct WebInbox: Sendable {
   /// session is checked again: a member signed out, revoked or removed from the rules loses
   /// the stream before the next event.
   func stream(_ request: Request) async throws -> Response {
+    let renderer = localized(request)
     guard let (member, session) = try await member(of: request) else {
       return page(renderer.messagePage(renderer.text.notFound), .unauthorized)
     }
@@ -246,23 +256,33 @@ struct WebInbox: Sendable {
   func markUnread(_ request: Request, _ context: Context) async throws -> Response {
     guard let (member, session) = try await member(of: request) else { return redirect("/login") }
     let form = try await Self.form(request)
-    guard SignInService.isValidCSRF(form["csrf"], session: session) else { return refusedForm() }
+    guard SignInService.isValidCSRF(form["csrf"], session: session) else {
+      return refusedForm(request)
+    }
     do {
       try await pages.markUnread(member: member, id: context.parameters.get("id") ?? "")
     } catch let error as APIError {
-      return errorPage(error)
+      return errorPage(error, request)
     }
     // To the list: opening the conversation again would read it.
     return redirect("/app" + (form["view"].map { "?view=" + WebRenderer.queryEscaped($0) } ?? ""))
   }
 
-  func errorPage(_ error: APIError) -> Response {
+  /// The renderer speaking the language the browser asks for (`Accept-Language`).
+  func localized(_ request: Request) -> WebRenderer {
+    var renderer = renderer
+    renderer.text = WebText.preferred(request.headers[.acceptLanguage])
+    return renderer
+  }
+
+  func errorPage(_ error: APIError, _ request: Request) -> Response {
+    let renderer = localized(request)
     let message = error.status == .notFound ? renderer.text.notFound : error.message
     return page(renderer.messagePage(message), error.status)
   }
 
-  func refusedForm() -> Response {
-    page(renderer.messagePage(renderer.text.csrfRefused), .forbidden)
+  func refusedForm(_ request: Request) -> Response {
+    page(localized(request).messagePage(renderer.text.csrfRefused), .forbidden)
   }
 
   // MARK: - Static files

@@ -1,5 +1,6 @@
 /// Every text of the web inbox, one catalogue per language: wording is reviewed here, and the
-/// templates only name entries (`{{text.signIn}}`). French first.
+/// templates only name entries (`{{t.signIn}}`). French first; English when the browser
+/// prefers it.
 struct WebText: Sendable {
   var language: String
   var appName: String
@@ -104,4 +105,77 @@ struct WebText: Sendable {
     statusRead: "lu",
     statusFailed: "échec",
     weekdays: ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"])
+
+  /// English, for browsers that prefer it.
+  static let english = WebText(
+    language: "en",
+    appName: "Etiquette",
+    signInTitle: "Sign in",
+    email: "Email address",
+    password: "Password",
+    signIn: "Sign in",
+    signInRefused: "Wrong email address or password.",
+    throttled: "Too many attempts: try again in a few minutes.",
+    invitationTitle: "Choose your password",
+    invitationFor: "Invitation for",
+    passwordRule: "At least 12 characters.",
+    choosePassword: "Save and sign in",
+    invitationInvalid: "This invitation is no longer valid: ask for a new one.",
+    passwordTooShort: "The password must have at least 12 characters.",
+    signOut: "Sign out",
+    conversations: "Conversations",
+    views: "Views",
+    viewAll: "All",
+    viewUnread: "Unread",
+    viewNeedsReply: "To answer",
+    you: "You",
+    ai: "AI",
+    modeAI: "AI",
+    modeHuman: "Human",
+    message: "Message",
+    send: "Send",
+    readOnly: "Read only",
+    takeOver: "Take over",
+    transferToAI: "Hand over to the AI and leave",
+    keepHuman: "Keep human mode and leave",
+    internalNote: "Internal note",
+    chooseConversation: "Choose a conversation.",
+    emptyList: "No conversation.",
+    labelWord: "Label",
+    triggerWord: "trigger",
+    addedBy: "added by",
+    csrfRefused: "Request refused: the form has expired. Reload the page.",
+    notFound: "This page does not exist.",
+    yesterday: "Yesterday",
+    unreadCount: "unread",
+    handoff: "Hand off",
+    search: "Search",
+    addNote: "Add the note",
+    markUnread: "Mark as unread",
+    statusQueued: "queued",
+    statusSent: "sent",
+    statusDelivered: "delivered",
+    statusRead: "read",
+    statusFailed: "failed",
+    weekdays: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"])
+
+  /// The catalogue an `Accept-Language` header prefers (by weight, then order): English when
+  /// an English tag comes before any French one, French otherwise.
+  static func preferred(_ header: String?) -> WebText {
+    guard let header else { return french }
+    var ranked: [(weight: Double, order: Int, language: String)] = []
+    for (order, entry) in header.split(separator: ",").enumerated() {
+      let parts = entry.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+      guard let tag = parts.first?.lowercased(), !tag.isEmpty else { continue }
+      var weight = 1.0
+      for parameter in parts.dropFirst() where parameter.hasPrefix("q=") {
+        weight = Double(parameter.dropFirst(2)) ?? 0
+      }
+      let language = String(tag.split(separator: "-").first ?? "")
+      ranked.append((weight, order, language))
+    }
+    let first = ranked.filter { $0.weight > 0 && ["fr", "en"].contains($0.language) }
+      .sorted { ($0.weight, -$0.order) > ($1.weight, -$1.order) }.first
+    return first?.language == "en" ? english : french
+  }
 }
