@@ -74,7 +74,7 @@ struct SignInService: Sendable {
     guard throttle.allows(keys) else { return .throttled }
     let stored = try await store.passwordHash(email: email)
     // An unknown e-mail costs the same KDF as a known one: timing tells nothing.
-    let matches = MemberPassword.verify(password, against: stored ?? Self.decoy)
+    let matches = MemberPassword.verify(password, against: stored ?? Self.decoy(passwordRounds))
     guard stored != nil, matches, isMember(email), try await !store.isRevoked(email: email)
     else {
       throttle.recordFailure(keys)
@@ -94,12 +94,13 @@ struct SignInService: Sendable {
   }
 
   /// The member of a session cookie, or nil: unknown, idle too long, revoked, or no longer in
-  /// the rules (its sessions then end).
-  func member(session: String) async throws -> String? {
+  /// the rules (its sessions then end). `touch`: the request is the member's doing, so the idle
+  /// time starts again (the live stream checks without touching: an open tab is not activity).
+  func member(session: String, touch: Bool = true) async throws -> String? {
     let now = clock.seconds
     guard
       let email = try await store.sessionMember(
-        idHash: MemberToken.hash(session), now: now, idleSince: now - idleLimit)
+        idHash: MemberToken.hash(session), now: now, idleSince: now - idleLimit, touch: touch)
     else { return nil }
     guard isMember(email) else {
       try await store.deleteSessions(email: email)
@@ -123,10 +124,10 @@ struct SignInService: Sendable {
     return InboxServer.constantTimeEqual(submitted, csrfToken(session: session))
   }
 
-  /// A stored hash no password matches, verified for unknown e-mails.
-  static let decoy =
-    "pbkdf2-sha256$\(MemberPassword.defaultRounds)$00000000000000000000000000000000$"
-    + String(repeating: "0", count: 64)
+  /// A stored hash no password matches, verified for unknown e-mails at the cost of a real one.
+  static func decoy(_ rounds: Int) -> String {
+    "pbkdf2-sha256$\(rounds)$00000000000000000000000000000000$" + String(repeating: "0", count: 64)
+  }
 }
 
 /// Failed sign-ins per account and per address over a sliding window: past the limit, sign-in

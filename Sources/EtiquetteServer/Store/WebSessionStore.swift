@@ -18,9 +18,10 @@ protocol WebSessionStore: Sendable {
   /// their web access too.
   func isRevoked(email: String) async throws -> Bool
   func storeSession(idHash: String, email: String, now: Double) async throws
-  /// The member of a live session, whose idle time starts again at `now`; nil (and the session
-  /// deleted) when it was last used before `idleSince` or its member was revoked.
-  func sessionMember(idHash: String, now: Double, idleSince: Double) async throws -> String?
+  /// The member of a live session, whose idle time starts again at `now` when `touch`; nil (and
+  /// the session deleted) when it was last used before `idleSince` or its member was revoked.
+  func sessionMember(idHash: String, now: Double, idleSince: Double, touch: Bool) async throws
+    -> String?
   func deleteSession(idHash: String) async throws
   /// Ends every session of a member (removed from the rules).
   func deleteSessions(email: String) async throws

@@ -242,7 +242,9 @@ struct WebInbox: Sendable {
         try await writer.write(ByteBuffer(string: "retry: 2000\nevent: ready\ndata: {}\n\n"))
         try await withGracefulShutdownHandler {
           for await frame in frames {
-            guard try await signIn.member(session: session) == member else { break }
+            guard try await signIn.member(session: session, touch: false) == member else {
+              break
+            }
             try await writer.write(ByteBuffer(string: frame))
             live.delivered(frame.utf8.count, to: id)
           }

@@ -101,7 +101,9 @@ extension SQLiteStore: WebSessionStore {
     }
   }
 
-  func sessionMember(idHash: String, now: Double, idleSince: Double) async throws -> String? {
+  func sessionMember(idHash: String, now: Double, idleSince: Double, touch: Bool) async throws
+    -> String?
+  {
     try await pool.write { db in
       guard
         let row = try Row.fetchOne(
@@ -120,9 +122,11 @@ extension SQLiteStore: WebSessionStore {
         try db.execute(sql: "DELETE FROM web_sessions WHERE id_hash = ?", arguments: [idHash])
         return nil
       }
-      try db.execute(
-        sql: "UPDATE web_sessions SET last_seen_at = ? WHERE id_hash = ?",
-        arguments: [now, idHash])
+      if touch {
+        try db.execute(
+          sql: "UPDATE web_sessions SET last_seen_at = ? WHERE id_hash = ?",
+          arguments: [now, idHash])
+      }
       return row["email"]
     }
   }
