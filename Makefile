@@ -63,6 +63,13 @@ test: deps test-deps lint
 test-browser: test-deps
 	.ci/browser
 
+# The web inbox measured in Chromium (not a test): first load, the list's render time with N
+# conversations, webhook-to-bubble delay (Benchmarks/web/inbox_bench.py; ARGS="10000 200").
+.PHONY: bench-web
+bench-web: build test-deps
+	.ci/browser --co -q >/dev/null
+	ETIQUETTE=$(ETIQUETTE) .build/browser/bin/python Benchmarks/web/inbox_bench.py $(ARGS)
+
 # The OpenAPI document against a running server, from outside: schemathesis (PyPI, installed
 # into .build/schemathesis) generates requests from it and checks every answer (.ci/schemathesis).
 .PHONY: schemathesis

@@ -313,6 +313,9 @@ def test_phone_shows_one_pane(server):
         open_conversation(browser, "Estelle Commande")
         assert not browser.find_element(By.XPATH, "//section[@aria-label='Conversations']").is_displayed()
         assert field_labelled(browser, "Message").is_displayed()
+        # Nothing wider than the screen: no sideways scrolling on a phone.
+        assert browser.execute_script(
+            "return document.documentElement.scrollWidth <= window.innerWidth")
         screenshot(browser, "phone")
         assert_clean_console(browser)
     finally:

@@ -121,6 +121,8 @@ struct WebRenderer: Sendable {
     var unread: Bool
     var count: Int
     var mode: String
+    /// « Urgent », « Priorité haute »; nil for normal and low.
+    var priority: String?
     var labels: [Chip]
     var overflow: String?
     var selected: Bool
@@ -149,6 +151,7 @@ struct WebRenderer: Sendable {
     var message: Bubble?
     var note: NoteLine?
     var system: SystemLine?
+    var day: SystemLine?
   }
 
   struct HandoffButton {
@@ -159,6 +162,7 @@ struct WebRenderer: Sendable {
   struct ConversationPane {
     var contact: String
     var mode: String
+    var priority: String?
     var labels: [Chip]
     var items: [TimelineItem]
     var actionBase: String
@@ -215,7 +219,8 @@ struct WebRenderer: Sendable {
         author: row.preview.flatMap { previewAuthor($0, member: member) },
         preview: row.preview.map { String($0.text.prefix(120)) } ?? "",
         unread: row.summary.unreadCount > 0, count: row.summary.unreadCount,
-        mode: modeName(row.summary.mode), labels: Array(chips.prefix(3)),
+        mode: modeName(row.summary.mode, holder: row.summary.assignee, member: member),
+        priority: priorityName(row.summary.priority), labels: Array(chips.prefix(3)),
         overflow: chips.count > 3 ? "+\(chips.count - 3)" : nil,
         selected: row.summary.id == opened?.detail.id)
     }
@@ -226,12 +231,15 @@ struct WebRenderer: Sendable {
           text.conversations, labelsCSS: labelStylesheetPath(rules)),
         t: text, csrf: csrf, member: member, view: view.parameter, search: search, views: views,
         rows: listRows,
-        conversation: opened.map { pane($0, member: member, rules: rules, rulesPath: rulesPath) }
+        conversation: opened.map {
+          pane($0, member: member, rules: rules, rulesPath: rulesPath, now: now)
+        }
       ))
   }
 
   func pane(
-    _ opened: InboxPageService.Opened, member: String, rules: LoadedRules, rulesPath: String
+    _ opened: InboxPageService.Opened, member: String, rules: LoadedRules, rulesPath: String,
+    now: Date
   ) -> ConversationPane {
     let detail = opened.detail
     // One timeline: lines, notes and label explanations in time order (a label's line after
@@ -276,11 +284,22 @@ struct WebRenderer: Sendable {
               time: clockTime(at)))
         ))
     }
-    let items = timed.enumerated().sorted { a, b in
+    var items: [TimelineItem] = []
+    var lastDay: String?
+    for (at, _, item) in timed.enumerated().sorted(by: { a, b in
       (a.element.0, a.element.1, a.offset) < (b.element.0, b.element.1, b.offset)
-    }.map(\.element.2)
+    }).map(\.element) {
+      let day = dayName(at, now: now)
+      if day != lastDay {
+        items.append(TimelineItem(day: SystemLine(line: day)))
+        lastDay = day
+      }
+      items.append(item)
+    }
     return ConversationPane(
-      contact: contactName(detail.contact), mode: modeName(detail.mode),
+      contact: contactName(detail.contact),
+      mode: modeName(detail.mode, holder: detail.assignee, member: member),
+      priority: priorityName(detail.priority),
       labels: detail.labels.map { chip($0.name, rules: rules) }, items: items,
       actionBase: "/app/conversations/" + Self.pathEscaped(detail.id),
       mayReply: opened.mayReply,
@@ -349,7 +368,36 @@ struct WebRenderer: Sendable {
     }
   }
 
-  func modeName(_ mode: String) -> String { mode == "ai" ? text.modeAI : text.modeHuman }
+  /// « IA », « Humain », or « Humain · Bruno » when a member holds the conversation.
+  func modeName(_ mode: String, holder: String?, member: String) -> String {
+    guard mode != "ai" else { return text.modeAI }
+    guard let holder else { return text.modeHuman }
+    return text.modeHuman + " · " + authorName(holder, member: member)
+  }
+
+  func priorityName(_ priority: String) -> String? {
+    switch priority {
+    case "urgent": text.priorityUrgent
+    case "high": text.priorityHigh
+    default: nil
+    }
+  }
+
+  /// « Aujourd'hui », « Hier », or the date: the separator above a day's first line.
+  func dayName(_ date: Date, now: Date) -> String {
+    let calendar = calendar
+    let days =
+      calendar.dateComponents(
+        [.day], from: calendar.startOfDay(for: date), to: calendar.startOfDay(for: now)
+      ).day ?? 0
+    switch days {
+    case ...0: return text.today
+    case 1: return text.yesterday
+    default:
+      let parts = calendar.dateComponents([.day, .month, .year], from: date)
+      return String(format: "%02d/%02d/%04d", parts.day ?? 0, parts.month ?? 0, parts.year ?? 0)
+    }
+  }
 
   /// « Vous », « IA », or the part of a member's e-mail before the @, capitalised (« Manon »).
   func authorName(_ author: String, member: String) -> String {

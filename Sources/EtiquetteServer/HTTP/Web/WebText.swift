@@ -46,6 +46,9 @@ struct WebText: Sendable {
   var search: String
   var addNote: String
   var markUnread: String
+  var priorityHigh: String
+  var priorityUrgent: String
+  var today: String
   var statusQueued: String
   var statusSent: String
   var statusDelivered: String
@@ -99,6 +102,9 @@ struct WebText: Sendable {
     search: "Rechercher",
     addNote: "Ajouter la note",
     markUnread: "Marquer comme non lu",
+    priorityHigh: "Priorité haute",
+    priorityUrgent: "Urgent",
+    today: "Aujourd’hui",
     statusQueued: "en attente",
     statusSent: "envoyé",
     statusDelivered: "distribué",
@@ -152,6 +158,9 @@ struct WebText: Sendable {
     search: "Search",
     addNote: "Add the note",
     markUnread: "Mark as unread",
+    priorityHigh: "High priority",
+    priorityUrgent: "Urgent",
+    today: "Today",
     statusQueued: "queued",
     statusSent: "sent",
     statusDelivered: "delivered",
