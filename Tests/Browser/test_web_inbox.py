@@ -343,3 +343,19 @@ def test_revoked_member_loses_access_at_the_next_request(server):
         wait(browser).until(EC.url_contains("/login"))
     finally:
         browser.quit()
+
+
+def test_a_label_that_removes_access_removes_the_row_live(server):
+    browser = new_browser()
+    try:
+        accept_invitation(browser, server["invite"]("bruno@exemple.fr"))
+        wait(browser).until(lambda b: b.find_element(By.TAG_NAME, "html")
+                            .get_attribute("data-live") == "connected")
+        signed_webhook(server["url"], "33655555555", "Gaspard Colis", "Mon colis CMD-654321 ?", 20)
+        wait(browser).until(lambda b: "Gaspard Colis" in list_names(b))
+        # Support Technique is not bruno's: the conversation leaves his list without a reload.
+        signed_webhook(server["url"], "33655555555", "Gaspard Colis", "Et l'application plante", 21)
+        wait(browser).until(lambda b: "Gaspard Colis" not in list_names(b))
+        assert_clean_console(browser)
+    finally:
+        browser.quit()

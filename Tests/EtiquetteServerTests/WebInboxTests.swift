@@ -112,6 +112,25 @@ struct WebInboxTests {
         email: "alice@exemple.fr", password: Self.password, address: "127.0.0.1") == .refused)
   }
 
+  @Test("a member removed from the rules by a reload loses their sessions at once")
+  func removedFromRules() async throws {
+    let (rules, file, complete) = try ServerHarness.editableRules()
+    let harness = try ServerHarness(rulesDirectory: rules.path)
+    let signIn = Self.signIn(harness)
+    let session = try await Self.session(signIn, "alice@exemple.fr")
+    try complete.replacingOccurrences(of: "alice@exemple.fr", with: "alicia@exemple.fr")
+      .write(to: file, atomically: true, encoding: .utf8)
+    guard case .success = await harness.server.reloadRules(reason: "test") else {
+      Issue.record("the edited rules were refused")
+      return
+    }
+    #expect(try await signIn.member(session: session) == nil)
+    // Back in the rules: the ended session stays ended.
+    try complete.write(to: file, atomically: true, encoding: .utf8)
+    guard case .success = await harness.server.reloadRules(reason: "test") else { return }
+    #expect(try await signIn.member(session: session) == nil)
+  }
+
   @Test("wrong passwords are refused, and counted per account until sign-in is throttled")
   func throttled() async throws {
     let harness = try ServerHarness()
