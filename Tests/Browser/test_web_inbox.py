@@ -263,6 +263,8 @@ def test_note_search_and_mark_unread(server, alice):
     assert "Note interne" in alice.find_element(By.CSS_SELECTOR, "li.note").text
     button(alice, "Marquer comme non lu").click()
     wait(alice).until(EC.url_contains("/app"))
+    # The unread count in the tab's title.
+    assert re.match(r"^\(\d+\) Conversations", alice.title), alice.title
     unread = alice.find_element(By.XPATH, "//nav[@aria-label='Vues']//a[starts-with(normalize-space(), 'Non lues')]")
     unread.click()
     wait(alice).until(lambda browser: "Camille Booking" in list_names(browser))
@@ -272,6 +274,9 @@ def test_note_search_and_mark_unread(server, alice):
     search = wait(alice).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "input[type=search]")))
     search.send_keys("planifié\n")
     wait(alice).until(lambda browser: list_names(browser) == {"Fanny Nouvelle"})
+    alice.find_element(By.XPATH, "//nav[@aria-label='Trier']//a[normalize-space()='Priorité']").click()
+    wait(alice).until(EC.url_contains("sort=priority"))
+    assert "q=planifi" in alice.current_url and list_names(alice) == {"Fanny Nouvelle"}
     assert_clean_console(alice)
 
 

@@ -287,6 +287,18 @@ struct WebInboxTests {
     }
   }
 
+  @Test("the list's URL keeps its view, search, sort and page")
+  func listURL() throws {
+    let renderer = try WebRenderer.bundled()
+    #expect(renderer.listHref(.all, nil, .recent, nil) == "/app")
+    #expect(
+      renderer.listHref(.label("Support Technique"), "écran noir", .priority, "abc")
+        == "/app?view=label:Support%20Technique&q=%C3%A9cran%20noir&sort=priority&cursor=abc")
+    #expect(InboxPageService.View(parameter: "label:VIP") == .label("VIP"))
+    #expect(InboxPageService.View(parameter: "reply") == .needsReply)
+    #expect(InboxPageService.View(parameter: nil) == .all)
+  }
+
   @Test("pages speak the language the browser prefers, French by default")
   func language() {
     #expect(WebText.preferred(nil).language == "fr")

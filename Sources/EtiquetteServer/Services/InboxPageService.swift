@@ -46,11 +46,28 @@ struct InboxPageService: Sendable {
   /// How many conversations one page of the list shows.
   static let pageSize = 100
 
-  /// `search`: words the server's full-text index must find (transcript and contact name).
-  func list(member: String, view: View, search: String? = nil) async throws -> [Row] {
+  /// What the list's URL asks for besides the view.
+  struct ListOptions: Sendable, Hashable {
+    /// Words the server's full-text index must find (transcript and contact name).
+    var search: String?
+    var sort: ConversationListQuery.Sort = .recent
+    /// The next page's cursor (keyset pagination, from the previous page).
+    var cursor: String?
+  }
+
+  struct Page: Sendable {
+    var rows: [Row]
+    var nextCursor: String?
+  }
+
+  func list(member: String, view: View, options: ListOptions = ListOptions()) async throws
+    -> Page
+  {
     var query = ConversationListQuery()
     query.limit = Self.pageSize
-    query.text = search
+    query.text = options.search
+    query.sort = options.sort
+    query.cursor = options.cursor
     switch view {
     case .all, .needsReply: break
     case .unread: query.unread = true
@@ -59,8 +76,10 @@ struct InboxPageService: Sendable {
     let page = try await conversations.list(member: member, query: query)
     let lines = try await previews.conversationPreviews(ids: page.conversations.map(\.id))
     let rows = page.conversations.map { Row(summary: $0, preview: lines[$0.id]) }
-    guard view == .needsReply else { return rows }
-    return rows.filter { $0.preview?.direction == "in" }
+    // « À répondre » filters each page of the list: a page may show fewer rows than it read.
+    return Page(
+      rows: view == .needsReply ? rows.filter { $0.preview?.direction == "in" } : rows,
+      nextCursor: page.nextCursor)
   }
 
   /// How many conversations « Non lues » and « À répondre » hold, up to one page each (a
@@ -72,8 +91,8 @@ struct InboxPageService: Sendable {
 
   func counts(member: String) async throws -> Counts {
     Counts(
-      unread: try await list(member: member, view: .unread).count,
-      needsReply: try await list(member: member, view: .needsReply).count)
+      unread: try await list(member: member, view: .unread).rows.count,
+      needsReply: try await list(member: member, view: .needsReply).rows.count)
   }
 
   /// The labels whose view the member may open: those a conversation carrying only that

@@ -177,16 +177,20 @@ struct WebRenderer: Sendable {
     var member: String
     var view: String
     var search: String?
+    /// `priority` when the list is sorted so (the search form keeps it).
+    var sort: String?
     var views: [ViewLink]
+    var sorts: [ViewLink]
     var rows: [ListRow]
+    /// The next page of the list.
+    var more: String?
     var conversation: ConversationPane?
   }
 
   /// The list of `rows` in `view`, with `opened` in the right pane when there is one.
   func inboxPage(
     member: String, csrf: String, view: InboxPageService.View, counts: InboxPageService.Counts,
-    search: String?,
-    labels: [LabelDefinition],
+    options: InboxPageService.ListOptions, nextCursor: String?, labels: [LabelDefinition],
     rows: [InboxPageService.Row], opened: InboxPageService.Opened?, rules: LoadedRules,
     rulesPath: String, now: Date
   ) -> String {
@@ -227,10 +231,23 @@ struct WebRenderer: Sendable {
     return render(
       "inbox",
       InboxPage(
+        // The unread count in the tab's title, as WhatsApp Web shows it.
         head: head(
-          text.conversations, labelsCSS: labelStylesheetPath(rules)),
-        t: text, csrf: csrf, member: member, view: view.parameter, search: search, views: views,
+          counts.unread > 0
+            ? "(\(count(counts.unread) ?? "")) \(text.conversations)" : text.conversations,
+          labelsCSS: labelStylesheetPath(rules)),
+        t: text, csrf: csrf, member: member, view: view.parameter, search: options.search,
+        sort: options.sort == .priority ? "priority" : nil, views: views,
+        sorts: [
+          ViewLink(
+            name: text.sortRecent, href: listHref(view, options.search, .recent, nil),
+            current: options.sort == .recent, count: nil),
+          ViewLink(
+            name: text.sortPriority, href: listHref(view, options.search, .priority, nil),
+            current: options.sort == .priority, count: nil),
+        ],
         rows: listRows,
+        more: nextCursor.map { listHref(view, options.search, options.sort, $0) },
         conversation: opened.map {
           pane($0, member: member, rules: rules, rulesPath: rulesPath, now: now)
         }
@@ -442,6 +459,19 @@ struct WebRenderer: Sendable {
       let parts = calendar.dateComponents([.day, .month, .year], from: date)
       return String(format: "%02d/%02d/%04d", parts.day ?? 0, parts.month ?? 0, parts.year ?? 0)
     }
+  }
+
+  /// The list's URL: view, search, sort and page.
+  func listHref(
+    _ view: InboxPageService.View, _ search: String?, _ sort: ConversationListQuery.Sort,
+    _ cursor: String?
+  ) -> String {
+    var parts: [String] = []
+    if view != .all { parts.append("view=" + Self.queryEscaped(view.parameter)) }
+    if let search { parts.append("q=" + Self.queryEscaped(search)) }
+    if sort == .priority { parts.append("sort=priority") }
+    if let cursor { parts.append("cursor=" + Self.queryEscaped(cursor)) }
+    return "/app" + (parts.isEmpty ? "" : "?" + parts.joined(separator: "&"))
   }
 
   static func pathEscaped(_ value: String) -> String {

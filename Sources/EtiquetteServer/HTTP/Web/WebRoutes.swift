@@ -178,16 +178,20 @@ struct WebInbox: Sendable {
     do {
       var opened: InboxPageService.Opened?
       if let id { opened = try await pages.open(member: member, id: id) }
-      let search = request.uri.queryParameters["q"].map(String.init).flatMap {
+      let parameters = request.uri.queryParameters
+      var options = InboxPageService.ListOptions()
+      options.search = parameters["q"].map(String.init).flatMap {
         $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0
       }
-      let rows = try await pages.list(member: member, view: view, search: search)
+      options.sort = parameters["sort"] == "priority" ? .priority : .recent
+      options.cursor = parameters["cursor"].map(String.init)
+      let list = try await pages.list(member: member, view: view, options: options)
       let counts = try await pages.counts(member: member)
       return page(
         renderer.inboxPage(
           member: member, csrf: SignInService.csrfToken(session: session), view: view,
-          counts: counts, search: search,
-          labels: pages.visibleLabels(member: member), rows: rows, opened: opened,
+          counts: counts, options: options, nextCursor: list.nextCursor,
+          labels: pages.visibleLabels(member: member), rows: list.rows, opened: opened,
           rules: rules.current, rulesPath: rules.path, now: clock.now()), .ok)
     } catch let error as APIError {
       return errorPage(error, request)

@@ -46,6 +46,10 @@ struct WebText: Sendable {
   var search: String
   var addNote: String
   var markUnread: String
+  var sortRecent: String
+  var sortPriority: String
+  var sortBy: String
+  var more: String
   var priorityHigh: String
   var priorityUrgent: String
   var today: String
@@ -102,6 +106,10 @@ struct WebText: Sendable {
     search: "Rechercher",
     addNote: "Ajouter la note",
     markUnread: "Marquer comme non lu",
+    sortRecent: "Récentes",
+    sortPriority: "Priorité",
+    sortBy: "Trier",
+    more: "Conversations suivantes",
     priorityHigh: "Priorité haute",
     priorityUrgent: "Urgent",
     today: "Aujourd’hui",
@@ -158,6 +166,10 @@ struct WebText: Sendable {
     search: "Search",
     addNote: "Add the note",
     markUnread: "Mark as unread",
+    sortRecent: "Recent",
+    sortPriority: "Priority",
+    sortBy: "Sort",
+    more: "More conversations",
     priorityHigh: "High priority",
     priorityUrgent: "Urgent",
     today: "Today",
