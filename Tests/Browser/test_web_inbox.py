@@ -237,7 +237,27 @@ def test_live_new_message_and_new_conversation_appear_without_reload(server, ali
     assert_clean_console(alice)
 
 
+def test_keyboard_shortcuts(server, alice):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    alice.get(server["url"] + "/app")
+    body = alice.find_element(By.TAG_NAME, "body")
+    body.send_keys("?")
+    wait(alice).until(EC.visibility_of_element_located((By.ID, "shortcuts")))
+    button(alice, "Fermer").click()
+    body.send_keys("/")
+    assert alice.switch_to.active_element.get_attribute("type") == "search"
+    alice.switch_to.active_element.send_keys(Keys.ESCAPE)
+    ActionChains(alice).key_down(Keys.ALT).send_keys("j").key_up(Keys.ALT).perform()
+    wait(alice).until(EC.url_contains("/app/conversations/"))
+    ActionChains(alice).send_keys(Keys.ESCAPE).perform()
+    wait(alice).until(lambda browser: "/app/conversations/" not in browser.current_url)
+    assert_clean_console(alice)
+
+
 def test_post_without_csrf_token_is_refused(server, alice):
+    alice.get(server["url"] + "/app")
+    open_conversation(alice, "Camille Booking")
     session = alice.get_cookie("etiquette_session")["value"]
     path = alice.current_url.split(server["url"], 1)[1].split("?")[0]
     assert path.startswith("/app/conversations/")

@@ -46,6 +46,12 @@ struct WebText: Sendable {
   var search: String
   var addNote: String
   var markUnread: String
+  var shortcuts: String
+  var shortcutNext: String
+  var shortcutBack: String
+  var escapeKey: String
+  var enterKey: String
+  var close: String
   var sortRecent: String
   var sortPriority: String
   var sortBy: String
@@ -106,6 +112,12 @@ struct WebText: Sendable {
     search: "Rechercher",
     addNote: "Ajouter la note",
     markUnread: "Marquer comme non lu",
+    shortcuts: "Raccourcis clavier",
+    shortcutNext: "Conversation suivante / précédente",
+    shortcutBack: "Retour à la liste",
+    escapeKey: "Échap",
+    enterKey: "Entrée",
+    close: "Fermer",
     sortRecent: "Récentes",
     sortPriority: "Priorité",
     sortBy: "Trier",
@@ -166,6 +178,12 @@ struct WebText: Sendable {
     search: "Search",
     addNote: "Add the note",
     markUnread: "Mark as unread",
+    shortcuts: "Keyboard shortcuts",
+    shortcutNext: "Next / previous conversation",
+    shortcutBack: "Back to the list",
+    escapeKey: "Esc",
+    enterKey: "Enter",
+    close: "Close",
     sortRecent: "Recent",
     sortPriority: "Priority",
     sortBy: "Sort",
