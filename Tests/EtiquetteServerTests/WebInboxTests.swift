@@ -287,6 +287,20 @@ struct WebInboxTests {
     }
   }
 
+  @Test("a session's newest page streams stay, the oldest make room")
+  func pageStreams() {
+    let streams = PageStreams()
+    for id in 1...UInt64(PageStreams.perSession) {
+      #expect(streams.makeRoom(session: "a").isEmpty)
+      streams.add(id, session: "a")
+    }
+    #expect(streams.makeRoom(session: "a") == [1])
+    streams.add(9, session: "a")
+    #expect(streams.makeRoom(session: "b") == [])
+    streams.remove(2, session: "a")
+    #expect(streams.makeRoom(session: "a") == [])
+  }
+
   @Test("the list's URL keeps its view, search, sort and page")
   func listURL() throws {
     let renderer = try WebRenderer.bundled()

@@ -20,6 +20,7 @@ struct WebInbox: Sendable {
   let secureCookies: Bool
   /// The live events the API's `/v1/stream` serves, for the page's own stream.
   let live: LiveStream
+  let pageStreams = PageStreams()
 
   static let sessionCookie = "etiquette_session"
   /// The double-submit token of the forms shown before a session exists (sign-in, invitation).
@@ -226,6 +227,9 @@ struct WebInbox: Sendable {
     guard let (member, session) = try await member(of: request) else {
       return page(renderer.messagePage(renderer.text.notFound), .unauthorized)
     }
+    // Each page opens its own stream and the browser drops it at the next page: the oldest
+    // streams of this session make room, so quick navigation never meets the member's limit.
+    for stale in pageStreams.makeRoom(session: session) { live.unsubscribe(stale) }
     let id: UInt64
     let frames: AsyncStream<String>
     do {
@@ -233,6 +237,8 @@ struct WebInbox: Sendable {
     } catch {
       return page(renderer.messagePage(renderer.text.throttled), .tooManyRequests)
     }
+    pageStreams.add(id, session: session)
+    let pageStreams = pageStreams
     var headers = Self.securityHeaders
     headers[.contentType] = "text/event-stream; charset=utf-8"
     headers[.cacheControl] = "no-cache"
@@ -242,10 +248,35 @@ struct WebInbox: Sendable {
     return Response(
       status: .ok, headers: headers,
       body: ResponseBody { writer in
-        defer { live.unsubscribe(id) }
+        defer {
+          live.unsubscribe(id)
+          pageStreams.remove(id, session: session)
+        }
         try await writer.write(ByteBuffer(string: "retry: 2000\nevent: ready\ndata: {}\n\n"))
+        // A page's stream ends at every navigation, and a closed connection is noticed only by
+        // a write: a short comment every 2 s frees the slot of a page left (the member's
+        // streams are limited) long before the stream's own 15 s keep-alive would.
+        let (merged, input) = AsyncStream.makeStream(of: String?.self)
+        let forward = Task {
+          for await frame in frames { input.yield(frame) }
+          input.finish()
+        }
+        let ticker = Task {
+          while !Task.isCancelled {
+            try? await Task.sleep(for: Self.streamProbeInterval)
+            input.yield(nil)
+          }
+        }
+        defer {
+          forward.cancel()
+          ticker.cancel()
+        }
         try await withGracefulShutdownHandler {
-          for await frame in frames {
+          for await item in merged {
+            guard let frame = item else {
+              try await writer.write(ByteBuffer(string: ":\n\n"))
+              continue
+            }
             guard try await signIn.member(session: session, touch: false) == member else {
               break
             }
@@ -253,6 +284,7 @@ struct WebInbox: Sendable {
             live.delivered(frame.utf8.count, to: id)
           }
         } onGracefulShutdown: {
+          input.finish()
           live.unsubscribe(id)
         }
         try await writer.finish(nil)
@@ -280,6 +312,9 @@ struct WebInbox: Sendable {
     renderer.text = WebText.preferred(request.headers[.acceptLanguage])
     return renderer
   }
+
+  /// How often the page's stream checks that its browser is still there.
+  static let streamProbeInterval = Duration.seconds(2)
 
   func errorPage(_ error: APIError, _ request: Request) -> Response {
     let renderer = localized(request)
@@ -394,5 +429,36 @@ extension InboxServer {
   /// else): the development mode prints one per member, as `/invitation/TOKEN` links.
   public func inviteToWebInbox(_ email: String) async throws -> String? {
     try await web.signIn.invite(email)
+  }
+}
+
+/// The live streams each session's pages hold open, oldest first.
+final class PageStreams: @unchecked Sendable {
+  /// Streams one session keeps (tabs of one browser); a new page's stream ends the oldest
+  /// beyond it (below `LiveStream.streamsPerMember`, so API clients keep their own room).
+  static let perSession = 4
+  // INVARIANT: `open` is read and written under `lock` only.
+  private let lock = NSLock()
+  private var open: [String: [UInt64]] = [:]
+
+  /// The streams to end so that one more fits.
+  func makeRoom(session: String) -> [UInt64] {
+    lock.withLock {
+      let ids = open[session] ?? []
+      let excess = max(0, ids.count - (Self.perSession - 1))
+      open[session] = Array(ids.dropFirst(excess))
+      return Array(ids.prefix(excess))
+    }
+  }
+
+  func add(_ id: UInt64, session: String) {
+    lock.withLock { open[session, default: []].append(id) }
+  }
+
+  func remove(_ id: UInt64, session: String) {
+    lock.withLock {
+      open[session]?.removeAll { $0 == id }
+      if open[session]?.isEmpty == true { open[session] = nil }
+    }
   }
 }
