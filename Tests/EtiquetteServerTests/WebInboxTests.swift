@@ -243,14 +243,16 @@ struct WebInboxTests {
         let html = String(buffer: response.body)
         #expect(html.contains("Personnes Qui Ont Planifié"))
         #expect(html.contains("J&#39;ai réservé") || html.contains("J'ai réservé"))
-        #expect(html.contains("Envoyer") && html.contains("Prendre la main"))
+        #expect(html.contains(#"<label for="message">Message</label>"#))
+        #expect(html.contains("Prendre la main"))
       }
       try await client.execute(
         uri: "/app/conversations/\(booked)", method: .get, headers: Self.cookieHeaders(audit)
       ) { response in
         let html = String(buffer: response.body)
         #expect(html.contains("Lecture seule"))
-        #expect(!html.contains("Envoyer") && !html.contains("Prendre la main"))
+        #expect(!html.contains(#"<label for="message">"#) && !html.contains("/messages"))
+        #expect(!html.contains("Prendre la main"))
       }
       // A reply without the CSRF token is refused, with it accepted.
       let cookie = "\(WebInbox.sessionCookie)=\(alice)"
