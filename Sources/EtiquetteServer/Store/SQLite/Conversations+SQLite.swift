@@ -90,16 +90,27 @@ extension SQLiteStore {
   ) async throws -> EventOutcome {
     let now = clock
     return try await pool.write { db -> EventOutcome in
-      if let key = submission.idempotencyKey,
-        let row = try Row.fetchOne(
+      // The key is claimed before the event is applied, by an insert its primary key guards:
+      // of two requests racing with one key (two processes), one applies the event and the
+      // other, refused, reads the first one's answer — never both applied.
+      if let key = submission.idempotencyKey {
+        let claimed = try Int.fetchOne(
           db,
-          sql: "SELECT status, response, body_sha256 FROM event_requests "
-            + "WHERE idempotency_key = ?", arguments: [key])
-      {
-        if let stored = row["body_sha256"] as String?, stored != submission.bodySHA256 {
-          return .keyReused
+          sql: """
+            INSERT INTO event_requests (idempotency_key, status, response, at, body_sha256)
+            VALUES (?, 0, '', ?, ?) ON CONFLICT(idempotency_key) DO NOTHING RETURNING 1
+            """, arguments: [key, now.seconds, submission.bodySHA256])
+        if claimed == nil,
+          let row = try Row.fetchOne(
+            db,
+            sql: "SELECT status, response, body_sha256 FROM event_requests "
+              + "WHERE idempotency_key = ?", arguments: [key])
+        {
+          if let stored = row["body_sha256"] as String?, stored != submission.bodySHA256 {
+            return .keyReused
+          }
+          return .answered(status: row["status"], body: row["response"])
         }
-        return .answered(status: row["status"], body: row["response"])
       }
       let contact = submission.contact
       let id = try ConversationRecords.findOrCreate(
@@ -114,9 +125,8 @@ extension SQLiteStore {
       let response = answer(id, document)
       if let key = submission.idempotencyKey {
         try db.execute(
-          sql: "INSERT INTO event_requests (idempotency_key, status, response, at, body_sha256) "
-            + "VALUES (?, 200, ?, ?, ?)",
-          arguments: [key, response, now.seconds, submission.bodySHA256])
+          sql: "UPDATE event_requests SET status = 200, response = ? WHERE idempotency_key = ?",
+          arguments: [response, key])
       }
       return .applied(status: 200, body: response)
     }

@@ -186,6 +186,9 @@ extension SQLiteStore {
     // Attachment URLs point at this server's own authenticated route, never at Meta's links
     // (they expire within minutes); without a hub (tests of the store alone) they are relative.
     let mediaBase = (hub?.configuration.baseURL ?? "") + "/v1/media/"
+    // The lookup only skips a redelivery early: the guard is `messages.wa_id`'s unique key. A
+    // writer racing with another on the same message fails this message's savepoint on it, and
+    // the retry of failed messages then finds the row and skips it — applied once either way.
     guard
       try Int.fetchOne(
         db.cachedStatement(sql: "SELECT 1 FROM messages WHERE wa_id = ?"), arguments: [m.id])
@@ -247,6 +250,7 @@ extension SQLiteStore {
           INSERT INTO messages (conversation_id, seq, direction, author, type, wire_type, text,
             wa_id, status, at, raw)
           VALUES (?, NULL, 'echo', 'business', ?, ?, ?, ?, 'sent', ?, ?)
+          ON CONFLICT(wa_id) DO NOTHING
           """,
         arguments: [
           id, e.type, e.type, e.text, e.id, e.at.timeIntervalSince1970, JSONLine.encode(e.raw),
