@@ -134,7 +134,8 @@ let package = Package(
       resources: [.copy("Resources/etiquette.openapi.json")]
     ),
     // Golden-file comparison and marker parsing shared by the test targets; never shipped.
-    .target(name: "EtiquetteTestSupport", dependencies: ["EtiquetteDiagnostics"]),
+    .target(
+      name: "EtiquetteTestSupport", dependencies: ["EtiquetteDiagnostics", "EtiquetteSyntax"]),
     .testTarget(
       name: "EtiquetteDiagnosticsTests",
       dependencies: ["EtiquetteDiagnostics", "EtiquetteTestSupport"]
