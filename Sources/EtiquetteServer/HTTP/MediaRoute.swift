@@ -69,7 +69,7 @@ extension InboxServer {
         status: .conflict, code: "media_not_ready",
         message: "this media is still being downloaded from WhatsApp; retry shortly")
       if let reason = row.error {
-        error.extra["lastError"] = JSONValueBox(reason)
+        error.details.lastError = reason
       }
       var response = error.response
       response.headers[.retryAfter] = "5"
