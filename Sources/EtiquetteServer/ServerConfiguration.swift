@@ -7,6 +7,12 @@ import Foundation
 ///
 /// Read from a JSON file (`--config`), then from environment variables, then from the command
 /// line, each overriding the previous one. `description` never shows a secret.
+///
+/// Decoded with `Codable` rather than swift-configuration (1.4, in the package set), on
+/// purpose: its JSON provider refuses arrays of objects (`unexpectedValueInArray`), and
+/// `webhooks` is one; and its readers pull the keys they know, so a misspelt key in the file is
+/// never read and never reported — the silent `rules_poll_second` this type now refuses, with
+/// its path and a "did you mean" (`unknownKeys(in:)`).
 public struct ServerConfiguration: Sendable, CustomStringConvertible {
   public var rulesDirectory: String = "rules"
   public var databasePath: String = "etiquette.db"

@@ -4,6 +4,7 @@ import EtiquetteEngine
 import EtiquetteSyntax
 import Foundation
 import Hummingbird
+import HummingbirdAuth
 
 extension InboxServer {
   func register(on r: inout RouteRecorder) {
@@ -122,13 +123,11 @@ extension InboxServer {
     return email
   }
 
-  /// The token of `Authorization: Bearer TOKEN`, if any.
+  /// The token of `Authorization: Bearer TOKEN`, if any (HummingbirdAuth reads the header; an
+  /// empty token is none). Every route that takes a token reads it here.
   static func bearerToken(_ request: Request) -> String? {
-    guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
-      return nil
-    }
-    let token = String(header.dropFirst("Bearer ".count))
-    return token.isEmpty ? nil : token
+    guard let token = request.headers.bearer?.token, !token.isEmpty else { return nil }
+    return token
   }
 
   func jsonBody(_ request: Request) async throws -> [String: JSONValue] {
