@@ -20,6 +20,8 @@ public struct InboxServer: Sendable {
   let store: any InboxStore
   public let rules: RuleHolder
   public let metrics: ServerMetrics
+  /// The connections open, against `max_connections`.
+  public let connections: ConnectionCount
   /// Webhooks, WhatsApp sending, the AI connector, the live stream and notifications.
   public let hub: IntegrationHub
   public let logger: Logger
@@ -56,6 +58,8 @@ public struct InboxServer: Sendable {
     store = try SQLiteStore(path: configuration.databasePath, clock: clock)
     self.clock = clock
     metrics = ServerMetrics()
+    connections = ConnectionCount(
+      limit: configuration.effectiveMaxConnections, metrics: metrics)
     hub = IntegrationHub(
       configuration: configuration, logger: logger, metrics: metrics, clock: clock,
       jobs: store.jobBell)
@@ -110,7 +114,8 @@ public struct InboxServer: Sendable {
           idleTimeout: .nanoseconds(Int64(configuration.idleTimeout * 1_000_000_000)))),
       configuration: .init(
         address: .hostname(configuration.host, port: port),
-        serverName: "etiquette"),
+        serverName: "etiquette",
+        availableConnectionsDelegate: ConnectionCap(count: connections)),
       services: withWorkers ? jobWorkers() : [],
       onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
       logger: logger)
