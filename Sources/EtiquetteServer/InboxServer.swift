@@ -34,6 +34,7 @@ public struct InboxServer: Sendable {
   let conversations: ConversationService
   let events: EventService
   let deliveries: DeliveryService
+  let failedMessages: FailedMessageService
   let notifications: NotificationService
 
   /// Loads and checks the rules (refusing to start on errors) and opens the store.
@@ -66,6 +67,7 @@ public struct InboxServer: Sendable {
     conversations = ConversationService(store: store, rules: rules, hub: hub, metrics: metrics)
     events = EventService(store: store, rules: rules, hub: hub, metrics: metrics)
     deliveries = DeliveryService(store: store, rules: rules, logger: logger)
+    failedMessages = FailedMessageService(store: store, rules: rules)
     notifications = NotificationService(store: store, rules: rules, hub: hub)
     reloads = RuleReloads(
       holder: rules,

@@ -59,6 +59,7 @@ extension InboxServer {
       try await markRead(request, context, read: false)
     }
     registerWebhookRoutes(on: &r)
+    registerFailedMessageRoutes(on: &r)
     registerSendingRoutes(on: &r)
     registerRealtimeRoutes(on: &r)
   }

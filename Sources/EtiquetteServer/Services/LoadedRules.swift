@@ -105,3 +105,20 @@ public final class RuleHolder: @unchecked Sendable {
     return lock.withLock { fingerprint != lastFingerprint }
   }
 }
+
+extension LoadedRules {
+  /// 403 unless `member` may manage every conversation (`can manage all`): what the lists
+  /// about every conversation need (webhook deliveries, failed messages).
+  func requireManagerOfAll(_ member: String, to purpose: String) throws {
+    let managesAll =
+      ruleSet.member(member)?.teams.contains { team in
+        ruleSet[team].grants.contains { grant in
+          guard grant.level == .manage, case .all = grant.scope else { return false }
+          return true
+        }
+      } ?? false
+    guard managesAll else {
+      throw APIError.forbidden("\(purpose) needs `can manage all` (every conversation)")
+    }
+  }
+}

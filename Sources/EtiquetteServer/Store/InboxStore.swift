@@ -40,6 +40,9 @@ protocol WebhookInbox: Sendable {
   @discardableResult
   func retryFailedMessages(rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub?)
     async throws -> Int
+  /// The messages kept as failed, newest first, each with its key for the next page.
+  func messageFailures(_ filter: MessageFailureFilter) async throws
+    -> [(key: Int64, document: FailedMessageDocument)]
 }
 
 extension WebhookInbox {
