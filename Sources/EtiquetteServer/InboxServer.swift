@@ -71,6 +71,25 @@ public struct InboxServer: Sendable {
     notifications = NotificationService(store: store, rules: rules, hub: hub)
     reloads = RuleReloads(
       holder: rules,
+      admit: { [store, logger] loaded in
+        let ruleSet = loaded.ruleSet
+        let result = RuleReloads.waiting {
+          do {
+            return try await StoredLabels.reconcile(
+              store: store, ruleSet: ruleSet, refusingUnknown: true, logger: logger)
+          } catch {
+            return .failure(
+              RuleLoadFailure(
+                message: "the labels stored on conversations could not be read: \(error)"))
+          }
+        }
+        switch result {
+        case .success(let renames):
+          loaded.renamedLabels = renames
+          return nil
+        case .failure(let refusal): return refusal
+        }
+      },
       finished: Self.afterReload(
         store: store, rules: rules, metrics: metrics, hub: hub, logger: logger))
     intake = WebhookIntake(
@@ -126,6 +145,9 @@ public struct InboxServer: Sendable {
   /// Processes webhooks stored but not processed (a crash between the two): at startup.
   @discardableResult
   public func recoverPendingWebhooks() async throws -> Int {
+    // Renames first (`was "…"`): the messages applied next see the labels under their names.
+    _ = try await StoredLabels.reconcile(
+      store: store, ruleSet: rules.current.ruleSet, refusingUnknown: false, logger: logger)
     let processed = try await store.processPendingWebhooks(
       rules: rules, metrics: metrics, hub: hub)
     let retried = try await store.retryFailedMessages(rules: rules, metrics: metrics, hub: hub)

@@ -44,6 +44,8 @@ struct RulesReloadedAnswer: Encodable, Sendable {
   var warnings: Int
   var diagnostics: [DiagnosticJSON.Entry]
   var summary: DiagnosticJSON.Summary
+  /// Labels the rules renamed (`was "…"`), moved on the stored conversations.
+  var renamedLabels: [LabelRename]
 }
 
 /// Every error of the API: `{"error": {"code", "message"}}`, and for some errors the details

@@ -289,7 +289,8 @@ extension InboxServer {
       return JSONResponse.make(
         RulesReloadedAnswer(
           version: loaded.version, warnings: loaded.diagnostics.count,
-          diagnostics: document.diagnostics, summary: document.summary))
+          diagnostics: document.diagnostics, summary: document.summary,
+          renamedLabels: loaded.renamedLabels))
     case .failure(let failure):
       var error = APIError.unprocessable("rules_refused", failure.message)
       // Beside `error`, as `etiquette check --format json` writes them: one level, not

@@ -179,7 +179,9 @@ enum ConversationRecords {
     for name in try String.fetchAll(
       db, sql: "SELECT label FROM conversation_labels WHERE conversation_id = ?", arguments: [id])
     {
-      if let label = ruleSet.label(named: name) {
+      // A former name (`was`) not yet moved in the store — a step that raced the reload —
+      // is its label already.
+      if let label = ruleSet.label(named: name) ?? ruleSet.label(formerlyNamed: name) {
         c.labels[label.id] = LabelProvenance(
           source: .manual(member: ""), at: Date(timeIntervalSince1970: 0), step: 0)
       }
