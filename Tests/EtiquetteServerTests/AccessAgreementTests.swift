@@ -144,9 +144,10 @@ import Testing
       #expect(refusal.message.contains(#"was "Support Technique""#))
       #expect(harness.server.rules.current.version == version, "the old rules serve on")
       #expect(try await Self.ids(harness, client, "bruno@exemple.fr") == [plain])
-      #expect(try harness.inspect.conversations().first { $0.id == support }?.labels == [
-        "Support Technique"
-      ])
+      #expect(
+        try harness.inspect.conversations().first { $0.id == support }?.labels == [
+          "Support Technique"
+        ])
     }
   }
 
