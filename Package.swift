@@ -32,6 +32,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     // The server only (issue 8): HTTP, the SQLite store, HMAC-SHA256 for webhook signatures.
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -121,6 +122,7 @@ let package = Package(
         "EtiquetteEngine", "EtiquetteChecker", "EtiquetteSyntax", "EtiquetteDiagnostics",
         "EtiquetteCompiler", "EtiquetteMatcher",
         .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Logging", package: "swift-log"),
@@ -143,7 +145,8 @@ let package = Package(
       ]
     ),
     // Golden-file comparison and marker parsing shared by the test targets; never shipped.
-    .target(name: "EtiquetteTestSupport", dependencies: ["EtiquetteDiagnostics"]),
+    .target(
+      name: "EtiquetteTestSupport", dependencies: ["EtiquetteDiagnostics", "EtiquetteSyntax"]),
     .testTarget(
       name: "EtiquetteDiagnosticsTests",
       dependencies: ["EtiquetteDiagnostics", "EtiquetteTestSupport"]

@@ -59,6 +59,8 @@ public enum CheckerCatalogue {
   static let listOperandCode: DiagnosticCode = "E062"
   static let duplicateRoutingCode: DiagnosticCode = "E063"
   static let conflictingLanguageCode: DiagnosticCode = "E067"
+  static let formerNameInUseCode: DiagnosticCode = "E069"
+  static let formerNameClaimedTwiceCode: DiagnosticCode = "E070"
 
   static let phraseInTwoLabelsCode: DiagnosticCode = "W010"
   static let phraseLooksLikeTwoCode: DiagnosticCode = "W011"
@@ -303,6 +305,25 @@ public enum CheckerCatalogue {
       invalidRegexFlagCode, "unknown regex flag `\(flag)`", at: span, label: "not a flag",
       help: "flags are i (ignore case), m (multi-line), s (dot matches newline), x (extended), "
         + "u (Unicode)", notes: notes)
+  }
+
+  static func formerNameInUse(_ name: String, owner: String, at span: SourceSpan) -> Diagnostic {
+    Diagnostic(
+      formerNameInUseCode, "label \"\(owner)\" was \"\(name)\", but a label \"\(name)\" exists",
+      at: span, label: "still the name of a label",
+      help: name == owner
+        ? "a label's former name differs from its name: remove `was \"\(name)\"`"
+        : "conversations stored with \"\(name)\" keep that label: remove `was \"\(name)\"`, "
+          + "or rename label \"\(name)\" first")
+  }
+
+  static func formerNameClaimedTwice(_ name: String, at span: SourceSpan, first: SourceSpan)
+    -> Diagnostic
+  {
+    Diagnostic(
+      formerNameClaimedTwiceCode, "two labels were \"\(name)\"", at: span,
+      label: "claimed again here", secondary: [DiagnosticLabel(first, "first claimed here")],
+      help: "the conversations stored with \"\(name)\" can go to one label only: keep one `was`")
   }
 
   static func conflictingLanguage(
@@ -561,6 +582,18 @@ public enum CheckerCatalogue {
       unknownMessageFieldCode, title: "unknown message field",
       explanation: "Messages have the fields `type`, `text`, `caption` and `filename`.",
       example: "when message.kind is image"),
+    CodeExplanation(
+      formerNameInUseCode, title: "former name still in use",
+      explanation: "`was \"Old\"` says a label was renamed: the server moves the labels stored "
+        + "on conversations under the old name, with their reasons, to the label that declares "
+        + "it. A former name that is still the name of a label would take that label's "
+        + "conversations, so it is an error.",
+      example: "label \"Support Produit\" { was \"Support Produit\" }"),
+    CodeExplanation(
+      formerNameClaimedTwiceCode, title: "former name claimed twice",
+      explanation: "Two labels declare the same `was \"Old\"`: the conversations stored with the "
+        + "old name can move to one label only.",
+      example: "label \"Support\" { was \"SAV\" }\nlabel \"Service\" { was \"SAV\" }"),
     CodeExplanation(
       conflictingLanguageCode, title: "two languages",
       explanation: "Two `language` declarations, possibly in different files, name different "

@@ -95,6 +95,8 @@ extension LayoutPrinter {
       return ClauseLayout([.text("when ")] + conditionPieces(condition), span: clause.span)
     case .removeWhen(let condition):
       return ClauseLayout([.text("remove when ")] + conditionPieces(condition), span: clause.span)
+    case .was(let name):
+      return ClauseLayout("was " + Spelling.quoted(name), span: clause.span)
     }
   }
 

@@ -90,6 +90,7 @@ enum HoverFeature {
       case .color(let color): lines.append("colour `\(color.value)`")
       case .description(let description): lines.append(description.value)
       case .when, .removeWhen: triggers.append("- `\(text(of: clause.span, analysis))`")
+      case .was(let former): lines.append("formerly \"\(former.value)\"")
       }
     }
     if !triggers.isEmpty { lines.append("Triggers:\n" + triggers.joined(separator: "\n")) }
@@ -218,7 +219,7 @@ struct RuleLiterals {
         for clause in decl.clauses {
           switch clause.kind {
           case .when(let c), .removeWhen(let c): collect(c, owner: decl.name.value)
-          case .color, .description: break
+          case .color, .description, .was: break
           }
         }
       case .routing(let decl):

@@ -15,6 +15,7 @@ enum Keywords {
     "test": "a scripted conversation and what must hold after it",
     "color": "the label's colour in the inbox",
     "description": "a sentence describing the label",
+    "was": "the label's former name: conversations stored with it carry this label",
     "when": "a trigger: fires when the condition becomes true",
     "remove": "`remove when`: removes the label when the condition becomes true",
     "message": "the message of the current step",
@@ -61,7 +62,7 @@ enum Keywords {
   static let topLevel = [
     "contact", "event", "hours", "label", "team", "routing", "test", "synonyms", "language",
   ]
-  static let label = ["color", "description", "when", "remove when"]
+  static let label = ["color", "description", "when", "remove when", "was"]
   static let team = ["members", "can view", "can reply", "can manage"]
   static let routing = ["default", "when"]
   static let hours = ["zone", "mon-fri", "sat", "sun"]

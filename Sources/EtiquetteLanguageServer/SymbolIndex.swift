@@ -108,7 +108,7 @@ public struct SymbolIndex: Sendable {
       for clause in decl.clauses {
         switch clause.kind {
         case .when(let condition), .removeWhen(let condition): add(condition)
-        case .color, .description: break
+        case .color, .description, .was: break
         }
       }
     case .team(let decl):

@@ -20,6 +20,8 @@ public struct InboxServer: Sendable {
   let store: any InboxStore
   public let rules: RuleHolder
   public let metrics: ServerMetrics
+  /// The connections open, against `max_connections`.
+  public let connections: ConnectionCount
   /// Webhooks, WhatsApp sending, the AI connector, the live stream and notifications.
   public let hub: IntegrationHub
   public let logger: Logger
@@ -32,6 +34,7 @@ public struct InboxServer: Sendable {
   let conversations: ConversationService
   let events: EventService
   let deliveries: DeliveryService
+  let failedMessages: FailedMessageService
   let notifications: NotificationService
   /// The web inbox (issue 16): sign-in and server-rendered pages.
   let web: WebInbox
@@ -59,15 +62,37 @@ public struct InboxServer: Sendable {
     store = sqlite
     self.clock = clock
     metrics = ServerMetrics()
+    connections = ConnectionCount(
+      limit: configuration.effectiveMaxConnections, metrics: metrics)
     hub = IntegrationHub(
       configuration: configuration, logger: logger, metrics: metrics, clock: clock,
       jobs: store.jobBell)
     conversations = ConversationService(store: store, rules: rules, hub: hub, metrics: metrics)
     events = EventService(store: store, rules: rules, hub: hub, metrics: metrics)
     deliveries = DeliveryService(store: store, rules: rules, logger: logger)
+    failedMessages = FailedMessageService(store: store, rules: rules)
     notifications = NotificationService(store: store, rules: rules, hub: hub)
     reloads = RuleReloads(
       holder: rules,
+      admit: { [store, logger] loaded in
+        let ruleSet = loaded.ruleSet
+        let result = RuleReloads.waiting {
+          do {
+            return try await StoredLabels.reconcile(
+              store: store, ruleSet: ruleSet, refusingUnknown: true, logger: logger)
+          } catch {
+            return .failure(
+              RuleLoadFailure(
+                message: "the labels stored on conversations could not be read: \(error)"))
+          }
+        }
+        switch result {
+        case .success(let renames):
+          loaded.renamedLabels = renames
+          return nil
+        case .failure(let refusal): return refusal
+        }
+      },
       finished: Self.afterReload(
         store: store, rules: rules, metrics: metrics, hub: hub, logger: logger))
     intake = WebhookIntake(
@@ -121,7 +146,8 @@ public struct InboxServer: Sendable {
           idleTimeout: .nanoseconds(Int64(configuration.idleTimeout * 1_000_000_000)))),
       configuration: .init(
         address: .hostname(configuration.host, port: port),
-        serverName: "etiquette"),
+        serverName: "etiquette",
+        availableConnectionsDelegate: ConnectionCap(count: connections)),
       services: withWorkers ? jobWorkers() : [],
       onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
       logger: logger)
@@ -130,6 +156,9 @@ public struct InboxServer: Sendable {
   /// Processes webhooks stored but not processed (a crash between the two): at startup.
   @discardableResult
   public func recoverPendingWebhooks() async throws -> Int {
+    // Renames first (`was "…"`): the messages applied next see the labels under their names.
+    _ = try await StoredLabels.reconcile(
+      store: store, ruleSet: rules.current.ruleSet, refusingUnknown: false, logger: logger)
     let processed = try await store.processPendingWebhooks(
       rules: rules, metrics: metrics, hub: hub)
     let retried = try await store.retryFailedMessages(rules: rules, metrics: metrics, hub: hub)

@@ -2,11 +2,21 @@ import EtiquetteEngine
 import EtiquetteSyntax
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Everything `etiquette serve` needs: where the rules and the database are, where to listen,
 /// and the secrets that authenticate WhatsApp and the integrations.
 ///
 /// Read from a JSON file (`--config`), then from environment variables, then from the command
 /// line, each overriding the previous one. `description` never shows a secret.
+///
+/// Decoded with `Codable` rather than swift-configuration (1.4, in the package set), on
+/// purpose: its JSON provider refuses arrays of objects (`unexpectedValueInArray`), and
+/// `webhooks` is one; and its readers pull the keys they know, so a misspelt key in the file is
+/// never read and never reported — the silent `rules_poll_second` this type now refuses, with
+/// its path and a "did you mean" (`unknownKeys(in:)`).
 public struct ServerConfiguration: Sendable, CustomStringConvertible {
   public var rulesDirectory: String = "rules"
   public var databasePath: String = "etiquette.db"
@@ -26,6 +36,10 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
   /// idle keep-alive connections, and a client that stalls in the middle of its request's head
   /// or body (a streamed response, the live stream among them, is never cut).
   public var idleTimeout: Double = 60
+  /// The connections served at once; beyond it, new connections wait in the listen backlog
+  /// until one closes. nil: the file-descriptor limit less a reserve for the database and
+  /// outbound calls, at most 4,096 (`effectiveMaxConnections`).
+  public var maxConnections: Int?
   /// How often the rules directory is checked for changes; nil turns polling off.
   public var rulesPollInterval: Double? = 2
   /// The address clients reach this server at (`https://inbox.example.fr`): attachment URLs in
@@ -222,6 +236,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     var integrationKeys: [String]?
     var maxBodyBytes: Int?
     var idleTimeoutSeconds: Double?
+    var maxConnections: Int?
     var rulesPollSeconds: Double?
     var publicURL: String?
     var webhooks: [WebhookSubscription]?
@@ -239,6 +254,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       case integrationKeys = "integration_keys"
       case maxBodyBytes = "max_body_bytes"
       case idleTimeoutSeconds = "idle_timeout_seconds"
+      case maxConnections = "max_connections"
       case rulesPollSeconds = "rules_poll_seconds"
       case publicURL = "public_url"
       case webhooks
@@ -281,6 +297,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     if let v = document.integrationKeys { integrationKeys = v }
     if let v = document.maxBodyBytes { maxBodyBytes = v }
     if let v = document.idleTimeoutSeconds { idleTimeout = v }
+    if let v = document.maxConnections { maxConnections = v }
     if let v = document.rulesPollSeconds { rulesPollInterval = v > 0 ? v : nil }
     if let v = document.publicURL { publicURL = v }
     if let v = document.webhooks { webhooks = v }
@@ -395,6 +412,9 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       if ai.maxAttempts < 1 { problems.append("ai.max_attempts must be at least 1") }
       if ai.retryBackoff < 0 { problems.append("ai.retry_backoff_seconds must be ≥ 0") }
     }
+    if let maxConnections, !(1...1_000_000).contains(maxConnections) {
+      problems.append("max_connections must be between 1 and 1000000, got \(maxConnections)")
+    }
     if !(idleTimeout > 0) || idleTimeout > 86_400 {
       problems.append("idle_timeout_seconds must be between 0 and a day, got \(idleTimeout)")
     }
@@ -442,7 +462,21 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       + "whatsapp_verify_token=\(state(whatsappVerifyToken)) "
       + "integration_keys=\(integrationKeys.count) webhooks=\(webhooks.count) "
       + "whatsapp_sending=\(whatsapp == nil ? "off" : "on") "
-      + "ai=\(ai == nil ? "webhook" : "endpoint") metrics_token=\(state(metricsToken))"
+      + "ai=\(ai == nil ? "webhook" : "endpoint") metrics_token=\(state(metricsToken)) "
+      + "max_connections=\(effectiveMaxConnections)"
+  }
+}
+
+extension ServerConfiguration {
+  /// `max_connections`, or by default the process's file-descriptor limit less 256 (SQLite's
+  /// files, outbound HTTP, the rules' files), between 16 and 4,096: 19,990 idle sockets once
+  /// exhausted the descriptors, and the server could then open nothing, not even its database.
+  public var effectiveMaxConnections: Int {
+    if let maxConnections { return maxConnections }
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1_024 }
+    let descriptors = Int(clamping: limit.rlim_cur)
+    return min(4_096, max(16, descriptors - 256))
   }
 }
 

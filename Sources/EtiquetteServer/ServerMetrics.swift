@@ -19,6 +19,8 @@ public final class ServerMetrics: Sendable {
   private let timestampsReplaced: Prometheus.Counter
   private let reloadsAccepted: Prometheus.Counter
   private let reloadsRefused: Prometheus.Counter
+  private let connectionsOpen: Prometheus.Gauge
+  private let connectionLimitReached: Prometheus.Counter
 
   /// The process's HTTP request metrics (`http_server_request_duration_seconds` and friends,
   /// labelled by route, method and status).
@@ -54,6 +56,14 @@ public final class ServerMetrics: Sendable {
     timestampsReplaced = Self.counter(
       "message_timestamps_replaced",
       help: "Messages whose timestamp was unusable and took the receive time.", in: registry)
+    connectionsOpen = registry.makeGauge(
+      descriptor: MetricNameDescriptor(
+        namespace: "etiquette", metricName: "http_connections",
+        helpText: "HTTP connections open now (max_connections caps them)."))
+    connectionLimitReached = Self.counter(
+      "http_connection_limit_reached",
+      help: "Times the server stopped accepting connections at max_connections (new ones wait "
+        + "in the listen backlog).", in: registry)
   }
 
   func record(messages: Int, decisions: Int) {
@@ -79,6 +89,10 @@ public final class ServerMetrics: Sendable {
       help: "Outbound calls (webhooks, WhatsApp sends, the AI endpoint), by kind and result."
     ).increment()
   }
+
+  func recordConnections(open: Int) { connectionsOpen.set(Double(open)) }
+
+  func recordConnectionLimitReached() { connectionLimitReached.increment() }
 
   func recordReload(accepted: Bool) {
     (accepted ? reloadsAccepted : reloadsRefused).increment()

@@ -360,6 +360,9 @@ public struct LabelClause: Sendable, Hashable {
     case when(Condition)
     /// `remove when CONDITION`: removes the label when the condition becomes true.
     case removeWhen(Condition)
+    /// `was "Old name"`: the label was renamed; conversations stored with the old name carry
+    /// this label (the server migrates them on reload).
+    case was(StringLiteral)
   }
   public var kind: Kind
   @IgnoredInEquality public var span: SourceSpan

@@ -167,6 +167,11 @@ extension RuleFileParser {
       advance()
       kind = .when(try parseCondition(after: "when"))
       clauseEnding = .condition
+    case "was":
+      advance()
+      kind = .was(
+        try parseString(
+          "the label's former name in quotes", after: "was", example: "was \"Support Technique\""))
     case "remove":
       let remove = advance()
       guard isKeyword("when"), !current.isFirstOnLine else {

@@ -58,7 +58,7 @@ enum BlockKind {
   var clauseKeywords: [String]? {
     switch self {
     case .contact, .event, .hours, .synonyms: nil
-    case .label: ["color", "description", "when", "remove"]
+    case .label: ["color", "description", "when", "remove", "was"]
     case .team: ["members", "can"]
     case .routing: ["default", "when"]
     case .test: ["contact", "at", "customer", "event", "agent", "expect"]

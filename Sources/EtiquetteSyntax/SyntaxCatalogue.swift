@@ -145,8 +145,8 @@ public enum SyntaxCatalogue {
     CodeExplanation(
       Code.unknownClause, title: "unknown clause",
       explanation: """
-        Each kind of block accepts a fixed set of clauses: a label has color, description, when \
-        and remove when; a team has members and can; routing has default and when; a test has \
+        Each kind of block accepts a fixed set of clauses: a label has color, description, when, \
+        remove when and was; a team has members and can; routing has default and when; a test has \
         contact, at, customer, event, agent and expect steps. The message lists the clauses of \
         the block and suggests the closest one.
         """,

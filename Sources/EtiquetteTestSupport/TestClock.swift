@@ -1,3 +1,4 @@
+import EtiquetteSyntax
 import Foundation
 
 /// The instants tests run at, so that no test depends on when or where the suite runs.
@@ -19,7 +20,7 @@ package enum TestClock {
   package static let start: Date = {
     guard let text = ProcessInfo.processInfo.environment["ETIQUETTE_TEST_NOW"], !text.isEmpty
     else { return officeHours }
-    guard let date = ISO8601DateFormatter().date(from: text) else {
+    guard let date = InstantLiteral.parse(text) else {
       fatalError("ETIQUETTE_TEST_NOW=\(text) is not an ISO 8601 instant with an offset")
     }
     return date

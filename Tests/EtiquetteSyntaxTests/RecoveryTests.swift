@@ -105,7 +105,8 @@ import Testing
     let (result, _) = parse("label \"X\" {\n  whenn label \"A\"\n}")
     #expect(
       result.diagnostics.first?.help
-        == "label \"X\" may contain: color, description, when, remove when; did you mean \"when\"?")
+        == "label \"X\" may contain: color, description, when, remove when, was; did you mean \"when\"?"
+    )
   }
 
   @Test func errorsInsideAnObjectDoNotEndTheTestBlock() {

@@ -91,6 +91,10 @@ public struct RuleSet: Sendable, Hashable {
   public subscript(id: EventID) -> EventDefinition { events[id.rawValue] }
 
   public func label(named name: String) -> LabelDefinition? { labels.first { $0.name == name } }
+  /// The label that declares `was "name"`: where conversations stored with that name go.
+  public func label(formerlyNamed name: String) -> LabelDefinition? {
+    labels.first { $0.formerNames.contains(name) }
+  }
   public func team(named name: String) -> TeamDefinition? { teams.first { $0.name == name } }
   public func member(_ email: String) -> MemberDefinition? { members.first { $0.email == email } }
   public func hours(named name: String) -> HoursDefinition? { hours.first { $0.name == name } }
@@ -259,6 +263,8 @@ public struct LabelDefinition: Sendable, Hashable {
   public var removeTriggers: [LabelTrigger]
   /// Labels that the triggers refer to with `label "X"`, sorted, without duplicates.
   public var dependencies: [LabelID]
+  /// `was "…"`: names the label had before, which no label of the rule set has now.
+  public var formerNames: [String] = []
   @IgnoredInEquality public var nameSpan: SourceSpan
   @IgnoredInEquality public var span: SourceSpan
   public init(

@@ -10,7 +10,10 @@ enum LabelPass {
     var labels: [LabelDefinition] = []
     // Where each dependency is written, for the cycle's secondary labels.
     var referenceSpans: [LabelID: [LabelID: SourceSpan]] = [:]
+    // Each former name and where it is first claimed: one label per former name.
+    var formerNameClaims: [String: SourceSpan] = [:]
     for (decl, id) in decls {
+      var formerNames: [String] = []
       var color: String?
       var description: String?
       var add: [LabelTrigger] = []
@@ -20,6 +23,19 @@ enum LabelPass {
         switch clause.kind {
         case .color(let c): color = c.value
         case .description(let d): description = d.value
+        case .was(let former):
+          if ctx.labels[former.value] != nil {
+            ctx.report(
+              CheckerCatalogue.formerNameInUse(
+                former.value, owner: decl.name.value, at: former.span))
+          } else if let first = formerNameClaims[former.value] {
+            ctx.report(
+              CheckerCatalogue.formerNameClaimedTwice(
+                former.value, at: former.span, first: first))
+          } else {
+            formerNameClaims[former.value] = former.span
+            formerNames.append(former.value)
+          }
         case .when(let condition), .removeWhen(let condition):
           collectLabelReferences(condition, ctx, into: &references)
           guard let tree = resolver.resolve(condition, &ctx) else { continue }
@@ -31,11 +47,12 @@ enum LabelPass {
       }
       guard let id else { continue }
       referenceSpans[id] = references
-      labels.append(
-        LabelDefinition(
-          id: id, name: decl.name.value, color: color, description: description,
-          addTriggers: add, removeTriggers: remove, dependencies: references.keys.sorted(),
-          nameSpan: decl.name.span, span: decl.span))
+      var label = LabelDefinition(
+        id: id, name: decl.name.value, color: color, description: description,
+        addTriggers: add, removeTriggers: remove, dependencies: references.keys.sorted(),
+        nameSpan: decl.name.span, span: decl.span)
+      label.formerNames = formerNames
+      labels.append(label)
     }
     let order = evaluationOrder(labels, referenceSpans: referenceSpans, &ctx)
     return (labels, order)

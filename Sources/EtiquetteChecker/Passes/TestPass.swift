@@ -52,7 +52,7 @@ enum TestPass {
       }
       return ok ? .contact(values) : nil
     case .at(let text):
-      guard let date = instant(text.value) else {
+      guard let date = InstantLiteral.parse(text.value) else {
         ctx.report(CheckerCatalogue.invalidInstant(text.value, at: text.span))
         return nil
       }
@@ -137,14 +137,5 @@ enum TestPass {
         .access(member: $0, allowed: allowed, level: level.value)
       }
     }
-  }
-
-  /// ISO-8601 with an offset (or `Z`), seconds optional fractions allowed.
-  static func instant(_ text: String) -> Date? {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime]
-    if let date = formatter.date(from: text) { return date }
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return formatter.date(from: text)
   }
 }

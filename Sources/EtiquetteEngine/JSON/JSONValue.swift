@@ -1,3 +1,4 @@
+import EtiquetteSyntax
 import Foundation
 
 /// Any JSON value, decoded strictly (a number is never taken for a boolean).
@@ -79,14 +80,8 @@ extension FieldValue {
 
 /// ISO-8601 instants as Etiquette reads and writes them.
 public enum Instant {
-  /// `2026-11-24T10:00:00+01:00`, `…Z`, fractions of a second allowed.
-  public static func parse(_ text: String) -> Date? {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime]
-    if let date = formatter.date(from: text) { return date }
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return formatter.date(from: text)
-  }
+  /// `2026-11-24T10:00:00+01:00`, `…Z`, fractions of a second allowed (`InstantLiteral`).
+  public static func parse(_ text: String) -> Date? { InstantLiteral.parse(text) }
 
   /// UTC with milliseconds: `2026-11-24T09:00:00.250Z` (where retries less than a second
   /// apart must stay distinct: webhook deliveries).

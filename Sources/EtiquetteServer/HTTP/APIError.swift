@@ -1,3 +1,4 @@
+import EtiquetteDiagnostics
 import Foundation
 import Hummingbird
 
@@ -6,7 +7,14 @@ struct APIError: Error {
   var status: HTTPResponse.Status
   var code: String
   var message: String
-  var extra: [String: JSONValueBox] = [:]
+  /// What the answer says beside `error` (a refused reload's diagnostics, a media error …).
+  var details = ErrorDetails()
+
+  struct ErrorDetails: Sendable {
+    var diagnostics: DiagnosticJSON.Document?
+    var version: String?
+    var lastError: String?
+  }
 
   static func unauthorized(_ message: String = "a valid bearer token is required") -> APIError {
     APIError(status: .unauthorized, code: "unauthorized", message: message)
@@ -25,21 +33,13 @@ struct APIError: Error {
   }
 
   var response: Response {
-    var body: [String: JSONValueBox] = [
-      "error": JSONValueBox(["code": code, "message": message])
-    ]
-    for (key, value) in extra { body[key] = value }
-    return JSONResponse.make(body, status: status)
+    JSONResponse.make(
+      ErrorAnswer(
+        error: .init(code: code, message: message), diagnostics: details.diagnostics?.diagnostics,
+        summary: details.diagnostics?.summary, version: details.version,
+        lastError: details.lastError),
+      status: status)
   }
-}
-
-/// Any encodable value, for heterogeneous JSON objects.
-struct JSONValueBox: Encodable, Sendable {
-  let encodeValue: @Sendable (any Encoder) throws -> Void
-  init<T: Encodable & Sendable>(_ value: T) {
-    encodeValue = { encoder in try value.encode(to: encoder) }
-  }
-  func encode(to encoder: any Encoder) throws { try encodeValue(encoder) }
 }
 
 enum JSONResponse {

@@ -9,8 +9,7 @@ extension InboxServer {
   /// when the body is the same, and 422 when it is not (a key reused for another event would
   /// otherwise drop that event behind a 200). An empty key is no key.
   func receiveEvent(_ request: Request) async throws -> Response {
-    guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-      case let key = String(header.dropFirst("Bearer ".count)),
+    guard let key = Self.bearerToken(request),
       configuration.integrationKeys.contains(where: { Self.constantTimeEqual($0, key) })
     else { throw APIError.unauthorized("a valid integration key is required") }
     let idempotencyKey = request.headers.first {

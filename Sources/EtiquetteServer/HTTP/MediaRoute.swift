@@ -16,9 +16,7 @@ extension InboxServer {
   /// with the reason. Files are never fetched on demand: the request would hold a client for a
   /// Graph API round trip, and the worker already retries.
   func getMedia(_ request: Request, _ context: Context) async throws -> Response {
-    guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-      case let token = String(header.dropFirst("Bearer ".count)), !token.isEmpty
-    else { throw APIError.unauthorized() }
+    guard let token = Self.bearerToken(request) else { throw APIError.unauthorized() }
     let integration = configuration.integrationKeys.contains {
       Self.constantTimeEqual($0, token)
     }
@@ -69,7 +67,7 @@ extension InboxServer {
         status: .conflict, code: "media_not_ready",
         message: "this media is still being downloaded from WhatsApp; retry shortly")
       if let reason = row.error {
-        error.extra["lastError"] = JSONValueBox(reason)
+        error.details.lastError = reason
       }
       var response = error.response
       response.headers[.retryAfter] = "5"

@@ -46,6 +46,7 @@ extension InboxServer {
   /// One notification (`id`) or all of the member's (`nil`) marked read.
   func markNotificationsRead(_ request: Request, id: Int64?) async throws -> Response {
     let member = try await authenticate(request)
-    return JSONResponse.make(["marked": try await notifications.markRead(member: member, id: id)])
+    return JSONResponse.make(
+      MarkedAnswer(marked: try await notifications.markRead(member: member, id: id)))
   }
 }

@@ -76,7 +76,7 @@ extension InboxServer {
     let member = try await authenticate(request)
     let id = context.parameters.get("id") ?? ""
     let list = try await conversations.suggestions(member: member, id: id)
-    return JSONResponse.make(["suggestions": list])
+    return JSONResponse.make(SuggestionsAnswer(suggestions: list))
   }
 
   /// `POST /v1/conversations/{id}/ai-replies`: an external AI agent (a member listed in
@@ -113,7 +113,7 @@ extension InboxServer {
     let document = try await conversations.answerAsAI(
       text, version: Int(number), on: id, by: member, logger: logger)
     return JSONResponse.make(
-      ["status": JSONValueBox("queued"), "decision": JSONValueBox(document)], status: .created)
+      QueuedReplyAnswer(decision: document), status: .created)
   }
 
   /// Whether the stream's token is still active and its member still named by the rules (or

@@ -4,10 +4,11 @@ import EtiquetteEngine
 import EtiquetteSyntax
 import Foundation
 import Hummingbird
+import HummingbirdAuth
 
 extension InboxServer {
   func register(on r: inout RouteRecorder) {
-    r.add(.get, "/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
+    r.add(.get, "/healthz") { _, _ in JSONResponse.make(StatusAnswer(status: "ok")) }
     r.add(.get, "/metrics") { request, _ in
       if let expected = configuration.metricsToken {
         guard let token = Self.bearerToken(request), Self.constantTimeEqual(token, expected) else {
@@ -58,6 +59,7 @@ extension InboxServer {
       try await markRead(request, context, read: false)
     }
     registerWebhookRoutes(on: &r)
+    registerFailedMessageRoutes(on: &r)
     registerSendingRoutes(on: &r)
     registerRealtimeRoutes(on: &r)
   }
@@ -110,7 +112,7 @@ extension InboxServer {
     // Committed together with the bodies that arrived alongside it, then processed; only then
     // does the 200 go out. A failed commit throws here: no 200 for a body not stored.
     try await intake.submit(body: body, payload: payload)
-    return JSONResponse.make(["status": "received"])
+    return JSONResponse.make(StatusAnswer(status: "received"))
   }
 
   // MARK: - Auth
@@ -122,13 +124,11 @@ extension InboxServer {
     return email
   }
 
-  /// The token of `Authorization: Bearer TOKEN`, if any.
+  /// The token of `Authorization: Bearer TOKEN`, if any (HummingbirdAuth reads the header; an
+  /// empty token is none). Every route that takes a token reads it here.
   static func bearerToken(_ request: Request) -> String? {
-    guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
-      return nil
-    }
-    let token = String(header.dropFirst("Bearer ".count))
-    return token.isEmpty ? nil : token
+    guard let token = request.headers.bearer?.token, !token.isEmpty else { return nil }
+    return token
   }
 
   func jsonBody(_ request: Request) async throws -> [String: JSONValue] {
@@ -194,18 +194,16 @@ extension InboxServer {
     let body = readsBody ? try await jsonBody(request) : [:]
     let record = try await conversations.act(decode(body), on: id, by: member)
     if case .agent(_, .reply) = record.step.kind {
-      return JSONResponse.make(
-        ["status": JSONValueBox("queued"), "decision": JSONValueBox(record.document)],
-        status: .created)
+      return JSONResponse.make(QueuedReplyAnswer(decision: record.document), status: .created)
     }
-    return JSONResponse.make(["decision": record.document])
+    return JSONResponse.make(DecisionAnswer(decision: record.document))
   }
 
   func markRead(_ request: Request, _ context: Context, read: Bool) async throws -> Response {
     let member = try await authenticate(request)
     let id = context.parameters.get("id") ?? ""
     let count = try await conversations.markRead(member: member, id: id, read: read)
-    return JSONResponse.make(["unreadCount": count])
+    return JSONResponse.make(UnreadCountAnswer(unreadCount: count))
   }
 
   // MARK: - Me and rules
@@ -289,21 +287,16 @@ extension InboxServer {
       // The warnings as `etiquette check --format json` writes them, one level as on refusal.
       let document = DiagnosticJSON.document(loaded.diagnostics, sources: loaded.sources)
       return JSONResponse.make(
-        [
-          "status": JSONValueBox("reloaded"), "version": JSONValueBox(loaded.version),
-          "warnings": JSONValueBox(loaded.diagnostics.count),
-          "diagnostics": JSONValueBox(document.diagnostics),
-          "summary": JSONValueBox(document.summary),
-        ])
+        RulesReloadedAnswer(
+          version: loaded.version, warnings: loaded.diagnostics.count,
+          diagnostics: document.diagnostics, summary: document.summary,
+          renamedLabels: loaded.renamedLabels))
     case .failure(let failure):
       var error = APIError.unprocessable("rules_refused", failure.message)
       // Beside `error`, as `etiquette check --format json` writes them: one level, not
       // `diagnostics.diagnostics`.
-      if let document = failure.diagnostics {
-        error.extra["diagnostics"] = JSONValueBox(document.diagnostics)
-        error.extra["summary"] = JSONValueBox(document.summary)
-      }
-      error.extra["version"] = JSONValueBox(rules.current.version)
+      error.details.diagnostics = failure.diagnostics
+      error.details.version = rules.current.version
       throw error
     }
   }

@@ -197,6 +197,9 @@ struct ConversationService: Sendable {
   /// The rules' ids of stored label names; a name the rules no longer define (renamed or
   /// removed by a reload) is `LabelID.unknownStored`, which only narrows access.
   static func labelIDs(_ names: [String], ruleSet: RuleSet) -> Set<LabelID> {
-    Set(names.map { ruleSet.label(named: $0)?.id ?? .unknownStored })
+    Set(
+      names.map {
+        (ruleSet.label(named: $0) ?? ruleSet.label(formerlyNamed: $0))?.id ?? .unknownStored
+      })
   }
 }

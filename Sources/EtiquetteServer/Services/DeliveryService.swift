@@ -10,19 +10,8 @@ struct DeliveryService: Sendable {
   let rules: RuleHolder
   let logger: Logger
 
-  /// 403 unless `member` may manage every conversation.
   private func requireManagerOfAll(_ member: String, to purpose: String) throws {
-    let ruleSet = rules.current.ruleSet
-    let managesAll =
-      ruleSet.member(member)?.teams.contains { team in
-        ruleSet[team].grants.contains { grant in
-          guard grant.level == .manage, case .all = grant.scope else { return false }
-          return true
-        }
-      } ?? false
-    guard managesAll else {
-      throw APIError.forbidden("\(purpose) needs `can manage all` (every conversation)")
-    }
+    try rules.current.requireManagerOfAll(member, to: purpose)
   }
 
   /// Newest first; `filter.limit` rows at most, with the cursor of the next page. `decode`

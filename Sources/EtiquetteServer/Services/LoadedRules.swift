@@ -15,6 +15,8 @@ public struct LoadedRules: Sendable {
   public let version: String
   /// Every diagnostic of the accepted rule set (warnings): what `etiquette check` prints.
   public let diagnostics: [Diagnostic]
+  /// Labels renamed in the store when these rules were admitted (`was "…"`).
+  public var renamedLabels: [LabelRename] = []
 
   public var ruleSet: RuleSet { engine.ruleSet }
 }
@@ -88,10 +90,17 @@ public final class RuleHolder: @unchecked Sendable {
 
   public var current: LoadedRules { lock.withLock { rules } }
 
-  /// Checks and compiles the files again; on success the new rules serve the next request.
-  public func reload() -> Result<LoadedRules, RuleLoadFailure> {
+  /// Checks and compiles the files again; on success, and when `admit` does not refuse them
+  /// (it may change the store to fit them first: renamed labels), the new rules serve the next
+  /// request.
+  public func reload(admit: (inout LoadedRules) -> RuleLoadFailure? = { _ in nil })
+    -> Result<LoadedRules, RuleLoadFailure>
+  {
     let fingerprint = RuleLoading.fingerprint(of: path)
-    let result = RuleLoading.load(path: path)
+    var result = RuleLoading.load(path: path)
+    if case .success(var loaded) = result {
+      result = admit(&loaded).map { .failure($0) } ?? .success(loaded)
+    }
     lock.withLock {
       lastFingerprint = fingerprint
       if case .success(let loaded) = result { rules = loaded }
@@ -103,5 +112,22 @@ public final class RuleHolder: @unchecked Sendable {
   public func filesChanged() -> Bool {
     let fingerprint = RuleLoading.fingerprint(of: path)
     return lock.withLock { fingerprint != lastFingerprint }
+  }
+}
+
+extension LoadedRules {
+  /// 403 unless `member` may manage every conversation (`can manage all`): what the lists
+  /// about every conversation need (webhook deliveries, failed messages).
+  func requireManagerOfAll(_ member: String, to purpose: String) throws {
+    let managesAll =
+      ruleSet.member(member)?.teams.contains { team in
+        ruleSet[team].grants.contains { grant in
+          guard grant.level == .manage, case .all = grant.scope else { return false }
+          return true
+        }
+      } ?? false
+    guard managesAll else {
+      throw APIError.forbidden("\(purpose) needs `can manage all` (every conversation)")
+    }
   }
 }

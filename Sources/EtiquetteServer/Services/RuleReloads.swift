@@ -23,6 +23,8 @@ final class RuleReloads: @unchecked Sendable {
   private let queue = DispatchQueue(label: "etiquette.rules-reload", qos: .utility)
   /// Called on the reload queue before each check (tests hold a reload with it).
   private let beforeCheck: @Sendable () -> Void
+  /// Called on the reload queue with rules that checked: may refuse them (see `RuleHolder`).
+  private let admit: @Sendable (inout LoadedRules) -> RuleLoadFailure?
   /// Called with each result, on the reload queue, before the waiters resume.
   private let finished: @Sendable (Result<LoadedRules, RuleLoadFailure>) -> Void
   // Guards `running`, `next` and `runs`.
@@ -35,10 +37,12 @@ final class RuleReloads: @unchecked Sendable {
   init(
     holder: RuleHolder,
     beforeCheck: @escaping @Sendable () -> Void = {},
+    admit: @escaping @Sendable (inout LoadedRules) -> RuleLoadFailure? = { _ in nil },
     finished: @escaping @Sendable (Result<LoadedRules, RuleLoadFailure>) -> Void
   ) {
     self.holder = holder
     self.beforeCheck = beforeCheck
+    self.admit = admit
     self.finished = finished
   }
 
@@ -107,7 +111,7 @@ final class RuleReloads: @unchecked Sendable {
         return batch
       }
       beforeCheck()
-      let result = holder.reload()
+      let result = holder.reload(admit: admit)
       finished(result)
       for waiter in batch { waiter.resume(returning: result) }
       let more: Bool = lock.withLock {
@@ -119,5 +123,26 @@ final class RuleReloads: @unchecked Sendable {
       }
       if more { runNext() }
     }
+  }
+}
+
+extension RuleReloads {
+  /// Runs `work` and waits for it on the reload queue's thread. Reloads run on their own
+  /// dispatch queue, never on Swift's cooperative pool, so this wait cannot starve the tasks
+  /// that `work` needs (the store's).
+  static func waiting<T: Sendable>(for work: @escaping @Sendable () async -> T) -> T {
+    let done = DispatchSemaphore(value: 0)
+    let box = ResultBox<T>()
+    Task {
+      box.value = await work()
+      done.signal()
+    }
+    done.wait()
+    return box.value!
+  }
+
+  private final class ResultBox<T>: @unchecked Sendable {
+    // Written once by the task, read once after the semaphore: ordered by it.
+    var value: T?
   }
 }

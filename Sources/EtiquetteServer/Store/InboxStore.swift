@@ -40,6 +40,9 @@ protocol WebhookInbox: Sendable {
   @discardableResult
   func retryFailedMessages(rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub?)
     async throws -> Int
+  /// The messages kept as failed, newest first, each with its key for the next page.
+  func messageFailures(_ filter: MessageFailureFilter) async throws
+    -> [(key: Int64, document: FailedMessageDocument)]
 }
 
 extension WebhookInbox {
@@ -84,6 +87,12 @@ enum EventOutcome: Sendable {
 
 /// Conversations: lists, details, and every change as one engine step.
 protocol ConversationStore: Sendable {
+  /// Every label name stored on conversations, with how many conversations carry it.
+  func storedLabelCounts() async throws -> [String: Int]
+  /// Moves the labels stored under each former name (the key) to its label (the value), with
+  /// their reasons and the triggers held under the old name, in one transaction; returns how
+  /// many conversations each former name was on.
+  func renameStoredLabels(_ renames: [String: String]) async throws -> [String: Int]
   func conversationPage(member: String, query: ConversationListQuery, rules: LoadedRules)
     async throws -> ConversationPage
   func conversationDetail(

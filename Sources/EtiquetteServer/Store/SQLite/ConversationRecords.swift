@@ -44,23 +44,24 @@ enum ConversationRecords {
     return "+" + text
   }
 
+  /// The keys a contact is known by in `contact_keys`: its phone and its user id.
+  static func contactKeys(phone: String?, userID: String?) -> [String] {
+    [phone.map { "phone:" + $0 }, userID.map { "user:" + $0 }].compactMap { $0 }
+  }
+
   /// The conversation of a contact, created (in the rules' default mode) when new.
+  ///
+  /// The contact's keys are claimed with an insert that a unique key guards, not looked up and
+  /// then inserted: a writer that loses a race for a new contact (another process, on a store
+  /// with concurrent writers) finds its own claim refused, drops the conversation it had just
+  /// created, in this same transaction, and takes the winner's.
   static func findOrCreate(
     _ db: Database, phone rawPhone: String?, userID: String?, name: String?, rules: LoadedRules,
     at time: Date
   ) throws -> String {
     let phone = normalizePhone(rawPhone)
-    if let id = try String.fetchOne(
-      db.cachedStatement(
-        sql: """
-          SELECT id FROM conversations
-          WHERE (?1 IS NOT NULL AND phone = ?1) OR (?2 IS NOT NULL AND user_id = ?2)
-          ORDER BY created_at LIMIT 1
-          """),
-      arguments: [phone, userID])
-    {
-      return id
-    }
+    let keys = contactKeys(phone: phone, userID: userID)
+    if let id = try owner(of: keys, in: db) { return id }
     let id = newID()
     let contact = Contact(id: userID ?? phone ?? id, phone: phone, name: name)
     let c = rules.engine.newConversation(id: id, contact: contact)
@@ -75,8 +76,38 @@ enum ConversationRecords {
         c.priority.rawValue, rank(c.priority), time.timeIntervalSince1970,
         time.timeIntervalSince1970,
       ])
+    var claimed = 0
+    for key in keys where try claim(key, for: id, in: db) { claimed += 1 }
+    if claimed == 0, !keys.isEmpty, let winner = try owner(of: keys, in: db) {
+      try db.executeCached(sql: "DELETE FROM conversations WHERE id = ?", arguments: [id])
+      return winner
+    }
     try indexName(db, id: id, name: name)
     return id
+  }
+
+  /// The oldest conversation owning one of `keys`, as lookups by phone or user id always chose.
+  static func owner(of keys: [String], in db: Database) throws -> String? {
+    guard !keys.isEmpty else { return nil }
+    return try String.fetchOne(
+      db.cachedStatement(
+        sql: """
+          SELECT k.conversation_id FROM contact_keys k
+          JOIN conversations c ON c.id = k.conversation_id
+          WHERE k.key IN (?1, ?2) ORDER BY c.created_at, c.rowid LIMIT 1
+          """),
+      arguments: [keys[0], keys.count > 1 ? keys[1] : nil])
+  }
+
+  /// True when `key` now names `conversation`; false when another conversation already owns it.
+  static func claim(_ key: String, for conversation: String, in db: Database) throws -> Bool {
+    try String.fetchOne(
+      db.cachedStatement(
+        sql: """
+          INSERT INTO contact_keys (key, conversation_id) VALUES (?, ?)
+          ON CONFLICT(key) DO NOTHING RETURNING conversation_id
+          """),
+      arguments: [key, conversation]) != nil
   }
 
   static func rank(_ priority: Priority) -> Int {
@@ -148,7 +179,9 @@ enum ConversationRecords {
     for name in try String.fetchAll(
       db, sql: "SELECT label FROM conversation_labels WHERE conversation_id = ?", arguments: [id])
     {
-      if let label = ruleSet.label(named: name) {
+      // A former name (`was`) not yet moved in the store — a step that raced the reload —
+      // is its label already.
+      if let label = ruleSet.label(named: name) ?? ruleSet.label(formerlyNamed: name) {
         c.labels[label.id] = LabelProvenance(
           source: .manual(member: ""), at: Date(timeIntervalSince1970: 0), step: 0)
       }
@@ -313,6 +346,11 @@ enum ConversationRecords {
       ])
     if c.contact.name != before.conversation.contact.name {
       try indexName(db, id: c.id, name: c.contact.name)
+    }
+    // A phone learnt later (an event naming both) finds this conversation from then on, unless
+    // another conversation already owns it.
+    if let phone = c.contact.phone, phone != before.conversation.contact.phone {
+      _ = try claim("phone:" + phone, for: c.id, in: db)
     }
     for (change, reason) in zip(decision.removed, document.removed) {
       _ = reason

@@ -90,16 +90,27 @@ extension SQLiteStore {
   ) async throws -> EventOutcome {
     let now = clock
     return try await pool.write { db -> EventOutcome in
-      if let key = submission.idempotencyKey,
-        let row = try Row.fetchOne(
+      // The key is claimed before the event is applied, by an insert its primary key guards:
+      // of two requests racing with one key (two processes), one applies the event and the
+      // other, refused, reads the first one's answer — never both applied.
+      if let key = submission.idempotencyKey {
+        let claimed = try Int.fetchOne(
           db,
-          sql: "SELECT status, response, body_sha256 FROM event_requests "
-            + "WHERE idempotency_key = ?", arguments: [key])
-      {
-        if let stored = row["body_sha256"] as String?, stored != submission.bodySHA256 {
-          return .keyReused
+          sql: """
+            INSERT INTO event_requests (idempotency_key, status, response, at, body_sha256)
+            VALUES (?, 0, '', ?, ?) ON CONFLICT(idempotency_key) DO NOTHING RETURNING 1
+            """, arguments: [key, now.seconds, submission.bodySHA256])
+        if claimed == nil,
+          let row = try Row.fetchOne(
+            db,
+            sql: "SELECT status, response, body_sha256 FROM event_requests "
+              + "WHERE idempotency_key = ?", arguments: [key])
+        {
+          if let stored = row["body_sha256"] as String?, stored != submission.bodySHA256 {
+            return .keyReused
+          }
+          return .answered(status: row["status"], body: row["response"])
         }
-        return .answered(status: row["status"], body: row["response"])
       }
       let contact = submission.contact
       let id = try ConversationRecords.findOrCreate(
@@ -114,11 +125,84 @@ extension SQLiteStore {
       let response = answer(id, document)
       if let key = submission.idempotencyKey {
         try db.execute(
-          sql: "INSERT INTO event_requests (idempotency_key, status, response, at, body_sha256) "
-            + "VALUES (?, 200, ?, ?, ?)",
-          arguments: [key, response, now.seconds, submission.bodySHA256])
+          sql: "UPDATE event_requests SET status = 200, response = ? WHERE idempotency_key = ?",
+          arguments: [response, key])
       }
       return .applied(status: 200, body: response)
+    }
+  }
+}
+
+// MARK: - Labels renamed by the rules (`was "Old"`)
+
+extension SQLiteStore {
+  func storedLabelCounts() async throws -> [String: Int] {
+    try await pool.read { db in
+      var counts: [String: Int] = [:]
+      for row in try Row.fetchAll(
+        db, sql: "SELECT label, COUNT(*) AS n FROM conversation_labels GROUP BY label")
+      {
+        counts[row["label"]] = row["n"]
+      }
+      return counts
+    }
+  }
+
+  func renameStoredLabels(_ renames: [String: String]) async throws -> [String: Int] {
+    guard !renames.isEmpty else { return [:] }
+    return try await pool.write { db in
+      var moved: [String: Int] = [:]
+      for (old, new) in renames.sorted(by: { $0.key < $1.key }) {
+        moved[old] =
+          try Int.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM conversation_labels WHERE label = ?",
+            arguments: [old]) ?? 0
+        // A conversation that carries both names keeps the new one (and its reason).
+        try db.execute(
+          sql: """
+            DELETE FROM conversation_labels WHERE label = ?1 AND conversation_id IN
+              (SELECT conversation_id FROM conversation_labels WHERE label = ?2)
+            """, arguments: [old, new])
+        try db.execute(
+          sql: """
+            UPDATE conversation_labels SET label = ?2,
+              reason = CASE WHEN json_valid(reason) THEN json_set(reason, '$.label', ?2)
+                ELSE reason END
+            WHERE label = ?1
+            """, arguments: [old, new])
+      }
+      // Held triggers are named by their label and their clause's text (`TriggerNames`), which
+      // may name the label too (`routing|when label "Old" -> human`): renamed with it, so that a
+      // trigger that held before the rename does not fire again after it.
+      let prefixes = renames.flatMap { old, new in
+        [("when|\(old)|", "when|\(new)|"), ("remove when|\(old)|", "remove when|\(new)|")]
+      }
+      let references = renames.map { old, new in ("label \"\(old)\"", "label \"\(new)\"") }
+      for row in try Row.fetchAll(
+        db, sql: "SELECT id, held_triggers FROM conversations WHERE held_triggers != '[]'")
+      {
+        let text: String = row["held_triggers"]
+        guard let names = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else {
+          continue
+        }
+        let renamed = names.map { name in
+          var name = name
+          for (old, new) in prefixes where name.hasPrefix(old) {
+            name = new + name.dropFirst(old.count)
+          }
+          for (old, new) in references where name.contains(old) {
+            name = name.replacingOccurrences(of: old, with: new)
+          }
+          return name
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard renamed != names, let data = try? encoder.encode(renamed.sorted()) else { continue }
+        try db.execute(
+          sql: "UPDATE conversations SET held_triggers = ? WHERE id = ?",
+          arguments: [String(decoding: data, as: UTF8.self), row["id"] as String])
+      }
+      return moved
     }
   }
 }

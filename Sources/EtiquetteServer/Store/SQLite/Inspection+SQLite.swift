@@ -48,10 +48,12 @@ struct SQLiteInspection: StoreInspection {
     }
   }
 
+  /// The conversation the store files a message from `phone` into.
   func conversationID(forPhone phone: String) throws -> String? {
     try reader.read { db in
-      try String.fetchOne(
-        db, sql: "SELECT id FROM conversations WHERE phone = ?", arguments: [phone])
+      try ConversationRecords.owner(
+        of: ConversationRecords.contactKeys(
+          phone: ConversationRecords.normalizePhone(phone), userID: nil), in: db)
     }
   }
 
@@ -217,6 +219,29 @@ extension SQLiteStore {
 // MARK: - Faults and back-dating, for tests only
 
 extension SQLiteStore {
+  /// TEST ONLY: a store file as releases before `contact-keys-v1` could leave it, with two
+  /// conversations for one phone (written by two racing writers, or by hand): the older one's
+  /// id first. Open it with a server afterwards to run the later migrations.
+  static func makeStoreWithDuplicateContact(at path: String, phone: String) throws
+    -> (older: String, younger: String)
+  {
+    let queue = try DatabaseQueue(path: path)
+    try migrator.migrate(queue, upTo: "jobs-v1")
+    return try queue.write { db in
+      let ids = ["c-older", "c-younger"]
+      for (offset, id) in ids.enumerated() {
+        try db.execute(
+          sql: """
+            INSERT INTO conversations (id, contact_id, phone, name, mode, presence, priority,
+              priority_rank, version, step_count, created_at, updated_at)
+            VALUES (?, ?, ?, ?, 'ai', 'active', 'normal', 1, 0, 0, ?, ?)
+            """,
+          arguments: [id, phone, phone, "Doublon \(offset)", 1000 + offset, 1000 + offset])
+      }
+      return (ids[0], ids[1])
+    }
+  }
+
   /// TEST ONLY: makes every insert of the incoming message `whatsappID` fail (as a full disk or
   /// a bug would), until `removeInjectedFaults()`; a test checks that the messages around it
   /// are kept and that it is applied once the fault is gone.

@@ -99,6 +99,48 @@ extension SQLiteStore {
     }
   }
 
+  func messageFailures(_ filter: MessageFailureFilter) async throws
+    -> [(key: Int64, document: FailedMessageDocument)]
+  {
+    var conditions: [String] = []
+    var arguments: StatementArguments = []
+    switch filter.status {
+    case "open": conditions.append("resolved_at IS NULL AND retryable = 1")
+    case "unusable": conditions.append("resolved_at IS NULL AND retryable = 0")
+    case "resolved": conditions.append("resolved_at IS NOT NULL")
+    default: break
+    }
+    if let before = filter.before {
+      conditions.append("rowid < ?")
+      arguments += [before]
+    }
+    let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+    arguments += [filter.limit]
+    let finalArguments = arguments
+    return try await pool.read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT rowid, webhook_id, whatsapp_id, error, attempts, failed_at, resolved_at,
+            retryable
+          FROM message_failures \(condition) ORDER BY rowid DESC LIMIT ?
+          """, arguments: finalArguments
+      ).map { row in
+        let resolvedAt = (row["resolved_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+        let retryable: Bool = row["retryable"]
+        return (
+          key: row["rowid"],
+          document: FailedMessageDocument(
+            webhookId: row["webhook_id"], whatsappId: row["whatsapp_id"],
+            status: resolvedAt != nil ? "resolved" : retryable ? "open" : "unusable",
+            error: row["error"], attempts: row["attempts"],
+            failedAt: Instant.format(Date(timeIntervalSince1970: row["failed_at"])),
+            resolvedAt: resolvedAt.map(Instant.format))
+        )
+      }
+    }
+  }
+
   /// What processing one body did: messages applied, messages that failed (each kept in
   /// `message_failures` with its reason), timestamps replaced by the receive time.
   struct IntakeOutcome {
@@ -186,6 +228,9 @@ extension SQLiteStore {
     // Attachment URLs point at this server's own authenticated route, never at Meta's links
     // (they expire within minutes); without a hub (tests of the store alone) they are relative.
     let mediaBase = (hub?.configuration.baseURL ?? "") + "/v1/media/"
+    // The lookup only skips a redelivery early: the guard is `messages.wa_id`'s unique key. A
+    // writer racing with another on the same message fails this message's savepoint on it, and
+    // the retry of failed messages then finds the row and skips it — applied once either way.
     guard
       try Int.fetchOne(
         db.cachedStatement(sql: "SELECT 1 FROM messages WHERE wa_id = ?"), arguments: [m.id])
@@ -247,6 +292,7 @@ extension SQLiteStore {
           INSERT INTO messages (conversation_id, seq, direction, author, type, wire_type, text,
             wa_id, status, at, raw)
           VALUES (?, NULL, 'echo', 'business', ?, ?, ?, ?, 'sent', ?, ?)
+          ON CONFLICT(wa_id) DO NOTHING
           """,
         arguments: [
           id, e.type, e.type, e.text, e.id, e.at.timeIntervalSince1970, JSONLine.encode(e.raw),

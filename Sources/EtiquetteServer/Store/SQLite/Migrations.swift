@@ -9,7 +9,8 @@ import GRDB
 /// `notes`, `read_state`, `decisions` (with the rule-set version), `members` (token hashes),
 /// `event_requests` (idempotency keys), `search` (FTS5 over the transcript and contact names),
 /// `webhook_deliveries` (the outbox), `pending_statuses`, `media`, `ai_requests`,
-/// `ai_suggestions`, `notifications` and `message_failures`.
+/// `ai_suggestions`, `notifications`, `message_failures`, `jobs`, `contact_keys`, and the web
+/// inbox's `web_invitations`, `web_accounts` and `web_sessions`.
 extension SQLiteStore {
   static var migrator: DatabaseMigrator {
     var migrator = DatabaseMigrator()
@@ -295,6 +296,29 @@ extension SQLiteStore {
             SELECT 'ai_request', id, 'ai:' || conversation_id, next_attempt_at, created_at,
               updated_at
             FROM ai_requests WHERE status = 'pending' ORDER BY id;
+          """)
+    }
+    // Each contact key (a phone, a user id) names one conversation, by a unique key rather than
+    // a search before an insert, so that two writers racing on a new contact agree on one
+    // conversation (see `ConversationRecords.findOrCreate`). Stores made before may hold two
+    // conversations for one key: the oldest keeps it, as lookups already resolved it (they took
+    // the oldest), and nothing is deleted — the younger one stays readable by its id.
+    migrator.registerMigration("contact-keys-v1") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE contact_keys (
+            key TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id)
+          ) WITHOUT ROWID;
+          CREATE INDEX contact_keys_conversation ON contact_keys(conversation_id);
+          INSERT OR IGNORE INTO contact_keys (key, conversation_id)
+            SELECT key, id FROM (
+              SELECT 'phone:' || phone AS key, id, created_at, rowid AS r FROM conversations
+                WHERE phone IS NOT NULL
+              UNION ALL
+              SELECT 'user:' || user_id, id, created_at, rowid FROM conversations
+                WHERE user_id IS NOT NULL)
+            ORDER BY created_at, r;
           """)
     }
     // The web inbox's sign-in (issue 16): one-time invitations, password hashes (a KDF's
