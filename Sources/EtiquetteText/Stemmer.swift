@@ -49,9 +49,7 @@ public final class Stemmer: Sendable {
     let handle = pool.take()
     defer { pool.give(handle) }
     return body { word in
-      guard let handle, word.count <= Self.maximumWordLength, word.count > 2,
-        !word.contains(where: { $0 &- 0x30 < 10 }), let base = word.baseAddress
-      else { return word }
+      guard let handle, Self.changes(word), let base = word.baseAddress else { return word }
       let symbols = UnsafeRawPointer(base).assumingMemoryBound(to: sb_symbol.self)
       guard let stemmed = sb_stemmer_stem(handle.pointer, symbols, Int32(word.count)) else {
         return word
@@ -60,6 +58,13 @@ public final class Stemmer: Sendable {
       return UnsafeBufferPointer(
         start: UnsafeRawPointer(stemmed).assumingMemoryBound(to: UInt8.self), count: length)
     }
+  }
+
+  /// Whether libstemmer is asked for the stem of a normalised word: not when it has digits, is
+  /// shorter than three bytes or longer than `maximumWordLength` (then it is its own stem).
+  @inline(__always)
+  public static func changes(_ word: UnsafeBufferPointer<UInt8>) -> Bool {
+    word.count <= maximumWordLength && word.count > 2 && !word.contains(where: { $0 &- 0x30 < 10 })
   }
 
   /// A libstemmer object, owned by the pool.

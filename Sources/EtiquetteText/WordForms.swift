@@ -21,15 +21,45 @@ public enum WordForms {
   }
 
   /// Stems every word of normalised `text` (`offsets`: one per byte plus the end, as
-  /// `Normalizer.withNormalized` gives them) into `out`.
+  /// `Normalizer.withNormalized` gives them) into `out`. With `known` stems, a word it knows is
+  /// not given to libstemmer, and a word it rules out becomes `KnownStems.placeholder` (see
+  /// `KnownStems`).
   public static func stem(
     _ text: UnsafeBufferPointer<UInt8>, offsets: UnsafeBufferPointer<Int>, stemmer: Stemmer,
-    into out: inout StemmedText
+    known: KnownStems? = nil, into out: inout StemmedText
   ) {
     out.bytes.removeAll(keepingCapacity: true)
     out.offsets.removeAll(keepingCapacity: true)
-    out.bytes.reserveCapacity(text.count)
-    out.offsets.reserveCapacity(text.count + 1)
+    out.bytes.reserveCapacity(text.count + 1)
+    out.offsets.reserveCapacity(text.count + 2)
+    if let known {
+      known.withBuffers { tables in
+        stem(text, offsets: offsets, stemmer: stemmer, into: &out) { word, append in
+          if let stem = KnownStems.stem(of: word, tables) {
+            append(stem)
+            return true
+          }
+          if tables.filters && !KnownStems.admits(word, tables) {
+            append(UnsafeBufferPointer(start: tables.placeholder, count: 1))
+            return true
+          }
+          return false
+        }
+      }
+    } else {
+      stem(text, offsets: offsets, stemmer: stemmer, into: &out) { _, _ in false }
+    }
+    out.offsets.append(offsets.last ?? 0)
+  }
+
+  /// `lookUp(word, append)` appends a word's stem with `append` and returns true, or returns
+  /// false for libstemmer to stem it.
+  @inline(__always)
+  private static func stem(
+    _ text: UnsafeBufferPointer<UInt8>, offsets: UnsafeBufferPointer<Int>, stemmer: Stemmer,
+    into out: inout StemmedText,
+    lookUp: (UnsafeBufferPointer<UInt8>, (UnsafeBufferPointer<UInt8>) -> Void) -> Bool
+  ) {
     stemmer.withStems { stem in
       var index = 0
       while index < text.count {
@@ -41,22 +71,32 @@ public enum WordForms {
         }
         let start = index
         while index < text.count && isWordByte(text[index]) { index += 1 }
-        let stemmed = stem(UnsafeBufferPointer(rebasing: text[start..<index]))
-        out.bytes.append(contentsOf: stemmed)
-        out.offsets.append(contentsOf: repeatElement(offsets[start], count: stemmed.count))
+        let word = UnsafeBufferPointer(rebasing: text[start..<index])
+        let offset = offsets[start]
+        func append(_ stemmed: UnsafeBufferPointer<UInt8>) {
+          out.bytes.append(contentsOf: stemmed)
+          for _ in 0..<stemmed.count { out.offsets.append(offset) }
+        }
+        if !Stemmer.changes(word) {
+          append(word)
+        } else if !lookUp(word, append) {
+          append(stem(word))
+        }
       }
     }
-    out.offsets.append(offsets.last ?? 0)
   }
 
-  /// A normalised phrase with each word replaced by its stem.
-  public static func stemmedPhrase(_ phrase: String, stemmer: Stemmer) -> String {
+  /// A normalised phrase with each word replaced by its stem (`known` holds the stems of its
+  /// words, or nil).
+  public static func stemmedPhrase(
+    _ phrase: String, stemmer: Stemmer, known: KnownStems? = nil
+  ) -> String {
     let bytes = Array(phrase.utf8)
     let offsets = Array(0...bytes.count)
     var out = StemmedText()
     bytes.withUnsafeBufferPointer { bytes in
       offsets.withUnsafeBufferPointer { offsets in
-        stem(bytes, offsets: offsets, stemmer: stemmer, into: &out)
+        stem(bytes, offsets: offsets, stemmer: stemmer, known: known, into: &out)
       }
     }
     return String(decoding: out.bytes, as: UTF8.self)
@@ -124,5 +164,202 @@ public enum PhraseSpellings {
       }
     }
     return replaced ? String(decoding: result, as: UTF8.self) : nil
+  }
+}
+
+/// The stems of a rule set's `forms` words, known in advance, and which other words can stem to
+/// one of them (issue 19): stemming every word of a message with libstemmer cost more than the
+/// rest of its scan.
+///
+/// 1. Every word of a `forms` phrase, as written, with its stem: in a message, these are the
+///    words likeliest to matter, and looking one up is a hash probe. A stem is a pure function
+///    of the word, so a table made once answers exactly as libstemmer would.
+/// 2. With `filtersUnknownWords`, a word not in the table that cannot stem to a word of a
+///    phrase's stem is not stemmed: it becomes `placeholder`, a byte no normalised text holds.
+///    A phrase goes through a word only by spelling its whole stem, so a word whose stem is no
+///    phrase word's can be anything that no phrase word is. (Not for `forms typos`, where a
+///    stem near a phrase word counts too.) The test rests on what Snowball's French and English
+///    algorithms do to a normalised word of three letters or more: they remove or rewrite a
+///    suffix inside R1, R2 or RV (regions that start at the third letter at the earliest) or a
+///    final letter, so the stem keeps the word's first letter, and its second too unless the
+///    stem is that one letter — "y" and "i" aside ("dying" → "die", "skies" → "sky"). So a
+///    word cannot stem to a phrase word when its first two letters (y read as i) start no
+///    phrase word of two letters or more and its first letter is no phrase word of one letter.
+///    A test checks this on every word of the benchmark corpus and the fixtures, both
+///    languages.
+public struct KnownStems: Sendable {
+  /// A byte that is never in normalised text (not UTF-8), read as a word byte.
+  public static let placeholder: UInt8 = 0xFF
+
+  /// The table: `slots[h]` is an entry (or -1), probed linearly from the word's hash; entry `e`
+  /// is the word `words[wordStart[e] ..< wordStart[e + 1]]` and its stem, likewise in `stems`.
+  let slots: [Int32]
+  let wordStart: [Int32]
+  let words: [UInt8]
+  let stemStart: [Int32]
+  let stems: [UInt8]
+  /// Bit `first << 8 | second` (second with y read as i): some phrase word of two letters or
+  /// more starts so. Bit `first` of `singles`: a phrase word is that one letter.
+  let pairs: [UInt64]
+  let singles: [UInt64]
+  public let filtersUnknownWords: Bool
+  let placeholderByte: [UInt8] = [Self.placeholder]
+
+  /// `phrases`: the normalised spellings of the `forms` phrases (before stemming).
+  public init(phrases: some Sequence<String>, stemmer: Stemmer, filtersUnknownWords: Bool) {
+    var seen: Set<[UInt8]> = []
+    var wordStart: [Int32] = [0]
+    var words: [UInt8] = []
+    var stemStart: [Int32] = [0]
+    var stems: [UInt8] = []
+    var pairs = [UInt64](repeating: 0, count: 1 << 10)
+    var singles = [UInt64](repeating: 0, count: 4)
+    stemmer.withStems { stem in
+      for phrase in phrases {
+        let bytes = Array(phrase.utf8)
+        var index = 0
+        while index < bytes.count {
+          guard WordForms.isWordByte(bytes[index]) else {
+            index += 1
+            continue
+          }
+          let start = index
+          while index < bytes.count && WordForms.isWordByte(bytes[index]) { index += 1 }
+          let word = Array(bytes[start..<index])
+          guard seen.insert(word).inserted else { continue }
+          let stemmed = word.withUnsafeBufferPointer { Array(stem($0)) }
+          if stemmed.count == 1 {
+            singles[Int(stemmed[0]) >> 6] |= 1 << UInt64(stemmed[0] & 63)
+          } else if stemmed.count >= 2 {
+            let bit = Self.pair(stemmed[0], stemmed[1])
+            pairs[bit >> 6] |= 1 << UInt64(bit & 63)
+          }
+          guard word.withUnsafeBufferPointer(Stemmer.changes) else { continue }
+          words += word
+          wordStart.append(Int32(words.count))
+          stems += stemmed
+          stemStart.append(Int32(stems.count))
+        }
+      }
+    }
+    var capacity = 16
+    while capacity < (wordStart.count - 1) * 2 { capacity *= 2 }
+    var slots = [Int32](repeating: -1, count: capacity)
+    words.withUnsafeBufferPointer { words in
+      for entry in 0..<(wordStart.count - 1) {
+        let word = UnsafeBufferPointer(
+          rebasing: words[Int(wordStart[entry])..<Int(wordStart[entry + 1])])
+        var slot = Int(truncatingIfNeeded: Self.hash(word)) & (capacity - 1)
+        while slots[slot] >= 0 { slot = (slot + 1) & (capacity - 1) }
+        slots[slot] = Int32(entry)
+      }
+    }
+    self.slots = slots
+    self.wordStart = wordStart
+    self.words = words
+    self.stemStart = stemStart
+    self.stems = stems
+    self.pairs = pairs
+    self.singles = singles
+    self.filtersUnknownWords = filtersUnknownWords
+  }
+
+  @inline(__always)
+  static func pair(_ first: UInt8, _ second: UInt8) -> Int {
+    Int(first) << 8 | Int(second == 0x79 ? 0x69 : second)
+  }
+
+  @inline(__always)
+  static func hash(_ word: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    for byte in word { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+    return hash ^ (hash >> 29)
+  }
+
+  /// The tables, without ownership, for one message.
+  struct Buffers {
+    let slots: UnsafeBufferPointer<Int32>
+    let wordStart: UnsafeBufferPointer<Int32>
+    let words: UnsafeBufferPointer<UInt8>
+    let stemStart: UnsafeBufferPointer<Int32>
+    let stems: UnsafeBufferPointer<UInt8>
+    let pairs: UnsafeBufferPointer<UInt64>
+    let singles: UnsafeBufferPointer<UInt64>
+    let filters: Bool
+    let placeholder: UnsafePointer<UInt8>?
+  }
+
+  func withBuffers<Result>(_ body: (Buffers) -> Result) -> Result {
+    slots.withUnsafeBufferPointer { slots in
+      wordStart.withUnsafeBufferPointer { wordStart in
+        words.withUnsafeBufferPointer { words in
+          stemStart.withUnsafeBufferPointer { stemStart in
+            stems.withUnsafeBufferPointer { stems in
+              pairs.withUnsafeBufferPointer { pairs in
+                singles.withUnsafeBufferPointer { singles in
+                  placeholderByte.withUnsafeBufferPointer { placeholder in
+                    body(
+                      Buffers(
+                        slots: slots, wordStart: wordStart, words: words, stemStart: stemStart,
+                        stems: stems, pairs: pairs, singles: singles,
+                        filters: filtersUnknownWords, placeholder: placeholder.baseAddress))
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// The stem of a word of the table, or nil.
+  @inline(__always)
+  static func stem(of word: UnsafeBufferPointer<UInt8>, _ tables: Buffers)
+    -> UnsafeBufferPointer<UInt8>?
+  {
+    let mask = tables.slots.count - 1
+    var slot = Int(truncatingIfNeeded: hash(word)) & mask
+    while true {
+      let entry = Int(tables.slots[slot])
+      if entry < 0 { return nil }
+      let start = Int(tables.wordStart[entry])
+      let end = Int(tables.wordStart[entry + 1])
+      if end - start == word.count && equal(tables.words, from: start, word) {
+        return UnsafeBufferPointer(
+          rebasing: tables.stems[Int(tables.stemStart[entry])..<Int(tables.stemStart[entry + 1])])
+      }
+      slot = (slot + 1) & mask
+    }
+  }
+
+  @inline(__always)
+  static func equal(
+    _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, _ word: UnsafeBufferPointer<UInt8>
+  ) -> Bool {
+    for index in 0..<word.count where bytes[start + index] != word[index] { return false }
+    return true
+  }
+
+  /// Whether `word` (two bytes or more) may stem to a phrase word.
+  @inline(__always)
+  static func admits(_ word: UnsafeBufferPointer<UInt8>, _ tables: Buffers) -> Bool {
+    let bit = pair(word[0], word[1])
+    return tables.pairs[bit >> 6] & (1 << UInt64(bit & 63)) != 0
+      || tables.singles[Int(word[0]) >> 6] & (1 << UInt64(word[0] & 63)) != 0
+  }
+
+  /// Whether `word` may stem to a phrase word (`admits`, for a word of any length).
+  public func admits(_ word: [UInt8]) -> Bool {
+    guard word.count >= 2 else { return true }
+    return word.withUnsafeBufferPointer { word in withBuffers { Self.admits(word, $0) } }
+  }
+
+  /// The stem the table holds for a word, or nil.
+  public func knownStem(of word: [UInt8]) -> [UInt8]? {
+    guard !word.isEmpty else { return nil }
+    return word.withUnsafeBufferPointer { word in
+      withBuffers { Self.stem(of: word, $0).map(Array.init) }
+    }
   }
 }
