@@ -514,22 +514,18 @@ public final class RuleMatcher: Sendable {
           if forms != nil || formTypos != nil {
             // The same text with each word replaced by its stem, each stem byte mapped to
             // where its word starts (so a hit's span covers the whole inflected word).
-            var stemmed = WordForms.StemmedText()
-            WordForms.stem(
-              normalizedBytes, offsets: offsets, stemmer: stemmer, known: knownStems,
-              into: &stemmed)
-            stemmed.bytes.withUnsafeBufferPointer { bytes in
-              stemmed.offsets.withUnsafeBufferPointer { stemOffsets in
-                if let forms {
-                  findPhrases(
-                    bytes, offsets: stemOffsets, original: originalBytes, in: forms,
-                    hits: &collector)
-                }
-                if let formTypos {
-                  findTypos(
-                    bytes, offsets: stemOffsets, original: originalBytes, in: formTypos,
-                    hits: &collector)
-                }
+            WordForms.withStemmed(
+              normalizedBytes, offsets: offsets, stemmer: stemmer, known: knownStems
+            ) { bytes, stemOffsets in
+              if let forms {
+                findPhrases(
+                  bytes, offsets: stemOffsets, original: originalBytes, in: forms,
+                  hits: &collector)
+              }
+              if let formTypos {
+                findTypos(
+                  bytes, offsets: stemOffsets, original: originalBytes, in: formTypos,
+                  hits: &collector)
               }
             }
           }

@@ -28,61 +28,119 @@ public enum WordForms {
     _ text: UnsafeBufferPointer<UInt8>, offsets: UnsafeBufferPointer<Int>, stemmer: Stemmer,
     known: KnownStems? = nil, into out: inout StemmedText
   ) {
-    out.bytes.removeAll(keepingCapacity: true)
-    out.offsets.removeAll(keepingCapacity: true)
-    out.bytes.reserveCapacity(text.count + 1)
-    out.offsets.reserveCapacity(text.count + 2)
-    if let known {
-      known.withBuffers { tables in
-        stem(text, offsets: offsets, stemmer: stemmer, into: &out) { word, append in
-          if let stem = KnownStems.stem(of: word, tables) {
-            append(stem)
-            return true
-          }
-          if tables.filters && !KnownStems.admits(word, tables) {
-            append(UnsafeBufferPointer(start: tables.placeholder, count: 1))
-            return true
-          }
-          return false
+    var capacity = text.count * 2 + 16
+    while true {
+      var bytes = [UInt8](repeating: 0, count: capacity)
+      var stemOffsets = [Int](repeating: 0, count: capacity + 1)
+      let count = bytes.withUnsafeMutableBufferPointer { bytes in
+        stemOffsets.withUnsafeMutableBufferPointer { stemOffsets in
+          stem(
+            text, offsets: offsets, stemmer: stemmer, known: known, bytes: bytes,
+            offsets: stemOffsets)
         }
       }
-    } else {
-      stem(text, offsets: offsets, stemmer: stemmer, into: &out) { _, _ in false }
+      if let count {
+        bytes.removeSubrange(count...)
+        stemOffsets.removeSubrange((count + 1)...)
+        out.bytes = bytes
+        out.offsets = stemOffsets
+        return
+      }
+      capacity *= 2
     }
-    out.offsets.append(offsets.last ?? 0)
   }
 
-  /// `lookUp(word, append)` appends a word's stem with `append` and returns true, or returns
-  /// false for libstemmer to stem it.
+  /// Calls `body` with the stemmed text and its offsets (as `stem(_:offsets:stemmer:known:into:)`
+  /// makes them), in scratch memory: no array per message.
+  public static func withStemmed<Result>(
+    _ text: UnsafeBufferPointer<UInt8>, offsets: UnsafeBufferPointer<Int>, stemmer: Stemmer,
+    known: KnownStems?,
+    _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<Int>) -> Result
+  ) -> Result {
+    // Room for stems twice as long as their words (they are shorter); beyond, arrays.
+    let capacity = text.count * 2 + 16
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { bytes in
+      withUnsafeTemporaryAllocation(of: Int.self, capacity: capacity + 1) { stemOffsets in
+        if let count = stem(
+          text, offsets: offsets, stemmer: stemmer, known: known, bytes: bytes,
+          offsets: stemOffsets)
+        {
+          return body(
+            UnsafeBufferPointer(rebasing: bytes[..<count]),
+            UnsafeBufferPointer(rebasing: stemOffsets[...count]))
+        }
+        var out = StemmedText()
+        stem(text, offsets: offsets, stemmer: stemmer, known: known, into: &out)
+        return out.bytes.withUnsafeBufferPointer { bytes in
+          out.offsets.withUnsafeBufferPointer { body(bytes, $0) }
+        }
+      }
+    }
+  }
+
+  /// Writes the stemmed text into `bytes` and its offsets into `offsets out` (one more than
+  /// `bytes` holds); returns how many bytes, or nil when they do not fit.
+  private static func stem(
+    _ text: UnsafeBufferPointer<UInt8>, offsets: UnsafeBufferPointer<Int>, stemmer: Stemmer,
+    known: KnownStems?, bytes: UnsafeMutableBufferPointer<UInt8>,
+    offsets out: UnsafeMutableBufferPointer<Int>
+  ) -> Int? {
+    if let known {
+      return known.withBuffers { tables in
+        stem(
+          text, offsets: offsets, stemmer: stemmer, tables: tables, bytes: bytes, offsets: out)
+      }
+    }
+    return stem(
+      text, offsets: offsets, stemmer: stemmer, tables: nil, bytes: bytes, offsets: out)
+  }
+
   @inline(__always)
   private static func stem(
     _ text: UnsafeBufferPointer<UInt8>, offsets: UnsafeBufferPointer<Int>, stemmer: Stemmer,
-    into out: inout StemmedText,
-    lookUp: (UnsafeBufferPointer<UInt8>, (UnsafeBufferPointer<UInt8>) -> Void) -> Bool
-  ) {
-    stemmer.withStems { stem in
+    tables: KnownStems.Buffers?, bytes: UnsafeMutableBufferPointer<UInt8>,
+    offsets out: UnsafeMutableBufferPointer<Int>
+  ) -> Int? {
+    stemmer.withStems { stem -> Int? in
+      var count = 0
       var index = 0
       while index < text.count {
-        guard isWordByte(text[index]) else {
-          out.bytes.append(text[index])
-          out.offsets.append(offsets[index])
+        let byte = text[index]
+        guard isWordByte(byte) else {
+          guard count < bytes.count else { return nil }
+          bytes[count] = byte
+          out[count] = offsets[index]
+          count += 1
           index += 1
           continue
         }
         let start = index
         while index < text.count && isWordByte(text[index]) { index += 1 }
         let word = UnsafeBufferPointer(rebasing: text[start..<index])
+        var stemmed = word
+        if Stemmer.changes(word) {
+          if let tables {
+            if let known = KnownStems.stem(of: word, tables) {
+              stemmed = known
+            } else if tables.filters && !KnownStems.admits(word, tables) {
+              stemmed = UnsafeBufferPointer(start: tables.placeholder, count: 1)
+            } else {
+              stemmed = stem(word)
+            }
+          } else {
+            stemmed = stem(word)
+          }
+        }
+        guard count + stemmed.count <= bytes.count else { return nil }
         let offset = offsets[start]
-        func append(_ stemmed: UnsafeBufferPointer<UInt8>) {
-          out.bytes.append(contentsOf: stemmed)
-          for _ in 0..<stemmed.count { out.offsets.append(offset) }
+        for position in 0..<stemmed.count {
+          bytes[count + position] = stemmed[position]
+          out[count + position] = offset
         }
-        if !Stemmer.changes(word) {
-          append(word)
-        } else if !lookUp(word, append) {
-          append(stem(word))
-        }
+        count += stemmed.count
       }
+      out[count] = offsets.last ?? 0
+      return count
     }
   }
 
