@@ -249,13 +249,12 @@ public struct KnownStems: Sendable {
   /// A byte that is never in normalised text (not UTF-8), read as a word byte.
   public static let placeholder: UInt8 = 0xFF
 
-  /// The table: `slots[h]` is an entry (or -1), probed linearly from the word's hash; entry `e`
-  /// is the word `words[wordStart[e] ..< wordStart[e + 1]]` and its stem, likewise in `stems`.
-  let slots: [Int32]
-  let wordStart: [Int32]
-  let words: [UInt8]
-  let stemStart: [Int32]
-  let stems: [UInt8]
+  /// The table: `slots[h]` is 0 (empty) or a fingerprint of the word's hash (high 32 bits) and
+  /// where its entry starts in `entries` (low 32), probed linearly from the hash — a word not
+  /// in the table costs one read, most often. An entry is the word's length, its stem's
+  /// length, the word, the stem: one cache line for a word that is there.
+  let slots: [UInt64]
+  let entries: [UInt8]
   /// Bit `first << 8 | second` (second with y read as i): some phrase word of two letters or
   /// more starts so. Bit `first` of `singles`: a phrase word is that one letter.
   let pairs: [UInt64]
@@ -266,10 +265,8 @@ public struct KnownStems: Sendable {
   /// `phrases`: the normalised spellings of the `forms` phrases (before stemming).
   public init(phrases: some Sequence<String>, stemmer: Stemmer, filtersUnknownWords: Bool) {
     var seen: Set<[UInt8]> = []
-    var wordStart: [Int32] = [0]
-    var words: [UInt8] = []
-    var stemStart: [Int32] = [0]
-    var stems: [UInt8] = []
+    var entries: [UInt8] = []
+    var starts: [Int] = []
     var pairs = [UInt64](repeating: 0, count: 1 << 10)
     var singles = [UInt64](repeating: 0, count: 4)
     stemmer.withStems { stem in
@@ -292,31 +289,29 @@ public struct KnownStems: Sendable {
             let bit = Self.pair(stemmed[0], stemmed[1])
             pairs[bit >> 6] |= 1 << UInt64(bit & 63)
           }
-          guard word.withUnsafeBufferPointer(Stemmer.changes) else { continue }
-          words += word
-          wordStart.append(Int32(words.count))
-          stems += stemmed
-          stemStart.append(Int32(stems.count))
+          guard word.withUnsafeBufferPointer(Stemmer.changes), stemmed.count <= 255 else {
+            continue
+          }
+          starts.append(entries.count)
+          entries += [UInt8(word.count), UInt8(stemmed.count)] + word + stemmed
         }
       }
     }
     var capacity = 16
-    while capacity < (wordStart.count - 1) * 2 { capacity *= 2 }
-    var slots = [Int32](repeating: -1, count: capacity)
-    words.withUnsafeBufferPointer { words in
-      for entry in 0..<(wordStart.count - 1) {
+    while capacity < starts.count * 2 { capacity *= 2 }
+    var slots = [UInt64](repeating: 0, count: capacity)
+    entries.withUnsafeBufferPointer { entries in
+      for start in starts {
         let word = UnsafeBufferPointer(
-          rebasing: words[Int(wordStart[entry])..<Int(wordStart[entry + 1])])
-        var slot = Int(truncatingIfNeeded: Self.hash(word)) & (capacity - 1)
-        while slots[slot] >= 0 { slot = (slot + 1) & (capacity - 1) }
-        slots[slot] = Int32(entry)
+          rebasing: entries[(start + 2)..<(start + 2 + Int(entries[start]))])
+        let hash = Self.hash(word)
+        var slot = Int(truncatingIfNeeded: hash) & (capacity - 1)
+        while slots[slot] != 0 { slot = (slot + 1) & (capacity - 1) }
+        slots[slot] = Self.fingerprint(hash) | UInt64(start)
       }
     }
     self.slots = slots
-    self.wordStart = wordStart
-    self.words = words
-    self.stemStart = stemStart
-    self.stems = stems
+    self.entries = entries
     self.pairs = pairs
     self.singles = singles
     self.filtersUnknownWords = filtersUnknownWords
@@ -327,6 +322,10 @@ public struct KnownStems: Sendable {
     Int(first) << 8 | Int(second == 0x79 ? 0x69 : second)
   }
 
+  /// The high half of a slot: 32 bits of the hash, never 0.
+  @inline(__always)
+  static func fingerprint(_ hash: UInt64) -> UInt64 { (hash >> 32 | 1) << 32 }
+
   @inline(__always)
   static func hash(_ word: UnsafeBufferPointer<UInt8>) -> UInt64 {
     var hash: UInt64 = 0xCBF2_9CE4_8422_2325
@@ -336,11 +335,8 @@ public struct KnownStems: Sendable {
 
   /// The tables, without ownership, for one message.
   struct Buffers {
-    let slots: UnsafeBufferPointer<Int32>
-    let wordStart: UnsafeBufferPointer<Int32>
-    let words: UnsafeBufferPointer<UInt8>
-    let stemStart: UnsafeBufferPointer<Int32>
-    let stems: UnsafeBufferPointer<UInt8>
+    let slots: UnsafeBufferPointer<UInt64>
+    let entries: UnsafeBufferPointer<UInt8>
     let pairs: UnsafeBufferPointer<UInt64>
     let singles: UnsafeBufferPointer<UInt64>
     let filters: Bool
@@ -349,21 +345,14 @@ public struct KnownStems: Sendable {
 
   func withBuffers<Result>(_ body: (Buffers) -> Result) -> Result {
     slots.withUnsafeBufferPointer { slots in
-      wordStart.withUnsafeBufferPointer { wordStart in
-        words.withUnsafeBufferPointer { words in
-          stemStart.withUnsafeBufferPointer { stemStart in
-            stems.withUnsafeBufferPointer { stems in
-              pairs.withUnsafeBufferPointer { pairs in
-                singles.withUnsafeBufferPointer { singles in
-                  placeholderByte.withUnsafeBufferPointer { placeholder in
-                    body(
-                      Buffers(
-                        slots: slots, wordStart: wordStart, words: words, stemStart: stemStart,
-                        stems: stems, pairs: pairs, singles: singles,
-                        filters: filtersUnknownWords, placeholder: placeholder.baseAddress))
-                  }
-                }
-              }
+      entries.withUnsafeBufferPointer { entries in
+        pairs.withUnsafeBufferPointer { pairs in
+          singles.withUnsafeBufferPointer { singles in
+            placeholderByte.withUnsafeBufferPointer { placeholder in
+              body(
+                Buffers(
+                  slots: slots, entries: entries, pairs: pairs, singles: singles,
+                  filters: filtersUnknownWords, placeholder: placeholder.baseAddress))
             }
           }
         }
@@ -377,15 +366,20 @@ public struct KnownStems: Sendable {
     -> UnsafeBufferPointer<UInt8>?
   {
     let mask = tables.slots.count - 1
-    var slot = Int(truncatingIfNeeded: hash(word)) & mask
+    let hash = Self.hash(word)
+    let fingerprint = Self.fingerprint(hash)
+    var slot = Int(truncatingIfNeeded: hash) & mask
     while true {
-      let entry = Int(tables.slots[slot])
-      if entry < 0 { return nil }
-      let start = Int(tables.wordStart[entry])
-      let end = Int(tables.wordStart[entry + 1])
-      if end - start == word.count && equal(tables.words, from: start, word) {
-        return UnsafeBufferPointer(
-          rebasing: tables.stems[Int(tables.stemStart[entry])..<Int(tables.stemStart[entry + 1])])
+      let value = tables.slots[slot]
+      if value == 0 { return nil }
+      if value & 0xFFFF_FFFF_0000_0000 == fingerprint {
+        let start = Int(truncatingIfNeeded: value & 0xFFFF_FFFF)
+        let length = Int(tables.entries[start])
+        if length == word.count && equal(tables.entries, from: start + 2, word) {
+          let stem = start + 2 + length
+          return UnsafeBufferPointer(
+            rebasing: tables.entries[stem..<(stem + Int(tables.entries[start + 1]))])
+        }
       }
       slot = (slot + 1) & mask
     }

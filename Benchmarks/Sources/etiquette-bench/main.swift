@@ -424,9 +424,15 @@ if let modeSize = sizes.filter({ $0 <= 5_000 }).max(), !options.profile {
   ]
   for (name, modes) in modeRows {
     let ruleSet = workload.ruleSet(modes: modes)
-    let start = clock.now
-    let matcher = RuleMatcher(ruleSet)
-    let compile = seconds(clock.now - start)
+    // The best of `rounds` compiles, as throughput is the best of its rounds: other jobs on the
+    // machine can only slow one down (at load 7 one compile read twice what it did at load 4).
+    var matcher = RuleMatcher(ruleSet)
+    var compile = Double.infinity
+    for _ in 0..<rounds {
+      let start = clock.now
+      matcher = RuleMatcher(ruleSet)
+      compile = min(compile, seconds(clock.now - start))
+    }
     let (rate, _) = best(EtiquetteEngineRun(matcher: matcher, messages: messages, phraseIndex: [:]))
     if name == "plain" { plainRate = rate }
     rates[name] = rate
