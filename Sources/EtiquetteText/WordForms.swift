@@ -57,8 +57,9 @@ public enum WordForms {
     known: KnownStems?,
     _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<Int>) -> Result
   ) -> Result {
-    // Room for stems twice as long as their words (they are shorter); beyond, arrays.
-    let capacity = text.count * 2 + 16
+    // Room for stems a little longer than their words (they are shorter, and a word ruled out
+    // becomes one byte); beyond, arrays. Small: past 1 KB the scratch is allocated.
+    let capacity = text.count + 16
     return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { bytes in
       withUnsafeTemporaryAllocation(of: Int.self, capacity: capacity + 1) { stemOffsets in
         if let count = stem(
