@@ -167,6 +167,10 @@ public final class RuleMatcher: Sendable {
   let typos: TypoIndex?
   let formTypos: TypoIndex?
   let stemmer: Stemmer
+  /// The stems of the `forms` phrases' words, and (without `forms typos` phrases, whose typos
+  /// may be anywhere in a word) which other words can stem to a phrase word; nil without
+  /// `forms`.
+  let knownStems: KnownStems?
   /// Every prefilter atom, found anywhere in the text (atoms need no word boundary).
   let atomAutomaton: PhraseAutomaton
   /// Per atom `k`: the patterns it is a prefilter atom of are
@@ -299,26 +303,32 @@ public final class RuleMatcher: Sendable {
     // Phrases in the trie; atoms, each with the patterns it serves, in the atom automaton.
     stemmer = Stemmer(ruleSet.language == .en ? .english : .french)
     let synonyms = ruleSet.synonyms.map { ($0.writtenNormalized, $0.meaningNormalized) }
+    let allSpellings = phrases.map { PhraseSpellings.spellings(of: $0, synonyms: synonyms) }
+    // The stems of every `forms` word, known before the phrases are stemmed with them.
+    let formWords = phrases.indices.filter { phraseModes[$0].contains(.forms) }
+    let known =
+      formWords.isEmpty
+      ? nil
+      : KnownStems(
+        phrases: formWords.lazy.flatMap { allSpellings[$0] }, stemmer: stemmer,
+        filtersUnknownWords: !formWords.contains { phraseModes[$0].contains(.typos) })
+    knownStems = known
     var plainSpellings: [(Int32, [String])] = []
     var formSpellings: [(Int32, [String])] = []
     var typoSpellings: [(phrase: Int32, spellings: [(text: String, budgetText: String)])] = []
     var formTypoSpellings: [(phrase: Int32, spellings: [(text: String, budgetText: String)])] = []
-    for (index, phrase) in phrases.enumerated() {
-      let spellings = PhraseSpellings.spellings(of: phrase, synonyms: synonyms)
+    let stemmer = stemmer
+    func stemmed(_ spelling: String) -> String {
+      WordForms.stemmedPhrase(spelling, stemmer: stemmer, known: known)
+    }
+    for (index, spellings) in allSpellings.enumerated() {
       let modes = phraseModes[index]
       if modes.contains(.typos) && modes.contains(.forms) {
-        let stemmer = stemmer
-        formTypoSpellings.append(
-          (
-            Int32(index),
-            spellings.map { (WordForms.stemmedPhrase($0, stemmer: stemmer), $0) }
-          ))
+        formTypoSpellings.append((Int32(index), spellings.map { (stemmed($0), $0) }))
       } else if modes.contains(.typos) {
         typoSpellings.append((Int32(index), spellings.map { ($0, $0) }))
       } else if modes.contains(.forms) {
-        let stemmer = stemmer
-        formSpellings.append(
-          (Int32(index), spellings.map { WordForms.stemmedPhrase($0, stemmer: stemmer) }))
+        formSpellings.append((Int32(index), spellings.map(stemmed)))
       } else {
         plainSpellings.append((Int32(index), spellings))
       }
@@ -504,20 +514,18 @@ public final class RuleMatcher: Sendable {
           if forms != nil || formTypos != nil {
             // The same text with each word replaced by its stem, each stem byte mapped to
             // where its word starts (so a hit's span covers the whole inflected word).
-            var stemmed = WordForms.StemmedText()
-            WordForms.stem(normalizedBytes, offsets: offsets, stemmer: stemmer, into: &stemmed)
-            stemmed.bytes.withUnsafeBufferPointer { bytes in
-              stemmed.offsets.withUnsafeBufferPointer { stemOffsets in
-                if let forms {
-                  findPhrases(
-                    bytes, offsets: stemOffsets, original: originalBytes, in: forms,
-                    hits: &collector)
-                }
-                if let formTypos {
-                  findTypos(
-                    bytes, offsets: stemOffsets, original: originalBytes, in: formTypos,
-                    hits: &collector)
-                }
+            WordForms.withStemmed(
+              normalizedBytes, offsets: offsets, stemmer: stemmer, known: knownStems
+            ) { bytes, stemOffsets in
+              if let forms {
+                findPhrases(
+                  bytes, offsets: stemOffsets, original: originalBytes, in: forms,
+                  hits: &collector)
+              }
+              if let formTypos {
+                findTypos(
+                  bytes, offsets: stemOffsets, original: originalBytes, in: formTypos,
+                  hits: &collector)
               }
             }
           }

@@ -58,7 +58,7 @@ public final class ServerMetrics: Sendable {
       help: "Messages whose timestamp was unusable and took the receive time.", in: registry)
     connectionsOpen = registry.makeGauge(
       descriptor: MetricNameDescriptor(
-        namespace: "etiquette", metricName: "http_connections",
+        namespace: "etiquette", metricName: "http", unitName: "connections",
         helpText: "HTTP connections open now (max_connections caps them)."))
     connectionLimitReached = Self.counter(
       "http_connection_limit_reached",

@@ -41,17 +41,21 @@ public final class Stemmer: Sendable {
   }
 
   /// Calls `body` with a function stemming one word's bytes, all with one stemmer object (so a
-  /// message's words take the pool's lock once). The bytes `stem` returns are valid until its
-  /// next call.
+  /// message's words take the pool's lock once, if at all). The bytes `stem` returns are valid
+  /// until its next call.
   public func withStems<Result>(
     _ body: ((UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>) -> Result
   ) -> Result {
-    let handle = pool.take()
-    defer { pool.give(handle) }
+    // The object is taken when a word first needs it: a message whose words are all known
+    // (`KnownStems`) or all ruled out takes no lock.
+    var taken: Handle?? = .none
+    defer {
+      if case .some(let handle) = taken { pool.give(handle) }
+    }
     return body { word in
-      guard let handle, word.count <= Self.maximumWordLength, word.count > 2,
-        !word.contains(where: { $0 &- 0x30 < 10 }), let base = word.baseAddress
-      else { return word }
+      guard Self.changes(word), let base = word.baseAddress else { return word }
+      if taken == nil { taken = .some(pool.take()) }
+      guard case .some(.some(let handle)) = taken else { return word }
       let symbols = UnsafeRawPointer(base).assumingMemoryBound(to: sb_symbol.self)
       guard let stemmed = sb_stemmer_stem(handle.pointer, symbols, Int32(word.count)) else {
         return word
@@ -60,6 +64,13 @@ public final class Stemmer: Sendable {
       return UnsafeBufferPointer(
         start: UnsafeRawPointer(stemmed).assumingMemoryBound(to: UInt8.self), count: length)
     }
+  }
+
+  /// Whether libstemmer is asked for the stem of a normalised word: not when it has digits, is
+  /// shorter than three bytes or longer than `maximumWordLength` (then it is its own stem).
+  @inline(__always)
+  public static func changes(_ word: UnsafeBufferPointer<UInt8>) -> Bool {
+    word.count <= maximumWordLength && word.count > 2 && !word.contains(where: { $0 &- 0x30 < 10 })
   }
 
   /// A libstemmer object, owned by the pool.

@@ -2,6 +2,8 @@
 /// distance they are counted in. Shared by the matcher and the checker's warnings.
 public enum TypoBudget {
   /// 0 under 5 letters or with a digit (numbers, codes), 1 from 5 to 8 letters, 2 from 9.
+  /// (Inlinable: unspecialised, this generic call was half of compiling a `typos` rule set.)
+  @inlinable
   public static func edits(for word: some Collection<UInt8>) -> Int {
     if word.contains(where: { $0 &- 0x30 < 10 }) { return 0 }
     switch word.count {

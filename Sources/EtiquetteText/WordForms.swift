@@ -21,42 +21,141 @@ public enum WordForms {
   }
 
   /// Stems every word of normalised `text` (`offsets`: one per byte plus the end, as
-  /// `Normalizer.withNormalized` gives them) into `out`.
+  /// `Normalizer.withNormalized` gives them) into `out`. With `known` stems, a word it knows is
+  /// not given to libstemmer, and a word it rules out becomes `KnownStems.placeholder` (see
+  /// `KnownStems`).
   public static func stem(
     _ text: UnsafeBufferPointer<UInt8>, offsets: UnsafeBufferPointer<Int>, stemmer: Stemmer,
-    into out: inout StemmedText
+    known: KnownStems? = nil, into out: inout StemmedText
   ) {
-    out.bytes.removeAll(keepingCapacity: true)
-    out.offsets.removeAll(keepingCapacity: true)
-    out.bytes.reserveCapacity(text.count)
-    out.offsets.reserveCapacity(text.count + 1)
-    stemmer.withStems { stem in
+    var capacity = text.count * 2 + 16
+    while true {
+      var bytes = [UInt8](repeating: 0, count: capacity)
+      var stemOffsets = [Int](repeating: 0, count: capacity + 1)
+      let count = bytes.withUnsafeMutableBufferPointer { bytes in
+        stemOffsets.withUnsafeMutableBufferPointer { stemOffsets in
+          stem(
+            text, offsets: offsets, stemmer: stemmer, known: known, bytes: bytes,
+            offsets: stemOffsets)
+        }
+      }
+      if let count {
+        bytes.removeSubrange(count...)
+        stemOffsets.removeSubrange((count + 1)...)
+        out.bytes = bytes
+        out.offsets = stemOffsets
+        return
+      }
+      capacity *= 2
+    }
+  }
+
+  /// Calls `body` with the stemmed text and its offsets (as `stem(_:offsets:stemmer:known:into:)`
+  /// makes them), in scratch memory: no array per message.
+  public static func withStemmed<Result>(
+    _ text: UnsafeBufferPointer<UInt8>, offsets: UnsafeBufferPointer<Int>, stemmer: Stemmer,
+    known: KnownStems?,
+    _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<Int>) -> Result
+  ) -> Result {
+    // Room for stems a little longer than their words (they are shorter, and a word ruled out
+    // becomes one byte); beyond, arrays. Small: past 1 KB the scratch is allocated.
+    let capacity = text.count + 16
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { bytes in
+      withUnsafeTemporaryAllocation(of: Int.self, capacity: capacity + 1) { stemOffsets in
+        if let count = stem(
+          text, offsets: offsets, stemmer: stemmer, known: known, bytes: bytes,
+          offsets: stemOffsets)
+        {
+          return body(
+            UnsafeBufferPointer(rebasing: bytes[..<count]),
+            UnsafeBufferPointer(rebasing: stemOffsets[...count]))
+        }
+        var out = StemmedText()
+        stem(text, offsets: offsets, stemmer: stemmer, known: known, into: &out)
+        return out.bytes.withUnsafeBufferPointer { bytes in
+          out.offsets.withUnsafeBufferPointer { body(bytes, $0) }
+        }
+      }
+    }
+  }
+
+  /// Writes the stemmed text into `bytes` and its offsets into `offsets out` (one more than
+  /// `bytes` holds); returns how many bytes, or nil when they do not fit.
+  private static func stem(
+    _ text: UnsafeBufferPointer<UInt8>, offsets: UnsafeBufferPointer<Int>, stemmer: Stemmer,
+    known: KnownStems?, bytes: UnsafeMutableBufferPointer<UInt8>,
+    offsets out: UnsafeMutableBufferPointer<Int>
+  ) -> Int? {
+    if let known {
+      return known.withBuffers { tables in
+        stem(
+          text, offsets: offsets, stemmer: stemmer, tables: tables, bytes: bytes, offsets: out)
+      }
+    }
+    return stem(
+      text, offsets: offsets, stemmer: stemmer, tables: nil, bytes: bytes, offsets: out)
+  }
+
+  @inline(__always)
+  private static func stem(
+    _ text: UnsafeBufferPointer<UInt8>, offsets: UnsafeBufferPointer<Int>, stemmer: Stemmer,
+    tables: KnownStems.Buffers?, bytes: UnsafeMutableBufferPointer<UInt8>,
+    offsets out: UnsafeMutableBufferPointer<Int>
+  ) -> Int? {
+    stemmer.withStems { stem -> Int? in
+      var count = 0
       var index = 0
       while index < text.count {
-        guard isWordByte(text[index]) else {
-          out.bytes.append(text[index])
-          out.offsets.append(offsets[index])
+        let byte = text[index]
+        guard isWordByte(byte) else {
+          guard count < bytes.count else { return nil }
+          bytes[count] = byte
+          out[count] = offsets[index]
+          count += 1
           index += 1
           continue
         }
         let start = index
         while index < text.count && isWordByte(text[index]) { index += 1 }
-        let stemmed = stem(UnsafeBufferPointer(rebasing: text[start..<index]))
-        out.bytes.append(contentsOf: stemmed)
-        out.offsets.append(contentsOf: repeatElement(offsets[start], count: stemmed.count))
+        let word = UnsafeBufferPointer(rebasing: text[start..<index])
+        var stemmed = word
+        if Stemmer.changes(word) {
+          if let tables {
+            if let known = KnownStems.stem(of: word, tables) {
+              stemmed = known
+            } else if tables.filters && !KnownStems.admits(word, tables) {
+              stemmed = UnsafeBufferPointer(start: tables.placeholder, count: 1)
+            } else {
+              stemmed = stem(word)
+            }
+          } else {
+            stemmed = stem(word)
+          }
+        }
+        guard count + stemmed.count <= bytes.count else { return nil }
+        let offset = offsets[start]
+        for position in 0..<stemmed.count {
+          bytes[count + position] = stemmed[position]
+          out[count + position] = offset
+        }
+        count += stemmed.count
       }
+      out[count] = offsets.last ?? 0
+      return count
     }
-    out.offsets.append(offsets.last ?? 0)
   }
 
-  /// A normalised phrase with each word replaced by its stem.
-  public static func stemmedPhrase(_ phrase: String, stemmer: Stemmer) -> String {
+  /// A normalised phrase with each word replaced by its stem (`known` holds the stems of its
+  /// words, or nil).
+  public static func stemmedPhrase(
+    _ phrase: String, stemmer: Stemmer, known: KnownStems? = nil
+  ) -> String {
     let bytes = Array(phrase.utf8)
     let offsets = Array(0...bytes.count)
     var out = StemmedText()
     bytes.withUnsafeBufferPointer { bytes in
       offsets.withUnsafeBufferPointer { offsets in
-        stem(bytes, offsets: offsets, stemmer: stemmer, into: &out)
+        stem(bytes, offsets: offsets, stemmer: stemmer, known: known, into: &out)
       }
     }
     return String(decoding: out.bytes, as: UTF8.self)
@@ -124,5 +223,196 @@ public enum PhraseSpellings {
       }
     }
     return replaced ? String(decoding: result, as: UTF8.self) : nil
+  }
+}
+
+/// The stems of a rule set's `forms` words, known in advance, and which other words can stem to
+/// one of them (issue 19): stemming every word of a message with libstemmer cost more than the
+/// rest of its scan.
+///
+/// 1. Every word of a `forms` phrase, as written, with its stem: in a message, these are the
+///    words likeliest to matter, and looking one up is a hash probe. A stem is a pure function
+///    of the word, so a table made once answers exactly as libstemmer would.
+/// 2. With `filtersUnknownWords`, a word not in the table that cannot stem to a word of a
+///    phrase's stem is not stemmed: it becomes `placeholder`, a byte no normalised text holds.
+///    A phrase goes through a word only by spelling its whole stem, so a word whose stem is no
+///    phrase word's can be anything that no phrase word is. (Not for `forms typos`, where a
+///    stem near a phrase word counts too.) The test rests on what Snowball's French and English
+///    algorithms do to a normalised word of three letters or more: they remove or rewrite a
+///    suffix inside R1, R2 or RV (regions that start at the third letter at the earliest) or a
+///    final letter, so the stem keeps the word's first letter, and its second too unless the
+///    stem is that one letter — "y" and "i" aside ("dying" → "die", "skies" → "sky"). So a
+///    word cannot stem to a phrase word when its first two letters (y read as i) start no
+///    phrase word of two letters or more and its first letter is no phrase word of one letter.
+///    A test checks this on every word of the benchmark corpus and the fixtures, both
+///    languages.
+public struct KnownStems: Sendable {
+  /// A byte that is never in normalised text (not UTF-8), read as a word byte.
+  public static let placeholder: UInt8 = 0xFF
+
+  /// The table: `slots[h]` is 0 (empty) or a fingerprint of the word's hash (high 32 bits) and
+  /// where its entry starts in `entries` (low 32), probed linearly from the hash — a word not
+  /// in the table costs one read, most often. An entry is the word's length, its stem's
+  /// length, the word, the stem: one cache line for a word that is there.
+  let slots: [UInt64]
+  let entries: [UInt8]
+  /// Bit `first << 8 | second` (second with y read as i): some phrase word of two letters or
+  /// more starts so. Bit `first` of `singles`: a phrase word is that one letter.
+  let pairs: [UInt64]
+  let singles: [UInt64]
+  public let filtersUnknownWords: Bool
+  let placeholderByte: [UInt8] = [Self.placeholder]
+
+  /// `phrases`: the normalised spellings of the `forms` phrases (before stemming).
+  public init(phrases: some Sequence<String>, stemmer: Stemmer, filtersUnknownWords: Bool) {
+    var seen: Set<[UInt8]> = []
+    var entries: [UInt8] = []
+    var starts: [Int] = []
+    var pairs = [UInt64](repeating: 0, count: 1 << 10)
+    var singles = [UInt64](repeating: 0, count: 4)
+    stemmer.withStems { stem in
+      for phrase in phrases {
+        let bytes = Array(phrase.utf8)
+        var index = 0
+        while index < bytes.count {
+          guard WordForms.isWordByte(bytes[index]) else {
+            index += 1
+            continue
+          }
+          let start = index
+          while index < bytes.count && WordForms.isWordByte(bytes[index]) { index += 1 }
+          let word = Array(bytes[start..<index])
+          guard seen.insert(word).inserted else { continue }
+          let stemmed = word.withUnsafeBufferPointer { Array(stem($0)) }
+          if stemmed.count == 1 {
+            singles[Int(stemmed[0]) >> 6] |= 1 << UInt64(stemmed[0] & 63)
+          } else if stemmed.count >= 2 {
+            let bit = Self.pair(stemmed[0], stemmed[1])
+            pairs[bit >> 6] |= 1 << UInt64(bit & 63)
+          }
+          guard word.withUnsafeBufferPointer(Stemmer.changes), stemmed.count <= 255 else {
+            continue
+          }
+          starts.append(entries.count)
+          entries += [UInt8(word.count), UInt8(stemmed.count)] + word + stemmed
+        }
+      }
+    }
+    var capacity = 16
+    while capacity < starts.count * 2 { capacity *= 2 }
+    var slots = [UInt64](repeating: 0, count: capacity)
+    entries.withUnsafeBufferPointer { entries in
+      for start in starts {
+        let word = UnsafeBufferPointer(
+          rebasing: entries[(start + 2)..<(start + 2 + Int(entries[start]))])
+        let hash = Self.hash(word)
+        var slot = Int(truncatingIfNeeded: hash) & (capacity - 1)
+        while slots[slot] != 0 { slot = (slot + 1) & (capacity - 1) }
+        slots[slot] = Self.fingerprint(hash) | UInt64(start)
+      }
+    }
+    self.slots = slots
+    self.entries = entries
+    self.pairs = pairs
+    self.singles = singles
+    self.filtersUnknownWords = filtersUnknownWords
+  }
+
+  @inline(__always)
+  static func pair(_ first: UInt8, _ second: UInt8) -> Int {
+    Int(first) << 8 | Int(second == 0x79 ? 0x69 : second)
+  }
+
+  /// The high half of a slot: 32 bits of the hash, never 0.
+  @inline(__always)
+  static func fingerprint(_ hash: UInt64) -> UInt64 { (hash >> 32 | 1) << 32 }
+
+  @inline(__always)
+  static func hash(_ word: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    for byte in word { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+    return hash ^ (hash >> 29)
+  }
+
+  /// The tables, without ownership, for one message.
+  struct Buffers {
+    let slots: UnsafeBufferPointer<UInt64>
+    let entries: UnsafeBufferPointer<UInt8>
+    let pairs: UnsafeBufferPointer<UInt64>
+    let singles: UnsafeBufferPointer<UInt64>
+    let filters: Bool
+    let placeholder: UnsafePointer<UInt8>?
+  }
+
+  func withBuffers<Result>(_ body: (Buffers) -> Result) -> Result {
+    slots.withUnsafeBufferPointer { slots in
+      entries.withUnsafeBufferPointer { entries in
+        pairs.withUnsafeBufferPointer { pairs in
+          singles.withUnsafeBufferPointer { singles in
+            placeholderByte.withUnsafeBufferPointer { placeholder in
+              body(
+                Buffers(
+                  slots: slots, entries: entries, pairs: pairs, singles: singles,
+                  filters: filtersUnknownWords, placeholder: placeholder.baseAddress))
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// The stem of a word of the table, or nil.
+  @inline(__always)
+  static func stem(of word: UnsafeBufferPointer<UInt8>, _ tables: Buffers)
+    -> UnsafeBufferPointer<UInt8>?
+  {
+    let mask = tables.slots.count - 1
+    let hash = Self.hash(word)
+    let fingerprint = Self.fingerprint(hash)
+    var slot = Int(truncatingIfNeeded: hash) & mask
+    while true {
+      let value = tables.slots[slot]
+      if value == 0 { return nil }
+      if value & 0xFFFF_FFFF_0000_0000 == fingerprint {
+        let start = Int(truncatingIfNeeded: value & 0xFFFF_FFFF)
+        let length = Int(tables.entries[start])
+        if length == word.count && equal(tables.entries, from: start + 2, word) {
+          let stem = start + 2 + length
+          return UnsafeBufferPointer(
+            rebasing: tables.entries[stem..<(stem + Int(tables.entries[start + 1]))])
+        }
+      }
+      slot = (slot + 1) & mask
+    }
+  }
+
+  @inline(__always)
+  static func equal(
+    _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, _ word: UnsafeBufferPointer<UInt8>
+  ) -> Bool {
+    for index in 0..<word.count where bytes[start + index] != word[index] { return false }
+    return true
+  }
+
+  /// Whether `word` (two bytes or more) may stem to a phrase word.
+  @inline(__always)
+  static func admits(_ word: UnsafeBufferPointer<UInt8>, _ tables: Buffers) -> Bool {
+    let bit = pair(word[0], word[1])
+    return tables.pairs[bit >> 6] & (1 << UInt64(bit & 63)) != 0
+      || tables.singles[Int(word[0]) >> 6] & (1 << UInt64(word[0] & 63)) != 0
+  }
+
+  /// Whether `word` may stem to a phrase word (`admits`, for a word of any length).
+  public func admits(_ word: [UInt8]) -> Bool {
+    guard word.count >= 2 else { return true }
+    return word.withUnsafeBufferPointer { word in withBuffers { Self.admits(word, $0) } }
+  }
+
+  /// The stem the table holds for a word, or nil.
+  public func knownStem(of word: [UInt8]) -> [UInt8]? {
+    guard !word.isEmpty else { return nil }
+    return word.withUnsafeBufferPointer { word in
+      withBuffers { Self.stem(of: word, $0).map(Array.init) }
+    }
   }
 }

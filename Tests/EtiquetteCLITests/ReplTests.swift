@@ -183,6 +183,8 @@ final class ScriptedProcess: @unchecked Sendable {
   private let errors = Pipe()
   private let lock = NSLock()
   private var collected = Data()
+  /// Signalled when the reader has seen the end of the output (the process exited).
+  private let outputRead = DispatchSemaphore(value: 0)
 
   init(arguments: [String], in directory: String) throws {
     // Writing to a REPL that already quit must fail, not kill the test runner.
@@ -196,12 +198,16 @@ final class ScriptedProcess: @unchecked Sendable {
     process.standardInput = input
     process.standardOutput = output
     process.standardError = errors
-    output.fileHandleForReading.readabilityHandler = { [weak self] handle in
-      let data = handle.availableData
-      guard let self, !data.isEmpty else { return }
-      self.lock.withLock { self.collected.append(data) }
-    }
     try process.run()
+    // One reader thread until the end of the output: `finish` waits for it, so no chunk read
+    // but not yet stored is missed (a `readabilityHandler` left that race open).
+    let handle = output.fileHandleForReading
+    Thread.detachNewThread { [self] in
+      while case let data = handle.availableData, !data.isEmpty {
+        lock.withLock { collected.append(data) }
+      }
+      outputRead.signal()
+    }
   }
 
   func type(_ line: String) {
@@ -223,10 +229,7 @@ final class ScriptedProcess: @unchecked Sendable {
     try? input.fileHandleForWriting.close()
     let errorData = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    output.fileHandleForReading.readabilityHandler = nil
-    // Whatever the handler had not picked up yet.
-    let rest = output.fileHandleForReading.readDataToEndOfFile()
-    lock.withLock { collected.append(rest) }
+    outputRead.wait()
     return CommandRunner.Result(
       status: process.terminationStatus, stdout: stdout,
       stderr: String(decoding: errorData, as: UTF8.self))

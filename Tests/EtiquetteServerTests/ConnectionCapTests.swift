@@ -39,6 +39,14 @@ import Testing
     return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : ""
   }
 
+  /// `answer(fd)` on a thread of its own: a blocking `recv` on one of Swift's cooperative
+  /// threads (two on this machine) would hold a thread the server needs to answer.
+  static func awaitAnswer(_ fd: Int32) async -> String {
+    await withCheckedContinuation { continuation in
+      Thread.detachNewThread { continuation.resume(returning: answer(fd)) }
+    }
+  }
+
   /// Waits (polling, 30 s at most) until the server counts `open` connections.
   static func waitUntil(_ server: InboxServer, open: Int) async throws {
     for _ in 0..<600 where server.connections.snapshot.open != open {
@@ -77,7 +85,7 @@ import Testing
       }
       // Room is made: the waiting connection is accepted and answered.
       close(idle.removeFirst())
-      let answer = Self.answer(waiting)
+      let answer = await Self.awaitAnswer(waiting)
       #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer)")
       for fd in idle { close(fd) }
       group.cancelAll()
