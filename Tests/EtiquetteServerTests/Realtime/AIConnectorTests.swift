@@ -81,7 +81,10 @@ import Testing
       let row = try #require(try Self.request(harness))
       #expect(row.attempts == 2)
       #expect(row.error?.contains("timeout") == true)
-      #expect(await log.calls.count == 2)
+      // At most one call per attempt (an attempt that times out before its request reaches
+      // the peer — a loaded machine — makes none).
+      let calls = await log.calls.count
+      #expect((1...2).contains(calls), "\(calls) calls for 2 attempts")
       #expect(try Self.replies(harness).isEmpty)
     }
   }
