@@ -70,7 +70,7 @@ import Testing
     try await Support.withAIPeer({ _ in
       try? await Task.sleep(for: .seconds(1.5))
       return (.ok, #"{"text": "trop tard"}"#)
-    }) { url, log in
+    }) { url, _ in
       let harness = try Self.harness(url: url, timeout: 0.2, attempts: 2)
       try await Support.withWorkers(harness) {
         try await harness.test { client in
@@ -81,10 +81,9 @@ import Testing
       let row = try #require(try Self.request(harness))
       #expect(row.attempts == 2)
       #expect(row.error?.contains("timeout") == true)
-      // At most one call per attempt (an attempt that times out before its request reaches
-      // the peer — a loaded machine — makes none).
-      let calls = await log.calls.count
-      #expect((1...2).contains(calls), "\(calls) calls for 2 attempts")
+      // The peer's call count is not asserted: an attempt that times out before its request
+      // is sent makes none, and a worker stalled past its lease lets the job run once more
+      // (at least once, by design) — both happen on a loaded machine.
       #expect(try Self.replies(harness).isEmpty)
     }
   }
