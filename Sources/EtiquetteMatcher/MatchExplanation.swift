@@ -54,7 +54,7 @@ public struct MatchExplanation: Sendable, Hashable {
     let normalized = Normalizer.normalize(text)
     let bytes = normalized.bytes
     let original = Array(text.utf8)
-    return TypoIndex.words(bytes).map { range in
+    return WordForms.words(bytes).map { range in
       Word(
         normalized: String(decoding: bytes[range], as: UTF8.self),
         original: String(decoding: original[normalized.originalRange(of: range)], as: UTF8.self))

@@ -93,9 +93,9 @@ struct TypoIndex: Sendable {
     for (phrase, spellings) in phrases {
       for (text, budgetText) in spellings {
         let bytes = Array(text.utf8)
-        let words = Self.words(bytes)
+        let words = WordForms.words(bytes)
         let budgetBytes = Array(budgetText.utf8)
-        let budgetWords = Self.words(budgetBytes)
+        let budgetWords = WordForms.words(budgetBytes)
         guard !words.isEmpty else { continue }
         var node: Int32 = 0
         for (index, range) in words.enumerated() {
@@ -217,23 +217,6 @@ struct TypoIndex: Sendable {
   }
 
   var isEmpty: Bool { budget.isEmpty }
-
-  /// The words of normalised text: runs of word bytes, joined only by a space or an
-  /// apostrophe (other punctuation ends a phrase).
-  static func words(_ bytes: [UInt8]) -> [Range<Int>] {
-    var words: [Range<Int>] = []
-    var index = 0
-    while index < bytes.count {
-      guard WordForms.isWordByte(bytes[index]) else {
-        index += 1
-        continue
-      }
-      let start = index
-      while index < bytes.count && WordForms.isWordByte(bytes[index]) { index += 1 }
-      words.append(start..<index)
-    }
-    return words
-  }
 
   // MARK: - Hashing deletions
 

@@ -20,6 +20,23 @@ public enum WordForms {
     byte >= 0x80 || byte &- 0x61 < 26 || byte &- 0x30 < 10
   }
 
+  /// The words of normalised text: runs of word bytes, joined only by a space or an
+  /// apostrophe (other punctuation ends a phrase).
+  public static func words(_ bytes: [UInt8]) -> [Range<Int>] {
+    var words: [Range<Int>] = []
+    var index = 0
+    while index < bytes.count {
+      guard WordForms.isWordByte(bytes[index]) else {
+        index += 1
+        continue
+      }
+      let start = index
+      while index < bytes.count && WordForms.isWordByte(bytes[index]) { index += 1 }
+      words.append(start..<index)
+    }
+    return words
+  }
+
   /// Stems every word of normalised `text` (`offsets`: one per byte plus the end, as
   /// `Normalizer.withNormalized` gives them) into `out`. With `known` stems, a word it knows is
   /// not given to libstemmer, and a word it rules out becomes `KnownStems.placeholder` (see
@@ -273,15 +290,8 @@ public struct KnownStems: Sendable {
     stemmer.withStems { stem in
       for phrase in phrases {
         let bytes = Array(phrase.utf8)
-        var index = 0
-        while index < bytes.count {
-          guard WordForms.isWordByte(bytes[index]) else {
-            index += 1
-            continue
-          }
-          let start = index
-          while index < bytes.count && WordForms.isWordByte(bytes[index]) { index += 1 }
-          let word = Array(bytes[start..<index])
+        for range in WordForms.words(bytes) {
+          let word = Array(bytes[range])
           guard seen.insert(word).inserted else { continue }
           let stemmed = word.withUnsafeBufferPointer { Array(stem($0)) }
           if stemmed.count == 1 {

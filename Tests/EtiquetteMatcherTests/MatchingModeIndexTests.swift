@@ -19,7 +19,7 @@ import Testing
     var words: [String] = []
     for text in texts {
       let bytes = Normalizer.normalize(text).bytes
-      for range in TypoIndex.words(bytes) {
+      for range in WordForms.words(bytes) {
         let word = String(decoding: bytes[range], as: UTF8.self)
         if seen.insert(word).inserted { words.append(word) }
       }
@@ -107,7 +107,7 @@ import Testing
     var words = vocabulary
     for line in text.split(separator: "\n") {
       let bytes = Normalizer.normalize(String(line)).bytes
-      for range in TypoIndex.words(bytes) {
+      for range in WordForms.words(bytes) {
         let word = String(decoding: bytes[range], as: UTF8.self)
         if seen.insert(word).inserted { words.append(word) }
       }

@@ -49,7 +49,7 @@ import Testing
 
   /// Waits (polling, 30 s at most) until the server counts `open` connections.
   static func waitUntil(_ server: InboxServer, open: Int) async throws {
-    for _ in 0..<600 where server.connections.snapshot.open != open {
+    for _ in 0..<6_000 where server.connections.snapshot.open != open {
       try await Task.sleep(for: .milliseconds(5))
     }
     #expect(server.connections.snapshot.open == open)

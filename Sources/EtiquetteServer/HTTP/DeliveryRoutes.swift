@@ -49,20 +49,7 @@ extension InboxServer {
       }
       filter.subscription = q["subscription"].map(String.init)
       filter.conversation = q["conversation"].map(String.init)
-      var limit = 50
-      if let text = q["limit"] {
-        guard let value = Int(text), (1...500).contains(value) else {
-          throw APIError.badRequest("\"limit\" must be an integer from 1 to 500")
-        }
-        limit = value
-      }
-      if let cursor = q["cursor"] {
-        guard let before = Int64(cursor), before > 0 else {
-          throw APIError.badRequest("invalid cursor")
-        }
-        filter.before = before
-      }
-      filter.limit = limit
+      (filter.limit, filter.before) = try Self.keysetPage(request)
       return filter
     }
     return JSONResponse.make(page)

@@ -18,18 +18,7 @@ extension InboxServer {
         }
         filter.status = status
       }
-      if let text = q["limit"] {
-        guard let value = Int(text), (1...500).contains(value) else {
-          throw APIError.badRequest("\"limit\" must be an integer from 1 to 500")
-        }
-        filter.limit = value
-      }
-      if let cursor = q["cursor"] {
-        guard let before = Int64(cursor), before > 0 else {
-          throw APIError.badRequest("\"cursor\" must be the nextCursor of the previous page")
-        }
-        filter.before = before
-      }
+      (filter.limit, filter.before) = try Self.keysetPage(request)
       return filter
     }
     return JSONResponse.make(page)

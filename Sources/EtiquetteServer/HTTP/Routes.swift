@@ -131,6 +131,27 @@ extension InboxServer {
     return token
   }
 
+  /// `limit` (1…500, 50 when absent) and `cursor` (the previous page's `nextCursor`, a row
+  /// key) of the managers' keyset-paged lists: webhook deliveries, failed messages.
+  static func keysetPage(_ request: Request) throws -> (limit: Int, before: Int64?) {
+    let q = request.uri.queryParameters
+    var limit = 50
+    if let text = q["limit"] {
+      guard let value = Int(text), (1...500).contains(value) else {
+        throw APIError.badRequest("\"limit\" must be an integer from 1 to 500")
+      }
+      limit = value
+    }
+    var before: Int64?
+    if let cursor = q["cursor"] {
+      guard let key = Int64(cursor), key > 0 else {
+        throw APIError.badRequest("\"cursor\" must be the nextCursor of the previous page")
+      }
+      before = key
+    }
+    return (limit, before)
+  }
+
   func jsonBody(_ request: Request) async throws -> [String: JSONValue] {
     let buffer = try await request.body.collect(upTo: 1024 * 1024)
     return try Self.jsonObject(Array(buffer.readableBytesView))

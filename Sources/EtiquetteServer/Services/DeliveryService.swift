@@ -10,30 +10,25 @@ struct DeliveryService: Sendable {
   let rules: RuleHolder
   let logger: Logger
 
-  private func requireManagerOfAll(_ member: String, to purpose: String) throws {
-    try rules.current.requireManagerOfAll(member, to: purpose)
-  }
-
   /// Newest first; `filter.limit` rows at most, with the cursor of the next page. `decode`
   /// reads the filter after the access check: a member who may not list learns nothing about
   /// their query (403 before 400).
   func list(by member: String, _ decode: () throws -> DeliveryFilter) async throws
     -> WebhookDeliveryPage
   {
-    try requireManagerOfAll(member, to: "listing webhook deliveries")
+    try rules.current.requireManagerOfAll(member, to: "listing webhook deliveries")
     let filter = try decode()
     var query = filter
     query.limit = filter.limit + 1
-    let rows = try await store.webhookDeliveries(query)
-    let page = rows.prefix(filter.limit)
-    let next: String? = rows.count > filter.limit ? page.last.map { String($0.seq) } : nil
-    return WebhookDeliveryPage(deliveries: page.map(\.document), nextCursor: next)
+    let page = keysetPage(
+      try await store.webhookDeliveries(query), limit: filter.limit, key: \.seq)
+    return WebhookDeliveryPage(deliveries: page.rows.map(\.document), nextCursor: page.nextCursor)
   }
 
   /// A dead letter back to pending, its attempts reset; it keeps its id, so the receiver sees
   /// the same `Idempotency-Key`.
   func replay(_ id: String, by member: String) async throws -> WebhookDeliveryDocument {
-    try requireManagerOfAll(member, to: "replaying a webhook delivery")
+    try rules.current.requireManagerOfAll(member, to: "replaying a webhook delivery")
     switch try await store.replayDelivery(id: id) {
     case .notFound: throw APIError.notFound("no such webhook delivery")
     case .notFailed(let status):

@@ -18,10 +18,9 @@ struct FailedMessageService: Sendable {
     let filter = try decode()
     var query = filter
     query.limit = filter.limit + 1
-    let rows = try await store.messageFailures(query)
-    let page = rows.prefix(filter.limit)
-    let next: String? = rows.count > filter.limit ? page.last.map { String($0.key) } : nil
-    return FailedMessagePage(failures: page.map(\.document), nextCursor: next)
+    let page = keysetPage(
+      try await store.messageFailures(query), limit: filter.limit, key: \.key)
+    return FailedMessagePage(failures: page.rows.map(\.document), nextCursor: page.nextCursor)
   }
 }
 
