@@ -112,6 +112,10 @@ let package = Package(
         "EtiquetteMatcher", "EtiquetteEngine", "EtiquetteCompiler", "CLibEdit", "EtiquetteServer",
         "EtiquetteLanguageServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        // `serve --dev` replays its demo data through the server's own HTTP front doors.
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
       ]
     ),
     // The server: webhook intake, SQLite store, REST API. Its own target so that the language

@@ -40,7 +40,7 @@ struct DevelopmentMode {
   /// to paste (a signed webhook, then the conversations as a member who may see it).
   func guide(
     server: InboxServer, port: Int, tokens: [(email: String, token: String)], now: Date,
-    invitations: [(email: String, token: String)] = []
+    invitations: [(email: String, token: String)] = [], demo: Int? = nil
   ) -> String {
     let base = "http://\(server.configuration.host):\(port)"
     let sample = Self.sampleMessage(server.rules.current.engine, tokens: tokens, now: now)
@@ -77,6 +77,24 @@ struct DevelopmentMode {
     for (email, token) in tokens {
       lines.append(
         "    " + email.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + token)
+    }
+    if let demo, demo > 0 {
+      lines += [
+        "",
+        "  Demo data: \(demo) conversations replayed through the intake (signed WhatsApp webhooks,",
+        "  a Calendly booking on /v1/events, an agent's handoff and a note on the API).",
+      ]
+    }
+    // The member to try first: one who sees every conversation.
+    let engine = server.rules.current.engine
+    if let example = invitations.first(where: { engine.can($0.email, .manage, labels: []).allowed })
+      ?? invitations.first
+    {
+      lines += [
+        "",
+        "  Try the web inbox: sign in as \(example.email) (choose a password, 12 characters or more):",
+        "    \(base)/invitation/\(example.token)",
+      ]
     }
     if !invitations.isEmpty {
       lines += [

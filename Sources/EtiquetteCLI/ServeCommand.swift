@@ -51,6 +51,15 @@ struct ServeCommand: AsyncParsableCommand {
     ))
   var dev = false
 
+  @Flag(
+    name: .customLong("no-demo"),
+    help: ArgumentHelp(
+      "With --dev: do not replay the demo conversations into an empty store.",
+      discussion:
+        "Development mode fills an empty store with a few days of demo traffic, sent through "
+        + "the server's own webhook, event and API endpoints; never without --dev."))
+  var noDemo = false
+
   func run() async throws {
     var configuration = try ServerConfiguration.load(file: config)
     configuration.apply(environment: ProcessInfo.processInfo.environment)
@@ -84,10 +93,24 @@ struct ServeCommand: AsyncParsableCommand {
         }
       }
       onListening = { [invitations] port in
-        let guide = development.guide(
-          server: server, port: port, tokens: tokens, now: server.clock.now(),
-          invitations: invitations)
-        Terminal.standardOutput.write(guide)
+        // Off the server's start-up path: the demo talks to the server it waits for.
+        Task {
+          let demo = DemoConversations(
+            base: "http://\(server.configuration.host):\(port)",
+            appSecret: development.appSecret, integrationKey: development.integrationKey,
+            tokens: tokens, engine: server.rules.current.engine, now: server.clock.now(),
+            clock: { server.clock.now() })
+          var replayed: Int?
+          do {
+            if !noDemo { replayed = try await demo.replay() }
+          } catch {
+            server.logger.error("the demo data could not be replayed: \(error)")
+          }
+          let guide = development.guide(
+            server: server, port: port, tokens: tokens, now: server.clock.now(),
+            invitations: invitations, demo: replayed)
+          Terminal.standardOutput.write(guide)
+        }
       }
     }
     do {

@@ -111,12 +111,35 @@ import Testing
     #expect(list.status == 0)
     let json = try JSONSerialization.jsonObject(with: Data(list.output.utf8)) as? [String: Any]
     let conversations = json?["conversations"] as? [[String: Any]] ?? []
-    #expect(conversations.count == 1, "\(list.output)")
-    #expect((conversations.first?["labels"] as? [String])?.isEmpty == false)
+    // The guide's customer, beside the demo's conversations the member may see.
+    let sample = conversations.first {
+      ((($0["contact"] as? [String: Any])?["phone"] as? String) ?? "").hasSuffix("33612345678")
+    }
+    #expect((sample?["labels"] as? [String])?.isEmpty == false, "\(list.output)")
+    #expect(guide.contains("Demo data: 9 conversations replayed through the intake"))
+    #expect(conversations.count > 1, "alice sees the demo's bookings too")
 
     server.interrupt()
     #expect(server.process.terminationStatus == 0)
     #expect(server.stderr.contains("stopped"), "stopping logs a line")
+  }
+
+  /// The demo goes into an empty store only: a restart on the same file adds nothing, and
+  /// `--no-demo` leaves the store empty.
+  @Test func developmentModeReplaysTheDemoOnce() async throws {
+    let directory = try CommandRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    for (round, flags) in [(1, [String]()), (2, []), (3, ["--no-demo"])] {
+      let database = directory + (round == 3 ? "/empty.db" : "/dev.db")
+      let server = try RunningServer(
+        ["serve", "--rules", "rules", "--dev", "--port", "0", "--db", database] + flags)
+      defer { server.interrupt() }
+      #expect(await server.wait { $0.stdout.contains("Stop: Ctrl-C") }, "\(server.stderr)")
+      #expect(
+        server.stdout.contains("Demo data: 9 conversations") == (round == 1),
+        "round \(round): \(server.stdout)")
+      server.interrupt()
+    }
   }
 
   @Test func developmentModeIsRefusedForAnHTTPSPublicURL() throws {

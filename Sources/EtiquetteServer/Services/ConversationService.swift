@@ -94,6 +94,12 @@ struct ConversationService: Sendable {
     }
   }
 
+  /// How many conversations of `query` the member may view, counting no further than `limit`.
+  func count(member: String, query: ConversationListQuery, limit: Int) async throws -> Int {
+    try await store.conversationCount(
+      member: member, query: query, rules: rules.current, limit: limit)
+  }
+
   func detail(member: String, id: String) async throws -> ConversationDetail {
     let loaded = rules.current
     let detail = try await store.conversationDetail(id: id, member: member, rules: loaded) {

@@ -10,13 +10,23 @@ struct InboxPageService: Sendable {
   let previews: any WebSessionStore
   let rules: RuleHolder
 
-  /// The list's views: « Toutes », « Non lues », « À répondre », one per label.
+  /// The list's views: « Toutes », « Non lues », « À répondre », « Mentions », « Mode IA »,
+  /// « Mes conversations », one per label.
   enum View: Sendable, Hashable {
     case all
     case unread
     /// The customer wrote last: someone owes an answer (unlike unread, which is per member).
     case needsReply
+    /// An internal note mentions the member.
+    case mentions
+    /// The AI answers.
+    case aiMode
+    /// The member holds the conversation (took it over, or kept it when leaving).
+    case mine
     case label(String)
+
+    /// Every view but the labels', in the order the page shows them.
+    static let fixed: [View] = [.all, .unread, .needsReply, .mentions, .aiMode, .mine]
 
     /// The `view` query parameter's value.
     var parameter: String {
@@ -24,6 +34,9 @@ struct InboxPageService: Sendable {
       case .all: "all"
       case .unread: "unread"
       case .needsReply: "reply"
+      case .mentions: "mentions"
+      case .aiMode: "ai"
+      case .mine: "mine"
       case .label(let name): "label:" + name
       }
     }
@@ -32,9 +45,42 @@ struct InboxPageService: Sendable {
       switch parameter {
       case "unread": self = .unread
       case "reply": self = .needsReply
+      case "mentions": self = .mentions
+      case "ai": self = .aiMode
+      case "mine": self = .mine
       case let value? where value.hasPrefix("label:"): self = .label(String(value.dropFirst(6)))
       default: self = .all
       }
+    }
+
+    /// The view as a query of the store, for `member`.
+    func query(member: String) -> ConversationListQuery {
+      var query = ConversationListQuery()
+      switch self {
+      case .all: break
+      case .unread: query.unread = true
+      case .needsReply: query.awaitingReply = true
+      case .mentions: query.mentioning = member
+      case .aiMode: query.mode = "ai"
+      case .mine: query.assignee = member
+      case .label(let name): query.label = name
+      }
+      return query
+    }
+  }
+
+  /// Label filters that combine, on top of a view: conversations with any (or all) of
+  /// `labels`, and none of `without` (`?label=A&label=B&match=all&without=C`).
+  struct LabelFilter: Sendable, Hashable {
+    var labels: [String] = []
+    var matchAll = false
+    var without: [String] = []
+
+    var isEmpty: Bool { labels.isEmpty && without.isEmpty }
+
+    func apply(to query: inout ConversationListQuery) {
+      if matchAll { query.allLabels = labels } else { query.anyLabels = labels }
+      query.noLabels = without
     }
   }
 
@@ -53,6 +99,7 @@ struct InboxPageService: Sendable {
     var sort: ConversationListQuery.Sort = .recent
     /// The next page's cursor (keyset pagination, from the previous page).
     var cursor: String?
+    var filter = LabelFilter()
   }
 
   struct Page: Sendable {
@@ -63,36 +110,28 @@ struct InboxPageService: Sendable {
   func list(member: String, view: View, options: ListOptions = ListOptions()) async throws
     -> Page
   {
-    var query = ConversationListQuery()
+    var query = view.query(member: member)
     query.limit = Self.pageSize
     query.text = options.search
     query.sort = options.sort
     query.cursor = options.cursor
-    switch view {
-    case .all, .needsReply: break
-    case .unread: query.unread = true
-    case .label(let name): query.label = name
-    }
+    options.filter.apply(to: &query)
     let page = try await conversations.list(member: member, query: query)
     let lines = try await previews.conversationPreviews(ids: page.conversations.map(\.id))
-    let rows = page.conversations.map { Row(summary: $0, preview: lines[$0.id]) }
-    // « À répondre » filters each page of the list: a page may show fewer rows than it read.
     return Page(
-      rows: view == .needsReply ? rows.filter { $0.preview?.direction == "in" } : rows,
+      rows: page.conversations.map { Row(summary: $0, preview: lines[$0.id]) },
       nextCursor: page.nextCursor)
   }
 
-  /// How many conversations « Non lues » and « À répondre » hold, up to one page each (a
-  /// full page shows as "100+").
-  struct Counts: Sendable {
-    var unread: Int
-    var needsReply: Int
-  }
-
-  func counts(member: String) async throws -> Counts {
-    Counts(
-      unread: try await list(member: member, view: .unread).rows.count,
-      needsReply: try await list(member: member, view: .needsReply).rows.count)
+  /// How many conversations each view but « Toutes » holds, up to one page each (a full page
+  /// shows as "100+"). Counted by the store, with the member's access compiled into the SQL.
+  func counts(member: String) async throws -> [View: Int] {
+    var counts: [View: Int] = [:]
+    for view in View.fixed where view != .all {
+      counts[view] = try await conversations.count(
+        member: member, query: view.query(member: member), limit: Self.pageSize)
+    }
+    return counts
   }
 
   /// The labels whose view the member may open: those a conversation carrying only that
@@ -107,6 +146,13 @@ struct InboxPageService: Sendable {
   struct Opened: Sendable {
     var detail: ConversationDetail
     var mayReply: Bool
+    /// The AI's drafts for a human to send (human-first rules), newest last.
+    var suggestions: [AISuggestion] = []
+    /// The labels the member may add: every label the conversation lacks, when the member may
+    /// reply (the engine's grant for label changes).
+    var addableLabels: [String] = []
+    /// Members who may view the conversation, for `@` completion in notes.
+    var mentionable: [String] = []
   }
 
   /// A conversation the member may view (404 otherwise), marked read.
@@ -118,7 +164,15 @@ struct InboxPageService: Sendable {
     if detail.read.unread {
       _ = try await conversations.markRead(member: member, id: id, read: true)
     }
-    return Opened(detail: detail, mayReply: mayReply)
+    let present = Set(detail.labels.map(\.name))
+    return Opened(
+      detail: detail, mayReply: mayReply,
+      suggestions: mayReply ? try await conversations.suggestions(member: member, id: id) : [],
+      addableLabels: mayReply
+        ? loaded.ruleSet.labels.map(\.name).filter { !present.contains($0) } : [],
+      mentionable: loaded.ruleSet.members.map(\.email).filter {
+        $0 != member && loaded.engine.can($0, .view, labels: labels).allowed
+      })
   }
 
   func act(_ request: AgentActionRequest, on id: String, by member: String) async throws {

@@ -95,6 +95,11 @@ protocol ConversationStore: Sendable {
   func renameStoredLabels(_ renames: [String: String]) async throws -> [String: Int]
   func conversationPage(member: String, query: ConversationListQuery, rules: LoadedRules)
     async throws -> ConversationPage
+  /// How many conversations of `query` (its cursor and sort aside) the member may view, up
+  /// to `limit`.
+  func conversationCount(
+    member: String, query: ConversationListQuery, rules: LoadedRules, limit: Int
+  ) async throws -> Int
   func conversationDetail(
     id: String, member: String, rules: LoadedRules,
     mayView: @escaping @Sendable ([String]) -> Bool

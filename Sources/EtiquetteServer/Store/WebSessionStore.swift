@@ -36,4 +36,7 @@ struct ConversationPreview: Sendable, Hashable {
   var author: String
   var text: String
   var at: Double
+  /// When the customer last wrote (seconds since 1970): WhatsApp's 24-hour window for free
+  /// replies runs from there.
+  var customerAt: Double?
 }

@@ -38,12 +38,49 @@ struct WebRenderer: Sendable {
     var js: String
     var live: String
     var labelsCSS: String?
+    var icon: String
+    var touchIcon: String
   }
 
   func head(_ title: String, labelsCSS: String? = nil) -> Head {
     Head(
       title: title, css: assets.paths["inbox.css"] ?? "", js: assets.paths["inbox.js"] ?? "",
-      live: assets.paths["live.js"] ?? "", labelsCSS: labelsCSS)
+      live: assets.paths["live.js"] ?? "", labelsCSS: labelsCSS,
+      icon: assets.paths["icon.svg"] ?? "", touchIcon: assets.paths["icon-192.png"] ?? "")
+  }
+
+  // MARK: - The installable app
+
+  struct ServiceWorker {
+    var shell: [String]
+    var version: String
+  }
+
+  /// `/sw.js`: caches the shell, the static files by their versioned names.
+  func serviceWorker() -> String {
+    let shell = assets.paths.values.sorted()
+    return render(
+      "sw.js",
+      ServiceWorker(
+        shell: shell,
+        version: String(
+          WebAssets.versionedName("shell", body: Array(shell.joined().utf8)).dropFirst(6))))
+  }
+
+  struct Manifest {
+    var t: WebText
+    var icon192: String
+    var icon512: String
+    var iconSVG: String
+  }
+
+  /// `/manifest.webmanifest`: what makes the inbox installable on a phone.
+  func manifest() -> String {
+    render(
+      "manifest.webmanifest",
+      Manifest(
+        t: text, icon192: assets.paths["icon-192.png"] ?? "",
+        icon512: assets.paths["icon-512.png"] ?? "", iconSVG: assets.paths["icon.svg"] ?? ""))
   }
 
   func render(_ template: String, _ model: Any) -> String {
@@ -126,6 +163,8 @@ struct WebRenderer: Sendable {
     var labels: [Chip]
     var overflow: String?
     var selected: Bool
+    /// WhatsApp's 24-hour window for free replies closes within the next 4 hours.
+    var windowClosing: Bool
   }
 
   struct Bubble {
@@ -134,7 +173,15 @@ struct WebRenderer: Sendable {
     var ai: Bool
     var text: String
     var time: String
-    var status: String?
+    /// The delivery tick of a team message: its symbol, its class, and what it means (with
+    /// Meta's error when it failed), shown on hover and read by screen readers.
+    var tick: Tick?
+  }
+
+  struct Tick {
+    var symbol: String
+    var state: String
+    var title: String
   }
 
   struct NoteLine {
@@ -152,6 +199,8 @@ struct WebRenderer: Sendable {
     var note: NoteLine?
     var system: SystemLine?
     var day: SystemLine?
+    /// « 3 messages non lus », above the first line the member had not read.
+    var unread: SystemLine?
   }
 
   struct HandoffButton {
@@ -168,6 +217,44 @@ struct WebRenderer: Sendable {
     var actionBase: String
     var mayReply: Bool
     var handoff: [HandoffButton]
+    /// The labels the member may add (reply access), for the « Ajouter une étiquette » form.
+    var addable: [String]
+    var suggestions: [SuggestionLink]
+    /// The composer's text: a suggestion the member chose to insert (`?draft=ID`).
+    var draft: String
+    /// Members `@` completion offers (those who may view the conversation), space-separated.
+    var mentionable: String
+    /// The 24-hour window's line when it closes within 4 hours or has closed.
+    var window: String?
+    var windowClosed: Bool
+    // Stored, not computed: the templates read values by reflection.
+    var hasSuggestions: Bool
+    var hasAddable: Bool
+  }
+
+  struct SuggestionLink {
+    var text: String
+    var href: String
+    var id: String
+  }
+
+  struct FilterOption {
+    var name: String
+    var included: Bool
+    var excluded: Bool
+    var index: Int
+  }
+
+  struct FilterPanel {
+    var options: [FilterOption]
+    var matchAll: Bool
+    var active: Bool
+    var clear: String
+  }
+
+  struct Field {
+    var name: String
+    var value: String
   }
 
   struct InboxPage {
@@ -185,39 +272,50 @@ struct WebRenderer: Sendable {
     /// The next page of the list.
     var more: String?
     var conversation: ConversationPane?
+    var filter: FilterPanel
+    /// The list's own parameters besides the search, which the search form keeps.
+    var listFields: [Field]
+    /// The list's query string (`?view=…&label=…`), which forms send back so that an action
+    /// returns to the same list.
+    var listQuery: String
   }
 
   /// The list of `rows` in `view`, with `opened` in the right pane when there is one.
   func inboxPage(
-    member: String, csrf: String, view: InboxPageService.View, counts: InboxPageService.Counts,
-    options: InboxPageService.ListOptions, nextCursor: String?, labels: [LabelDefinition],
-    rows: [InboxPageService.Row], opened: InboxPageService.Opened?, rules: LoadedRules,
-    rulesPath: String, now: Date
+    member: String, csrf: String, view: InboxPageService.View,
+    counts: [InboxPageService.View: Int], options: InboxPageService.ListOptions,
+    nextCursor: String?, labels: [LabelDefinition], rows: [InboxPageService.Row],
+    opened: InboxPageService.Opened?, rules: LoadedRules, rulesPath: String, now: Date,
+    draft: Int64? = nil
   ) -> String {
-    let viewQuery = "?view=" + Self.queryEscaped(view.parameter)
-    func count(_ value: Int) -> String? {
-      value == 0 ? nil : value >= InboxPageService.pageSize ? "\(value)+" : "\(value)"
+    func count(_ value: Int?) -> String? {
+      guard let value, value > 0 else { return nil }
+      return value >= InboxPageService.pageSize ? "\(value)+" : "\(value)"
     }
-    var views = [
-      ViewLink(name: text.viewAll, href: "/app", current: view == .all, count: nil),
-      ViewLink(
-        name: text.viewUnread, href: "/app?view=unread", current: view == .unread,
-        count: count(counts.unread)),
-      ViewLink(
-        name: text.viewNeedsReply, href: "/app?view=reply", current: view == .needsReply,
-        count: count(counts.needsReply)),
+    let viewNames: [InboxPageService.View: String] = [
+      .all: text.viewAll, .unread: text.viewUnread, .needsReply: text.viewNeedsReply,
+      .mentions: text.viewMentions, .aiMode: text.viewAIMode, .mine: text.viewMine,
     ]
+    var views = InboxPageService.View.fixed.map { fixed in
+      ViewLink(
+        name: viewNames[fixed] ?? "", href: listHref(fixed, nil, .recent, nil),
+        current: view == fixed, count: count(counts[fixed]))
+    }
     for label in labels {
-      let parameter = InboxPageService.View.label(label.name).parameter
+      let labelView = InboxPageService.View.label(label.name)
       views.append(
         ViewLink(
-          name: label.name, href: "/app?view=" + Self.queryEscaped(parameter),
-          current: view == .label(label.name), count: nil))
+          name: label.name, href: listHref(labelView, nil, .recent, nil),
+          current: view == labelView, count: nil))
     }
+    let query = listHref(view, options.search, options.sort, nil, filter: options.filter)
+      .dropFirst("/app".count)
+    let listQuery = String(query)
     let listRows = rows.map { row in
       let chips = row.summary.labels.map { chip($0, rules: rules) }
+      let window = row.preview?.customerAt.map { windowLeft(since: $0, now: now) }
       return ListRow(
-        href: "/app/conversations/\(Self.pathEscaped(row.summary.id))\(viewQuery)",
+        href: "/app/conversations/\(Self.pathEscaped(row.summary.id))\(listQuery)",
         contact: contactName(row.summary.contact),
         time: row.preview.map { listTime(Date(timeIntervalSince1970: $0.at), now: now) } ?? "",
         author: row.preview.flatMap { previewAuthor($0, member: member) },
@@ -226,44 +324,88 @@ struct WebRenderer: Sendable {
         mode: modeName(row.summary.mode, holder: row.summary.assignee, member: member),
         priority: priorityName(row.summary.priority), labels: Array(chips.prefix(3)),
         overflow: chips.count > 3 ? "+\(chips.count - 3)" : nil,
-        selected: row.summary.id == opened?.detail.id)
+        selected: row.summary.id == opened?.detail.id,
+        windowClosing: window.map { $0 > 0 && $0 <= Self.windowWarning } ?? false)
     }
+    var listFields = [Field(name: "view", value: view.parameter)]
+    if options.sort == .priority { listFields.append(Field(name: "sort", value: "priority")) }
+    listFields += options.filter.labels.map { Field(name: "label", value: $0) }
+    if options.filter.matchAll { listFields.append(Field(name: "match", value: "all")) }
+    listFields += options.filter.without.map { Field(name: "without", value: $0) }
+    let unread = counts[.unread] ?? 0
     return render(
       "inbox",
       InboxPage(
         // The unread count in the tab's title, as WhatsApp Web shows it.
         head: head(
-          counts.unread > 0
-            ? "(\(count(counts.unread) ?? "")) \(text.conversations)" : text.conversations,
+          unread > 0 ? "(\(count(unread) ?? "")) \(text.conversations)" : text.conversations,
           labelsCSS: labelStylesheetPath(rules)),
         t: text, csrf: csrf, member: member, view: view.parameter, search: options.search,
         sort: options.sort == .priority ? "priority" : nil, views: views,
         sorts: [
           ViewLink(
-            name: text.sortRecent, href: listHref(view, options.search, .recent, nil),
+            name: text.sortRecent,
+            href: listHref(view, options.search, .recent, nil, filter: options.filter),
             current: options.sort == .recent, count: nil),
           ViewLink(
-            name: text.sortPriority, href: listHref(view, options.search, .priority, nil),
+            name: text.sortPriority,
+            href: listHref(view, options.search, .priority, nil, filter: options.filter),
             current: options.sort == .priority, count: nil),
         ],
         rows: listRows,
-        more: nextCursor.map { listHref(view, options.search, options.sort, $0) },
+        more: nextCursor.map {
+          listHref(view, options.search, options.sort, $0, filter: options.filter)
+        },
         conversation: opened.map {
-          pane($0, member: member, rules: rules, rulesPath: rulesPath, now: now)
-        }
-      ))
+          pane(
+            $0, member: member, rules: rules, rulesPath: rulesPath, now: now, draft: draft,
+            listQuery: listQuery)
+        },
+        filter: FilterPanel(
+          options: labels.enumerated().map { index, label in
+            FilterOption(
+              name: label.name, included: options.filter.labels.contains(label.name),
+              excluded: options.filter.without.contains(label.name), index: index)
+          }, matchAll: options.filter.matchAll, active: !options.filter.isEmpty,
+          clear: listHref(view, options.search, options.sort, nil)),
+        listFields: listFields, listQuery: listQuery))
+  }
+
+  /// The 24-hour window is flagged in the list once fewer than 4 hours are left.
+  static let windowWarning: TimeInterval = 4 * 3600
+
+  /// Seconds left in WhatsApp's 24-hour window opened by the customer's last message.
+  func windowLeft(since customerAt: Double, now: Date) -> TimeInterval {
+    customerAt + 24 * 3600 - now.timeIntervalSince1970
   }
 
   func pane(
     _ opened: InboxPageService.Opened, member: String, rules: LoadedRules, rulesPath: String,
-    now: Date
+    now: Date, draft: Int64? = nil, listQuery: String = ""
   ) -> ConversationPane {
     let detail = opened.detail
+    // The first line the member had not read when opening (the transcript's order is the
+    // read state's: a member has read the first `readCount` lines).
+    let firstUnread = detail.read.unreadCount > 0 ? detail.read.readCount : nil
     // One timeline: lines, notes and label explanations in time order (a label's line after
     // the message that applied it, at the same instant).
     var timed: [(Date, Int, TimelineItem)] = []
-    for message in detail.transcript {
+    var lastCustomer: Date?
+    for (index, message) in detail.transcript.enumerated() {
       let at = Instant.parse(message.at) ?? .distantPast
+      if index == firstUnread {
+        let count = detail.read.unreadCount
+        timed.append(
+          (
+            at, -1,
+            TimelineItem(
+              unread: SystemLine(
+                line: count == 1
+                  ? text.unreadSeparatorOne
+                  : text.unreadSeparator.replacingOccurrences(of: "{n}", with: "\(count)")))
+          ))
+      }
+      if message.direction == "in" { lastCustomer = at }
       switch message.direction {
       case "event":
         timed.append((at, 0, TimelineItem(system: SystemLine(line: message.text))))
@@ -278,7 +420,7 @@ struct WebRenderer: Sendable {
                 side: customer ? "customer" : "team",
                 who: customer ? nil : (ai ? text.ai : authorName(message.author, member: member)),
                 ai: ai, text: message.text, time: clockTime(at),
-                status: message.status.map(statusName)))
+                tick: customer ? nil : message.status.map { tick($0, error: message.error) }))
           ))
       }
     }
@@ -313,18 +455,61 @@ struct WebRenderer: Sendable {
       }
       items.append(item)
     }
+    var window: String?
+    var windowClosed = false
+    if let lastCustomer, opened.mayReply {
+      let left = windowLeft(since: lastCustomer.timeIntervalSince1970, now: now)
+      if left <= 0 {
+        window = text.windowClosed
+        windowClosed = true
+      } else if left <= Self.windowWarning {
+        let hours = Int((left / 3600).rounded(.up))
+        window = text.windowClosing.replacingOccurrences(of: "{n}", with: "\(hours)")
+      }
+    }
+    let base = "/app/conversations/" + Self.pathEscaped(detail.id)
+    let separator = listQuery.isEmpty ? "?" : "&"
     return ConversationPane(
       contact: contactName(detail.contact),
       mode: modeName(detail.mode, holder: detail.assignee, member: member),
       priority: priorityName(detail.priority),
       labels: detail.labels.map { chip($0.name, rules: rules) }, items: items,
-      actionBase: "/app/conversations/" + Self.pathEscaped(detail.id),
+      actionBase: base,
       mayReply: opened.mayReply,
       handoff: [
         HandoffButton(action: "take_over", label: text.takeOver),
         HandoffButton(action: "transfer_to_ai", label: text.transferToAI),
         HandoffButton(action: "keep_human_and_leave", label: text.keepHuman),
-      ])
+      ],
+      addable: opened.addableLabels,
+      suggestions: opened.suggestions.map {
+        SuggestionLink(
+          text: $0.text, href: base + listQuery + separator + "draft=\($0.id)", id: "\($0.id)")
+      },
+      draft: opened.suggestions.first { $0.id == draft }?.text ?? "",
+      mentionable: opened.mentionable.joined(separator: " "),
+      window: window, windowClosed: windowClosed, hasSuggestions: !opened.suggestions.isEmpty,
+      hasAddable: !opened.addableLabels.isEmpty)
+  }
+
+  /// ✓ sent, ✓✓ delivered, blue ✓✓ read, a clock while queued, ⚠ failed (Meta's error in the
+  /// title).
+  func tick(_ status: String, error: ConversationDetail.DeliveryError?) -> Tick {
+    switch status {
+    case "queued": return Tick(symbol: "◔", state: "queued", title: text.statusQueued)
+    case "sent": return Tick(symbol: "✓", state: "sent", title: text.statusSent)
+    case "delivered": return Tick(symbol: "✓✓", state: "delivered", title: text.statusDelivered)
+    case "read", "played": return Tick(symbol: "✓✓", state: "read", title: text.statusRead)
+    case "failed":
+      let reason = error.map { e in
+        ([e.code.map { "\($0)" }, e.title, e.details].compactMap { $0 }).joined(separator: " · ")
+      }
+      return Tick(
+        symbol: "⚠", state: "failed",
+        title: reason.map { text.statusFailedWith.replacingOccurrences(of: "{n}", with: $0) }
+          ?? text.statusFailed)
+    default: return Tick(symbol: "", state: status, title: statusName(status))
+    }
   }
 
   /// « Étiquette "Personnes Qui Ont Planifié" — déclencheur "J'ai réservé"
@@ -464,10 +649,13 @@ struct WebRenderer: Sendable {
   /// The list's URL: view, search, sort and page.
   func listHref(
     _ view: InboxPageService.View, _ search: String?, _ sort: ConversationListQuery.Sort,
-    _ cursor: String?
+    _ cursor: String?, filter: InboxPageService.LabelFilter = .init()
   ) -> String {
     var parts: [String] = []
     if view != .all { parts.append("view=" + Self.queryEscaped(view.parameter)) }
+    parts += filter.labels.map { "label=" + Self.queryEscaped($0) }
+    if filter.matchAll { parts.append("match=all") }
+    parts += filter.without.map { "without=" + Self.queryEscaped($0) }
     if let search { parts.append("q=" + Self.queryEscaped(search)) }
     if sort == .priority { parts.append("sort=priority") }
     if let cursor { parts.append("cursor=" + Self.queryEscaped(cursor)) }

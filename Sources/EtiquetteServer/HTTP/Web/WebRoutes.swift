@@ -54,11 +54,24 @@ struct WebInbox: Sendable {
     router.post("/app/conversations/:id/notes") { request, context in
       try await act(request, context) { form in .note(text: form["text"]) }
     }
+    router.post("/app/conversations/:id/labels") { request, context in
+      try await act(request, context) { form in
+        form["remove"].map { .removeLabel(name: $0) } ?? .addLabel(name: form["label"])
+      }
+    }
     router.post("/app/conversations/:id/unread") { request, context in
       try await markUnread(request, context)
     }
     router.get("/app/stream") { request, _ in try await stream(request) }
     router.get("/static/:file") { _, context in asset(context.parameters.get("file") ?? "") }
+    // At the root, so the service worker's scope covers the app; never cached long, so a new
+    // version of the shell reaches browsers at their next visit.
+    router.get("/sw.js") { request, _ in
+      generated(localized(request).serviceWorker(), contentType: "text/javascript; charset=utf-8")
+    }
+    router.get("/manifest.webmanifest") { request, _ in
+      generated(localized(request).manifest(), contentType: "application/manifest+json")
+    }
   }
 
   // MARK: - Signing in
@@ -186,6 +199,7 @@ struct WebInbox: Sendable {
       }
       options.sort = parameters["sort"] == "priority" ? .priority : .recent
       options.cursor = parameters["cursor"].map(String.init)
+      options.filter = Self.labelFilter(parameters)
       let list = try await pages.list(member: member, view: view, options: options)
       let counts = try await pages.counts(member: member)
       return page(
@@ -193,10 +207,22 @@ struct WebInbox: Sendable {
           member: member, csrf: SignInService.csrfToken(session: session), view: view,
           counts: counts, options: options, nextCursor: list.nextCursor,
           labels: pages.visibleLabels(member: member), rows: list.rows, opened: opened,
-          rules: rules.current, rulesPath: rules.path, now: clock.now()), .ok)
+          rules: rules.current, rulesPath: rules.path, now: clock.now(),
+          draft: parameters["draft"].flatMap { Int64(String($0)) }), .ok)
     } catch let error as APIError {
       return errorPage(error, request)
     }
+  }
+
+  /// The label filter of the list's URL: `label` (repeated), `match=all`, `without`
+  /// (repeated); names the rules do not define are kept, and simply find nothing.
+  static func labelFilter(_ parameters: Parameters) -> InboxPageService.LabelFilter {
+    func names(_ key: String) -> [String] {
+      var seen: Set<String> = []
+      return parameters.getAll(key).filter { !$0.isEmpty && seen.insert($0).inserted }
+    }
+    return InboxPageService.LabelFilter(
+      labels: names("label"), matchAll: parameters["match"] == "all", without: names("without"))
   }
 
   func act(
@@ -214,8 +240,7 @@ struct WebInbox: Sendable {
     } catch let error as APIError {
       return errorPage(error, request)
     }
-    let view = form["view"].map { "?view=" + WebRenderer.queryEscaped($0) } ?? ""
-    return redirect("/app/conversations/" + WebRenderer.pathEscaped(id) + view)
+    return redirect("/app/conversations/" + WebRenderer.pathEscaped(id) + Self.listQuery(form))
   }
 
   /// `GET /app/stream`: the member's live events (those of `/v1/stream`, for the visible
@@ -303,7 +328,17 @@ struct WebInbox: Sendable {
       return errorPage(error, request)
     }
     // To the list: opening the conversation again would read it.
-    return redirect("/app" + (form["view"].map { "?view=" + WebRenderer.queryEscaped($0) } ?? ""))
+    return redirect("/app" + Self.listQuery(form))
+  }
+
+  /// The list's query string a form sends back (`list`), so that an action returns to the
+  /// same list: only ever appended to a path of this server, and refused unless it is a plain
+  /// query string.
+  static func listQuery(_ form: [String: String]) -> String {
+    guard let query = form["list"], query.hasPrefix("?"), query.count < 4096,
+      !query.contains(where: { $0.isWhitespace || $0 == "#" || $0 == "\\" })
+    else { return "" }
+    return query
   }
 
   /// The renderer speaking the language the browser asks for (`Accept-Language`).
@@ -339,6 +374,14 @@ struct WebInbox: Sendable {
       return page(renderer.messagePage(renderer.text.notFound), .notFound)
     }
     return staticFile(file.body, contentType: file.contentType)
+  }
+
+  func generated(_ text: String, contentType: String) -> Response {
+    var headers = Self.securityHeaders
+    headers[.contentType] = contentType
+    headers[.cacheControl] = "no-cache"
+    return Response(
+      status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
   }
 
   func staticFile(_ body: [UInt8], contentType: String) -> Response {

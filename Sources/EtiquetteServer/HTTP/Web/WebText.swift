@@ -64,6 +64,29 @@ struct WebText: Sendable {
   var statusDelivered: String
   var statusRead: String
   var statusFailed: String
+  var viewMentions: String
+  var viewAIMode: String
+  var viewMine: String
+  var filterTitle: String
+  var filterAny: String
+  var filterAll: String
+  var filterWithout: String
+  var filterApply: String
+  var filterClear: String
+  var labels: String
+  var addLabel: String
+  var add: String
+  var removeLabel: String
+  var suggestions: String
+  var insert: String
+  var unreadSeparator: String
+  var unreadSeparatorOne: String
+  var windowClosing: String
+  var windowClosingSoon: String
+  var windowClosed: String
+  var mentionHint: String
+  var notificationsEnable: String
+  var statusFailedWith: String
   var weekdays: [String]
 
   /// French, the default.
@@ -130,6 +153,29 @@ struct WebText: Sendable {
     statusDelivered: "distribué",
     statusRead: "lu",
     statusFailed: "échec",
+    viewMentions: "Mentions",
+    viewAIMode: "Mode IA",
+    viewMine: "Mes conversations",
+    filterTitle: "Filtrer par étiquette",
+    filterAny: "Au moins une",
+    filterAll: "Toutes",
+    filterWithout: "Sans",
+    filterApply: "Filtrer",
+    filterClear: "Effacer les filtres",
+    labels: "Étiquettes",
+    addLabel: "Ajouter une étiquette",
+    add: "Ajouter",
+    removeLabel: "Retirer",
+    suggestions: "Suggestions de l’IA",
+    insert: "Insérer",
+    unreadSeparator: "{n} messages non lus",
+    unreadSeparatorOne: "1 message non lu",
+    windowClosing: "Fenêtre WhatsApp : se ferme dans {n} h",
+    windowClosingSoon: "Fenêtre 24 h bientôt fermée",
+    windowClosed: "Fenêtre de 24 h fermée : WhatsApp n’accepte plus que des modèles approuvés",
+    mentionHint: "Tapez @ pour mentionner un membre",
+    notificationsEnable: "Activer les notifications",
+    statusFailedWith: "échec : {n}",
     weekdays: ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"])
 
   /// English, for browsers that prefer it.
@@ -196,6 +242,29 @@ struct WebText: Sendable {
     statusDelivered: "delivered",
     statusRead: "read",
     statusFailed: "failed",
+    viewMentions: "Mentions",
+    viewAIMode: "AI mode",
+    viewMine: "My conversations",
+    filterTitle: "Filter by label",
+    filterAny: "Any",
+    filterAll: "All",
+    filterWithout: "Without",
+    filterApply: "Filter",
+    filterClear: "Clear filters",
+    labels: "Labels",
+    addLabel: "Add a label",
+    add: "Add",
+    removeLabel: "Remove",
+    suggestions: "AI suggestions",
+    insert: "Insert",
+    unreadSeparator: "{n} unread messages",
+    unreadSeparatorOne: "1 unread message",
+    windowClosing: "WhatsApp window: closes in {n} h",
+    windowClosingSoon: "24-hour window closing soon",
+    windowClosed: "24-hour window closed: WhatsApp only accepts approved templates",
+    mentionHint: "Type @ to mention a member",
+    notificationsEnable: "Turn on notifications",
+    statusFailedWith: "failed: {n}",
     weekdays: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"])
 
   /// The catalogue an `Accept-Language` header prefers (by weight, then order): English when

@@ -107,6 +107,16 @@ public struct ConversationDetail: Codable, Sendable, Hashable {
 public struct ConversationListQuery: Sendable {
   public enum Sort: String, Sendable { case recent, priority }
   public var label: String?
+  /// Label filters that combine (the web inbox's): conversations carrying at least one of
+  /// `anyLabels`, every one of `allLabels` and none of `noLabels`. Empty lists filter nothing.
+  public var anyLabels: [String] = []
+  public var allLabels: [String] = []
+  public var noLabels: [String] = []
+  /// Conversations with an internal note that mentions this member.
+  public var mentioning: String?
+  /// The customer wrote last and nobody answered yet (« À répondre »): the last line that is
+  /// not an event came in. Unlike `unread`, the same for every member.
+  public var awaitingReply = false
   public var unread: Bool?
   public var mode: String?
   public var assignee: String?
@@ -164,6 +174,10 @@ enum ConversationQueries {
     return ("(" + clauses.joined(separator: " OR ") + ")", arguments)
   }
 
+  static func placeholders(_ count: Int) -> String {
+    Array(repeating: "?", count: count).joined(separator: ", ")
+  }
+
   /// Words of a search, each quoted, so that FTS5 operators typed by a user are plain text.
   static func ftsQuery(_ text: String) -> String? {
     let words = text.split(whereSeparator: \.isWhitespace).map {
@@ -172,13 +186,15 @@ enum ConversationQueries {
     return words.isEmpty ? nil : words.joined(separator: " ")
   }
 
-  static func list(
-    _ db: Database, member: String, query: ConversationListQuery, rules: LoadedRules
-  ) throws -> ConversationPage {
+  /// The conversations of `query` the member may view: the FROM and WHERE clauses over `c`
+  /// (with the member's read state as `r`), shared by a page and a count.
+  static func filtered(member: String, query: ConversationListQuery, rules: LoadedRules)
+    -> (String, [(any DatabaseValueConvertible)?])
+  {
     let (visible, visibleArguments) = visibility(
       rules.engine.visibleFilter(member), ruleSet: rules.ruleSet)
     var sql = """
-      SELECT c.*, COALESCE(r.read_count, 0) AS read_count FROM conversations c
+       FROM conversations c
       LEFT JOIN read_state r ON r.conversation_id = c.id AND r.member = ?
       WHERE \(visible)
       """
@@ -189,6 +205,35 @@ enum ConversationQueries {
         " AND EXISTS (SELECT 1 FROM conversation_labels l WHERE l.conversation_id = c.id"
         + " AND l.label = ?)"
       arguments.append(label)
+    }
+    if !query.anyLabels.isEmpty {
+      sql +=
+        " AND EXISTS (SELECT 1 FROM conversation_labels l WHERE l.conversation_id = c.id"
+        + " AND l.label IN (\(placeholders(query.anyLabels.count))))"
+      arguments += query.anyLabels.map { $0 as (any DatabaseValueConvertible)? }
+    }
+    for label in query.allLabels {
+      sql +=
+        " AND EXISTS (SELECT 1 FROM conversation_labels l WHERE l.conversation_id = c.id"
+        + " AND l.label = ?)"
+      arguments.append(label)
+    }
+    if !query.noLabels.isEmpty {
+      sql +=
+        " AND NOT EXISTS (SELECT 1 FROM conversation_labels l WHERE l.conversation_id = c.id"
+        + " AND l.label IN (\(placeholders(query.noLabels.count))))"
+      arguments += query.noLabels.map { $0 as (any DatabaseValueConvertible)? }
+    }
+    if let mentioned = query.mentioning {
+      sql +=
+        " AND EXISTS (SELECT 1 FROM notes n, json_each(n.mentions) j"
+        + " WHERE n.conversation_id = c.id AND j.value = ?)"
+      arguments.append(mentioned)
+    }
+    if query.awaitingReply {
+      sql +=
+        " AND (SELECT m.direction FROM messages m WHERE m.conversation_id = c.id"
+        + " AND m.direction <> 'event' ORDER BY m.id DESC LIMIT 1) = 'in'"
     }
     if let mode = query.mode {
       sql += " AND c.mode = ?"
@@ -208,6 +253,25 @@ enum ConversationQueries {
       sql += " AND c.id IN (SELECT conversation_id FROM search WHERE search MATCH ?)"
       arguments.append(fts)
     }
+    return (sql, arguments)
+  }
+
+  /// How many conversations `query` finds for the member, counting no further than `limit`
+  /// (a view's badge shows "100+" beyond it, and a count must stay cheap on a large inbox).
+  static func count(
+    _ db: Database, member: String, query: ConversationListQuery, rules: LoadedRules, limit: Int
+  ) throws -> Int {
+    let (from, arguments) = filtered(member: member, query: query, rules: rules)
+    return try Int.fetchOne(
+      db, sql: "SELECT COUNT(*) FROM (SELECT 1" + from + " LIMIT \(max(0, limit)))",
+      arguments: StatementArguments(arguments)) ?? 0
+  }
+
+  static func list(
+    _ db: Database, member: String, query: ConversationListQuery, rules: LoadedRules
+  ) throws -> ConversationPage {
+    var (from, arguments) = filtered(member: member, query: query, rules: rules)
+    var sql = "SELECT c.*, COALESCE(r.read_count, 0) AS read_count" + from
     if let cursor = query.cursor {
       guard let data = Data(base64Encoded: cursor),
         case let parts = String(decoding: data, as: UTF8.self).split(

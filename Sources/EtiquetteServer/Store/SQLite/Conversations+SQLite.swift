@@ -25,6 +25,14 @@ extension SQLiteStore {
     }
   }
 
+  func conversationCount(
+    member: String, query: ConversationListQuery, rules: LoadedRules, limit: Int
+  ) async throws -> Int {
+    try await pool.read { db in
+      try ConversationQueries.count(db, member: member, query: query, rules: rules, limit: limit)
+    }
+  }
+
   /// The conversation as `member` sees it, or nil when it does not exist or `mayView` refuses
   /// its stored labels.
   func conversationDetail(

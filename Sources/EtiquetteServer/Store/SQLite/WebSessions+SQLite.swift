@@ -150,7 +150,10 @@ extension SQLiteStore: WebSessionStore {
       let rows = try Row.fetchAll(
         db,
         sql: """
-          SELECT m.conversation_id, m.direction, m.author, m.text, m.at FROM messages m
+          SELECT m.conversation_id, m.direction, m.author, m.text, m.at,
+            (SELECT MAX(i.at) FROM messages i
+              WHERE i.conversation_id = m.conversation_id AND i.direction = 'in') AS customer_at
+          FROM messages m
           WHERE m.id IN (SELECT MAX(id) FROM messages
             WHERE conversation_id IN (\(placeholders)) GROUP BY conversation_id)
           """,
@@ -158,7 +161,8 @@ extension SQLiteStore: WebSessionStore {
       var previews: [String: ConversationPreview] = [:]
       for row in rows {
         previews[row["conversation_id"]] = ConversationPreview(
-          direction: row["direction"], author: row["author"], text: row["text"], at: row["at"])
+          direction: row["direction"], author: row["author"], text: row["text"], at: row["at"],
+          customerAt: row["customer_at"])
       }
       return previews
     }
