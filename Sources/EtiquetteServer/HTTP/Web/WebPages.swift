@@ -249,13 +249,11 @@ struct WebRenderer: Sendable {
     var options: [FilterOption]
     var matchAll: Bool
     var active: Bool
+    /// How many labels the filter names, shown beside its title.
+    var count: Int
     var clear: String
   }
 
-  struct Field {
-    var name: String
-    var value: String
-  }
 
   struct InboxPage {
     var head: Head
@@ -273,8 +271,6 @@ struct WebRenderer: Sendable {
     var more: String?
     var conversation: ConversationPane?
     var filter: FilterPanel
-    /// The list's own parameters besides the search, which the search form keeps.
-    var listFields: [Field]
     /// The list's query string (`?view=…&label=…`), which forms send back so that an action
     /// returns to the same list.
     var listQuery: String
@@ -327,11 +323,6 @@ struct WebRenderer: Sendable {
         selected: row.summary.id == opened?.detail.id,
         windowClosing: window.map { $0 > 0 && $0 <= Self.windowWarning } ?? false)
     }
-    var listFields = [Field(name: "view", value: view.parameter)]
-    if options.sort == .priority { listFields.append(Field(name: "sort", value: "priority")) }
-    listFields += options.filter.labels.map { Field(name: "label", value: $0) }
-    if options.filter.matchAll { listFields.append(Field(name: "match", value: "all")) }
-    listFields += options.filter.without.map { Field(name: "without", value: $0) }
     let unread = counts[.unread] ?? 0
     return render(
       "inbox",
@@ -367,8 +358,9 @@ struct WebRenderer: Sendable {
               name: label.name, included: options.filter.labels.contains(label.name),
               excluded: options.filter.without.contains(label.name), index: index)
           }, matchAll: options.filter.matchAll, active: !options.filter.isEmpty,
+          count: options.filter.labels.count + options.filter.without.count,
           clear: listHref(view, options.search, options.sort, nil)),
-        listFields: listFields, listQuery: listQuery))
+        listQuery: listQuery))
   }
 
   /// The 24-hour window is flagged in the list once fewer than 4 hours are left.

@@ -188,17 +188,17 @@ struct WebInbox: Sendable {
     let renderer = localized(request)
     guard let (member, session) = try await member(of: request) else { return redirect("/login") }
     let view = InboxPageService.View(
-      parameter: request.uri.queryParameters["view"].map(String.init))
+      parameter: Self.query(request).first("view"))
     do {
       var opened: InboxPageService.Opened?
       if let id { opened = try await pages.open(member: member, id: id) }
-      let parameters = request.uri.queryParameters
+      let parameters = Self.query(request)
       var options = InboxPageService.ListOptions()
-      options.search = parameters["q"].map(String.init).flatMap {
+      options.search = parameters.first("q").flatMap {
         $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0
       }
-      options.sort = parameters["sort"] == "priority" ? .priority : .recent
-      options.cursor = parameters["cursor"].map(String.init)
+      options.sort = parameters.first("sort") == "priority" ? .priority : .recent
+      options.cursor = parameters.first("cursor")
       options.filter = Self.labelFilter(parameters)
       let list = try await pages.list(member: member, view: view, options: options)
       let counts = try await pages.counts(member: member)
@@ -208,7 +208,7 @@ struct WebInbox: Sendable {
           counts: counts, options: options, nextCursor: list.nextCursor,
           labels: pages.visibleLabels(member: member), rows: list.rows, opened: opened,
           rules: rules.current, rulesPath: rules.path, now: clock.now(),
-          draft: parameters["draft"].flatMap { Int64(String($0)) }), .ok)
+          draft: parameters.first("draft").flatMap { Int64($0) }), .ok)
     } catch let error as APIError {
       return errorPage(error, request)
     }
@@ -216,13 +216,20 @@ struct WebInbox: Sendable {
 
   /// The label filter of the list's URL: `label` (repeated), `match=all`, `without`
   /// (repeated); names the rules do not define are kept, and simply find nothing.
-  static func labelFilter(_ parameters: Parameters) -> InboxPageService.LabelFilter {
+  static func labelFilter(_ parameters: FormFields) -> InboxPageService.LabelFilter {
     func names(_ key: String) -> [String] {
       var seen: Set<String> = []
-      return parameters.getAll(key).filter { !$0.isEmpty && seen.insert($0).inserted }
+      return parameters.all(key).filter { !$0.isEmpty && seen.insert($0).inserted }
     }
     return InboxPageService.LabelFilter(
-      labels: names("label"), matchAll: parameters["match"] == "all", without: names("without"))
+      labels: names("label"), matchAll: parameters.first("match") == "all",
+      without: names("without"))
+  }
+
+  /// The page's query string, read as a browser's GET form writes it (`+` for a space, which
+  /// a URI's own decoding keeps as `+`).
+  static func query(_ request: Request) -> FormFields {
+    FormFields(request.uri.query ?? "")
   }
 
   func act(
@@ -454,15 +461,7 @@ struct WebInbox: Sendable {
 
   static func parseForm(_ body: String) -> [String: String] {
     var fields: [String: String] = [:]
-    for pair in body.split(separator: "&") {
-      let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-      func decode(_ part: Substring) -> String {
-        let spaced = part.replacingOccurrences(of: "+", with: " ")
-        return spaced.removingPercentEncoding ?? spaced
-      }
-      let name = decode(parts[0])
-      if fields[name] == nil { fields[name] = parts.count > 1 ? decode(parts[1]) : "" }
-    }
+    for (name, value) in FormFields(body).pairs where fields[name] == nil { fields[name] = value }
     return fields
   }
 }
@@ -504,4 +503,25 @@ final class PageStreams: @unchecked Sendable {
       if open[session]?.isEmpty == true { open[session] = nil }
     }
   }
+}
+
+/// `application/x-www-form-urlencoded` text (a POST body, or the query of a GET form): names
+/// may repeat (`label=A&label=B`), `+` is a space.
+struct FormFields: Sendable {
+  let pairs: [(String, String)]
+
+  init(_ text: String) {
+    func decode(_ part: Substring) -> String {
+      let spaced = part.replacingOccurrences(of: "+", with: " ")
+      return spaced.removingPercentEncoding ?? spaced
+    }
+    pairs = text.split(separator: "&").map { pair in
+      let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+      return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+    }
+  }
+
+  func first(_ name: String) -> String? { pairs.first { $0.0 == name }?.1 }
+
+  func all(_ name: String) -> [String] { pairs.filter { $0.0 == name }.map(\.1) }
 }

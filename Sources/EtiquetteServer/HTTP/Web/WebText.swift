@@ -68,6 +68,7 @@ struct WebText: Sendable {
   var viewAIMode: String
   var viewMine: String
   var filterTitle: String
+  var filterMatch: String
   var filterAny: String
   var filterAll: String
   var filterWithout: String
@@ -157,6 +158,7 @@ struct WebText: Sendable {
     viewAIMode: "Mode IA",
     viewMine: "Mes conversations",
     filterTitle: "Filtrer par étiquette",
+    filterMatch: "Correspondance",
     filterAny: "Au moins une",
     filterAll: "Toutes",
     filterWithout: "Sans",
@@ -246,6 +248,7 @@ struct WebText: Sendable {
     viewAIMode: "AI mode",
     viewMine: "My conversations",
     filterTitle: "Filter by label",
+    filterMatch: "Match",
     filterAny: "Any",
     filterAll: "All",
     filterWithout: "Without",
