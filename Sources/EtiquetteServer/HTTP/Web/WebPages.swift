@@ -254,7 +254,6 @@ struct WebRenderer: Sendable {
     var clear: String
   }
 
-
   struct InboxPage {
     var head: Head
     var t: WebText
