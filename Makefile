@@ -42,7 +42,8 @@ check-rules: build
 	$(ETIQUETTE) test rules/
 
 # What the tests use besides the build: tmux drives the REPL in a real terminal; Debian's
-# chromium and chromium-driver run the web inbox's browser tests (.ci/browser adds selenium).
+# chromium and chromium-driver run the web inbox's browser tests (.ci/browser adds selenium);
+# ffmpeg is what the server uses for voice notes' AAC renditions.
 test-deps:
 	@command -v tmux >/dev/null || ($(SUDO) apt-get update -qq && \
 	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux)
@@ -50,6 +51,9 @@ test-deps:
 	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 	@python3 -c "import ensurepip" 2>/dev/null || ($(SUDO) apt-get update -qq && \
 	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv)
+	@# ffmpeg makes the AAC renditions of voice notes (the web inbox, for Safari on iPhone).
+	@command -v ffmpeg >/dev/null || ($(SUDO) apt-get update -qq && \
+	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg)
 
 # swift-format (shipped with the toolchain) keeps the code uniform; the project's own code builds
 # without a warning (ETIQUETTE_STRICT_WARNINGS, see Package.swift); then every test.

@@ -127,6 +127,20 @@ public struct InboxServer: Sendable {
     register(on: &recorder)
     // The web inbox's pages are not API routes: the OpenAPI document does not list them.
     web.register(on: router)
+    // A conversation's media in the web inbox: the API's answer, for the session's member.
+    router.get("/app/media/:id") { request, context in
+      do {
+        guard let (member, _) = try await web.member(of: request) else {
+          throw APIError.notFound("no such media")
+        }
+        let raw = context.parameters.get("id") ?? ""
+        return try await mediaFile(
+          id: raw.removingPercentEncoding ?? raw, viewer: member,
+          aac: request.uri.queryParameters["format"] == "aac", context)
+      } catch let error as APIError {
+        return error.response
+      }
+    }
     return router
   }
 

@@ -28,20 +28,41 @@ extension InboxServer {
       member = email
     }
     let raw = context.parameters.get("id") ?? ""
-    let id = raw.removingPercentEncoding ?? raw
+    return try await mediaFile(id: raw.removingPercentEncoding ?? raw, viewer: member, context)
+  }
+
+  /// The media's file for `viewer` (nil: an integration key), or the API error that says why
+  /// not; the API's route and the web inbox's (session cookie) both answer with it.
+  ///
+  /// `aac`: the AAC rendition of an Ogg voice note (`VoiceNoteRendition`), 404 when there is
+  /// none to make (not Ogg audio, or ffmpeg missing): the page then plays the original.
+  func mediaFile(
+    id: String, viewer member: String?, aac: Bool = false, _ context: some RequestContext
+  ) async throws -> Response {
     let row = try await conversations.media(id: id, viewer: member)
     switch row.status {
     case "stored":
       let name = row.file ?? ""
-      let path = URL(fileURLWithPath: configuration.media.directory, isDirectory: true)
+      var path = URL(fileURLWithPath: configuration.media.directory, isDirectory: true)
         .appendingPathComponent(name).path
       guard FileManager.default.fileExists(atPath: path) else {
         throw APIError(
           status: .gone, code: "media_unavailable",
           message: "the stored file of this media is missing from media.directory")
       }
+      var type = row.mimeType ?? "application/octet-stream"
+      if aac {
+        guard row.kind == "audio", type.hasPrefix("audio/ogg"), !name.isEmpty else {
+          throw APIError.notFound("this media has no AAC rendition")
+        }
+        do {
+          path = try await VoiceNoteRendition.installed.rendition(of: path)
+        } catch {
+          throw APIError.notFound("no AAC rendition of this voice note: \(error)")
+        }
+        type = "audio/mp4"
+      }
       let body = try await FileIO().loadFile(path: path, context: context)
-      let type = row.mimeType ?? "application/octet-stream"
       var headers: HTTPFields = [
         .contentType: type,
         .cacheControl: "private, max-age=86400",
@@ -49,8 +70,8 @@ extension InboxServer {
         HTTPField.Name("X-Content-Type-Options")!: "nosniff",
         .contentDisposition: row.kind == "document" ? "attachment" : "inline",
       ]
-      if let size = row.size { headers[.contentLength] = String(size) }
-      if let sha = row.sha256 { headers[.eTag] = "\"\(sha)\"" }
+      if !aac, let size = row.size { headers[.contentLength] = String(size) }
+      if !aac, let sha = row.sha256 { headers[.eTag] = "\"\(sha)\"" }
       return Response(status: .ok, headers: headers, body: body)
     case "failed":
       throw APIError(

@@ -153,6 +153,18 @@ struct InboxPageService: Sendable {
     var addableLabels: [String] = []
     /// Members who may view the conversation, for `@` completion in notes.
     var mentionable: [String] = []
+    /// The stored media of the conversation's attachments, by media id (size, type, whether
+    /// it is downloaded yet).
+    var media: [String: StoredMedia] = [:]
+  }
+
+  /// The media id of an attachment's URL (`…/v1/media/ID`, the server's own download route).
+  static func mediaID(_ attachment: JSONValue) -> String? {
+    guard let url = attachment["url"]?.stringValue,
+      let range = url.range(of: "/v1/media/", options: .backwards)
+    else { return nil }
+    let id = String(url[range.upperBound...])
+    return id.isEmpty ? nil : (id.removingPercentEncoding ?? id)
   }
 
   /// A conversation the member may view (404 otherwise), marked read.
@@ -164,6 +176,11 @@ struct InboxPageService: Sendable {
     if detail.read.unread {
       _ = try await conversations.markRead(member: member, id: id, read: true)
     }
+    var media: [String: StoredMedia] = [:]
+    for attachment in detail.transcript.flatMap(\.attachments) {
+      guard let id = Self.mediaID(attachment), media[id] == nil else { continue }
+      media[id] = try? await conversations.media(id: id, viewer: member)
+    }
     let present = Set(detail.labels.map(\.name))
     return Opened(
       detail: detail, mayReply: mayReply,
@@ -172,7 +189,7 @@ struct InboxPageService: Sendable {
         ? loaded.ruleSet.labels.map(\.name).filter { !present.contains($0) } : [],
       mentionable: loaded.ruleSet.members.map(\.email).filter {
         $0 != member && loaded.engine.can($0, .view, labels: labels).allowed
-      })
+      }, media: media)
   }
 
   func act(_ request: AgentActionRequest, on id: String, by member: String) async throws {

@@ -176,6 +176,24 @@ struct WebRenderer: Sendable {
     /// The delivery tick of a team message: its symbol, its class, and what it means (with
     /// Meta's error when it failed), shown on hover and read by screen readers.
     var tick: Tick?
+    var media: [MediaView] = []
+  }
+
+  /// An attachment as the bubble shows it: an image inline, a player for audio and video, a
+  /// link with the name and size for a document; a line while it downloads or when it failed.
+  struct MediaView {
+    var src: String
+    var name: String
+    var size: String?
+    var mimeType: String?
+    var image = false
+    var video = false
+    var audio = false
+    var document = false
+    /// An AAC rendition of an Ogg/Opus voice note, for browsers that cannot play Opus.
+    var aac: String?
+    var pending: String?
+    var failed: String?
   }
 
   struct Tick {
@@ -411,7 +429,8 @@ struct WebRenderer: Sendable {
                 side: customer ? "customer" : "team",
                 who: customer ? nil : (ai ? text.ai : authorName(message.author, member: member)),
                 ai: ai, text: message.text, time: clockTime(at),
-                tick: customer ? nil : message.status.map { tick($0, error: message.error) }))
+                tick: customer ? nil : message.status.map { tick($0, error: message.error) },
+                media: mediaViews(message, stored: opened.media)))
           ))
       }
     }
@@ -481,6 +500,49 @@ struct WebRenderer: Sendable {
       mentionable: opened.mentionable.joined(separator: " "),
       window: window, windowClosed: windowClosed, hasSuggestions: !opened.suggestions.isEmpty,
       hasAddable: !opened.addableLabels.isEmpty)
+  }
+
+  func mediaViews(
+    _ message: ConversationDetail.MessageDocument, stored: [String: StoredMedia]
+  ) -> [MediaView] {
+    message.attachments.compactMap { attachment in
+      guard let id = InboxPageService.mediaID(attachment) else { return nil }
+      let row = stored[id]
+      let mime = row?.mimeType ?? attachment["type"]?.stringValue
+      var view = MediaView(
+        src: "/app/media/" + Self.pathEscaped(id),
+        name: message.text.isEmpty ? text.attachment : message.text,
+        size: row?.size.map(byteCount), mimeType: mime)
+      switch row?.status {
+      case "stored":
+        let kind = message.type ?? row?.kind ?? ""
+        view.image = kind == "image" || kind == "sticker"
+        view.video = kind == "video"
+        view.audio = kind == "audio" || kind == "voice"
+        view.document = !(view.image || view.video || view.audio)
+        if view.audio, mime?.hasPrefix("audio/ogg") == true {
+          view.aac = view.src + "?format=aac"
+        }
+      case "failed": view.failed = text.mediaFailed
+      default: view.pending = text.mediaPending
+      }
+      return view
+    }
+  }
+
+  /// « 1,2 Mo », « 830 ko »: sizes as a French (or English) reader writes them.
+  func byteCount(_ bytes: Int) -> String {
+    let formatter = ByteCountFormatter()
+    formatter.countStyle = .file
+    var text = formatter.string(fromByteCount: Int64(bytes))
+    if self.text.language == "fr" {
+      text = text.replacingOccurrences(of: ".", with: ",").replacingOccurrences(
+        of: "MB", with: "Mo"
+      )
+      .replacingOccurrences(of: "KB", with: "ko").replacingOccurrences(of: "kB", with: "ko")
+      .replacingOccurrences(of: "GB", with: "Go").replacingOccurrences(of: "bytes", with: "octets")
+    }
+    return text
   }
 
   /// ✓ sent, ✓✓ delivered, blue ✓✓ read, a clock while queued, ⚠ failed (Meta's error in the

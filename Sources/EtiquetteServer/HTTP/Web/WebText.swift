@@ -88,6 +88,10 @@ struct WebText: Sendable {
   var mentionHint: String
   var notificationsEnable: String
   var statusFailedWith: String
+  var attachment: String
+  var mediaPending: String
+  var mediaFailed: String
+  var download: String
   var weekdays: [String]
 
   /// French, the default.
@@ -178,6 +182,10 @@ struct WebText: Sendable {
     mentionHint: "Tapez @ pour mentionner un membre",
     notificationsEnable: "Activer les notifications",
     statusFailedWith: "échec : {n}",
+    attachment: "Pièce jointe",
+    mediaPending: "Téléchargement du média depuis WhatsApp…",
+    mediaFailed: "Ce média n’a pas pu être téléchargé depuis WhatsApp.",
+    download: "Télécharger",
     weekdays: ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"])
 
   /// English, for browsers that prefer it.
@@ -268,6 +276,10 @@ struct WebText: Sendable {
     mentionHint: "Type @ to mention a member",
     notificationsEnable: "Turn on notifications",
     statusFailedWith: "failed: {n}",
+    attachment: "Attachment",
+    mediaPending: "Downloading the media from WhatsApp…",
+    mediaFailed: "This media could not be downloaded from WhatsApp.",
+    download: "Download",
     weekdays: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"])
 
   /// The catalogue an `Accept-Language` header prefers (by weight, then order): English when
