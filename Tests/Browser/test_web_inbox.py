@@ -196,7 +196,7 @@ def test_reply_appears_as_a_bubble(server, alice):
     alice.get(server["url"] + "/app")
     open_conversation(alice, "Camille Booking")
     # The label is explained by its trigger and where the rule is written.
-    assert "déclencheur « J'ai réservé »" in alice.find_element(By.CLASS_NAME, "timeline").text
+    wait(alice).until(lambda b: "déclencheur « J'ai réservé »" in b.find_element(By.CLASS_NAME, "timeline").text)
     message = field_labelled(alice, "Message")
     message.send_keys("Merci Camille, à jeudi !")
     button(alice, "Envoyer").click()

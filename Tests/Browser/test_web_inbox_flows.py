@@ -6,12 +6,18 @@ Its own `etiquette serve` (a restart must not disturb the other module's server)
 example rules; customers write through signed webhooks to the real intake.
 """
 
+import hashlib
+import hmac
+import http.server
+import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
+import urllib.request
 
 import pytest
 from axe_selenium_python import Axe
@@ -31,8 +37,48 @@ CUSTOMERS = [
 ]
 
 
+class FakeGraph(http.server.BaseHTTPRequestHandler):
+    """The WhatsApp Cloud API's send endpoint on loopback: every reply gets a message id, which
+    the tests' status webhooks then name."""
+
+    sent = []
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        wamid = f"wamid.out.{len(FakeGraph.sent)}"
+        FakeGraph.sent.append((body, wamid))
+        reply = json.dumps({"messaging_product": "whatsapp",
+                            "contacts": [{"input": body.get("to"), "wa_id": body.get("to")}],
+                            "messages": [{"id": wamid}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, *arguments):
+        pass
+
+
+def post_signed(url, value):
+    body = json.dumps({"object": "whatsapp_business_account", "entry": [
+        {"id": "1", "changes": [{"field": "messages", "value": value}]}]}).encode()
+    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    request = urllib.request.Request(url + "/webhooks/whatsapp", data=body, method="POST",
+                                     headers={"Content-Type": "application/json",
+                                              "X-Hub-Signature-256": signature})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+
+
+def status_webhook(url, wamid, status, phone):
+    post_signed(url, {"messaging_product": "whatsapp", "statuses": [
+        {"id": wamid, "status": status, "timestamp": "1764064900", "recipient_id": phone}]})
+
+
 class Server:
-    """`etiquette serve` on one database and, after the first start, always the same port."""
+    """`etiquette serve` on one database and, after the first start, always the same port;
+    replies go to a loopback Graph API."""
 
     def __init__(self):
         self.work = tempfile.mkdtemp(prefix="etiquette-browser-flows-")
@@ -42,13 +88,21 @@ class Server:
         self.port = 0
         self.process = None
         self.url = None
+        self.graph = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeGraph)
+        threading.Thread(target=self.graph.serve_forever, daemon=True).start()
+        self.config = os.path.join(self.work, "server.json")
+        with open(self.config, "w") as file:
+            json.dump({"whatsapp": {
+                "graph_base": f"http://127.0.0.1:{self.graph.server_address[1]}/v21.0",
+                "phone_number_id": "100", "access_token": "browser-test-token"}}, file)
 
     def start(self):
         log_path = os.path.join(self.work, "server.log")
         log = open(log_path, "w+")
         env = dict(os.environ, ETIQUETTE_WHATSAPP_APP_SECRET=SECRET)
         self.process = subprocess.Popen(
-            [ETIQUETTE, "serve", "--rules", self.rules, "--db", self.db, "--port", str(self.port)],
+            [ETIQUETTE, "serve", "--rules", self.rules, "--db", self.db, "--port", str(self.port),
+             "--config", self.config],
             stdout=log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and self.process.poll() is None:
@@ -80,6 +134,7 @@ def server():
         signed_webhook(running.url, phone, name, text, 100 + index)
     yield running
     running.stop()
+    running.graph.shutdown()
     shutil.rmtree(running.work, ignore_errors=True)
 
 
@@ -266,3 +321,80 @@ def test_the_service_worker_caches_the_shell_only(server, manon):
     assert any(path.endswith(".css") for path in cached) and any(path.endswith(".js") for path in cached)
     manifest = manon.find_element(By.CSS_SELECTOR, "link[rel=manifest]").get_attribute("href")
     assert manifest.endswith("/manifest.webmanifest")
+
+
+def last_tick(browser):
+    ticks = browser.find_elements(By.CSS_SELECTOR, ".bubble.team .tick")
+    return ticks[-1].get_attribute("class") if ticks else None
+
+
+def test_a_reply_ticks_advance_with_whatsapp_status_webhooks(server, manon):
+    manon.get(server.url + "/app")
+    open_conversation(manon, "Basile Commande")
+    field_labelled(manon, "Message").send_keys("Nous vérifions votre commande.")
+    button(manon, "Envoyer").click()
+    wait(manon).until(EC.visibility_of_element_located(
+        (By.XPATH, "//li[contains(@class,'bubble')][.//p[normalize-space()='Nous vérifions votre commande.']]")))
+    # Sent once the Graph API took it; then delivered and read as WhatsApp reports, live.
+    try:
+        wait(manon).until(lambda b: last_tick(b) == "tick sent")
+    except Exception:
+        print(FakeGraph.sent, last_tick(manon))
+        print(open(os.path.join(server.work, "server.log")).read()[-3000:])
+        raise
+    wamid = next(w for body, w in FakeGraph.sent
+                 if body.get("text", {}).get("body") == "Nous vérifions votre commande.")
+    status_webhook(server.url, wamid, "delivered", "33611110002")
+    wait(manon).until(lambda b: last_tick(b) == "tick delivered")
+    status_webhook(server.url, wamid, "read", "33611110002")
+    wait(manon).until(lambda b: last_tick(b) == "tick read")
+    assert manon.find_elements(By.CSS_SELECTOR, ".bubble.team .tick")[-1].get_attribute("title") == "lu"
+    assert_clean_console(manon)
+
+
+def test_keep_human_and_leave_then_the_customer_writes_notifies_the_agent(server):
+    bruno = new_browser()
+    try:
+        accept_invitation(bruno, server.invite("bruno@exemple.fr"))
+        signed_webhook(server.url, "33611110009", "Ines Colis", "Mon colis CMD-777777 est perdu", 140)
+        wait(bruno).until(lambda b: "Ines Colis" in list_names(b))
+        open_conversation(bruno, "Ines Colis")
+        button(bruno, "Prendre la main").click()
+        wait(bruno).until(lambda b: "Humain · Vous" in b.find_element(By.CSS_SELECTOR, ".conversation-header").text)
+        button(bruno, "Garder le mode humain et partir").click()
+        live(bruno)
+        bruno.execute_cdp_cmd("Browser.grantPermissions",
+                              {"origin": server.url, "permissions": ["notifications"]})
+        bruno.execute_script("""
+            window.shownNotifications = [];
+            const Real = window.Notification;
+            class Recording extends Real {
+              constructor(title, options) {
+                window.shownNotifications.push(options.body);
+                super(title, options);
+              }
+            }
+            Object.defineProperty(window, "Notification", { value: Recording });
+            Object.defineProperty(document, "hidden", { get: () => true });
+        """)
+        signed_webhook(server.url, "33611110009", "Ines Colis", "Vous êtes là ?", 141)
+        wait(bruno).until(lambda b: len(b.execute_script("return window.shownNotifications")) >= 1)
+        wait(bruno).until(EC.visibility_of_element_located(
+            (By.XPATH, "//li[contains(@class,'bubble')][.//p[normalize-space()='Vous êtes là ?']]")))
+    finally:
+        bruno.quit()
+
+
+def test_sign_in_is_throttled_after_repeated_wrong_passwords(server):
+    browser = new_browser()
+    try:
+        for _ in range(6):
+            browser.get(server.url + "/login")
+            browser.find_element(By.CSS_SELECTOR, "input[type=email]").send_keys("intrus@exemple.fr")
+            browser.find_element(By.CSS_SELECTOR, "input[type=password]").send_keys("pas le bon")
+            button(browser, "Se connecter").click()
+            wait(browser).until(EC.visibility_of_element_located((By.XPATH, "//*[@role='alert']")))
+        assert "Trop de tentatives" in browser.find_element(By.XPATH, "//*[@role='alert']").text
+    finally:
+        browser.quit()
+

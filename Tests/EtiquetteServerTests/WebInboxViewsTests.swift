@@ -215,6 +215,30 @@ struct WebInboxViewsTests {
     }
   }
 
+  @Test("a page records where the changes stand; its stream's first frame tells if it missed one")
+  func changeMark() async throws {
+    let harness = try ServerHarness()
+    let signIn = WebInboxTests.signIn(harness)
+    let manon = try await WebInboxTests.session(signIn, "manon@exemple.fr")
+    let live = harness.server.hub.live
+    try await harness.server.makeApplication().test(.router) { client in
+      let start = live.changeMark
+      // Committed with nobody connected: the mark still moves.
+      try await ServerHarness.post(
+        client,
+        webhook: ServerHarness.textWebhook(
+          from: "33600000041", id: "wamid.41", text: "J'ai réservé", name: "Jo"))
+      let after = live.changeMark
+      #expect(after != start)
+      let id = try #require(
+        try await harness.list(client, as: "manon@exemple.fr").first?["id"]?.stringValue)
+      let html = try await Self.page(client, "/app/conversations/\(id)", manon)
+      #expect(html.contains(#"data-change="\#(after)""#))
+      // Opening it read it: the member's own read state does not count as a change.
+      #expect(live.changeMark == after)
+    }
+  }
+
   @Test("a GET form's query reads as the browser wrote it: + is a space, names repeat")
   func formQuery() {
     let fields = FormFields("label=Personnes+Qui+Ont+Planifi%C3%A9&label=VIP&q=a%2Bb&match=all")

@@ -57,6 +57,10 @@ final class LiveStream: @unchecked Sendable {
   private var subscribers: [UInt64: Subscriber] = [:]
   private var nextSubscriber: UInt64 = 0
   private var lastEventID: UInt64 = 0
+  /// Committed changes published so far, whether or not anyone listened (`changeMark`).
+  private var changes: UInt64 = 0
+  /// Tells this process's marks from another's (a restart, another instance).
+  private let boot = String(UUID().uuidString.prefix(8))
   private var keepAlive: Duration = .seconds(15)
   private var capacity = 512
   private var byteCapacity = 1 << 20
@@ -142,9 +146,21 @@ final class LiveStream: @unchecked Sendable {
     for subscriber in all { subscriber.continuation.finish() }
   }
 
+  /// Where the stream of changes stands: `boot:count`. A page records it before it reads the
+  /// store, and its stream's first frame says where things stand when it starts; a different
+  /// mark means a change was committed in between, which the page fetches again — so no event
+  /// falls between a page and its stream.
+  var changeMark: String { lock.withLock { "\(boot):\(changes)" } }
+
+  /// A change was committed and nobody listens (the publisher skipped making its events).
+  func recordChange() { lock.withLock { changes += 1 } }
+
   /// Publishes events to their audience, in order; called after the commit that caused them.
-  func publish(_ events: [LiveEvent], to audience: LiveAudience) {
+  /// `countsAsChange` false: a member's own read state, which their page just drew (opening a
+  /// conversation reads it) and must not make that page fetch itself again.
+  func publish(_ events: [LiveEvent], to audience: LiveAudience, countsAsChange: Bool = true) {
     guard !events.isEmpty else { return }
+    if countsAsChange { recordChange() }
     let targets = lock.withLock { subscribers }
     guard !targets.isEmpty else { return }
     // Visibility is decided once per member, not once per connection.

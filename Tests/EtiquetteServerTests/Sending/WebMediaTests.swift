@@ -74,7 +74,7 @@ import Testing
       #expect(status == .ok)
       let row = try await MediaTests.settled(setup, "8002")
       #expect(row.status == "stored")
-      let conversation = try #require(row.conversationID)
+      let conversation = row.conversationID
       let manon = try await WebInboxTests.session(
         WebInboxTests.signIn(setup.harness), "manon@exemple.fr")
       let (_, _, html) = try await Self.page(

@@ -291,6 +291,8 @@ struct WebRenderer: Sendable {
     /// The list's query string (`?view=…&label=…`), which forms send back so that an action
     /// returns to the same list.
     var listQuery: String
+    /// `LiveStream.changeMark` when the page was drawn.
+    var change: String
   }
 
   /// The list of `rows` in `view`, with `opened` in the right pane when there is one.
@@ -299,7 +301,7 @@ struct WebRenderer: Sendable {
     counts: [InboxPageService.View: Int], options: InboxPageService.ListOptions,
     nextCursor: String?, labels: [LabelDefinition], rows: [InboxPageService.Row],
     opened: InboxPageService.Opened?, rules: LoadedRules, rulesPath: String, now: Date,
-    draft: Int64? = nil
+    change: String = "", draft: Int64? = nil
   ) -> String {
     func count(_ value: Int?) -> String? {
       guard let value, value > 0 else { return nil }
@@ -377,7 +379,7 @@ struct WebRenderer: Sendable {
           }, matchAll: options.filter.matchAll, active: !options.filter.isEmpty,
           count: options.filter.labels.count + options.filter.without.count,
           clear: listHref(view, options.search, options.sort, nil)),
-        listQuery: listQuery))
+        listQuery: listQuery, change: change))
   }
 
   /// The 24-hour window is flagged in the list once fewer than 4 hours are left.

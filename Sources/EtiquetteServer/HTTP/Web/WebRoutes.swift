@@ -1,3 +1,4 @@
+import EtiquetteEngine
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -187,6 +188,9 @@ struct WebInbox: Sendable {
   func inbox(_ request: Request, conversation id: String?) async throws -> Response {
     let renderer = localized(request)
     guard let (member, session) = try await member(of: request) else { return redirect("/login") }
+    // Read before the store: a change committed from here on makes the stream's first mark
+    // differ, and the page fetches itself again.
+    let change = live.changeMark
     let view = InboxPageService.View(
       parameter: Self.query(request).first("view"))
     do {
@@ -207,7 +211,7 @@ struct WebInbox: Sendable {
           member: member, csrf: SignInService.csrfToken(session: session), view: view,
           counts: counts, options: options, nextCursor: list.nextCursor,
           labels: pages.visibleLabels(member: member), rows: list.rows, opened: opened,
-          rules: rules.current, rulesPath: rules.path, now: clock.now(),
+          rules: rules.current, rulesPath: rules.path, now: clock.now(), change: change,
           draft: parameters.first("draft").flatMap { Int64($0) }), .ok)
     } catch let error as APIError {
       return errorPage(error, request)
@@ -284,7 +288,12 @@ struct WebInbox: Sendable {
           live.unsubscribe(id)
           pageStreams.remove(id, session: session)
         }
-        try await writer.write(ByteBuffer(string: "retry: 2000\nevent: ready\ndata: {}\n\n"))
+        // Where the changes stand now that the subscription is in place: the page compares
+        // it with the mark it was drawn at (`LiveStream.changeMark`).
+        try await writer.write(
+          ByteBuffer(
+            string: "retry: 2000\nevent: ready\ndata: "
+              + JSONLine.encode(["change": live.changeMark]) + "\n\n"))
         // A page's stream ends at every navigation, and a closed connection is noticed only by
         // a write: a short comment every 2 s frees the slot of a page left (the member's
         // streams are limited) long before the stream's own 15 s keep-alive would.

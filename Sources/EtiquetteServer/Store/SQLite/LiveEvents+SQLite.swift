@@ -9,7 +9,7 @@ extension LiveEvents {
   static func publish(_ effects: StepEffects, in db: Database, hub: IntegrationHub) throws {
     // Nobody connected: skip encoding the events on the intake's hot path. A client that
     // connects meanwhile gets the next change (and loads the list when it connects anyway).
-    guard hub.live.subscriberCount > 0 else { return }
+    guard hub.live.subscriberCount > 0 else { return nobodyListens(db, hub: hub) }
     let events = events(of: effects)
     guard !events.isEmpty else { return }
     let before = effects.before.conversation
@@ -20,6 +20,13 @@ extension LiveEvents {
     db.afterNextTransaction { _ in live.publish(events, to: audience) }
   }
 
+  /// A change nobody is connected to hear is still counted, once committed, for the pages
+  /// about to connect (`LiveStream.changeMark`).
+  static func nobodyListens(_ db: Database, hub: IntegrationHub) {
+    let live = hub.live
+    db.afterNextTransaction { _ in live.recordChange() }
+  }
+
   /// A member marked a conversation read or unread (not a step): their own clients are told.
   static func readStateChanged(
     conversation: String, member: String, unreadCount: Int, in db: Database, hub: IntegrationHub
@@ -28,7 +35,9 @@ extension LiveEvents {
       "read_state.changed", conversation: conversation,
       data: ReadStateEvent(conversation: conversation, member: member, unreadCount: unreadCount))
     let live = hub.live
-    db.afterNextTransaction { _ in live.publish([event], to: .member(member)) }
+    db.afterNextTransaction { _ in
+      live.publish([event], to: .member(member), countsAsChange: false)
+    }
   }
 
   /// A message's delivery status changed (a WhatsApp status webhook, a send that failed): the
@@ -36,7 +45,8 @@ extension LiveEvents {
   static func messageStatusChanged(
     messageID: Int64, in db: Database, rules: LoadedRules, hub: IntegrationHub
   ) throws {
-    guard hub.live.subscriberCount > 0,
+    guard hub.live.subscriberCount > 0 else { return nobodyListens(db, hub: hub) }
+    guard
       let row = try Row.fetchOne(
         db, sql: "SELECT conversation_id, status, errors FROM messages WHERE id = ?",
         arguments: [messageID])

@@ -47,6 +47,7 @@ async function refresh() {
         if (current && fresh) current.replaceWith(document.importNode(fresh, true));
       }
       document.title = page.title;
+      document.body.dataset.change = page.body.dataset.change;
       const timeline = document.querySelector(".timeline");
       if (timeline) timeline.scrollTop = timeline.scrollHeight;
       document.dispatchEvent(new CustomEvent("inbox:updated"));
@@ -77,13 +78,18 @@ let seenReady = false;
 
 function received(type, data, leading) {
   if (type === "state") {
-    // The leading tab's answer to a new tab: whether the shared stream is up.
+    // The leading tab's answer to a new tab: whether the shared stream is up. Events the
+    // leader passed on before this tab listened are lost to it: one refresh covers them.
+    if (!seenReady) refresh();
     seenReady = true;
     document.documentElement.dataset.live = data;
   } else if (type === "ready") {
-    // The first `ready` is this page's own start; any later one follows a reconnection, a
-    // restart or a new leading tab: events may have been missed, so look again.
-    if (seenReady) refresh();
+    // The first `ready` is this page's own start: it says where the server's changes stand,
+    // and a mark other than the page's means something was committed between the page and
+    // its stream. Any later one follows a reconnection, a restart or a new leading tab:
+    // events may have been missed. Either way, look again.
+    const change = data && data.change;
+    if (seenReady || (change && change !== document.body.dataset.change)) refresh();
     seenReady = true;
     document.documentElement.dataset.live = "connected";
   } else if (type === "error") {
