@@ -124,7 +124,7 @@ let package = Package(
       name: "EtiquetteServer",
       dependencies: [
         "EtiquetteEngine", "EtiquetteChecker", "EtiquetteSyntax", "EtiquetteDiagnostics",
-        "EtiquetteCompiler", "EtiquetteMatcher",
+        "EtiquetteCompiler", "EtiquetteMatcher", "EtiquetteFormat",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
         .product(name: "GRDB", package: "GRDB.swift"),

@@ -83,14 +83,20 @@ public enum RuleCompiler {
 
   /// Reads and parses every path: a file as is (whatever its extension), a directory (or a
   /// symbolic link to one) recursively for `*.etq`.
+  ///
+  /// `drafts`: text that stands for a file's content, by the file's path as `filePaths` lists
+  /// it (the admin console checks an edited file with the others as they are on disk).
   public static func read(
-    paths: [String], progress: (_ read: Int, _ total: Int) -> Void = { _, _ in }
+    paths: [String], drafts: [String: String] = [:],
+    progress: (_ read: Int, _ total: Int) -> Void = { _, _ in }
   ) throws(RuleReadError) -> RuleSources {
     var result = RuleSources()
     let files = try filePaths(for: paths)
     for (index, path) in files.enumerated() {
       progress(index + 1, files.count)
-      guard let data = FileManager.default.contents(atPath: path) else {
+      guard
+        let data = drafts[path].map({ Data($0.utf8) }) ?? FileManager.default.contents(atPath: path)
+      else {
         throw RuleReadError(description: "cannot read \(path)")
       }
       let file = result.sources.add(path: path, bytes: Array(data))

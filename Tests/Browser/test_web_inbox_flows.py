@@ -398,3 +398,26 @@ def test_sign_in_is_throttled_after_repeated_wrong_passwords(server):
     finally:
         browser.quit()
 
+
+
+def test_the_rule_editor_highlights_and_checks_as_you_type(server, manon):
+    manon.get(server.url + "/app/rules?file=labels.etq")
+    wait(manon).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".CodeMirror")))
+    # Etiquette's keywords and strings are highlighted by the mode written for it.
+    assert manon.find_elements(By.CSS_SELECTOR, ".CodeMirror .cm-keyword")
+    assert manon.find_elements(By.CSS_SELECTOR, ".CodeMirror .cm-string")
+    # An unknown label in a routing-like rule: the checker's error, underlined where it is.
+    manon.execute_script("""
+        const editor = document.querySelector('.CodeMirror').CodeMirror;
+        editor.replaceRange('\\nlabel "Essai" {\\n  when label "Inconnue"\\n}\\n',
+                            { line: editor.lastLine() + 1, ch: 0 });
+        // CodeMirror draws the lines in view only: show the new ones.
+        editor.scrollIntoView({ line: editor.lastLine(), ch: 0 });
+    """)
+    wait(manon).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".CodeMirror-lint-mark-error")))
+    assert "1 erreur" in manon.find_element(By.CSS_SELECTOR, ".summary").text
+    # Undone, the draft is clean again.
+    manon.execute_script("document.querySelector('.CodeMirror').CodeMirror.undo()")
+    wait(manon).until(lambda b: not b.find_elements(By.CSS_SELECTOR, ".CodeMirror-lint-mark-error"))
+    assert serious_violations(manon) == []
+    assert_clean_console(manon)

@@ -1,4 +1,5 @@
 import EtiquetteChecker
+import EtiquetteDiagnostics
 import EtiquetteEngine
 import Foundation
 import Mustache
@@ -49,6 +50,64 @@ struct WebRenderer: Sendable {
       icon: assets.paths["icon.svg"] ?? "", touchIcon: assets.paths["icon-192.png"] ?? "")
   }
 
+  // MARK: - The admin console
+
+  struct DiagnosticLine {
+    var code: String
+    var severity: String
+    var location: String
+    var line: Int
+    var message: String
+    var help: String?
+  }
+
+  struct ConsolePage {
+    var head: Head
+    var t: WebText
+    var csrf: String
+    var member: String
+    var files: [ViewLink]
+    var file: String
+    var text: String
+    /// After « Vérifier »: the draft's diagnostics (an empty list: no problem found).
+    var checked: Bool
+    var diagnostics: [DiagnosticLine]
+    var summary: String?
+    var editor: String
+    var codemirror: [String]
+    var styles: [String]
+  }
+
+  /// `/app/rules`: the rule files, the editor of one, the draft's diagnostics when checked.
+  func consolePage(
+    member: String, csrf: String, files: [String], file: String, text draft: String,
+    diagnostics: DiagnosticJSON.Document?
+  ) throws -> String {
+    let lines = (diagnostics?.diagnostics ?? []).map {
+      DiagnosticLine(
+        code: $0.code, severity: $0.severity, location: "\($0.file):\($0.line):\($0.column)",
+        line: $0.line, message: $0.message, help: $0.help)
+    }
+    let summary = diagnostics.map {
+      text.consoleSummary.replacingOccurrences(of: "{errors}", with: "\($0.summary.errors)")
+        .replacingOccurrences(of: "{warnings}", with: "\($0.summary.warnings)")
+    }
+    return render(
+      "rules",
+      ConsolePage(
+        head: head(text.rulesTitle), t: text, csrf: csrf, member: member,
+        files: files.map {
+          ViewLink(
+            name: $0, href: "/app/rules?file=" + Self.queryEscaped($0), current: $0 == file,
+            count: nil)
+        }, file: file, text: draft, checked: diagnostics != nil, diagnostics: lines,
+        summary: summary, editor: assets.paths["console.js"] ?? "",
+        codemirror: ["codemirror.js", "codemirror-simple.js", "codemirror-lint.js"].compactMap {
+          assets.paths[$0]
+        },
+        styles: ["codemirror.css", "codemirror-lint.css"].compactMap { assets.paths[$0] }))
+  }
+
   // MARK: - The installable app
 
   struct ServiceWorker {
@@ -58,7 +117,9 @@ struct WebRenderer: Sendable {
 
   /// `/sw.js`: caches the shell, the static files by their versioned names.
   func serviceWorker() -> String {
-    let shell = assets.paths.values.sorted()
+    // The inbox's shell: the console's editor (400 KB) stays out of every agent's cache.
+    let shell = assets.paths.filter { !$0.key.hasPrefix("codemirror") && $0.key != "console.js" }
+      .values.sorted()
     return render(
       "sw.js",
       ServiceWorker(

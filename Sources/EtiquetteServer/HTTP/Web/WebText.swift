@@ -92,6 +92,15 @@ struct WebText: Sendable {
   var mediaPending: String
   var mediaFailed: String
   var download: String
+  var rulesTitle: String
+  var ruleFiles: String
+  var check: String
+  var format: String
+  var consoleSummary: String
+  var noProblem: String
+  var backToInbox: String
+  var draftNote: String
+  var ruleText: String
   var weekdays: [String]
 
   /// French, the default.
@@ -186,6 +195,15 @@ struct WebText: Sendable {
     mediaPending: "Téléchargement du média depuis WhatsApp…",
     mediaFailed: "Ce média n’a pas pu être téléchargé depuis WhatsApp.",
     download: "Télécharger",
+    rulesTitle: "Règles",
+    ruleFiles: "Fichiers de règles",
+    check: "Vérifier",
+    format: "Formater",
+    consoleSummary: "{errors} erreur(s), {warnings} avertissement(s)",
+    noProblem: "Aucun problème : ces règles sont prêtes.",
+    backToInbox: "Retour à la boîte de réception",
+    draftNote: "Brouillon : rien n’est enregistré tant que la publication n’existe pas encore.",
+    ruleText: "Texte du fichier",
     weekdays: ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"])
 
   /// English, for browsers that prefer it.
@@ -280,6 +298,15 @@ struct WebText: Sendable {
     mediaPending: "Downloading the media from WhatsApp…",
     mediaFailed: "This media could not be downloaded from WhatsApp.",
     download: "Download",
+    rulesTitle: "Rules",
+    ruleFiles: "Rule files",
+    check: "Check",
+    format: "Format",
+    consoleSummary: "{errors} error(s), {warnings} warning(s)",
+    noProblem: "No problem: these rules are ready.",
+    backToInbox: "Back to the inbox",
+    draftNote: "Draft: nothing is saved until publishing exists.",
+    ruleText: "File text",
     weekdays: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"])
 
   /// The catalogue an `Accept-Language` header prefers (by weight, then order): English when

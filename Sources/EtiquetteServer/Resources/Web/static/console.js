@@ -1,0 +1,77 @@
+// The rule editor: CodeMirror 5 (Debian's libjs-codemirror, loaded before this module) with a
+// mode for Etiquette, diagnostics as you type from /app/rules/check (the code of `etiquette
+// check`), and « Formater » through /app/rules/format. Without it the form still checks and
+// formats, a page at a time.
+const CodeMirror = window.CodeMirror;
+const form = document.querySelector("form.rule-form");
+const area = document.getElementById("rule-text");
+
+if (CodeMirror && form && area) {
+  CodeMirror.defineSimpleMode("etiquette", {
+    start: [
+      { regex: /#.*/, token: "comment" },
+      { regex: /"(?:[^\\"]|\\.)*"?/, token: "string" },
+      { regex: /\/(?:[^\\/\n]|\\.)+\/[a-z]*/, token: "string-2" },
+      {
+        regex: /\b(?:label|when|remove|message|contains|matches|any|all|forms|typos|not|and|or|team|members|can|cannot|view|reply|manage|labels|except|routing|default|ai|human|priority|urgent|high|normal|low|hours|zone|during|event|contact|synonyms|test|expect|language|color|is|type|notify|was|route|fields|at|step)\b/,
+        token: "keyword",
+      },
+      { regex: /->|==|!=|=/, token: "operator" },
+      { regex: /\d+(?::\d+)?/, token: "number" },
+    ],
+    meta: { lineComment: "#" },
+  });
+
+  const file = form.querySelector("input[name=file]").value;
+  const csrf = form.querySelector("input[name=csrf]").value;
+  const summary = form.querySelector(".summary");
+
+  async function post(path, text) {
+    const body = new URLSearchParams({ csrf, file, text });
+    const response = await fetch(path, {
+      method: "POST", body, credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    });
+    if (!response.ok) throw new Error(path + ": " + response.status);
+    return response.json();
+  }
+
+  function annotations(document) {
+    return document.diagnostics.filter((d) => d.file === file).map((d) => ({
+      from: CodeMirror.Pos(d.line - 1, d.column - 1),
+      to: CodeMirror.Pos(d.endLine - 1, Math.max(d.endColumn - 1, d.column)),
+      message: d.code + ": " + d.message + (d.help ? "\n" + d.help : ""),
+      severity: d.severity === "error" ? "error" : "warning",
+    }));
+  }
+
+  function summarize(document) {
+    const { errors, warnings } = document.summary;
+    summary.textContent = summary.dataset.template
+      ? summary.dataset.template.replace("{errors}", errors).replace("{warnings}", warnings)
+      : `${errors} / ${warnings}`;
+  }
+
+  const editor = CodeMirror.fromTextArea(area, {
+    mode: "etiquette", lineNumbers: true, gutters: ["CodeMirror-lint-markers"],
+    // The editor's own input, named for screen readers as the form's field was.
+    screenReaderLabel: area.labels.length ? area.labels[0].textContent : "",
+    lint: {
+      async: true, delay: 400,
+      getAnnotations(text, update) {
+        post("/app/rules/check", text).then((document) => {
+          summarize(document);
+          window.document.body.dataset.checked = String(document.diagnostics.length);
+          update(annotations(document));
+        }).catch(() => update([]));
+      },
+    },
+  });
+
+  form.querySelector("button[formaction='/app/rules/format']").addEventListener("click", async (event) => {
+    event.preventDefault();
+    const answer = await post("/app/rules/format", editor.getValue());
+    if (answer.text !== undefined && answer.text !== null) editor.setValue(answer.text);
+  });
+  form.addEventListener("submit", () => editor.save());
+}

@@ -1,0 +1,70 @@
+import EtiquetteCompiler
+import EtiquetteDiagnostics
+import EtiquetteFormat
+import EtiquetteSyntax
+import Foundation
+
+/// The admin console's rule files (issue 17): what a manager reads and edits in the browser,
+/// checked and formatted by the same code as `etiquette check` and `etiquette fmt`. A draft is
+/// checked with the other files as they are on disk, so a name defined in another file
+/// resolves as it will once published. Only members who may manage every conversation (`can
+/// manage all`) reach any of it: to everyone else it does not exist (404).
+struct RuleDraftService: Sendable {
+  let rules: RuleHolder
+
+  /// `manage` on a conversation without labels: only an `all` grant covers it.
+  func mayEdit(_ member: String) -> Bool {
+    rules.current.engine.can(member, .manage, labels: []).allowed
+  }
+
+  /// The rule files, relative to the rules directory, in the order they are read.
+  func files() throws -> [String] { try listed().map(\.name) }
+
+  /// Each rule file's path as the compiler reads it, and its name in the console.
+  func listed() throws -> [(path: String, name: String)] {
+    try RuleCompiler.filePaths(for: [rules.path]).map { ($0, relative($0)) }
+  }
+
+  /// A file's text on disk; nil when `name` is not one of the rule files (never a path
+  /// outside the rules directory).
+  func text(of name: String) throws -> String? {
+    guard let path = try listed().first(where: { $0.name == name })?.path else { return nil }
+    return FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// The diagnostics of the rule set with `text` standing for the file `name`, as
+  /// `etiquette check --format json` writes them (paths relative to the rules directory).
+  func check(_ name: String, text: String) throws -> DiagnosticJSON.Document? {
+    guard let path = try listed().first(where: { $0.name == name })?.path else { return nil }
+    let sources = try RuleCompiler.read(paths: [rules.path], drafts: [path: text])
+    let compiled = RuleCompiler.compile(sources)
+    var document = DiagnosticJSON.document(compiled.diagnostics, sources: sources.sources)
+    for index in document.diagnostics.indices {
+      document.diagnostics[index].file = relative(document.diagnostics[index].file)
+    }
+    document.summary = DiagnosticJSON.Summary(
+      errors: compiled.errorCount, warnings: compiled.warningCount)
+    return document
+  }
+
+  enum Formatted: Sendable {
+    case formatted(String)
+    /// The text does not parse: the formatter never guesses (`etiquette fmt` refuses too).
+    case syntaxErrors(DiagnosticJSON.Document)
+  }
+
+  /// `etiquette fmt` on a draft.
+  func format(_ name: String, text: String) -> Formatted {
+    var sources = SourceMap()
+    let file = sources.add(path: name, bytes: Array(text.utf8))
+    let parsed = Parser.parse(file)
+    guard !parsed.diagnostics.hasErrors else {
+      return .syntaxErrors(DiagnosticJSON.document(parsed.diagnostics, sources: sources))
+    }
+    return .formatted(Formatter.format(parsed.ruleFile, source: file))
+  }
+
+  func relative(_ path: String) -> String {
+    WebRenderer.relative(path, to: rules.path)
+  }
+}
