@@ -419,5 +419,12 @@ def test_the_rule_editor_highlights_and_checks_as_you_type(server, manon):
     # Undone, the draft is clean again.
     manon.execute_script("document.querySelector('.CodeMirror').CodeMirror.undo()")
     wait(manon).until(lambda b: not b.find_elements(By.CSS_SELECTOR, ".CodeMirror-lint-mark-error"))
+    # « Essayer »: what the draft decides for a customer's message, and who may see it.
+    field_labelled(manon, "Message du client").send_keys("Bonjour, j’AI RESERVE pour jeudi")
+    button(manon, "Essayer").click()
+    wait(manon).until(lambda b: "Personnes Qui Ont Planifié" in b.find_element(By.CSS_SELECTOR, ".try-result").text)
+    result = manon.find_element(By.CSS_SELECTOR, ".try-result").text
+    assert "« J'ai réservé » (labels.etq:" in result
+    assert "alice@exemple.fr : peut répondre" in result
     assert serious_violations(manon) == []
     assert_clean_console(manon)

@@ -125,3 +125,57 @@ struct AdminConsoleTests {
     }
   }
 }
+
+extension AdminConsoleTests {
+  @Test(
+    "« Essayer »: the draft's decision for a message, with the matched phrase and who may see it")
+  func tryDraft() async throws {
+    let harness = try ServerHarness()
+    let manon = try await WebInboxTests.session(
+      WebInboxTests.signIn(harness), "manon@exemple.fr")
+    let text = try String(
+      contentsOf: ServerHarness.fixtures.appendingPathComponent("rules/complete.etq"),
+      encoding: .utf8)
+    // The draft adds a phrase: the trial uses it, the published rules do not know it.
+    let draft = text.replacingOccurrences(
+      of: #""réunion organisée", "#, with: #""réunion organisée", "c'est calé", "#)
+    #expect(draft != text)
+    try await harness.server.makeApplication().test(.router) { client in
+      let (status, body) = try await Self.post(
+        client, "/app/rules/try", session: manon,
+        fields: [
+          "file": "complete.etq", "text": draft, "message": "Bonjour, c’est CALÉ pour jeudi",
+        ])
+      #expect(status == .ok)
+      let answer = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+      let decision = answer?["decision"] as? [String: Any]
+      #expect(decision?["labels"] as? [String] == ["Personnes Qui Ont Planifié"])
+      let added = (decision?["added"] as? [[String: Any]])?.first
+      let match = (added?["matches"] as? [[String: Any]])?.first
+      #expect(match?["trigger"] as? String == "c'est calé")
+      #expect((match?["location"] as? String)?.hasPrefix("complete.etq:") == true)
+      #expect(match?["text"] as? String == "c’est CALÉ")
+      let members = answer?["members"] as? [[String: Any]] ?? []
+      let alice = members.first { $0["member"] as? String == "alice@exemple.fr" }
+      let bruno = members.first { $0["member"] as? String == "bruno@exemple.fr" }
+      #expect(alice?["reply"] as? Bool == true)
+      #expect(bruno?["view"] as? Bool == false)
+      // The page without JavaScript says the same.
+      let (_, html) = try await Self.post(
+        client, "/app/rules/try", session: manon,
+        fields: ["file": "complete.etq", "text": draft, "message": "c'est calé"], json: false)
+      #expect(
+        html.contains("« c&#39;est calé » (complete.etq:")
+          || html.contains("« c'est calé » (complete.etq:"))
+      #expect(html.contains("bruno@exemple.fr</span> : ne voit pas"))
+      // A draft with errors decides nothing and says why.
+      let (_, broken) = try await Self.post(
+        client, "/app/rules/try", session: manon,
+        fields: ["file": "complete.etq", "text": "label {", "message": "x"])
+      let refused = try JSONSerialization.jsonObject(with: Data(broken.utf8)) as? [String: Any]
+      #expect(refused?["decision"] == nil)
+      #expect(
+        ((refused?["diagnostics"] as? [String: Any])?["diagnostics"] as? [Any])?.isEmpty == false)
+    }
+  }
+}

@@ -1,5 +1,6 @@
 import EtiquetteCompiler
 import EtiquetteDiagnostics
+import EtiquetteEngine
 import EtiquetteFormat
 import EtiquetteSyntax
 import Foundation
@@ -45,6 +46,57 @@ struct RuleDraftService: Sendable {
     document.summary = DiagnosticJSON.Summary(
       errors: compiled.errorCount, warnings: compiled.warningCount)
     return document
+  }
+
+  /// What the draft rules decide for one customer message in a new conversation: the REPL's
+  /// answer (labels with the phrases that matched and where, the route and the rule that
+  /// chose it, the AI's action) and who may view and reply to the conversation after it.
+  struct Trial: Encodable, Sendable {
+    struct Access: Encodable, Sendable {
+      var member: String
+      var view: Bool
+      var reply: Bool
+    }
+    var decision: DecisionDocument?
+    var members: [Access]
+    /// The draft's diagnostics when it has errors (then nothing is decided).
+    var diagnostics: DiagnosticJSON.Document?
+  }
+
+  func trial(_ name: String, text: String, message: String, at now: Date) throws -> Trial? {
+    guard let path = try listed().first(where: { $0.name == name })?.path else { return nil }
+    let sources = try RuleCompiler.read(paths: [rules.path], drafts: [path: text])
+    let compiled = RuleCompiler.compile(sources)
+    guard let ruleSet = compiled.ruleSet, let matcher = compiled.matcher, !compiled.hasErrors
+    else {
+      var document = DiagnosticJSON.document(compiled.diagnostics, sources: sources.sources)
+      for index in document.diagnostics.indices {
+        document.diagnostics[index].file = relative(document.diagnostics[index].file)
+      }
+      return Trial(decision: nil, members: [], diagnostics: document)
+    }
+    let engine = Engine(matcher: matcher)
+    let conversation = engine.newConversation(
+      id: "essai", contact: Contact(id: "33600000000", phone: "+33600000000"))
+    let (after, decision) = engine.apply(
+      Step(.message(CustomerMessage(text: message)), at: now), to: conversation)
+    var document = DecisionDocument(
+      decision, conversation: after, ruleSet: ruleSet, sources: sources.sources)
+    for index in document.added.indices {
+      for match in document.added[index].matches.indices {
+        document.added[index].matches[match].location = relative(
+          document.added[index].matches[match].location)
+      }
+      document.added[index].rule = document.added[index].rule.map(relative)
+    }
+    document.route.rule = document.route.rule.map(relative)
+    return Trial(
+      decision: document,
+      members: ruleSet.members.map {
+        Trial.Access(
+          member: $0.email, view: engine.can($0.email, .view, after).allowed,
+          reply: engine.can($0.email, .reply, after).allowed)
+      }, diagnostics: nil)
   }
 
   enum Formatted: Sendable {

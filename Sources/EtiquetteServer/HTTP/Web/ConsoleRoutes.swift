@@ -14,6 +14,7 @@ extension WebInbox {
   var drafts: RuleDraftService { RuleDraftService(rules: rules) }
 
   func registerConsole(on router: Router<Context>) {
+    registerTrial(on: router)
     router.get("/app/rules") { request, _ in
       try await console(request) { member, session, renderer in
         let first = try drafts.files().first ?? ""
@@ -28,7 +29,7 @@ extension WebInbox {
       }
     }
     router.post("/app/rules/check") { request, _ in
-      try await draft(request) { member, session, renderer, name, text in
+      try await draft(request) { member, session, renderer, name, text, _ in
         guard let document = try drafts.check(name, text: text) else { return nil }
         if Self.wantsJSON(request) { return json(document) }
         return page(
@@ -38,7 +39,7 @@ extension WebInbox {
       }
     }
     router.post("/app/rules/format") { request, _ in
-      try await draft(request) { member, session, renderer, name, text in
+      try await draft(request) { member, session, renderer, name, text, _ in
         guard try drafts.files().contains(name) else { return nil }
         let formatted: String
         var diagnostics: DiagnosticJSON.Document?
@@ -56,6 +57,23 @@ extension WebInbox {
           try renderer.consolePage(
             member: member, csrf: SignInService.csrfToken(session: session),
             files: drafts.files(), file: name, text: formatted, diagnostics: diagnostics), .ok)
+      }
+    }
+  }
+
+  func registerTrial(on router: Router<Context>) {
+    router.post("/app/rules/try") { request, _ in
+      try await draft(request) { member, session, renderer, name, text, form in
+        let message = form.first("message") ?? ""
+        guard
+          let trial = try drafts.trial(name, text: text, message: message, at: clock.now())
+        else { return nil }
+        if Self.wantsJSON(request) { return json(trial) }
+        return page(
+          try renderer.consolePage(
+            member: member, csrf: SignInService.csrfToken(session: session),
+            files: drafts.files(), file: name, text: text, diagnostics: trial.diagnostics,
+            message: message, trial: trial), .ok)
       }
     }
   }
@@ -81,7 +99,7 @@ extension WebInbox {
   /// A draft posted from the editor (`file`, `text`, the CSRF token); nil from `body`: 404.
   func draft(
     _ request: Request,
-    _ body: (String, String, WebRenderer, String, String) async throws -> Response?
+    _ body: (String, String, WebRenderer, String, String, FormFields) async throws -> Response?
   ) async throws -> Response {
     // A rule file of 1 MB is far beyond any real one; the limit keeps a check bounded.
     let buffer = try await request.body.collect(upTo: 1024 * 1024)
@@ -92,7 +110,7 @@ extension WebInbox {
       }
       let name = form.first("file") ?? ""
       let text = form.first("text") ?? ""
-      return try await body(member, session, renderer, name, text)
+      return try await body(member, session, renderer, name, text, form)
         ?? page(renderer.messagePage(renderer.text.notFound), .notFound)
     }
   }

@@ -76,12 +76,62 @@ struct WebRenderer: Sendable {
     var editor: String
     var codemirror: [String]
     var styles: [String]
+    var message: String
+    var trial: TrialView?
+  }
+
+  /// « Essayer »: what the draft decides for a message, as the REPL says it.
+  struct TrialView {
+    struct LabelLine {
+      var name: String
+      var why: [String]
+    }
+    struct AccessLine {
+      var member: String
+      var access: String
+    }
+    var labels: [LabelLine]
+    var route: String
+    var ai: String
+    var members: [AccessLine]
+  }
+
+  func trialView(_ trial: RuleDraftService.Trial) -> TrialView? {
+    guard let decision = trial.decision else { return nil }
+    let labels = decision.added.map { reason in
+      TrialView.LabelLine(
+        name: reason.label,
+        why: reason.matches.map { match in
+          "« \(match.trigger) » (\(match.location)) : « \(match.text) »"
+            + (match.how.map { " — \($0)" } ?? "")
+        }
+          + (reason.matches.isEmpty
+            ? [reason.event.map { "\(text.eventWord) \($0)" } ?? reason.rule ?? ""] : []))
+    }
+    var route = decision.mode == "ai" ? text.modeAI : text.modeHuman
+    if let team = decision.team { route += " · \(text.teamWord) \(team)" }
+    if let priority = priorityName(decision.priority) { route += " · \(priority)" }
+    if let rule = decision.route.rule { route += " — \(text.ruleWord) \(rule)" }
+    let ai =
+      switch decision.ai.action {
+      case "reply": text.aiReplies
+      case "suggest": text.aiSuggests
+      default: text.aiWaits
+      }
+    return TrialView(
+      labels: labels, route: route, ai: ai,
+      members: trial.members.map {
+        TrialView.AccessLine(
+          member: $0.member,
+          access: $0.reply ? text.mayReplyWord : $0.view ? text.mayViewWord : text.mayNotViewWord)
+      })
   }
 
   /// `/app/rules`: the rule files, the editor of one, the draft's diagnostics when checked.
   func consolePage(
     member: String, csrf: String, files: [String], file: String, text draft: String,
-    diagnostics: DiagnosticJSON.Document?
+    diagnostics: DiagnosticJSON.Document?, message: String = "",
+    trial: RuleDraftService.Trial? = nil
   ) throws -> String {
     let lines = (diagnostics?.diagnostics ?? []).map {
       DiagnosticLine(
@@ -105,7 +155,8 @@ struct WebRenderer: Sendable {
         codemirror: ["codemirror.js", "codemirror-simple.js", "codemirror-lint.js"].compactMap {
           assets.paths[$0]
         },
-        styles: ["codemirror.css", "codemirror-lint.css"].compactMap { assets.paths[$0] }))
+        styles: ["codemirror.css", "codemirror-lint.css"].compactMap { assets.paths[$0] },
+        message: message, trial: trial.flatMap(trialView)))
   }
 
   // MARK: - The installable app

@@ -101,6 +101,21 @@ struct WebText: Sendable {
   var backToInbox: String
   var draftNote: String
   var ruleText: String
+  var tryTitle: String
+  var customerMessage: String
+  var tryButton: String
+  var noLabel: String
+  var routeTitle: String
+  var whoTitle: String
+  var teamWord: String
+  var ruleWord: String
+  var eventWord: String
+  var aiReplies: String
+  var aiSuggests: String
+  var aiWaits: String
+  var mayReplyWord: String
+  var mayViewWord: String
+  var mayNotViewWord: String
   var weekdays: [String]
 
   /// French, the default.
@@ -204,6 +219,21 @@ struct WebText: Sendable {
     backToInbox: "Retour à la boîte de réception",
     draftNote: "Brouillon : rien n’est enregistré tant que la publication n’existe pas encore.",
     ruleText: "Texte du fichier",
+    tryTitle: "Essayer un message",
+    customerMessage: "Message du client",
+    tryButton: "Essayer",
+    noLabel: "Aucune étiquette.",
+    routeTitle: "Routage",
+    whoTitle: "Qui voit et répond",
+    teamWord: "équipe",
+    ruleWord: "règle",
+    eventWord: "événement",
+    aiReplies: "L’IA répond.",
+    aiSuggests: "L’IA propose une réponse à un humain.",
+    aiWaits: "L’IA n’agit pas.",
+    mayReplyWord: "peut répondre",
+    mayViewWord: "peut voir (lecture seule)",
+    mayNotViewWord: "ne voit pas",
     weekdays: ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"])
 
   /// English, for browsers that prefer it.
@@ -307,6 +337,21 @@ struct WebText: Sendable {
     backToInbox: "Back to the inbox",
     draftNote: "Draft: nothing is saved until publishing exists.",
     ruleText: "File text",
+    tryTitle: "Try a message",
+    customerMessage: "Customer message",
+    tryButton: "Try",
+    noLabel: "No label.",
+    routeTitle: "Routing",
+    whoTitle: "Who sees and answers",
+    teamWord: "team",
+    ruleWord: "rule",
+    eventWord: "event",
+    aiReplies: "The AI answers.",
+    aiSuggests: "The AI suggests an answer to a human.",
+    aiWaits: "The AI does nothing.",
+    mayReplyWord: "may reply",
+    mayViewWord: "may view (read only)",
+    mayNotViewWord: "cannot see",
     weekdays: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"])
 
   /// The catalogue an `Accept-Language` header prefers (by weight, then order): English when

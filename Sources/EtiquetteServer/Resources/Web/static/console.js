@@ -73,5 +73,17 @@ if (CodeMirror && form && area) {
     const answer = await post("/app/rules/format", editor.getValue());
     if (answer.text !== undefined && answer.text !== null) editor.setValue(answer.text);
   });
+  // « Essayer »: the server's answer for the draft, swapped in as HTML from the one renderer.
+  form.querySelector("button[formaction='/app/rules/try']").addEventListener("click", async (event) => {
+    event.preventDefault();
+    const message = form.querySelector("textarea[name=message]").value;
+    const body = new URLSearchParams({ csrf, file, text: editor.getValue(), message });
+    const response = await fetch("/app/rules/try", { method: "POST", body, credentials: "same-origin" });
+    if (!response.ok) return;
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = page.querySelector(".try-result");
+    const current = form.querySelector(".try-result");
+    if (fresh && current) current.replaceWith(document.importNode(fresh, true));
+  });
   form.addEventListener("submit", () => editor.save());
 }
