@@ -234,19 +234,21 @@ public struct Engine: Sendable {
   }
 
   /// Records one trigger's evaluation: whether it holds now, and whether it fires (held now,
-  /// not at the previous step); returns the evaluation when it fires.
+  /// not at the previous step); returns its evidence when it fires. The evidence is built
+  /// once here: `ConditionEvaluation.evidence` builds its values at every read.
   private func record(
     _ trigger: TriggerID, _ evaluation: ConditionEvaluation, previous: Set<TriggerID>,
     held: inout Set<TriggerID>, decision: inout Decision
-  ) -> ConditionEvaluation? {
+  ) -> [MatchEvidence]? {
     for error in evaluation.errors {
       decision.errors.append(TriggerError(trigger: trigger, error: error))
     }
     guard evaluation.holds else { return nil }
     held.insert(trigger)
     guard !previous.contains(trigger) else { return nil }
-    decision.fired.append(FiredTrigger(trigger: trigger, evidence: evaluation.evidence))
-    return evaluation
+    let evidence = evaluation.evidence
+    decision.fired.append(FiredTrigger(trigger: trigger, evidence: evidence))
+    return evidence
   }
 
   /// The labels the index chose, in evaluation order; a label added on the way files the
@@ -286,8 +288,8 @@ public struct Engine: Sendable {
       next += 1
       let id = order[Int(position)]
       let definition = ruleSet[id]
-      var add: (TriggerID, LabelTrigger, ConditionEvaluation)?
-      var remove: (TriggerID, LabelTrigger, ConditionEvaluation)?
+      var add: (TriggerID, LabelTrigger, [MatchEvidence])?
+      var remove: (TriggerID, LabelTrigger, [MatchEvidence])?
       for (index, trigger) in definition.addTriggers.enumerated() {
         let tid = TriggerID.add(id, index)
         if let ev = record(
@@ -311,13 +313,13 @@ public struct Engine: Sendable {
         if c.labels.removeValue(forKey: id) != nil {
           facts.labels.remove(id)
           let reason = LabelProvenance(
-            source: .trigger(tid, clause: trigger.span, evidence: ev.evidence, event: eventName),
+            source: .trigger(tid, clause: trigger.span, evidence: ev, event: eventName),
             at: step.at, step: c.stepCount)
           decision.removed.append(LabelChange(label: id, reason: reason))
         }
       } else if let (tid, trigger, ev) = add, c.labels[id] == nil {
         let reason = LabelProvenance(
-          source: .trigger(tid, clause: trigger.span, evidence: ev.evidence, event: eventName),
+          source: .trigger(tid, clause: trigger.span, evidence: ev, event: eventName),
           at: step.at, step: c.stepCount)
         c.labels[id] = reason
         facts.labels.insert(id)
