@@ -9,7 +9,10 @@ import Foundation
 /// the server, the REPL, `etiquette test` and `etiquette run` all get the same decisions.
 public struct Engine: Sendable {
   public let matcher: RuleMatcher
-  public var ruleSet: RuleSet { matcher.ruleSet }
+  /// The matcher's rule set, kept here too: read through the matcher (a class in another
+  /// module) every use copied the whole struct, a retain and release per array, several times
+  /// a step.
+  public let ruleSet: RuleSet
   private let access: AccessPolicy
   /// What names held state across reloads and in stores (`TriggerID` is only a position).
   public let triggerNames: TriggerNames
@@ -36,6 +39,7 @@ public struct Engine: Sendable {
   /// evaluator that shares nothing with the matcher nor the index — for the differential test.
   package init(matcher: RuleMatcher, reference: Bool) {
     self.matcher = matcher
+    self.ruleSet = matcher.ruleSet
     self.access = AccessPolicy(ruleSet: matcher.ruleSet)
     self.triggerNames = TriggerNames(ruleSet: matcher.ruleSet)
     selection =

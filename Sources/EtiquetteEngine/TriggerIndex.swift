@@ -20,8 +20,10 @@ import EtiquetteSyntax
 /// before) needs no held trigger re-evaluated. That holds on a conversation's first step and
 /// after a rule-set reload too, where no earlier evaluation by these rules exists.
 ///
-/// Built once per rule set; immutable and `Sendable`.
-struct TriggerIndex: Sendable {
+/// Built once per rule set; immutable and `Sendable`. A class: a step reads it through one
+/// reference, where a struct of a dozen arrays copied out of the engine's enum retained and
+/// released every array at every step.
+final class TriggerIndex: Sendable {
   /// A fact of a step under which triggers are filed. `Hashable` only for building.
   enum Key: Hashable {
     /// The matcher reports a text atom of this very trigger (phrase hit, regex outcome).
