@@ -567,11 +567,16 @@ print(
   "  issue 20: webhook intake ≥ 50 % of wrk on /healthz, p99 < 20 ms — not measured by this "
     + "benchmark (part 3 of the issue: Benchmarks/webhook-load.py) — NOT met")
 if let threads = summary.threads {
+  // By CPU time two threads can give at most twice one: above 2.0 the figure says more about
+  // the other jobs on the machine than about the matcher, and is not counted as met.
+  let cpuVerdict =
+    threads.cpu > 2.0
+    ? "NOT met (over 2.0: the measurement is wrong, the machine was busy)"
+    : verdict(threads.cpu >= 1.8)
   print(
     "  issue 20: two threads ≥ 1.8× one: \(format(threads.wall, decimals: 2))× wall clock — "
       + "\(verdict(threads.wall >= 1.8)); \(format(threads.cpu, decimals: 2))× by CPU time — "
-      + "\(verdict(threads.cpu >= 1.8))"
-      + (threads.cpu > 2.05 ? " (over 2: the measurement is wrong)" : ""))
+      + cpuVerdict)
 }
 if let cost = summary.nothingMatches {
   print(
