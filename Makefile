@@ -86,13 +86,16 @@ fmt: build
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift Benchmarks/Sources Benchmarks/Package.swift
 
-# The matcher benchmark against a naive PCRE2 loop and Hyperscan (Debian's libhyperscan-dev, used
+# The matcher and engine benchmark against Hyperscan (Debian's libhyperscan-dev, used
 # by the Benchmarks package only). Prints figures and ratios; it is not a test.
 # BENCH_FLAGS: the matcher's build flags from Package.swift (POPCNT on x86-64), which SwiftPM
 # ignores in a dependency; without them the benchmark would time a slower matcher than ships.
 BENCH_FLAGS := $(shell [ "$$(uname -m)" = "x86_64" ] && echo "-Xswiftc -Xcc -Xswiftc -mpopcnt")
+# wfrench: Debian's French word list, from which the benchmark builds its French-rich corpus.
 bench: deps
 	@dpkg -s libhyperscan-dev >/dev/null 2>&1 || ($(SUDO) apt-get install -y -qq libhyperscan-dev)
+	@[ -f /usr/share/dict/french ] || ($(SUDO) apt-get update -qq && \
+	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wfrench)
 	$(SWIFT) run -c release --package-path Benchmarks $(BENCH_FLAGS) etiquette-bench $(ARGS)
 	$(SWIFT) run -c release --package-path Benchmarks $(BENCH_FLAGS) etiquette-check-bench
 	$(SWIFT) run -c release --package-path Benchmarks $(BENCH_FLAGS) etiquette-lsp-bench

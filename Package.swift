@@ -26,6 +26,8 @@ let package = Package(
     .library(name: "EtiquetteSyntax", targets: ["EtiquetteSyntax"]),
     .library(name: "EtiquetteChecker", targets: ["EtiquetteChecker"]),
     .library(name: "EtiquetteMatcher", targets: ["EtiquetteMatcher"]),
+    // For the benchmark's engine rows (Benchmarks/, issue 20).
+    .library(name: "EtiquetteEngine", targets: ["EtiquetteEngine"]),
     .library(name: "EtiquetteLanguageServer", targets: ["EtiquetteLanguageServer"]),
   ],
   dependencies: [

@@ -26,6 +26,7 @@ let package = Package(
       dependencies: [
         "CHyperscan",
         .product(name: "EtiquetteMatcher", package: "Etiquette"),
+        .product(name: "EtiquetteEngine", package: "Etiquette"),
         .product(name: "EtiquetteChecker", package: "Etiquette"),
         .product(name: "EtiquetteSyntax", package: "Etiquette"),
       ]

@@ -9,10 +9,22 @@ import Foundation
 /// the server, the REPL, `etiquette test` and `etiquette run` all get the same decisions.
 public struct Engine: Sendable {
   public let matcher: RuleMatcher
-  public var ruleSet: RuleSet { matcher.ruleSet }
+  /// The matcher's rule set, kept here too: read through the matcher (a class in another
+  /// module) every use copied the whole struct, a retain and release per array, several times
+  /// a step.
+  public let ruleSet: RuleSet
   private let access: AccessPolicy
   /// What names held state across reloads and in stores (`TriggerID` is only a position).
   public let triggerNames: TriggerNames
+  /// How a step chooses the triggers it evaluates.
+  private let selection: TriggerSelection
+
+  /// The triggers a step evaluates: those the index says may hold (the product), or every
+  /// trigger, each by the reference evaluator (what the differential test compares it with).
+  private enum TriggerSelection: Sendable {
+    case indexed(TriggerIndex)
+    case everyTriggerByReference(ReferenceMatcher)
+  }
 
   /// The instant used for steps when a test (or a `run` line) gives no `at`:
   /// Monday 2026-01-05 10:00:00 UTC (11:00 in Paris, 05:00 in New York). Fixed so that tests
@@ -20,13 +32,28 @@ public struct Engine: Sendable {
   public static let defaultInstant = Date(timeIntervalSince1970: 1_767_607_200)
 
   public init(matcher: RuleMatcher) {
+    self.init(matcher: matcher, reference: false)
+  }
+
+  /// `reference`: every step evaluates every trigger with `ReferenceMatcher`, the slow
+  /// evaluator that shares nothing with the matcher nor the index — for the differential test.
+  package init(matcher: RuleMatcher, reference: Bool) {
     self.matcher = matcher
+    self.ruleSet = matcher.ruleSet
     self.access = AccessPolicy(ruleSet: matcher.ruleSet)
     self.triggerNames = TriggerNames(ruleSet: matcher.ruleSet)
+    selection =
+      reference
+      ? .everyTriggerByReference(ReferenceMatcher(matcher.ruleSet))
+      : .indexed(TriggerIndex(ruleSet: matcher.ruleSet, triggers: matcher.allTriggers))
   }
 
   public init(ruleSet: RuleSet) {
     self.init(matcher: RuleMatcher(ruleSet))
+  }
+
+  package init(ruleSet: RuleSet, reference: Bool) {
+    self.init(matcher: RuleMatcher(ruleSet), reference: reference)
   }
 
   /// A conversation before its first step, in the `default` mode.
@@ -103,11 +130,43 @@ public struct Engine: Sendable {
     }
 
     var held = Set<TriggerID>()
-    let text = StepText(scan: scan, candidates: Set(matcher.candidateTriggers(for: scan)))
-    evaluateLabels(step, text: text, conversation: &c, held: &held, decision: &decision)
-    let routedNow = evaluateRouting(
-      step, text: text, isFirstStep: isFirstStep, conversation: &c, held: &held,
-      decision: &decision)
+    // The facts of the step, built once: only the labels change as the labels are evaluated.
+    var facts = StepFacts(
+      ruleSet: ruleSet, step: step, contact: c.contact, mode: c.mode, labels: c.labelSet)
+    let routedNow: Bool
+    switch selection {
+    case .indexed(let index):
+      var stops = StepStops()
+      index.collect(
+        into: &stops, scan: scan, matcher: matcher, step: step, ruleSet: ruleSet, mode: c.mode,
+        labels: c.labels.keys)
+      evaluateLabels(
+        step, index: index, stops: &stops, scan: scan, facts: &facts, conversation: &c,
+        held: &held, decision: &decision)
+      routedNow = evaluateRouting(
+        step, routes: stops.sortedRoutes(), isFirstStep: isFirstStep, conversation: &c,
+        held: &held, decision: &decision
+      ) { trigger in
+        matcher.evaluate(trigger, scan: scan, facts: { facts.holds($0) })
+      }
+    case .everyTriggerByReference(let reference):
+      let scanned: String? = if case .message(let m) = step.kind { m.scannedText } else { nil }
+      var text = reference.textEvaluator(text: scanned)
+      var stops = StepStops()
+      stops.labels = ruleSet.labelEvaluationOrder.indices.map { Int32($0) }
+      evaluateLabels(
+        step, stops: &stops, facts: &facts, conversation: &c, held: &held, decision: &decision
+      ) { trigger, condition, facts in
+        text.evaluate(condition, facts: { facts.holds($0) })
+      }
+      routedNow = evaluateRouting(
+        step, routes: ruleSet.routing.rules.indices.map { Int32($0) }, isFirstStep: isFirstStep,
+        conversation: &c, held: &held, decision: &decision
+      ) { trigger in
+        guard case .route(let index) = trigger else { return ConditionEvaluation(holds: false) }
+        return text.evaluate(ruleSet.routing.rules[index].condition, facts: { facts.holds($0) })
+      }
+    }
     c.heldTriggers = held
 
     if Control(c) != control { c.version += 1 }
@@ -120,12 +179,6 @@ public struct Engine: Sendable {
     decision.team = c.team
     decision.priority = c.priority
     return (c, decision)
-  }
-
-  /// A step's text as the matcher scanned it, with the triggers that may hold on it.
-  private struct StepText {
-    let scan: TextScan
-    let candidates: Set<TriggerID>
   }
 
   /// Who answers: a change of any part bumps the conversation version.
@@ -184,44 +237,67 @@ public struct Engine: Sendable {
     }
   }
 
-  /// Evaluates one trigger: whether it holds now, and whether it fires (held now, not at the
-  /// previous step).
-  private func evaluate(
-    _ trigger: TriggerID, text: StepText, facts: StepFacts, previous: Set<TriggerID>,
+  /// Records one trigger's evaluation: whether it holds now, and whether it fires (held now,
+  /// not at the previous step); returns its evidence when it fires. The evidence is built
+  /// once here: `ConditionEvaluation.evidence` builds its values at every read.
+  private func record(
+    _ trigger: TriggerID, _ evaluation: ConditionEvaluation, previous: Set<TriggerID>,
     held: inout Set<TriggerID>, decision: inout Decision
-  ) -> ConditionEvaluation? {
-    // The matcher guarantees that a trigger outside the candidates is false on this text, so
-    // skipping it leaves `held` exactly as evaluating it would.
-    guard text.candidates.contains(trigger) else { return nil }
-    let evaluation = matcher.evaluate(trigger, scan: text.scan, facts: facts.holds)
+  ) -> [MatchEvidence]? {
     for error in evaluation.errors {
       decision.errors.append(TriggerError(trigger: trigger, error: error))
     }
     guard evaluation.holds else { return nil }
     held.insert(trigger)
     guard !previous.contains(trigger) else { return nil }
-    decision.fired.append(FiredTrigger(trigger: trigger, evidence: evaluation.evidence))
-    return evaluation
+    let evidence = evaluation.evidence
+    decision.fired.append(FiredTrigger(trigger: trigger, evidence: evidence))
+    return evidence
   }
 
+  /// The labels the index chose, in evaluation order; a label added on the way files the
+  /// triggers that depend on it.
   private func evaluateLabels(
-    _ step: Step, text: StepText, conversation c: inout Conversation, held: inout Set<TriggerID>,
+    _ step: Step, index: TriggerIndex, stops: inout StepStops, scan: TextScan,
+    facts: inout StepFacts, conversation c: inout Conversation, held: inout Set<TriggerID>,
     decision: inout Decision
   ) {
+    // A trigger the index did not choose is false at this step, so skipping it leaves `held`
+    // exactly as evaluating it would; one it chose is evaluated in full, candidate or not.
+    evaluateLabels(
+      step, stops: &stops, facts: &facts, conversation: &c, held: &held, decision: &decision,
+      added: { label, position, stops, next in
+        index.labelAdded(label, at: position, into: &stops, from: next)
+      }
+    ) { trigger, _, facts in
+      matcher.evaluate(trigger, scan: scan, facts: { facts.holds($0) })
+    }
+  }
+
+  /// Evaluates the labels at `stops.labels` (positions in `labelEvaluationOrder`, sorted; more
+  /// may be inserted after the current one by `added`) with `evaluation`.
+  private func evaluateLabels(
+    _ step: Step, stops: inout StepStops, facts: inout StepFacts,
+    conversation c: inout Conversation, held: inout Set<TriggerID>, decision: inout Decision,
+    added: (LabelID, Int32, inout StepStops, Int) -> Void = { _, _, _, _ in },
+    evaluation: (TriggerID, ConditionTree, StepFacts) -> ConditionEvaluation
+  ) {
     let eventName: String? = if case .event(let e) = step.kind { e.name } else { nil }
-    var labels = c.labelSet
+    let order = ruleSet.labelEvaluationOrder
     // INVARIANT: a label's triggers see the labels it depends on as already updated for this
     // step, because the checker's order puts every label after its dependencies.
-    for id in ruleSet.labelEvaluationOrder {
+    var next = 0
+    while next < stops.labels.count {
+      let position = stops.labels[next]
+      next += 1
+      let id = order[Int(position)]
       let definition = ruleSet[id]
-      let facts = StepFacts(
-        ruleSet: ruleSet, step: step, contact: c.contact, mode: c.mode, labels: labels)
-      var add: (TriggerID, LabelTrigger, ConditionEvaluation)?
-      var remove: (TriggerID, LabelTrigger, ConditionEvaluation)?
+      var add: (TriggerID, LabelTrigger, [MatchEvidence])?
+      var remove: (TriggerID, LabelTrigger, [MatchEvidence])?
       for (index, trigger) in definition.addTriggers.enumerated() {
         let tid = TriggerID.add(id, index)
-        if let ev = evaluate(
-          tid, text: text, facts: facts, previous: c.heldTriggers, held: &held,
+        if let ev = record(
+          tid, evaluation(tid, trigger.condition, facts), previous: c.heldTriggers, held: &held,
           decision: &decision), add == nil
         {
           add = (tid, trigger, ev)
@@ -229,8 +305,8 @@ public struct Engine: Sendable {
       }
       for (index, trigger) in definition.removeTriggers.enumerated() {
         let tid = TriggerID.remove(id, index)
-        if let ev = evaluate(
-          tid, text: text, facts: facts, previous: c.heldTriggers, held: &held,
+        if let ev = record(
+          tid, evaluation(tid, trigger.condition, facts), previous: c.heldTriggers, held: &held,
           decision: &decision), remove == nil
         {
           remove = (tid, trigger, ev)
@@ -239,34 +315,36 @@ public struct Engine: Sendable {
       // Remove wins over add in the same step.
       if let (tid, trigger, ev) = remove {
         if c.labels.removeValue(forKey: id) != nil {
-          labels.remove(id)
+          facts.labels.remove(id)
           let reason = LabelProvenance(
-            source: .trigger(tid, clause: trigger.span, evidence: ev.evidence, event: eventName),
+            source: .trigger(tid, clause: trigger.span, evidence: ev, event: eventName),
             at: step.at, step: c.stepCount)
           decision.removed.append(LabelChange(label: id, reason: reason))
         }
       } else if let (tid, trigger, ev) = add, c.labels[id] == nil {
         let reason = LabelProvenance(
-          source: .trigger(tid, clause: trigger.span, evidence: ev.evidence, event: eventName),
+          source: .trigger(tid, clause: trigger.span, evidence: ev, event: eventName),
           at: step.at, step: c.stepCount)
         c.labels[id] = reason
-        labels.insert(id)
+        facts.labels.insert(id)
         decision.added.append(LabelChange(label: id, reason: reason))
+        added(id, position, &stops, next)
       }
     }
   }
 
-  /// Returns whether the step routed the conversation to `human`.
+  /// Evaluates the routing rules at `routes` (in order) with `evaluation`, the labels as the
+  /// step left them; returns whether the step routed the conversation to `human`.
   private func evaluateRouting(
-    _ step: Step, text: StepText, isFirstStep: Bool, conversation c: inout Conversation,
-    held: inout Set<TriggerID>, decision: inout Decision
+    _ step: Step, routes: [Int32], isFirstStep: Bool, conversation c: inout Conversation,
+    held: inout Set<TriggerID>, decision: inout Decision,
+    evaluation: (TriggerID) -> ConditionEvaluation
   ) -> Bool {
-    let facts = StepFacts(
-      ruleSet: ruleSet, step: step, contact: c.contact, mode: c.mode, labels: c.labelSet)
     var chosen: Int?
-    for index in ruleSet.routing.rules.indices {
-      let fired = evaluate(
-        .route(index), text: text, facts: facts, previous: c.heldTriggers, held: &held,
+    for route in routes {
+      let index = Int(route)
+      let fired = record(
+        .route(index), evaluation(.route(index)), previous: c.heldTriggers, held: &held,
         decision: &decision)
       if fired != nil, chosen == nil { chosen = index }
     }

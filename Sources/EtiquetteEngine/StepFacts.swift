@@ -10,7 +10,7 @@ public struct StepFacts {
   let contact: Contact
   let mode: Mode
   /// The labels as they are at this point of the step's evaluation.
-  let labels: Set<LabelID>
+  var labels: Set<LabelID>
 
   public init(ruleSet: RuleSet, step: Step, contact: Contact, mode: Mode, labels: Set<LabelID>) {
     self.ruleSet = ruleSet

@@ -468,8 +468,26 @@ package struct ReferenceMatcher: Sendable {
     return Self.triggers(of: ruleSet).map { ($0.0, message.evaluate($0.1, facts: facts)) }
   }
 
+  /// One text analysed once, on which conditions are then evaluated one by one: what the
+  /// engine's reference steps use, asking each trigger with the facts of its moment.
+  package struct TextEvaluator {
+    private var message: Message
+
+    fileprivate init(_ message: Message) { self.message = message }
+
+    package mutating func evaluate(_ tree: ConditionTree, facts: (ConditionAtom) -> Bool)
+      -> ConditionEvaluation
+    {
+      message.evaluate(tree, facts: facts)
+    }
+  }
+
+  package func textEvaluator(text: String?, limits: MatchLimits = .default) -> TextEvaluator {
+    TextEvaluator(Message(text: text, regexes: regexes, limits: limits, matcher: self))
+  }
+
   /// One message, analysed once; phrase occurrences and regex outcomes computed on demand.
-  private struct Message {
+  fileprivate struct Message {
     let text: String?
     let bytes: [UInt8]
     let analysed: Analysed?

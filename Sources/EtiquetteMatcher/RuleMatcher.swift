@@ -825,6 +825,18 @@ public final class RuleMatcher: Sendable {
     return out
   }
 
+  /// Calls `body` with the ordinal (the position in `allTriggers`) of every trigger that a text
+  /// atom of this scan concerns: a phrase hit, or a regex that matched or failed. Unlike
+  /// `candidateTriggers`, the triggers that can hold without text are not included (the engine
+  /// indexes those by what else can make them true). Unordered; an ordinal may repeat.
+  public func forEachTextCandidate(of scan: TextScan, _ body: (Int) -> Void) {
+    let scan = ownScan(scan)
+    for hit in scan.triggerHits { body(Int(hit.trigger)) }
+    for entry in scan.outcomes {
+      patternTriggers.forEach(of: Int(entry.pattern)) { body(Int($0)) }
+    }
+  }
+
   /// A scan from another matcher is redone with this one, whose numbering it must use.
   private func ownScan(_ scan: TextScan) -> TextScan {
     guard let other = scan.tables, other !== tables else { return scan }

@@ -11,9 +11,9 @@ struct Workload {
   let phrases: [String]
   let regexes: [(String, String)]
 
-  /// The rule set Etiquette compiles: the phrases in 100 labels (`contains any`, with `modes`),
-  /// each regex in a label of its own.
-  func ruleSet(modes: PhraseModes = []) -> RuleSet {
+  /// The rule set Etiquette compiles: the phrases in `groups` labels (`contains any`, with
+  /// `modes`; phrase `i` in label `i % groups`), each regex in a label of its own.
+  func ruleSet(modes: PhraseModes = [], groups: Int = 100) -> RuleSet {
     var labels: [LabelDefinition] = []
     func addLabel(_ condition: ConditionTree) {
       let id = LabelID(labels.count)
@@ -23,7 +23,6 @@ struct Workload {
           addTriggers: [LabelTrigger(condition: condition, span: .unknown)], removeTriggers: [],
           dependencies: [], nameSpan: .unknown, span: .unknown))
     }
-    let groups = 100
     for group in 0..<groups {
       let members = stride(from: group, to: phrases.count, by: groups).map { index in
         Phrase(
