@@ -79,7 +79,7 @@ import Testing
       let (before, _) = try await ServerHarness.send(
         client, .get, "/v1/me", headers: harness.auth("bruno@exemple.fr"))
       #expect(before == .ok)
-      #expect(try harness.server.store.revokeMember("bruno@exemple.fr"))
+      #expect(try harness.server.sqlite.revokeMember("bruno@exemple.fr"))
       let (after, _) = try await ServerHarness.send(
         client, .get, "/v1/me", headers: harness.auth("bruno@exemple.fr"))
       #expect(after == .unauthorized)
