@@ -65,6 +65,8 @@ extension PostgresStore {
         "CREATE INDEX jobs_ordering ON jobs (ordering_key, id) WHERE ordering_key IS NOT NULL",
         "CREATE INDEX jobs_owner ON jobs (lease_owner) WHERE lease_owner IS NOT NULL",
       ]),
+    // Full-text search (`Search+PostgreSQL.swift`).
+    searchMigration,
   ]
 
   /// The key of the session advisory lock held while migrating ("ETQM"): instances starting
