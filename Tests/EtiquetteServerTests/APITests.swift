@@ -393,6 +393,9 @@ import Testing
         client, as: "manon@exemple.fr",
         query: "?q=" + (evil.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
       #expect(found.count == 1)
+      // A NUL byte in a search once ended SQLite's FTS5 string early: a 500.
+      let nul = try await harness.list(client, as: "manon@exemple.fr", query: "?q=parl%00er")
+      #expect(nul.isEmpty)
       var (status, _) = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/notes", headers: manon,
         json: #"{"text":\#(escaped)}"#)
