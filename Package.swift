@@ -49,6 +49,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     // The web inbox (issue 16): server-rendered HTML templates.
     .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    // The PostgreSQL store (issue 15): several instances on one database.
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
   ],
   targets: [
     // PCRE2 from Debian's libpcre2-dev; the shim header fixes the code unit width to 8 bits.
@@ -142,6 +144,7 @@ let package = Package(
         // The web inbox: templates, and PBKDF2 for members' passwords.
         .product(name: "Mustache", package: "swift-mustache"),
         .product(name: "_CryptoExtras", package: "swift-crypto"),
+        .product(name: "PostgresNIO", package: "postgres-nio"),
       ],
       // The OpenAPI document, served at /openapi.json; `openapi/` at the root links to it. The
       // web inbox's templates and static assets (issue 16).

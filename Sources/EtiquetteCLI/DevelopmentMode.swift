@@ -30,10 +30,12 @@ struct DevelopmentMode {
   }
 
   /// A fresh token for every member the rules name, in the rules' order.
-  static func issueTokens(_ server: InboxServer) throws -> [(email: String, token: String)] {
-    try server.rules.current.ruleSet.members.map { member in
-      (member.email, try server.members.addMember(member.email))
+  static func issueTokens(_ server: InboxServer) async throws -> [(email: String, token: String)] {
+    var tokens: [(email: String, token: String)] = []
+    for member in server.rules.current.ruleSet.members {
+      tokens.append((member.email, try await server.members.addMember(member.email)))
     }
+    return tokens
   }
 
   /// The text printed once the server listens: where it is, the generated values, and commands

@@ -16,14 +16,30 @@ struct MemberCommand: ParsableCommand {
     @Option(name: .long, help: "The rules directory: members are the emails of its teams.")
     var rules: String = "rules"
 
-    @Option(name: .long, help: "The SQLite database file.")
+    @Option(
+      name: .long,
+      help: ArgumentHelp(
+        "The SQLite database file, or a postgres://user@host:port/db URL.",
+        discussion: "The PostgreSQL password comes from ETIQUETTE_DB_PASSWORD (or the URL)."))
     var db: String = "etiquette.db"
 
-    func open() throws -> SQLiteStore {
+    /// Opens the store (creating or migrating its schema), runs `body` on its members and
+    /// closes it. Errors name the database without its password.
+    func withMembers<Value: Sendable>(_ body: (any MemberDirectory) async throws -> Value)
+      async throws -> Value
+    {
+      let location: DatabaseLocation
       do {
-        return try SQLiteStore(path: db)
+        location = try DatabaseLocation(db, environment: ProcessInfo.processInfo.environment)
       } catch {
-        throw UsageError(description: "cannot open the database \(db): \(error)")
+        throw UsageError(description: error.description)
+      }
+      do {
+        return try await location.withMemberDirectory(body)
+      } catch let usage as UsageError {
+        throw usage
+      } catch {
+        throw UsageError(description: "cannot use the database \(location): \(error)")
       }
     }
 
@@ -37,7 +53,7 @@ struct MemberCommand: ParsableCommand {
     }
   }
 
-  struct Add: ParsableCommand {
+  struct Add: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Create a token for a member (printed once; only its hash is stored).")
     @OptionGroup var options: StoreOptions
@@ -52,7 +68,7 @@ struct MemberCommand: ParsableCommand {
     @Option(name: .long, help: "The server's JSON configuration (for --ai-agent).")
     var config: String?
 
-    func run() throws {
+    func run() async throws {
       if aiAgent {
         let configuration = try ServerConfiguration.load(file: config)
         guard configuration.aiAgents.contains(email) else {
@@ -69,39 +85,39 @@ struct MemberCommand: ParsableCommand {
               + "--ai-agent")
         }
       }
-      let token = try options.open().addMember(email)
+      let token = try await options.withMembers { try await $0.addMember(email) }
       Terminal.standardOutput.write(token + "\n")
       Terminal.standardError.write(
         "token created for \(email); it is shown only this once\n")
     }
   }
 
-  struct List: ParsableCommand {
+  struct List: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List members with tokens.")
     @OptionGroup var options: StoreOptions
 
-    func run() throws {
-      for member in try options.open().members() {
+    func run() async throws {
+      for member in try await options.withMembers({ try await $0.members() }) {
         let state = member.revokedAt == nil ? "active" : "revoked"
         Terminal.standardOutput.write("\(member.email)\t\(state)\n")
       }
     }
   }
 
-  struct Revoke: ParsableCommand {
+  struct Revoke: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Revoke a member's token.")
     @OptionGroup var options: StoreOptions
     @Argument(help: "The member's email.") var email: String
 
-    func run() throws {
-      guard try options.open().revokeMember(email) else {
+    func run() async throws {
+      guard try await options.withMembers({ try await $0.revokeMember(email) }) else {
         throw UsageError(description: "\"\(email)\" has no active token")
       }
       Terminal.standardOutput.write("revoked \(email)\n")
     }
   }
 
-  struct Invite: ParsableCommand {
+  struct Invite: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Print a one-time invitation URL to the web inbox (valid 7 days).",
       discussion: """
@@ -115,7 +131,7 @@ struct MemberCommand: ParsableCommand {
     @Option(name: .long, help: "The address members reach the server at (overrides public_url).")
     var publicURL: String?
 
-    func run() throws {
+    func run() async throws {
       let members = try options.memberEmails()
       guard members.contains(email) else {
         throw UsageError(
@@ -124,8 +140,9 @@ struct MemberCommand: ParsableCommand {
       }
       var configuration = try ServerConfiguration.load(file: config)
       if let publicURL { configuration.publicURL = publicURL }
-      let token = try options.open().inviteMember(
-        email, validFor: SQLiteStore.invitationLifetime)
+      let token = try await options.withMembers {
+        try await $0.inviteMember(email, validFor: SQLiteStore.invitationLifetime)
+      }
       Terminal.standardOutput.write(configuration.baseURL + "/invitation/" + token + "\n")
       Terminal.standardError.write("invitation created for \(email); valid 7 days, once\n")
     }

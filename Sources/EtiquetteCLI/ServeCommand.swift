@@ -28,7 +28,15 @@ struct ServeCommand: AsyncParsableCommand {
   @Option(name: .long, help: "The rules directory (or file).")
   var rules: String?
 
-  @Option(name: .long, help: "The SQLite database file (created when missing).")
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "The SQLite database file (created when missing) or a postgres://user@host:port/db URL.",
+      discussion: """
+        The PostgreSQL password comes from ETIQUETTE_DB_PASSWORD (or the URL); it is never \
+        logged. Serving on PostgreSQL is refused until its store is complete (issue 15); \
+        `etiquette member` already works on it.
+        """))
   var db: String?
 
   @Option(
@@ -85,7 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
     if let development {
       server.logger.warning(
         "DEVELOPMENT MODE: generated secrets and member tokens are printed on standard output")
-      let tokens = try DevelopmentMode.issueTokens(server)
+      let tokens = try await DevelopmentMode.issueTokens(server)
       var invitations: [(email: String, token: String)] = []
       for (email, _) in tokens {
         if let token = try await server.inviteToWebInbox(email) {

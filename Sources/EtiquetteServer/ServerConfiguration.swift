@@ -19,7 +19,11 @@ import Foundation
 /// its path and a "did you mean" (`unknownKeys(in:)`).
 public struct ServerConfiguration: Sendable, CustomStringConvertible {
   public var rulesDirectory: String = "rules"
+  /// `--db`: an SQLite file path or a `postgres://` URL (see `DatabaseLocation`); it may hold
+  /// a password, so logs show `databaseLocation` instead.
   public var databasePath: String = "etiquette.db"
+  /// `ETIQUETTE_DB_PASSWORD`: the PostgreSQL password, kept out of the URL and the files.
+  public var databasePassword: String?
   public var host: String = "127.0.0.1"
   public var port: Int = 8080
   /// The Meta app secret: the key of `X-Hub-Signature-256`.
@@ -421,7 +425,29 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     if let publicURL, !isHTTP(publicURL) {
       problems.append("public_url must be an http or https URL, got \"\(publicURL)\"")
     }
+    do {
+      if case .postgres(let address) = try databaseLocation() {
+        problems.append(Self.postgresNotServable(address))
+      }
+    } catch {
+      problems.append(error.description)
+    }
     return problems
+  }
+
+  /// Where `db` points, with `ETIQUETTE_DB_PASSWORD` applied.
+  public func databaseLocation() throws(DatabaseLocationError) -> DatabaseLocation {
+    let environment = databasePassword.map { ["ETIQUETTE_DB_PASSWORD": $0] } ?? [:]
+    return try DatabaseLocation(databasePath, environment: environment)
+  }
+
+  // The PostgreSQL store implements members and the job queue so far (issue 15); serving on it
+  // would fail on the first webhook, so the server refuses to start rather than half-work.
+  static func postgresNotServable(_ address: PostgresAddress) -> String {
+    "db: the server cannot run on PostgreSQL yet (\(address)): its PostgreSQL store has "
+      + "members, invitations and the job queue, not yet conversations, webhook intake, search, "
+      + "deliveries, sending, media, the AI connector, notifications, live events nor web "
+      + "sessions (issue 15); serve on an SQLite file, `etiquette member` works on both"
   }
 
   /// `webhooks[0].secret` for a decoding path.
@@ -443,6 +469,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       whatsapp?.accessToken = v
     }
     if let v = environment["ETIQUETTE_WHATSAPP_APP_SECRET"], !v.isEmpty { whatsappAppSecret = v }
+    if let v = environment["ETIQUETTE_DB_PASSWORD"], !v.isEmpty { databasePassword = v }
     if let v = environment["ETIQUETTE_METRICS_TOKEN"], !v.isEmpty { metricsToken = v }
     if let v = environment["ETIQUETTE_WHATSAPP_VERIFY_TOKEN"], !v.isEmpty {
       whatsappVerifyToken = v
@@ -457,7 +484,8 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
   public var description: String {
     // Secrets are shown only as set or unset, so logs never carry them.
     func state(_ secret: String?) -> String { secret == nil ? "unset" : "set" }
-    return "rules=\(rulesDirectory) db=\(databasePath) listen=\(host):\(port) "
+    let database = (try? databaseLocation().description) ?? "(invalid)"
+    return "rules=\(rulesDirectory) db=\(database) listen=\(host):\(port) "
       + "whatsapp_app_secret=\(state(whatsappAppSecret)) "
       + "whatsapp_verify_token=\(state(whatsappVerifyToken)) "
       + "integration_keys=\(integrationKeys.count) webhooks=\(webhooks.count) "

@@ -23,7 +23,7 @@ import Testing
         configuration.whatsapp = whatsapp
         configuration.aiAgents = ["agent-ia@exemple.fr"]
       }
-      harness.tokens["agent-ia@exemple.fr"] = try harness.server.store.addMember(
+      harness.tokens["agent-ia@exemple.fr"] = try harness.server.sqlite.addMember(
         "agent-ia@exemple.fr")
       let h = harness
       // The AI's reply meets a rate limit that asks to wait a minute.

@@ -79,7 +79,7 @@ import Testing
       let (before, _) = try await ServerHarness.send(
         client, .get, "/v1/me", headers: harness.auth("bruno@exemple.fr"))
       #expect(before == .ok)
-      #expect(try harness.server.store.revokeMember("bruno@exemple.fr"))
+      #expect(try harness.server.sqlite.revokeMember("bruno@exemple.fr"))
       let (after, _) = try await ServerHarness.send(
         client, .get, "/v1/me", headers: harness.auth("bruno@exemple.fr"))
       #expect(after == .unauthorized)
@@ -393,6 +393,9 @@ import Testing
         client, as: "manon@exemple.fr",
         query: "?q=" + (evil.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
       #expect(found.count == 1)
+      // A NUL byte in a search once ended SQLite's FTS5 string early: a 500.
+      let nul = try await harness.list(client, as: "manon@exemple.fr", query: "?q=parl%00er")
+      #expect(nul.isEmpty)
       var (status, _) = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/notes", headers: manon,
         json: #"{"text":\#(escaped)}"#)

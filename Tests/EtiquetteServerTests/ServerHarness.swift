@@ -46,7 +46,7 @@ struct ServerHarness {
     configuration.rulesPollInterval = nil
     configure(&configuration)
     server = try InboxServer(configuration: configuration, clock: clock)
-    for member in Self.members { tokens[member] = try server.store.addMember(member) }
+    for member in Self.members { tokens[member] = try server.sqlite.addMember(member) }
   }
 
   /// Runs `body` with a client of the server (in-process by default, `.live` for a socket):

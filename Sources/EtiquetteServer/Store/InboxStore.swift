@@ -3,7 +3,8 @@ import Foundation
 
 // The storage interface: what the services, the HTTP handlers and the workers need from a
 // store, and nothing of how it stores it. `SQLiteStore` (Store/SQLite, the only folder that
-// knows GRDB and SQL) implements it; a PostgreSQL store implements the same protocols.
+// knows GRDB and SQLite's SQL) implements it; `PostgresStore` (Store/PostgreSQL, the only
+// folder that knows PostgresNIO) implements members and the job queue so far (issue 15).
 //
 // Two rules every implementation keeps, because the services rely on them:
 // - a method that changes a conversation runs its engine step between a load and a save in one
@@ -12,15 +13,18 @@ import Foundation
 //   decision, on the stored labels) inside it;
 // - live events of a change are published after its commit, never for a rollback.
 
-/// Members and their API tokens (only a hash of each token is stored).
+/// Members and their API tokens (only a hash of each token is stored), and their invitations
+/// to the web inbox: what `etiquette member` manages, on every store.
 public protocol MemberDirectory: Sendable {
   /// Issues a new token for the member, replacing any previous one, and returns it.
-  func addMember(_ email: String) throws -> String
+  func addMember(_ email: String) async throws -> String
   /// False when the member has no active token.
-  func revokeMember(_ email: String) throws -> Bool
-  func members() throws -> [MemberRow]
+  func revokeMember(_ email: String) async throws -> Bool
+  func members() async throws -> [MemberRow]
   /// The member of an active token.
   func member(forToken token: String) async throws -> String?
+  /// Issues a one-time invitation valid `validFor` seconds and returns its token.
+  func inviteMember(_ email: String, validFor: Double) async throws -> String
 }
 
 public struct MemberRow: Sendable, Hashable {

@@ -189,7 +189,7 @@ import Testing
   /// A server with an external AI agent, agent-ia@exemple.fr, and its token.
   static func agentHarness() throws -> ServerHarness {
     var harness = try ServerHarness { $0.aiAgents = ["agent-ia@exemple.fr"] }
-    harness.tokens["agent-ia@exemple.fr"] = try harness.server.store.addMember(
+    harness.tokens["agent-ia@exemple.fr"] = try harness.server.sqlite.addMember(
       "agent-ia@exemple.fr")
     return harness
   }

@@ -90,7 +90,7 @@ import Testing
     var harness = try ServerHarness(clock: .starting(at: instant)) {
       $0.aiAgents = ["agent-ia@exemple.fr"]
     }
-    harness.tokens["agent-ia@exemple.fr"] = try harness.server.store.addMember(
+    harness.tokens["agent-ia@exemple.fr"] = try harness.server.sqlite.addMember(
       "agent-ia@exemple.fr")
     let h = harness
     try await h.test(.live) { client in
@@ -145,7 +145,7 @@ import Testing
         alice.close()
         audit.close()
       }
-      #expect(try harness.server.store.revokeMember("alice@exemple.fr"))
+      #expect(try harness.server.sqlite.revokeMember("alice@exemple.fr"))
       // A booking: alice (Rendez-vous) and audit (view all) may both view it.
       let id = try await Support.converse(
         harness, client, phone: "33620000020", text: "J'ai réservé le rendez-vous")

@@ -185,7 +185,7 @@ import Testing
     var harness = try ServerHarness(rulesDirectory: rules.path) {
       $0.webhooks = [Self.subscription("crm", "http://127.0.0.1:9/unused")]
     }
-    harness.tokens["chef@exemple.fr"] = try harness.server.store.addMember("chef@exemple.fr")
+    harness.tokens["chef@exemple.fr"] = try harness.server.sqlite.addMember("chef@exemple.fr")
     let h = harness
     try await Self.say(h, [("33600000005", "bonjour")])
     let (forbidden, error) = try await Self.list(h, "", as: "chef@exemple.fr")

@@ -178,10 +178,14 @@ enum ConversationQueries {
     Array(repeating: "?", count: count).joined(separator: ", ")
   }
 
-  /// Words of a search, each quoted, so that FTS5 operators typed by a user are plain text.
+  /// Words of a search, each quoted, so that FTS5 operators typed by a user are plain text. A
+  /// NUL ends FTS5's string early ("unterminated string", a 500): it separates tokens instead,
+  /// as every other non-word character does.
   static func ftsQuery(_ text: String) -> String? {
     let words = text.split(whereSeparator: \.isWhitespace).map {
-      "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+      "\""
+        + $0.replacingOccurrences(of: "\"", with: "\"\"").replacingOccurrences(
+          of: "\u{0}", with: " ") + "\""
     }
     return words.isEmpty ? nil : words.joined(separator: " ")
   }

@@ -1,0 +1,222 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The shared store: one PostgreSQL database that several server instances use at once (tables
+/// in `PostgresMigrations.swift`). Unlike SQLite's single writer, nothing here serialises the
+/// instances: every statement that must not run twice says so in SQL (unique keys with
+/// `ON CONFLICT`, `FOR UPDATE SKIP LOCKED` claims, leases checked in the `WHERE` clause).
+///
+/// This folder is the only code that imports PostgresNIO, and holds every PostgreSQL statement.
+/// It implements members, invitations and the job queue so far (issue 15): the server refuses
+/// to serve on it until the rest of the storage interface is here
+/// (`ServerConfiguration.postgresNotServable`).
+public final class PostgresStore: Sendable {
+  let client: PostgresClient
+  /// Runs the connection pool, and the listener that rings `bell` for other instances' jobs.
+  private let running: Task<Void, Never>
+  /// Wakes this instance's workers: after its own commits, and on other instances' `NOTIFY`.
+  let bell: JobBell
+  let logger: Logger
+  /// What every stored timestamp reads.
+  public let clock: WallClock
+  /// How many times the job listener started listening: 1 once open, one more after each
+  /// lost connection.
+  let listens: ListenCount
+
+  /// The `NOTIFY` channel of the job queue; the payload is one job kind.
+  static let jobChannel = "etiquette_jobs"
+
+  private init(
+    client: PostgresClient, running: Task<Void, Never>, bell: JobBell, clock: WallClock,
+    logger: Logger, listens: ListenCount
+  ) {
+    self.listens = listens
+    self.client = client
+    self.running = running
+    self.bell = bell
+    self.clock = clock
+    self.logger = logger
+  }
+
+  /// Connects, migrates the schema (under an advisory lock: instances that start together
+  /// migrate once) and starts listening for other instances' jobs. Throws
+  /// `PostgresStoreError` when the database cannot be reached (a connection attempt is given
+  /// up after `connectTimeout`).
+  public static func open(
+    _ address: PostgresAddress, clock: WallClock = .system, maximumConnections: Int = 20,
+    connectTimeout: Duration = .seconds(10), logger: Logger = Logger(label: "etiquette.postgres")
+  ) async throws -> PostgresStore {
+    var configuration = PostgresClient.Configuration(
+      host: address.host, port: address.port, username: address.user,
+      password: address.password, database: address.database, tls: address.security.tls)
+    configuration.options.maximumConnections = maximumConnections
+    configuration.options.connectTimeout = connectTimeout
+    // One connection of its own first: a refused connection, a wrong password or a missing
+    // database fails here at once with the server's reason (the pool would retry quietly),
+    // and the migrations run on it, under their lock.
+    // No deadline on the migrations: they may wait for another instance's, under the lock.
+    do {
+      var direct = PostgresConnection.Configuration(
+        host: address.host, port: address.port, username: address.user,
+        password: address.password, database: address.database,
+        tls: try address.security.connectionTLS())
+      direct.options.connectTimeout = .init(connectTimeout)
+      let connection = try await PostgresConnection.connect(
+        configuration: direct, id: 0, logger: logger)
+      do {
+        try await migrate(on: connection, clock: clock, logger: logger)
+      } catch {
+        try? await connection.close()
+        throw error
+      }
+      try await connection.close()
+    } catch {
+      throw PostgresStoreError.readable(error, address: address)
+    }
+    let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+    let bell = JobBell()
+    let (listening, listeningContinuation) = AsyncStream.makeStream(of: Void.self)
+    let listens = ListenCount()
+    let running = Task {
+      await withDiscardingTaskGroup { group in
+        group.addTask { await client.run() }
+        group.addTask {
+          await Self.listen(client: client, bell: bell, logger: logger) {
+            listens.increment()
+            listeningContinuation.yield()
+          }
+        }
+      }
+    }
+    let store = PostgresStore(
+      client: client, running: running, bell: bell, clock: clock, logger: logger,
+      listens: listens)
+    do {
+      // Jobs another instance commits from now on ring this instance's bell.
+      try await Self.withTimeout(connectTimeout, address: address) {
+        for await _ in listening { break }
+      }
+    } catch {
+      await store.close()
+      throw PostgresStoreError.readable(error, address: address)
+    }
+    return store
+  }
+
+  /// Closes the connections (and ends the listener); the store is unusable afterwards.
+  public func close() async {
+    running.cancel()
+    await running.value
+  }
+
+  // MARK: - Plumbing
+
+  /// Rings `bell` on every job `NOTIFY` of any instance, from one pooled connection kept for
+  /// it; listens again after a lost connection. `ready` is called each time the `LISTEN` holds.
+  private static func listen(
+    client: PostgresClient, bell: JobBell, logger: Logger, ready: @escaping @Sendable () -> Void
+  ) async {
+    while !Task.isCancelled {
+      do {
+        try await client.withConnection { connection in
+          try await connection.listen(on: jobChannel) { notifications in
+            // Work committed while nobody listened (a reconnect) is found by the workers'
+            // polling fallback (`nextJobDue`); ringing every kind wakes them to look now.
+            bell.ring(Set(JobKind.allCases))
+            ready()
+            for try await notification in notifications {
+              if let kind = JobKind(rawValue: notification.payload) { bell.ring([kind]) }
+            }
+          }
+        }
+      } catch {
+        if Task.isCancelled { return }
+        logger.warning("job notifications: listening again after \(error)")
+        try? await Task.sleep(for: .seconds(1))
+      }
+    }
+  }
+
+  private static func withTimeout(
+    _ limit: Duration, address: PostgresAddress, _ body: @escaping @Sendable () async throws -> Void
+  ) async throws {
+    try await withThrowingTaskGroup(of: Bool.self) { group in
+      group.addTask {
+        try await body()
+        return true
+      }
+      group.addTask {
+        try await Task.sleep(for: limit)
+        return false
+      }
+      defer { group.cancelAll() }
+      guard try await group.next() == true else {
+        throw PostgresStoreError.unreachable(address, limit)
+      }
+    }
+  }
+}
+
+/// A count shared by the listener's task and its readers.
+final class ListenCount: @unchecked Sendable {
+  // Guards `count`.
+  private let lock = NSLock()
+  private var count = 0
+
+  func increment() { lock.withLock { count += 1 } }
+  var value: Int { lock.withLock { count } }
+}
+
+/// Why the PostgreSQL store failed, in words an operator can act on; never shows a password.
+public enum PostgresStoreError: Error, CustomStringConvertible {
+  case unreachable(PostgresAddress, Duration)
+  /// The server's own message and SQLSTATE (`28P01`: wrong password, `3D000`: no such
+  /// database …).
+  case refused(message: String, sqlState: String?)
+  /// No connection: the network's reason (connection refused, unknown host …).
+  case connection(PostgresAddress, reason: String)
+
+  public var description: String {
+    switch self {
+    case .unreachable(let address, let limit):
+      "cannot reach the PostgreSQL database \(address) within \(limit)"
+    case .refused(let message, let sqlState):
+      "PostgreSQL: \(message)" + (sqlState.map { " (SQLSTATE \($0))" } ?? "")
+    case .connection(let address, let reason):
+      "cannot connect to the PostgreSQL database \(address): \(reason)"
+    }
+  }
+
+  /// PostgresNIO's `PSQLError` describes itself without detail on purpose (a query's text or
+  /// binds could be secret); the server's message, or the network's reason, is what an
+  /// operator needs, and holds no password.
+  static func readable(_ error: any Error, address: PostgresAddress? = nil) -> any Error {
+    guard let error = error as? PSQLError else { return error }
+    if let message = error.serverInfo?[.message] {
+      return PostgresStoreError.refused(message: message, sqlState: error.serverInfo?[.sqlState])
+    }
+    if let address, let underlying = error.underlying {
+      return PostgresStoreError.connection(address, reason: "\(underlying)")
+    }
+    return error
+  }
+}
+
+extension PostgresAddress.TransportSecurity {
+  fileprivate var tls: PostgresClient.Configuration.TLS {
+    switch self {
+    case .disable: .disable
+    case .prefer: .prefer(.makeClientConfiguration())
+    case .require: .require(.makeClientConfiguration())
+    }
+  }
+
+  fileprivate func connectionTLS() throws -> PostgresConnection.Configuration.TLS {
+    switch self {
+    case .disable: .disable
+    case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+    case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+    }
+  }
+}
