@@ -48,17 +48,17 @@ final class TriggerIndex: Sendable {
   /// Triggers evaluated at every step.
   let always: [Int32]
   /// Triggers by label raw id, by mode, by hours raw id (open, closed), by message type.
-  let byLabel: OrdinalLists
-  let byMode: OrdinalLists
-  let byOpenHours: OrdinalLists
-  let byClosedHours: OrdinalLists
+  let byLabel: FlatLists
+  let byMode: FlatLists
+  let byOpenHours: FlatLists
+  let byClosedHours: FlatLists
   /// Hours that some trigger is filed under: the only ones whose clock a step reads.
   let indexedHours: [Int]
-  let byMessageType: OrdinalLists
+  let byMessageType: FlatLists
   let anyMessage: [Int32]
   /// Triggers by event name (list number in `byEventList`), and those of any event.
   let eventList: [String: Int]
-  let byEventList: OrdinalLists
+  let byEventList: FlatLists
   let anyEvent: [Int32]
 
   init(ruleSet: RuleSet, triggers: [TriggerID]) {
@@ -122,15 +122,15 @@ final class TriggerIndex: Sendable {
     }
     self.stop = stop
     self.always = always
-    self.byLabel = OrdinalLists(byLabel)
-    self.byMode = OrdinalLists(byMode)
-    byOpenHours = OrdinalLists(byOpen)
-    byClosedHours = OrdinalLists(byClosed)
+    self.byLabel = FlatLists(byLabel)
+    self.byMode = FlatLists(byMode)
+    byOpenHours = FlatLists(byOpen)
+    byClosedHours = FlatLists(byClosed)
     indexedHours = ruleSet.hours.indices.filter { !byOpen[$0].isEmpty || !byClosed[$0].isEmpty }
-    byMessageType = OrdinalLists(byType)
+    byMessageType = FlatLists(byType)
     self.anyMessage = anyMessage
     self.eventList = eventList
-    byEventList = OrdinalLists(byEvent)
+    byEventList = FlatLists(byEvent)
     self.anyEvent = anyEvent
   }
 
@@ -359,33 +359,5 @@ struct StepStops {
     var out: [Int32] = []
     for route in routes where out.last != route { out.append(route) }
     return out
-  }
-}
-
-/// Lists of trigger ordinals by index, in two flat arrays: reading list `i` touches no inner
-/// array's reference count, an atomic on memory every thread using the engine shares.
-struct OrdinalLists: Sendable {
-  /// List `i` is `items[start[i] ..< start[i + 1]]`.
-  let start: [Int32]
-  let items: [Int32]
-
-  init(_ lists: [[Int32]]) {
-    var start: [Int32] = [0]
-    start.reserveCapacity(lists.count + 1)
-    for list in lists { start.append(start[start.count - 1] + Int32(list.count)) }
-    self.start = start
-    items = lists.flatMap { $0 }
-  }
-
-  var count: Int { start.count - 1 }
-
-  @inline(__always)
-  func forEach(of index: Int, _ body: (Int32) -> Void) {
-    var next = Int(start[index])
-    let end = Int(start[index + 1])
-    while next < end {
-      body(items[next])
-      next += 1
-    }
   }
 }

@@ -102,13 +102,16 @@ struct SimpleOperand: Sendable {
 
 /// Lists of ordinals by index, in two flat arrays: reading list `i` touches no inner array's
 /// reference count (with nested arrays every read retains and releases the inner buffer, an
-/// atomic operation on memory shared by every thread using the matcher).
-struct FlatLists: Sendable {
+/// atomic operation on memory shared by every thread using the matcher — or the engine, whose
+/// trigger index uses them too).
+package struct FlatLists: Sendable {
   /// List `i` is `items[start[i] ..< start[i + 1]]`.
   let start: [Int32]
   let items: [Int32]
 
-  init(_ lists: [[Int32]]) {
+  package var count: Int { start.count - 1 }
+
+  package init(_ lists: [[Int32]]) {
     var start: [Int32] = [0]
     start.reserveCapacity(lists.count + 1)
     for list in lists { start.append(start[start.count - 1] + Int32(list.count)) }
@@ -117,7 +120,7 @@ struct FlatLists: Sendable {
   }
 
   @inline(__always)
-  func forEach(of index: Int, _ body: (Int32) -> Void) {
+  package func forEach(of index: Int, _ body: (Int32) -> Void) {
     start.withUnsafeBufferPointer { start in
       items.withUnsafeBufferPointer { items in
         var next = Int(start[index])

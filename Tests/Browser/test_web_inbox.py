@@ -41,11 +41,8 @@ CUSTOMERS = [
 ]
 
 
-def signed_webhook(url, phone, name, text, index):
-    message = {"from": phone, "id": f"wamid.browser.{index}", "timestamp": "1764064800",
-               "type": "text", "text": {"body": text}}
-    value = {"messaging_product": "whatsapp", "messages": [message],
-             "contacts": [{"profile": {"name": name}, "wa_id": phone}]}
+def post_signed(url, value):
+    """One webhook `value` (messages, statuses…) posted to the intake, signed as Meta signs."""
     body = json.dumps({"object": "whatsapp_business_account", "entry": [
         {"id": "1", "changes": [{"field": "messages", "value": value}]}]}).encode()
     signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
@@ -54,6 +51,13 @@ def signed_webhook(url, phone, name, text, index):
                                               "X-Hub-Signature-256": signature})
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
+
+
+def signed_webhook(url, phone, name, text, index):
+    message = {"from": phone, "id": f"wamid.browser.{index}", "timestamp": "1764064800",
+               "type": "text", "text": {"body": text}}
+    post_signed(url, {"messaging_product": "whatsapp", "messages": [message],
+                      "contacts": [{"profile": {"name": name}, "wa_id": phone}]})
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,6 @@ Its own `etiquette serve` (a restart must not disturb the other module's server)
 example rules; customers write through signed webhooks to the real intake.
 """
 
-import hashlib
-import hmac
 import http.server
 import json
 import os
@@ -17,7 +15,6 @@ import subprocess
 import tempfile
 import threading
 import time
-import urllib.request
 
 import pytest
 from axe_selenium_python import Axe
@@ -27,7 +24,7 @@ from selenium.webdriver.support import expected_conditions as EC
 
 from test_web_inbox import (ETIQUETTE, ROOT, SECRET, accept_invitation, assert_clean_console,
                             button, field_labelled, list_names, new_browser, open_conversation,
-                            signed_webhook, wait)
+                            post_signed, signed_webhook, wait)
 
 CUSTOMERS = [
     ("33611110001", "Agathe Rendezvous", "J'ai réservé pour mardi"),
@@ -58,17 +55,6 @@ class FakeGraph(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *arguments):
         pass
-
-
-def post_signed(url, value):
-    body = json.dumps({"object": "whatsapp_business_account", "entry": [
-        {"id": "1", "changes": [{"field": "messages", "value": value}]}]}).encode()
-    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    request = urllib.request.Request(url + "/webhooks/whatsapp", data=body, method="POST",
-                                     headers={"Content-Type": "application/json",
-                                              "X-Hub-Signature-256": signature})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
 
 
 def status_webhook(url, wamid, status, phone):
@@ -146,6 +132,25 @@ def manon(server):
     browser.quit()
 
 
+def record_notifications(browser, url):
+    """The member allowed notifications and looks at another tab (the page is hidden); the
+    browser's Notification is wrapped to record what the page shows."""
+    browser.execute_cdp_cmd("Browser.grantPermissions",
+                            {"origin": url, "permissions": ["notifications"]})
+    browser.execute_script("""
+        window.shownNotifications = [];
+        const Real = window.Notification;
+        class Recording extends Real {
+          constructor(title, options) {
+            window.shownNotifications.push(options.body);
+            super(title, options);
+          }
+        }
+        Object.defineProperty(window, "Notification", { value: Recording });
+        Object.defineProperty(document, "hidden", { get: () => true });
+    """)
+
+
 def live(browser):
     wait(browser).until(lambda b: b.find_element(By.TAG_NAME, "html").get_attribute("data-live")
                         == "connected")
@@ -184,22 +189,7 @@ def test_mention_is_completed_and_notifies_the_mentioned_member(server, manon):
     try:
         accept_invitation(bruno, server.invite("bruno@exemple.fr"))
         live(bruno)
-        # bruno allowed notifications and looks at another tab: the page is hidden. The
-        # browser's Notification is wrapped to record what the page shows.
-        bruno.execute_cdp_cmd("Browser.grantPermissions",
-                              {"origin": server.url, "permissions": ["notifications"]})
-        bruno.execute_script("""
-            window.shownNotifications = [];
-            const Real = window.Notification;
-            class Recording extends Real {
-              constructor(title, options) {
-                window.shownNotifications.push(options.body);
-                super(title, options);
-              }
-            }
-            Object.defineProperty(window, "Notification", { value: Recording });
-            Object.defineProperty(document, "hidden", { get: () => true });
-        """)
+        record_notifications(bruno, server.url)
         manon.get(server.url + "/app")
         open_conversation(manon, "Denis Devis")
         manon.find_element(By.XPATH, "//summary[normalize-space()='Note interne']").click()
@@ -363,20 +353,7 @@ def test_keep_human_and_leave_then_the_customer_writes_notifies_the_agent(server
         wait(bruno).until(lambda b: "Humain · Vous" in b.find_element(By.CSS_SELECTOR, ".conversation-header").text)
         button(bruno, "Garder le mode humain et partir").click()
         live(bruno)
-        bruno.execute_cdp_cmd("Browser.grantPermissions",
-                              {"origin": server.url, "permissions": ["notifications"]})
-        bruno.execute_script("""
-            window.shownNotifications = [];
-            const Real = window.Notification;
-            class Recording extends Real {
-              constructor(title, options) {
-                window.shownNotifications.push(options.body);
-                super(title, options);
-              }
-            }
-            Object.defineProperty(window, "Notification", { value: Recording });
-            Object.defineProperty(document, "hidden", { get: () => true });
-        """)
+        record_notifications(bruno, server.url)
         signed_webhook(server.url, "33611110009", "Ines Colis", "Vous êtes là ?", 141)
         wait(bruno).until(lambda b: len(b.execute_script("return window.shownNotifications")) >= 1)
         wait(bruno).until(EC.visibility_of_element_located(

@@ -18,11 +18,7 @@ struct AdminConsoleTests {
   ) async throws -> (HTTPResponse.Status, String) {
     var all = fields
     if csrf { all["csrf"] = SignInService.csrfToken(session: session) }
-    var allowed = CharacterSet.alphanumerics
-    allowed.insert(charactersIn: "-._~")
-    let body = all.sorted { $0.key < $1.key }.map {
-      "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
-    }.joined(separator: "&")
+    let body = WebInboxViewsTests.formBody(all)
     var headers = WebInboxTests.formHeaders(cookie: "\(WebInbox.sessionCookie)=\(session)")
     if json { headers[.accept] = "application/json" }
     return try await client.execute(

@@ -35,11 +35,7 @@ struct WebInboxViewsTests {
   ) async throws -> String? {
     var all = fields
     all["csrf"] = SignInService.csrfToken(session: session)
-    var allowed = CharacterSet.alphanumerics
-    allowed.insert(charactersIn: "-._~")
-    let body = all.sorted { $0.key < $1.key }.map {
-      "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
-    }.joined(separator: "&")
+    let body = formBody(all)
     return try await client.execute(
       uri: uri, method: .post,
       headers: WebInboxTests.formHeaders(cookie: "\(WebInbox.sessionCookie)=\(session)"),
@@ -48,6 +44,15 @@ struct WebInboxViewsTests {
       #expect(response.status == .seeOther, "POST \(uri): \(String(buffer: response.body))")
       return response.headers[.location]
     }
+  }
+
+  /// `application/x-www-form-urlencoded`, as a browser sends a form.
+  static func formBody(_ fields: [String: String]) -> String {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    return fields.sorted { $0.key < $1.key }.map {
+      "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
+    }.joined(separator: "&")
   }
 
   static func signInAgain(_ signIn: SignInService, _ email: String) async throws -> String {

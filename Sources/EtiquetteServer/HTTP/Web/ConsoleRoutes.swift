@@ -22,20 +22,15 @@ extension WebInbox {
         guard let text = try drafts.text(of: name) else {
           return page(renderer.messagePage(renderer.text.notFound), .notFound)
         }
-        return page(
-          try renderer.consolePage(
-            member: member, csrf: SignInService.csrfToken(session: session),
-            files: drafts.files(), file: name, text: text, diagnostics: nil), .ok)
+        return try editorPage(renderer, member, session, file: name, text: text, diagnostics: nil)
       }
     }
     router.post("/app/rules/check") { request, _ in
       try await draft(request) { member, session, renderer, name, text, _ in
         guard let document = try drafts.check(name, text: text) else { return nil }
         if Self.wantsJSON(request) { return json(document) }
-        return page(
-          try renderer.consolePage(
-            member: member, csrf: SignInService.csrfToken(session: session),
-            files: drafts.files(), file: name, text: text, diagnostics: document), .ok)
+        return try editorPage(
+          renderer, member, session, file: name, text: text, diagnostics: document)
       }
     }
     router.post("/app/rules/format") { request, _ in
@@ -53,10 +48,8 @@ extension WebInbox {
           return json(
             FormatAnswer(text: diagnostics == nil ? formatted : nil, diagnostics: diagnostics))
         }
-        return page(
-          try renderer.consolePage(
-            member: member, csrf: SignInService.csrfToken(session: session),
-            files: drafts.files(), file: name, text: formatted, diagnostics: diagnostics), .ok)
+        return try editorPage(
+          renderer, member, session, file: name, text: formatted, diagnostics: diagnostics)
       }
     }
   }
@@ -69,13 +62,24 @@ extension WebInbox {
           let trial = try drafts.trial(name, text: text, message: message, at: clock.now())
         else { return nil }
         if Self.wantsJSON(request) { return json(trial) }
-        return page(
-          try renderer.consolePage(
-            member: member, csrf: SignInService.csrfToken(session: session),
-            files: drafts.files(), file: name, text: text, diagnostics: trial.diagnostics,
-            message: message, trial: trial), .ok)
+        return try editorPage(
+          renderer, member, session, file: name, text: text, diagnostics: trial.diagnostics,
+          message: message, trial: trial)
       }
     }
+  }
+
+  /// The editor's page for a draft: the files, the text, what was found or decided.
+  func editorPage(
+    _ renderer: WebRenderer, _ member: String, _ session: String, file: String, text: String,
+    diagnostics: DiagnosticJSON.Document?, message: String = "",
+    trial: RuleDraftService.Trial? = nil
+  ) throws -> Response {
+    page(
+      try renderer.consolePage(
+        member: member, csrf: SignInService.csrfToken(session: session),
+        files: drafts.files(), file: file, text: text, diagnostics: diagnostics,
+        message: message, trial: trial), .ok)
   }
 
   struct FormatAnswer: Encodable {
