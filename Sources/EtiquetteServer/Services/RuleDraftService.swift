@@ -33,13 +33,25 @@ struct RuleDraftService: Sendable {
     return FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
   }
 
+  /// The rule set compiled with `text` standing for the file `name`; nil when `name` is not
+  /// one of the rule files.
+  func compiled(_ name: String, text: String) throws -> CompiledRules? {
+    guard let path = try listed().first(where: { $0.name == name })?.path else { return nil }
+    return RuleCompiler.compile(
+      try RuleCompiler.read(paths: [rules.path], drafts: [path: text]))
+  }
+
   /// The diagnostics of the rule set with `text` standing for the file `name`, as
   /// `etiquette check --format json` writes them (paths relative to the rules directory).
   func check(_ name: String, text: String) throws -> DiagnosticJSON.Document? {
-    guard let path = try listed().first(where: { $0.name == name })?.path else { return nil }
-    let sources = try RuleCompiler.read(paths: [rules.path], drafts: [path: text])
-    let compiled = RuleCompiler.compile(sources)
-    var document = DiagnosticJSON.document(compiled.diagnostics, sources: sources.sources)
+    try compiled(name, text: text).map(diagnostics)
+  }
+
+  /// A compilation's diagnostics as `etiquette check --format json` writes them, with paths
+  /// relative to the rules directory and the summary counting those left out too.
+  func diagnostics(_ compiled: CompiledRules) -> DiagnosticJSON.Document {
+    var document = DiagnosticJSON.document(
+      compiled.diagnostics, sources: compiled.sources.sources)
     for index in document.diagnostics.indices {
       document.diagnostics[index].file = relative(document.diagnostics[index].file)
     }
@@ -64,16 +76,10 @@ struct RuleDraftService: Sendable {
   }
 
   func trial(_ name: String, text: String, message: String, at now: Date) throws -> Trial? {
-    guard let path = try listed().first(where: { $0.name == name })?.path else { return nil }
-    let sources = try RuleCompiler.read(paths: [rules.path], drafts: [path: text])
-    let compiled = RuleCompiler.compile(sources)
+    guard let compiled = try compiled(name, text: text) else { return nil }
     guard let ruleSet = compiled.ruleSet, let matcher = compiled.matcher, !compiled.hasErrors
     else {
-      var document = DiagnosticJSON.document(compiled.diagnostics, sources: sources.sources)
-      for index in document.diagnostics.indices {
-        document.diagnostics[index].file = relative(document.diagnostics[index].file)
-      }
-      return Trial(decision: nil, members: [], diagnostics: document)
+      return Trial(decision: nil, members: [], diagnostics: diagnostics(compiled))
     }
     let engine = Engine(matcher: matcher)
     let conversation = engine.newConversation(
@@ -81,7 +87,7 @@ struct RuleDraftService: Sendable {
     let (after, decision) = engine.apply(
       Step(.message(CustomerMessage(text: message)), at: now), to: conversation)
     var document = DecisionDocument(
-      decision, conversation: after, ruleSet: ruleSet, sources: sources.sources)
+      decision, conversation: after, ruleSet: ruleSet, sources: compiled.sources.sources)
     for index in document.added.indices {
       for match in document.added[index].matches.indices {
         document.added[index].matches[match].location = relative(
