@@ -31,7 +31,9 @@ struct AdminConsoleTests {
     return document?["diagnostics"] as? [[String: Any]] ?? []
   }
 
-  @Test("only members who may manage every conversation see the rules; a draft is checked")
+  @Test(
+    "only members who may manage every conversation reach the console (403 for others); a draft is checked"
+  )
   func checkDraft() async throws {
     let harness = try ServerHarness()
     let signIn = WebInboxTests.signIn(harness)
@@ -43,7 +45,10 @@ struct AdminConsoleTests {
     try await harness.server.makeApplication().test(.router) { client in
       try await client.execute(
         uri: "/app/rules", method: .get, headers: WebInboxTests.cookieHeaders(bruno)
-      ) { response in #expect(response.status == .notFound) }
+      ) { response in
+        #expect(response.status == .forbidden)
+        #expect(String(buffer: response.body).contains("can manage all"))
+      }
       let html = try await client.execute(
         uri: "/app/rules", method: .get, headers: WebInboxTests.cookieHeaders(manon)
       ) { response in
@@ -88,7 +93,7 @@ struct AdminConsoleTests {
       (status, _) = try await Self.post(
         client, "/app/rules/check", session: bruno,
         fields: ["file": "complete.etq", "text": text])
-      #expect(status == .notFound)
+      #expect(status == .forbidden)
       // The file on disk is untouched: a draft is only checked.
       let onDisk = try String(
         contentsOf: ServerHarness.fixtures.appendingPathComponent("rules/complete.etq"),

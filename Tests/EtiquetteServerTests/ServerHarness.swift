@@ -189,14 +189,14 @@ struct ServerHarness {
   var inspect: any StoreInspection { server.sqlite.inspection }
 }
 
-/// Polls `condition` every 20 ms until it holds or `seconds` pass; true when it held. The limit
-/// is generous: parallel suites can hold the cooperative threads for seconds, and a condition
-/// that holds returns at once.
+/// Polls `condition` every 20 ms, `seconds × 50` times at most; true when it held. The budget
+/// counts polls, not the wall clock: with hundreds of tests sharing two cooperative threads a
+/// task can wait a minute for its turn, and a wall-clock deadline then expired before the
+/// condition was looked at again (a flake seen in CI). A condition that holds returns at once.
 func eventually(
   within seconds: Double = 60, _ condition: () async throws -> Bool
 ) async rethrows -> Bool {
-  let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-  while ContinuousClock.now < deadline {
+  for _ in 0..<Int(seconds * 50) {
     if try await condition() { return true }
     try? await Task.sleep(for: .milliseconds(20))
   }

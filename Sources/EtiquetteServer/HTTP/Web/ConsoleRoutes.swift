@@ -87,7 +87,8 @@ extension WebInbox {
     var diagnostics: DiagnosticJSON.Document?
   }
 
-  /// A console page for a member who may edit the rules; the inbox's 404 for anyone else.
+  /// A console page for a member who may manage every conversation; 403 for any other member
+  /// (the console is no secret: the README describes it), with what it takes.
   func console(
     _ request: Request,
     _ body: (String, String, WebRenderer) async throws -> Response
@@ -95,7 +96,7 @@ extension WebInbox {
     let renderer = localized(request)
     guard let (member, session) = try await member(of: request) else { return redirect("/login") }
     guard drafts.mayEdit(member) else {
-      return page(renderer.messagePage(renderer.text.notFound), .notFound)
+      return page(renderer.messagePage(renderer.text.consoleForbidden), .forbidden)
     }
     return try await body(member, session, renderer)
   }

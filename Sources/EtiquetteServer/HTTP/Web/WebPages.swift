@@ -61,9 +61,18 @@ struct WebRenderer: Sendable {
     var help: String?
   }
 
+  /// The console's pages, in its navigation (`console-top.mustache`): which one is shown.
+  struct ConsoleNav {
+    var rules = false
+    var access = false
+    var members = false
+    var dashboard = false
+  }
+
   struct ConsolePage {
     var head: Head
     var t: WebText
+    var nav = ConsoleNav(rules: true)
     var csrf: String
     var member: String
     var files: [ViewLink]

@@ -116,6 +116,11 @@ struct WebText: Sendable {
   var mayReplyWord: String
   var mayViewWord: String
   var mayNotViewWord: String
+  var consoleTitle: String
+  var accessTitle: String
+  var membersTitle: String
+  var dashboardTitle: String
+  var consoleForbidden: String
   var weekdays: [String]
 
   /// French, the default.
@@ -234,6 +239,12 @@ struct WebText: Sendable {
     mayReplyWord: "peut répondre",
     mayViewWord: "peut voir (lecture seule)",
     mayNotViewWord: "ne voit pas",
+    consoleTitle: "Console d’administration",
+    accessTitle: "Accès",
+    membersTitle: "Membres",
+    dashboardTitle: "Tableau de bord",
+    consoleForbidden:
+      "La console est réservée aux membres qui peuvent gérer toutes les conversations (`can manage all`).",
     weekdays: ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"])
 
   /// English, for browsers that prefer it.
@@ -352,6 +363,12 @@ struct WebText: Sendable {
     mayReplyWord: "may reply",
     mayViewWord: "may view (read only)",
     mayNotViewWord: "cannot see",
+    consoleTitle: "Admin console",
+    accessTitle: "Access",
+    membersTitle: "Members",
+    dashboardTitle: "Dashboard",
+    consoleForbidden:
+      "The console is for members who may manage every conversation (`can manage all`).",
     weekdays: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"])
 
   /// The catalogue an `Accept-Language` header prefers (by weight, then order): English when
