@@ -46,16 +46,22 @@ public enum RuleLoading {
           message: "the rules have \(compiled.errorCount) error(s)",
           diagnostics: DiagnosticJSON.document(diagnostics, sources: sources)))
     }
+    return .success(
+      LoadedRules(
+        engine: Engine(matcher: matcher), sources: sources,
+        version: version(of: sources.files.map { ($0.path, $0.bytes) }),
+        diagnostics: diagnostics))
+  }
+
+  /// The first 12 hex digits of the SHA-256 of every file's path and bytes, in reading order:
+  /// `LoadedRules.version`, and what the console compares to know the files did not change.
+  static func version(of files: [(path: String, bytes: [UInt8])]) -> String {
     var hasher = SHA256()
-    for file in sources.files {
+    for file in files {
       hasher.update(data: Data(file.path.utf8))
       hasher.update(data: file.bytes)
     }
-    let digest = hasher.finalize().hexString
-    return .success(
-      LoadedRules(
-        engine: Engine(matcher: matcher), sources: sources, version: String(digest.prefix(12)),
-        diagnostics: diagnostics))
+    return String(hasher.finalize().hexString.prefix(12))
   }
 
   /// The files `load` reads, in order; none when the path is missing or holds no rule file.

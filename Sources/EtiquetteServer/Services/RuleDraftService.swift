@@ -33,12 +33,10 @@ struct RuleDraftService: Sendable {
     return FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
   }
 
-  /// The rule set compiled with `text` standing for the file `name`; nil when `name` is not
-  /// one of the rule files.
+  /// The rule set compiled with `text` standing for the file `name` (a new file when the
+  /// rules directory has none of that name); nil when `name` can be neither.
   func compiled(_ name: String, text: String) throws -> CompiledRules? {
-    guard let path = try listed().first(where: { $0.name == name })?.path else { return nil }
-    return RuleCompiler.compile(
-      try RuleCompiler.read(paths: [rules.path], drafts: [path: text]))
+    try draftFiles(name, text: text).map { compiled(files: $0) }
   }
 
   /// The diagnostics of the rule set with `text` standing for the file `name`, as

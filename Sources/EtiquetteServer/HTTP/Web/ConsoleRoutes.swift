@@ -4,82 +4,159 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// The admin console's rule editor (issue 17, first slice): `/app/rules` shows the rule files;
-/// « Vérifier » checks a draft with the code of `etiquette check`, « Formater » formats it with
-/// the code of `etiquette fmt`. Plain forms without JavaScript; with it, CodeMirror (Debian's
-/// libjs-codemirror 5) highlights Etiquette, and the same routes answer JSON for diagnostics
-/// as you type. Nothing is written to disk yet: publishing is the next slice. Only for members
-/// who may manage every conversation; 404 for everyone else.
+/// The admin console's rule editor (issue 17): `/app/rules` shows the rule files; « Vérifier »
+/// checks a draft with the code of `etiquette check`, « Formater » formats it with the code of
+/// `etiquette fmt`, « Essayer » runs a message through it, « Lancer les tests » runs its test
+/// blocks, « Publier » (PublishRoutes.swift) writes it. Plain forms without JavaScript; with
+/// it, CodeMirror (Debian's libjs-codemirror 5) highlights Etiquette, and the same routes
+/// answer JSON for diagnostics as you type. Only for members who may manage every
+/// conversation; 403 for every other member.
 extension WebInbox {
   var drafts: RuleDraftService { RuleDraftService(rules: rules) }
 
   func registerConsole(on router: Router<Context>) {
     registerTrial(on: router)
+    registerPublishing(on: router)
     router.get("/app/rules") { request, _ in
       try await console(request) { member, session, renderer in
         let first = try drafts.files().first ?? ""
-        let name = Self.query(request).first("file") ?? first
+        let query = Self.query(request)
+        let name = query.first("file") ?? first
         guard let text = try drafts.text(of: name) else {
           return page(renderer.messagePage(renderer.text.notFound), .notFound)
         }
-        return try editorPage(renderer, member, session, file: name, text: text, diagnostics: nil)
+        var state = EditorState(file: name, text: text, base: try drafts.diskDigest())
+        state.notice = try await publishedNotice(query, renderer.text.publishing)
+        return try editorPage(renderer, member, session, state)
+      }
+    }
+    // « Nouveau fichier »: an empty editor for a name the rules directory may take; the file
+    // exists once published.
+    router.get("/app/rules/new") { request, _ in
+      try await console(request) { member, session, renderer in
+        var name = (Self.query(request).first("name") ?? "").trimmingCharacters(in: .whitespaces)
+        if !name.isEmpty && !name.hasSuffix(".etq") { name += ".etq" }
+        if try drafts.files().contains(name) {
+          return redirect("/app/rules?file=" + WebRenderer.queryEscaped(name))
+        }
+        guard drafts.isDirectory, RuleDraftService.isRuleFileName(name) else {
+          return page(
+            renderer.messagePage(renderer.text.publishing.invalidName), .unprocessableContent)
+        }
+        var state = EditorState(file: name, text: "", base: try drafts.diskDigest())
+        state.notice = renderer.text.publishing.newFile
+        return try editorPage(renderer, member, session, state)
       }
     }
     router.post("/app/rules/check") { request, _ in
-      try await draft(request) { member, session, renderer, name, text, _ in
-        guard let document = try drafts.check(name, text: text) else { return nil }
+      try await draft(request) { member, session, renderer, state, _ in
+        var state = state
+        guard let document = try drafts.check(state.file, text: state.text) else { return nil }
         if Self.wantsJSON(request) { return json(document) }
-        return try editorPage(
-          renderer, member, session, file: name, text: text, diagnostics: document)
+        state.diagnostics = document
+        return try editorPage(renderer, member, session, state)
       }
     }
     router.post("/app/rules/format") { request, _ in
-      try await draft(request) { member, session, renderer, name, text, _ in
-        guard try drafts.files().contains(name) else { return nil }
-        let formatted: String
-        var diagnostics: DiagnosticJSON.Document?
-        switch drafts.format(name, text: text) {
-        case .formatted(let result): formatted = result
-        case .syntaxErrors(let document):
-          formatted = text
-          diagnostics = document
+      try await draft(request) { member, session, renderer, state, _ in
+        var state = state
+        guard try drafts.draftFiles(state.file, text: state.text) != nil else { return nil }
+        switch drafts.format(state.file, text: state.text) {
+        case .formatted(let result): state.text = result
+        case .syntaxErrors(let document): state.diagnostics = document
         }
         if Self.wantsJSON(request) {
           return json(
-            FormatAnswer(text: diagnostics == nil ? formatted : nil, diagnostics: diagnostics))
+            FormatAnswer(
+              text: state.diagnostics == nil ? state.text : nil, diagnostics: state.diagnostics))
         }
-        return try editorPage(
-          renderer, member, session, file: name, text: formatted, diagnostics: diagnostics)
+        return try editorPage(renderer, member, session, state)
       }
     }
   }
 
   func registerTrial(on router: Router<Context>) {
     router.post("/app/rules/try") { request, _ in
-      try await draft(request) { member, session, renderer, name, text, form in
-        let message = form.first("message") ?? ""
+      try await draft(request) { member, session, renderer, state, form in
+        var state = state
+        state.message = form.first("message") ?? ""
         guard
-          let trial = try drafts.trial(name, text: text, message: message, at: clock.now())
+          let trial = try drafts.trial(
+            state.file, text: state.text, message: state.message, at: clock.now())
         else { return nil }
         if Self.wantsJSON(request) { return json(trial) }
-        return try editorPage(
-          renderer, member, session, file: name, text: text, diagnostics: trial.diagnostics,
-          message: message, trial: trial)
+        state.diagnostics = trial.diagnostics
+        state.trial = trial
+        return try editorPage(renderer, member, session, state)
+      }
+    }
+    // « Enregistrer comme test »: the draft gains a test block pinning what it decided for the
+    // message, and the draft's tests run; nothing is written before « Publier ».
+    router.post("/app/rules/save-test") { request, _ in
+      try await draft(request) { member, session, renderer, state, form in
+        var state = state
+        state.message = form.first("message") ?? ""
+        guard
+          let saved = try drafts.savingTest(
+            state.file, text: state.text, message: state.message, at: clock.now())
+        else { return nil }
+        state.text = saved.text
+        state.tests = saved.run
+        state.diagnostics = saved.run.diagnostics
+        if saved.run.diagnostics == nil {
+          state.notice = renderer.text.publishing.testSaved.replacingOccurrences(
+            of: "{file}", with: state.file)
+        }
+        if Self.wantsJSON(request) {
+          return json(SavedTestAnswer(text: saved.text, tests: saved.run))
+        }
+        return try editorPage(renderer, member, session, state)
+      }
+    }
+    router.post("/app/rules/test") { request, _ in
+      try await draft(request) { member, session, renderer, state, _ in
+        var state = state
+        guard let run = try drafts.runTests(state.file, text: state.text) else { return nil }
+        if Self.wantsJSON(request) { return json(run) }
+        state.tests = run
+        state.diagnostics = run.diagnostics
+        return try editorPage(renderer, member, session, state)
       }
     }
   }
 
+  /// What the editor shows: the draft of one file, what was found or decided for it, and the
+  /// digest of the files it was opened on (`base`), carried through every form so that a
+  /// publication knows whether the files changed since.
+  struct EditorState: Sendable {
+    var file: String
+    var text: String
+    var base: String
+    var diagnostics: DiagnosticJSON.Document?
+    var message = ""
+    var trial: RuleDraftService.Trial?
+    var tests: RuleDraftService.TestRun?
+    var publishMessage = ""
+    /// Said after an action succeeded (a version published, a test saved).
+    var notice: String?
+    /// Why an action was refused.
+    var problem: String?
+  }
+
   /// The editor's page for a draft: the files, the text, what was found or decided.
   func editorPage(
-    _ renderer: WebRenderer, _ member: String, _ session: String, file: String, text: String,
-    diagnostics: DiagnosticJSON.Document?, message: String = "",
-    trial: RuleDraftService.Trial? = nil
+    _ renderer: WebRenderer, _ member: String, _ session: String, _ state: EditorState,
+    status: HTTPResponse.Status = .ok
   ) throws -> Response {
     page(
       try renderer.consolePage(
-        member: member, csrf: SignInService.csrfToken(session: session),
-        files: drafts.files(), file: file, text: text, diagnostics: diagnostics,
-        message: message, trial: trial), .ok)
+        member: member, csrf: SignInService.csrfToken(session: session), files: drafts.files(),
+        state: state), status)
+  }
+
+  struct SavedTestAnswer: Encodable {
+    var text: String
+    var tests: RuleDraftService.TestRun
   }
 
   struct FormatAnswer: Encodable {
@@ -101,10 +178,11 @@ extension WebInbox {
     return try await body(member, session, renderer)
   }
 
-  /// A draft posted from the editor (`file`, `text`, the CSRF token); nil from `body`: 404.
+  /// A draft posted from the editor (`file`, `text`, `base`, the CSRF token); nil from `body`:
+  /// 404.
   func draft(
     _ request: Request,
-    _ body: (String, String, WebRenderer, String, String, FormFields) async throws -> Response?
+    _ body: (String, String, WebRenderer, EditorState, FormFields) async throws -> Response?
   ) async throws -> Response {
     // A rule file of 1 MB is far beyond any real one; the limit keeps a check bounded.
     let buffer = try await request.body.collect(upTo: 1024 * 1024)
@@ -113,9 +191,11 @@ extension WebInbox {
       guard SignInService.isValidCSRF(form.first("csrf"), session: session) else {
         return refusedForm(request)
       }
-      let name = form.first("file") ?? ""
-      let text = form.first("text") ?? ""
-      return try await body(member, session, renderer, name, text, form)
+      var state = EditorState(
+        file: form.first("file") ?? "", text: form.first("text") ?? "",
+        base: form.first("base") ?? "")
+      state.publishMessage = form.first("publish_message") ?? ""
+      return try await body(member, session, renderer, state, form)
         ?? page(renderer.messagePage(renderer.text.notFound), .notFound)
     }
   }

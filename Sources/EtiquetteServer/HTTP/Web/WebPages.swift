@@ -87,6 +87,23 @@ struct WebRenderer: Sendable {
     var styles: [String]
     var message: String
     var trial: TrialView?
+    var base: String
+    var publishMessage: String
+    var notice: String?
+    var problem: String?
+    var tests: TestsView?
+  }
+
+  /// « Lancer les tests »: the summary and each failure on its line.
+  struct TestsView {
+    struct Failure {
+      var test: String
+      var location: String
+      var line: Int
+      var message: String
+    }
+    var summary: String
+    var failures: [Failure]
   }
 
   /// « Essayer »: what the draft decides for a message, as the REPL says it.
@@ -134,38 +151,6 @@ struct WebRenderer: Sendable {
           member: $0.member,
           access: $0.reply ? text.mayReplyWord : $0.view ? text.mayViewWord : text.mayNotViewWord)
       })
-  }
-
-  /// `/app/rules`: the rule files, the editor of one, the draft's diagnostics when checked.
-  func consolePage(
-    member: String, csrf: String, files: [String], file: String, text draft: String,
-    diagnostics: DiagnosticJSON.Document?, message: String = "",
-    trial: RuleDraftService.Trial? = nil
-  ) throws -> String {
-    let lines = (diagnostics?.diagnostics ?? []).map {
-      DiagnosticLine(
-        code: $0.code, severity: $0.severity, location: "\($0.file):\($0.line):\($0.column)",
-        line: $0.line, message: $0.message, help: $0.help)
-    }
-    let summary = diagnostics.map {
-      text.consoleSummary.replacingOccurrences(of: "{errors}", with: "\($0.summary.errors)")
-        .replacingOccurrences(of: "{warnings}", with: "\($0.summary.warnings)")
-    }
-    return render(
-      "rules",
-      ConsolePage(
-        head: head(text.rulesTitle), t: text, csrf: csrf, member: member,
-        files: files.map {
-          ViewLink(
-            name: $0, href: "/app/rules?file=" + Self.queryEscaped($0), current: $0 == file,
-            count: nil)
-        }, file: file, text: draft, checked: diagnostics != nil, diagnostics: lines,
-        summary: summary, editor: assets.paths["console.js"] ?? "",
-        codemirror: ["codemirror.js", "codemirror-simple.js", "codemirror-lint.js"].compactMap {
-          assets.paths[$0]
-        },
-        styles: ["codemirror.css", "codemirror-lint.css"].compactMap { assets.paths[$0] },
-        message: message, trial: trial.flatMap(trialView)))
   }
 
   // MARK: - The installable app
@@ -414,6 +399,8 @@ struct WebRenderer: Sendable {
     var listQuery: String
     /// `LiveStream.changeMark` when the page was drawn.
     var change: String
+    /// The member may manage every conversation: the header links to the console.
+    var console: Bool
   }
 
   /// The list of `rows` in `view`, with `opened` in the right pane when there is one.
@@ -464,6 +451,7 @@ struct WebRenderer: Sendable {
         windowClosing: window.map { $0 > 0 && $0 <= Self.windowWarning } ?? false)
     }
     let unread = counts[.unread] ?? 0
+    let console = rules.engine.can(member, .manage, labels: []).allowed
     return render(
       "inbox",
       InboxPage(
@@ -500,7 +488,7 @@ struct WebRenderer: Sendable {
           }, matchAll: options.filter.matchAll, active: !options.filter.isEmpty,
           count: options.filter.labels.count + options.filter.without.count,
           clear: listHref(view, options.search, options.sort, nil)),
-        listQuery: listQuery, change: change))
+        listQuery: listQuery, change: change, console: console))
   }
 
   /// The 24-hour window is flagged in the list once fewer than 4 hours are left.

@@ -21,6 +21,9 @@ struct WebInbox: Sendable {
   let secureCookies: Bool
   /// The live events the API's `/v1/stream` serves, for the page's own stream.
   let live: LiveStream
+  /// The console's published rule versions, and the one way to publish.
+  let versions: any RuleVersionStore
+  let publisher: RulePublisher
   let pageStreams = PageStreams()
 
   static let sessionCookie = "etiquette_session"

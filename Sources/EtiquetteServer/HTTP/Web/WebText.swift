@@ -121,6 +121,7 @@ struct WebText: Sendable {
   var membersTitle: String
   var dashboardTitle: String
   var consoleForbidden: String
+  var publishing: PublishingText
   var weekdays: [String]
 
   /// French, the default.
@@ -222,7 +223,7 @@ struct WebText: Sendable {
     consoleSummary: "{errors} erreur(s), {warnings} avertissement(s)",
     noProblem: "Aucun problème : ces règles sont prêtes.",
     backToInbox: "Retour à la boîte de réception",
-    draftNote: "Brouillon : rien n’est enregistré tant que la publication n’existe pas encore.",
+    draftNote: "Brouillon : rien n’est écrit sur le disque avant « Publier ».",
     ruleText: "Texte du fichier",
     tryTitle: "Essayer un message",
     customerMessage: "Message du client",
@@ -245,6 +246,7 @@ struct WebText: Sendable {
     dashboardTitle: "Tableau de bord",
     consoleForbidden:
       "La console est réservée aux membres qui peuvent gérer toutes les conversations (`can manage all`).",
+    publishing: .french,
     weekdays: ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"])
 
   /// English, for browsers that prefer it.
@@ -346,7 +348,7 @@ struct WebText: Sendable {
     consoleSummary: "{errors} error(s), {warnings} warning(s)",
     noProblem: "No problem: these rules are ready.",
     backToInbox: "Back to the inbox",
-    draftNote: "Draft: nothing is saved until publishing exists.",
+    draftNote: "Draft: nothing is written to disk before « Publish ».",
     ruleText: "File text",
     tryTitle: "Try a message",
     customerMessage: "Customer message",
@@ -369,6 +371,7 @@ struct WebText: Sendable {
     dashboardTitle: "Dashboard",
     consoleForbidden:
       "The console is for members who may manage every conversation (`can manage all`).",
+    publishing: .english,
     weekdays: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"])
 
   /// The catalogue an `Accept-Language` header prefers (by weight, then order): English when

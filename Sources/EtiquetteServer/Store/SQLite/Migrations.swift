@@ -347,6 +347,21 @@ extension SQLiteStore {
           CREATE INDEX web_sessions_email ON web_sessions(email);
           """)
     }
+    // The admin console's published rule versions (issue 17): author, time, message and
+    // every file, so the history compares any two and rolls back to any one.
+    migrator.registerMigration("rule-versions-v1") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE rule_versions (
+            number INTEGER PRIMARY KEY AUTOINCREMENT,
+            author TEXT NOT NULL,
+            at REAL NOT NULL,
+            message TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            files TEXT NOT NULL
+          );
+          """)
+    }
     return migrator
   }
 

@@ -52,6 +52,50 @@ if (CodeMirror && form && area) {
       : `${errors} / ${warnings}`;
   }
 
+  // The draft's diagnostics as a list under the editor, each "did you mean" a button that
+  // writes the suggestion in place (quoted when the name was written in quotes).
+  const live = form.querySelector(".live-diagnostics");
+  function didYouMean(help) {
+    const found = /did you mean ([`"])(.+?)\1\?/.exec(help || "");
+    return found ? found[2] : null;
+  }
+  function showDiagnostics(document) {
+    if (!live) return;
+    live.replaceChildren(...document.diagnostics.filter((d) => d.file === file).map((d) => {
+      const item = window.document.createElement("li");
+      item.className = "diagnostic " + d.severity;
+      const parts = [["code", d.code], ["location", `${d.line}:${d.column}`], ["message", d.message]];
+      for (const [name, value] of parts) {
+        const span = window.document.createElement("span");
+        span.className = name;
+        span.textContent = value + " ";
+        item.append(span);
+      }
+      if (d.help) {
+        const help = window.document.createElement("span");
+        help.className = "help";
+        help.textContent = d.help;
+        item.append(help);
+      }
+      const suggestion = didYouMean(d.help);
+      if (suggestion) {
+        const button = window.document.createElement("button");
+        button.type = "button";
+        button.className = "secondary fix";
+        button.textContent = (live.dataset.fix || "{s}").replace("{s}", suggestion);
+        button.addEventListener("click", () => {
+          const from = CodeMirror.Pos(d.line - 1, d.column - 1);
+          const to = CodeMirror.Pos(d.endLine - 1, Math.max(d.endColumn - 1, d.column));
+          const written = editor.getRange(from, to);
+          editor.replaceRange(written.startsWith('"') ? JSON.stringify(suggestion) : suggestion, from, to);
+          editor.focus();
+        });
+        item.append(button);
+      }
+      return item;
+    }));
+  }
+
   const editor = CodeMirror.fromTextArea(area, {
     mode: "etiquette", lineNumbers: true, gutters: ["CodeMirror-lint-markers"],
     // The editor's own input, named for screen readers as the form's field was.
@@ -61,6 +105,7 @@ if (CodeMirror && form && area) {
       getAnnotations(text, update) {
         post("/app/rules/check", text).then((document) => {
           summarize(document);
+          showDiagnostics(document);
           window.document.body.dataset.checked = String(document.diagnostics.length);
           update(annotations(document));
         }).catch(() => update([]));
@@ -86,4 +131,12 @@ if (CodeMirror && form && area) {
     if (fresh && current) current.replaceWith(document.importNode(fresh, true));
   });
   form.addEventListener("submit", () => editor.save());
+  // « Lancer les tests »: each failure of this file marked on its line.
+  for (const failure of document.querySelectorAll(".test-failure[data-line]")) {
+    const location = failure.querySelector(".location")?.textContent || "";
+    const line = Number(failure.dataset.line);
+    if (location.startsWith(file + ":") && line > 0) {
+      editor.addLineClass(line - 1, "background", "test-failed-line");
+    }
+  }
 }
