@@ -1,3 +1,4 @@
+import Dispatch
 import EtiquetteEngine
 import Foundation
 import HTTPTypes
@@ -380,5 +381,73 @@ struct RulePublishingTests {
         fields: ["file": "complete.etq", "text": without], json: false)
       #expect(body.contains(#"<li class="test-failure""#))
     }
+  }
+}
+
+/// Drafts a manager should not be able to hang the server with.
+@Suite("The admin console: bad drafts")
+struct BadDraftTests {
+  @Test("a draft too big, invalid UTF-8, many labels or a hostile pattern gets an answer")
+  func badDrafts() async throws {
+    let harness = try ServerHarness()
+    let signIn = WebInboxTests.signIn(harness)
+    let manon = try await WebInboxTests.session(signIn, "manon@exemple.fr")
+    let original = try String(
+      contentsOf: ServerHarness.fixtures.appendingPathComponent("rules/complete.etq"),
+      encoding: .utf8)
+    try await harness.server.makeApplication().test(.router) { client in
+      // 17 MB: refused as too large, not a 500.
+      var (status, _) = try await AdminConsoleTests.post(
+        client, "/app/rules/check", session: manon,
+        fields: ["file": "complete.etq", "text": String(repeating: "#", count: 17_000_000)])
+      #expect(status == .contentTooLarge)
+      // Invalid UTF-8 (a lone 0xFF byte, percent-encoded as a browser would send it).
+      let headers = WebInboxTests.formHeaders(cookie: "\(WebInbox.sessionCookie)=\(manon)")
+      var withAccept = headers
+      withAccept[.accept] = "application/json"
+      let body =
+        "csrf=\(SignInService.csrfToken(session: manon))&file=complete.etq&text=label%20%22%FF%22%20%7B%7D"
+      let (invalid, answer) = try await client.execute(
+        uri: "/app/rules/check", method: .post, headers: withAccept,
+        body: ByteBuffer(string: body)
+      ) { ($0.status, String(buffer: $0.body)) }
+      #expect(invalid == .ok)
+      #expect(answer.contains("\"diagnostics\""))
+      // A pattern built to backtrack, and a long message: « Essayer » answers.
+      let hostile = original + "\nlabel \"Piège\" {\n  when message matches /(a+)+$/\n}\n"
+      var text: String
+      (status, text) = try await AdminConsoleTests.post(
+        client, "/app/rules/try", session: manon,
+        fields: [
+          "file": "complete.etq", "text": hostile,
+          "message": String(repeating: "a", count: 50_000) + "!",
+        ])
+      #expect(status == .ok)
+      #expect(text.contains("\"members\""))
+      // Last: a check that outlasts its limit goes on holding the drafts' queue a while.
+      // 100,000 labels, each with a phrase (6 MB as a form): diagnostics, or « too slow » when
+      // the machine cannot check them within the limit — an answer either way.
+      let many = (0..<100_000).map { "label \"L\($0)\" {\n  when message contains \"m\($0)\"\n}\n" }
+        .joined()
+      (status, text) = try await AdminConsoleTests.post(
+        client, "/app/rules/check", session: manon,
+        fields: ["file": "complete.etq", "text": original + many])
+      #expect(status == .ok || status == .serviceUnavailable)
+      #expect(text.contains(status == .ok ? "\"summary\"" : "check_too_slow"))
+    }
+  }
+
+  @Test("a check that outlasts its limit is said to be too slow; the request is not held")
+  func tooSlow() async throws {
+    let release = DispatchSemaphore(value: 0)
+    let work = DraftWork(limit: .milliseconds(50))
+    await #expect(throws: DraftWork.TooSlow.self) {
+      try await work.run {
+        release.wait()
+        return 1
+      }
+    }
+    release.signal()
+    #expect(try await DraftWork().run { 2 } == 2)
   }
 }

@@ -32,6 +32,8 @@ actor RulePublisher {
   let versions: any RuleVersionStore
   let clock: WallClock
   let logger: Logger
+  /// Where drafts are compiled: the console's checks and trials share it.
+  let work = DraftWork()
 
   init(
     drafts: RuleDraftService, reloads: RuleReloads, versions: any RuleVersionStore,
@@ -64,7 +66,7 @@ actor RulePublisher {
     guard next.allSatisfy({ RuleDraftService.isRuleFileName($0.name) }) else {
       throw RuleFileError("a rule file's name is not a relative .etq path")
     }
-    let compiled = drafts.compiled(files: next)
+    let compiled = try await work.run { [drafts] in drafts.compiled(files: next) }
     guard compiled.matcher != nil, !compiled.hasErrors else {
       return .refused(drafts.diagnostics(compiled))
     }

@@ -51,7 +51,12 @@ extension WebInbox {
     router.post("/app/rules/check") { request, _ in
       try await draft(request) { member, session, renderer, state, _ in
         var state = state
-        guard let document = try drafts.check(state.file, text: state.text) else { return nil }
+        let drafts = drafts
+        guard
+          let document = try await publisher.work.run({ [state] in
+            try drafts.check(state.file, text: state.text)
+          })
+        else { return nil }
         if Self.wantsJSON(request) { return json(document) }
         state.diagnostics = document
         return try editorPage(renderer, member, session, state)
@@ -61,7 +66,11 @@ extension WebInbox {
       try await draft(request) { member, session, renderer, state, _ in
         var state = state
         guard try drafts.draftFiles(state.file, text: state.text) != nil else { return nil }
-        switch drafts.format(state.file, text: state.text) {
+        let drafts = drafts
+        let formatted = try await publisher.work.run { [state] in
+          drafts.format(state.file, text: state.text)
+        }
+        switch formatted {
         case .formatted(let result): state.text = result
         case .syntaxErrors(let document): state.diagnostics = document
         }
@@ -81,8 +90,9 @@ extension WebInbox {
         var state = state
         state.message = form.first("message") ?? ""
         guard
-          let trial = try drafts.trial(
-            state.file, text: state.text, message: state.message, at: clock.now())
+          let trial = try await publisher.work.run({ [drafts, state, now = clock.now()] in
+            try drafts.trial(state.file, text: state.text, message: state.message, at: now)
+          })
         else { return nil }
         if Self.wantsJSON(request) { return json(trial) }
         state.diagnostics = trial.diagnostics
@@ -97,8 +107,9 @@ extension WebInbox {
         var state = state
         state.message = form.first("message") ?? ""
         guard
-          let saved = try drafts.savingTest(
-            state.file, text: state.text, message: state.message, at: clock.now())
+          let saved = try await publisher.work.run({ [drafts, state, now = clock.now()] in
+            try drafts.savingTest(state.file, text: state.text, message: state.message, at: now)
+          })
         else { return nil }
         state.text = saved.text
         state.tests = saved.run
@@ -116,7 +127,12 @@ extension WebInbox {
     router.post("/app/rules/test") { request, _ in
       try await draft(request) { member, session, renderer, state, _ in
         var state = state
-        guard let run = try drafts.runTests(state.file, text: state.text) else { return nil }
+        let drafts = drafts
+        guard
+          let run = try await publisher.work.run({ [state] in
+            try drafts.runTests(state.file, text: state.text)
+          })
+        else { return nil }
         if Self.wantsJSON(request) { return json(run) }
         state.tests = run
         state.diagnostics = run.diagnostics
@@ -184,8 +200,10 @@ extension WebInbox {
     _ request: Request,
     _ body: (String, String, WebRenderer, EditorState, FormFields) async throws -> Response?
   ) async throws -> Response {
-    // A rule file of 1 MB is far beyond any real one; the limit keeps a check bounded.
-    let buffer = try await request.body.collect(upTo: 1024 * 1024)
+    // A rule file of 1 MB is far beyond any real one, but a manager may paste a 10 MB one: it
+    // gets an answer (diagnostics, or « too slow » from `DraftWork`'s limit), not a bare 413.
+    // Past 16 MB (urlencoded), the request is refused as too large.
+    let buffer = try await request.body.collect(upTo: 16 * 1024 * 1024)
     let form = FormFields(String(buffer: buffer))
     return try await console(request) { member, session, renderer in
       guard SignInService.isValidCSRF(form.first("csrf"), session: session) else {
@@ -195,8 +213,19 @@ extension WebInbox {
         file: form.first("file") ?? "", text: form.first("text") ?? "",
         base: form.first("base") ?? "")
       state.publishMessage = form.first("publish_message") ?? ""
-      return try await body(member, session, renderer, state, form)
-        ?? page(renderer.messagePage(renderer.text.notFound), .notFound)
+      do {
+        return try await body(member, session, renderer, state, form)
+          ?? page(renderer.messagePage(renderer.text.notFound), .notFound)
+      } catch is DraftWork.TooSlow {
+        // Said, not a 500: the draft is too big or too tangled to check in the time allowed.
+        let problem = renderer.text.publishing.tooSlow
+        if Self.wantsJSON(request) {
+          return APIError(status: .serviceUnavailable, code: "check_too_slow", message: problem)
+            .response
+        }
+        state.problem = problem
+        return try editorPage(renderer, member, session, state, status: .serviceUnavailable)
+      }
     }
   }
 

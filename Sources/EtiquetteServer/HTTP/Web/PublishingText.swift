@@ -49,6 +49,7 @@ struct PublishingText: Sendable {
   var rename: String
   var delete: String
   var structureHint: String
+  var tooSlow: String
 
   static let french = PublishingText(
     title: "Publier",
@@ -102,7 +103,10 @@ struct PublishingText: Sendable {
     renameLabel: "Nouveau nom",
     rename: "Renommer",
     delete: "Supprimer ce fichier",
-    structureHint: "Renommer ou supprimer publie aussitôt, avec le message ci-dessus.")
+    structureHint: "Renommer ou supprimer publie aussitôt, avec le message ci-dessus.",
+    tooSlow:
+      "La vérification de ce brouillon dépasse 10 secondes : il est trop gros ou trop complexe pour la console. Rien n’a été écrit ; `etiquette check` le vérifie sans limite."
+  )
 
   static let english = PublishingText(
     title: "Publish",
@@ -154,5 +158,8 @@ struct PublishingText: Sendable {
     renameLabel: "New name",
     rename: "Rename",
     delete: "Delete this file",
-    structureHint: "Renaming or deleting publishes at once, with the message above.")
+    structureHint: "Renaming or deleting publishes at once, with the message above.",
+    tooSlow:
+      "Checking this draft takes more than 10 seconds: it is too big or too complex for the console. Nothing was written; `etiquette check` checks it without a limit."
+  )
 }
