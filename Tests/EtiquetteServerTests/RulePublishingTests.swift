@@ -384,6 +384,75 @@ struct RulePublishingTests {
   }
 }
 
+extension RulePublishingTests {
+  @Test("« Essayer » takes a type, a contact, an event and an instant; the saved test keeps them")
+  func trialOptions() async throws {
+    let harness = try ServerHarness()
+    let signIn = WebInboxTests.signIn(harness)
+    let manon = try await WebInboxTests.session(signIn, "manon@exemple.fr")
+    let original = try String(
+      contentsOf: ServerHarness.fixtures.appendingPathComponent("rules/complete.etq"),
+      encoding: .utf8)
+    try await harness.server.makeApplication().test(.router) { client in
+      // An event for a VIP contact, a Sunday night in Paris.
+      let fields = [
+        "file": "complete.etq", "text": original, "message": "ignoré",
+        "try_event": "calendly.booking.confirmed", "try_fields": "invitee: Léa",
+        "try_contact": "tier: vip; commandes: 3", "try_at": "2026-11-29T23:30",
+        "try_zone": "Europe/Paris",
+      ]
+      var (status, body) = try await AdminConsoleTests.post(
+        client, "/app/rules/try", session: manon, fields: fields)
+      #expect(status == .ok)
+      let trial = try #require(
+        try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+      let decision = try #require(trial["decision"] as? [String: Any])
+      #expect(decision["labels"] as? [String] == ["Personnes Qui Ont Planifié", "VIP"])
+      (status, body) = try await AdminConsoleTests.post(
+        client, "/app/rules/save-test", session: manon, fields: fields)
+      let saved = try #require(
+        try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+      let text = try #require(saved["text"] as? String)
+      #expect(text.contains(#"contact { tier: "vip", commandes: 3 }"#))
+      #expect(text.contains(#"at "2026-11-29T22:30:00Z""#))
+      #expect(text.contains(#"event "calendly.booking.confirmed" { invitee: "Léa" }"#))
+      #expect(!text.contains("ignoré"))
+      #expect((saved["tests"] as? [String: Any])?["failed"] as? Int == 0)
+      // An image with a caption: `customer sends image "…"`.
+      (_, body) = try await AdminConsoleTests.post(
+        client, "/app/rules/save-test", session: manon,
+        fields: [
+          "file": "complete.etq", "text": original, "message": "mon écran est cassé",
+          "try_type": "image",
+        ])
+      let image = try #require(
+        try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+      #expect(
+        (image["text"] as? String)?.contains(#"customer sends image "mon écran est cassé""#) == true
+      )
+      #expect((image["text"] as? String)?.contains(#""Support Technique""#) == true)
+      #expect((image["tests"] as? [String: Any])?["failed"] as? Int == 0)
+    }
+  }
+
+  @Test(
+    "fields are read as a manager types them",
+    arguments: [
+      ("tier: vip", [RuleDraftService.TrialInput.Field(key: "tier", value: .string("vip"))]),
+      (
+        #"ville: "Lyon"; n: 3; ok: true"#,
+        [
+          .init(key: "ville", value: .string("Lyon")), .init(key: "n", value: .number(3)),
+          .init(key: "ok", value: .bool(true)),
+        ]
+      ),
+      ("pas de deux-points; : vide\nclé avec espace: x", []),
+    ])
+  func fieldsAreRead(text: String, fields: [RuleDraftService.TrialInput.Field]) {
+    #expect(RuleDraftService.TrialInput.fields(text) == fields)
+  }
+}
+
 /// Drafts a manager should not be able to hang the server with.
 @Suite("The admin console: bad drafts")
 struct BadDraftTests {

@@ -1,3 +1,4 @@
+import EtiquetteChecker
 import EtiquetteCompiler
 import EtiquetteDiagnostics
 import EtiquetteEngine
@@ -132,9 +133,9 @@ extension RuleDraftService {
 
   // MARK: - « Enregistrer comme test »
 
-  /// The `test` block that pins what the draft decided for `message` at `instant`: its labels,
-  /// its route, and every member's access, so a later change that alters any of them fails.
-  func testBlock(_ trial: Trial, message: String, at instant: Date) -> String? {
+  /// The `test` block that pins what the draft decided for `input`: its labels, its route,
+  /// and every member's access, so a later change that alters any of them fails.
+  func testBlock(_ trial: Trial, input: TrialInput) -> String? {
     guard let decision = trial.decision else { return nil }
     func quoted(_ text: String) -> String {
       "\""
@@ -142,15 +143,44 @@ extension RuleDraftService {
         .replacingOccurrences(of: "\"", with: "\\\"")
         .replacingOccurrences(of: "\n", with: " ") + "\""
     }
-    let words = message.split(whereSeparator: \.isWhitespace).prefix(6).joined(separator: " ")
+    func literal(_ value: FieldValue) -> String {
+      switch value {
+      case .string(let text): quoted(text)
+      case .number(let number):
+        number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : "\(number)"
+      case .bool(let flag): flag ? "true" : "false"
+      case .list(let values): "[" + values.map(literal).joined(separator: ", ") + "]"
+      case .null: "null"
+      }
+    }
+    func object(_ fields: [TrialInput.Field]) -> String {
+      "{ "
+        + fields.map { field in
+          let plain =
+            field.key.first.map { $0.isLetter || $0 == "_" } == true
+            && field.key.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+          return (plain ? field.key : quoted(field.key)) + ": " + literal(field.value)
+        }.joined(separator: ", ") + " }"
+    }
+    let about = input.event.isEmpty ? input.message : input.event
+    let words = about.split(whereSeparator: \.isWhitespace).prefix(6).joined(separator: " ")
     let formatter = ISO8601DateFormatter()
     formatter.formatOptions = [.withInternetDateTime]
-    var lines = [
-      "test \(quoted("essai : " + (words.isEmpty ? "message vide" : words))) {",
-      "  at \(quoted(formatter.string(from: instant)))",
-      "  customer says \(quoted(message))",
-      "  expect labels [\(decision.labels.map(quoted).joined(separator: ", "))]",
-    ]
+    var lines = ["test \(quoted("essai : " + (words.isEmpty ? input.type.rawValue : words))) {"]
+    if !input.contact.isEmpty { lines.append("  contact \(object(input.contact))") }
+    lines.append("  at \(quoted(formatter.string(from: input.at)))")
+    if !input.event.isEmpty {
+      lines.append(
+        "  event \(quoted(input.event))"
+          + (input.eventFields.isEmpty ? "" : " \(object(input.eventFields))"))
+    } else if input.type == .text {
+      lines.append("  customer says \(quoted(input.message))")
+    } else {
+      lines.append(
+        "  customer sends \(input.type.rawValue)"
+          + (input.message.isEmpty ? "" : " \(quoted(input.message))"))
+    }
+    lines.append("  expect labels [\(decision.labels.map(quoted).joined(separator: ", "))]")
     var route = "  expect route "
     if decision.route.outcome == "unchanged" || decision.route.mode == nil {
       route += "unchanged"
@@ -161,8 +191,7 @@ extension RuleDraftService {
     }
     lines.append(route)
     for access in trial.members {
-      let verb =
-        access.reply ? "can reply" : access.view ? "can view" : "cannot view"
+      let verb = access.reply ? "can reply" : access.view ? "can view" : "cannot view"
       lines.append("  expect \(quoted(access.member)) \(verb)")
       if access.view && !access.reply {
         lines.append("  expect \(quoted(access.member)) cannot reply")
@@ -172,14 +201,12 @@ extension RuleDraftService {
     return lines.joined(separator: "\n")
   }
 
-  /// The draft with a test for `message` appended, and the draft's tests run on it.
-  func savingTest(_ name: String, text: String, message: String, at instant: Date) throws
+  /// The draft with a test for `input` appended, and the draft's tests run on it.
+  func savingTest(_ name: String, text: String, input: TrialInput) throws
     -> (text: String, run: TestRun)?
   {
-    guard let trial = try trial(name, text: text, message: message, at: instant) else {
-      return nil
-    }
-    guard let block = testBlock(trial, message: message, at: instant) else {
+    guard let trial = try trial(name, text: text, input: input) else { return nil }
+    guard let block = testBlock(trial, input: input) else {
       return (text, TestRun(passed: 0, failed: 0, failures: [], diagnostics: trial.diagnostics))
     }
     var draft = text

@@ -1,3 +1,4 @@
+import EtiquetteChecker
 import EtiquetteCompiler
 import EtiquetteDiagnostics
 import EtiquetteEngine
@@ -73,7 +74,68 @@ struct RuleDraftService: Sendable {
     var diagnostics: DiagnosticJSON.Document?
   }
 
+  /// What « Essayer » runs: a customer's message (of a type), or an integration event, for a
+  /// contact with some fields, at an instant.
+  struct TrialInput: Sendable {
+    struct Field: Sendable, Hashable {
+      var key: String
+      var value: FieldValue
+    }
+    var message = ""
+    var type: MessageType = .text
+    var contact: [Field] = []
+    /// An event's name: the step is that event rather than the message.
+    var event = ""
+    var eventFields: [Field] = []
+    var at: Date
+
+    /// `tier: vip; ville: "Lyon"; commandes: 3` (or one per line): numbers and true/false
+    /// as such, quotes optional; a key must be a name (`a-z`, digits, `_`, `.`).
+    static func fields(_ text: String) -> [Field] {
+      text.split(whereSeparator: { $0 == ";" || $0 == "\n" }).compactMap { pair in
+        guard let colon = pair.firstIndex(of: ":") else { return nil }
+        let key = pair[..<colon].trimmingCharacters(in: .whitespaces)
+        var raw = pair[pair.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        guard !key.isEmpty,
+          key.unicodeScalars.allSatisfy({
+            CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "."
+          })
+        else { return nil }
+        if raw.count >= 2, raw.hasPrefix("\""), raw.hasSuffix("\"") {
+          raw = String(raw.dropFirst().dropLast())
+          return Field(key: key, value: .string(raw))
+        }
+        if raw == "true" || raw == "false" { return Field(key: key, value: .bool(raw == "true")) }
+        if let number = Double(raw), raw.first?.isNumber == true || raw.first == "-" {
+          return Field(key: key, value: .number(number))
+        }
+        return Field(key: key, value: .string(raw))
+      }
+    }
+
+    var step: Step {
+      if !event.isEmpty {
+        return Step(
+          .event(
+            IntegrationEvent(
+              name: event,
+              fields: Dictionary(
+                eventFields.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last }))),
+          at: at)
+      }
+      let customer =
+        type == .text
+        ? CustomerMessage(text: message)
+        : CustomerMessage(type: type, caption: message.isEmpty ? nil : message)
+      return Step(.message(customer), at: at)
+    }
+  }
+
   func trial(_ name: String, text: String, message: String, at now: Date) throws -> Trial? {
+    try trial(name, text: text, input: TrialInput(message: message, at: now))
+  }
+
+  func trial(_ name: String, text: String, input: TrialInput) throws -> Trial? {
     guard let compiled = try compiled(name, text: text) else { return nil }
     guard let ruleSet = compiled.ruleSet, let matcher = compiled.matcher, !compiled.hasErrors
     else {
@@ -81,9 +143,12 @@ struct RuleDraftService: Sendable {
     }
     let engine = Engine(matcher: matcher)
     let conversation = engine.newConversation(
-      id: "essai", contact: Contact(id: "33600000000", phone: "+33600000000"))
-    let (after, decision) = engine.apply(
-      Step(.message(CustomerMessage(text: message)), at: now), to: conversation)
+      id: "essai",
+      contact: Contact(
+        id: "33600000000", phone: "+33600000000",
+        attributes: Dictionary(
+          input.contact.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })))
+    let (after, decision) = engine.apply(input.step, to: conversation)
     var document = DecisionDocument(
       decision, conversation: after, ruleSet: ruleSet, sources: compiled.sources.sources)
     for index in document.added.indices {

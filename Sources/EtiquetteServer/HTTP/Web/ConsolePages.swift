@@ -1,3 +1,4 @@
+import EtiquetteChecker
 import EtiquetteDiagnostics
 import Foundation
 
@@ -6,7 +7,8 @@ import Foundation
 extension WebRenderer {
   /// `/app/rules`: the rule files, the editor of one, what was found or decided for the draft.
   func consolePage(
-    member: String, csrf: String, files: [String], state: WebInbox.EditorState
+    member: String, csrf: String, files: [String], state: WebInbox.EditorState,
+    zones: [String] = []
   ) throws -> String {
     let diagnostics = state.diagnostics
     let lines = (diagnostics?.diagnostics ?? []).map {
@@ -34,7 +36,15 @@ extension WebRenderer {
         styles: ["codemirror.css", "codemirror-lint.css"].compactMap { assets.paths[$0] },
         message: state.message, trial: state.trial.flatMap(trialView), base: state.base,
         publishMessage: state.publishMessage, notice: state.notice, problem: state.problem,
-        tests: state.tests.map(testsView)))
+        tests: state.tests.map(testsView),
+        tryTypes: MessageType.allCases.map {
+          Option(value: $0.rawValue, name: $0.rawValue, selected: $0.rawValue == state.tryType)
+        },
+        tryZones: zones.map { Option(value: $0, name: $0, selected: $0 == state.tryZone) },
+        tryContact: state.tryContact, tryEvent: state.tryEvent, tryFields: state.tryFields,
+        tryAt: state.tryAt,
+        tryMore: state.tryType != "text" || !state.tryContact.isEmpty || !state.tryEvent.isEmpty
+          || !state.tryAt.isEmpty))
   }
 
   func testsView(_ run: RuleDraftService.TestRun) -> TestsView {

@@ -1,3 +1,4 @@
+import EtiquetteChecker
 import EtiquetteDiagnostics
 import Foundation
 import HTTPTypes
@@ -88,10 +89,10 @@ extension WebInbox {
     router.post("/app/rules/try") { request, _ in
       try await draft(request) { member, session, renderer, state, form in
         var state = state
-        state.message = form.first("message") ?? ""
+        let input = trialInput(form, &state)
         guard
-          let trial = try await publisher.work.run({ [drafts, state, now = clock.now()] in
-            try drafts.trial(state.file, text: state.text, message: state.message, at: now)
+          let trial = try await publisher.work.run({ [drafts, state] in
+            try drafts.trial(state.file, text: state.text, input: input)
           })
         else { return nil }
         if Self.wantsJSON(request) { return json(trial) }
@@ -105,10 +106,10 @@ extension WebInbox {
     router.post("/app/rules/save-test") { request, _ in
       try await draft(request) { member, session, renderer, state, form in
         var state = state
-        state.message = form.first("message") ?? ""
+        let input = trialInput(form, &state)
         guard
-          let saved = try await publisher.work.run({ [drafts, state, now = clock.now()] in
-            try drafts.savingTest(state.file, text: state.text, message: state.message, at: now)
+          let saved = try await publisher.work.run({ [drafts, state] in
+            try drafts.savingTest(state.file, text: state.text, input: input)
           })
         else { return nil }
         state.text = saved.text
@@ -141,6 +142,37 @@ extension WebInbox {
     }
   }
 
+  /// « Essayer »'s fields: the message and, under « Plus d'options », its type, the contact's
+  /// fields, an event instead of a message, and the instant in a time zone of the rules (now
+  /// by the server's clock when empty). The state keeps them as typed, for the page.
+  func trialInput(_ form: FormFields, _ state: inout EditorState) -> RuleDraftService.TrialInput {
+    state.message = form.first("message") ?? ""
+    state.tryType = form.first("try_type") ?? "text"
+    state.tryContact = form.first("try_contact") ?? ""
+    state.tryEvent = (form.first("try_event") ?? "").trimmingCharacters(in: .whitespaces)
+    state.tryFields = form.first("try_fields") ?? ""
+    state.tryAt = form.first("try_at") ?? ""
+    state.tryZone = form.first("try_zone") ?? ""
+    var input = RuleDraftService.TrialInput(message: state.message, at: clock.now())
+    input.type = MessageType(rawValue: state.tryType) ?? .text
+    input.contact = RuleDraftService.TrialInput.fields(state.tryContact)
+    input.event = state.tryEvent
+    input.eventFields = RuleDraftService.TrialInput.fields(state.tryFields)
+    // `datetime-local` sends minutes (`2026-12-02T21:30`), seconds when the step allows them.
+    let zone = TimeZone(identifier: state.tryZone) ?? TimeZone(identifier: "UTC")!
+    for format in ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss"] {
+      let formatter = DateFormatter()
+      formatter.locale = Locale(identifier: "en_US_POSIX")
+      formatter.timeZone = zone
+      formatter.dateFormat = format
+      if let date = formatter.date(from: state.tryAt) {
+        input.at = date
+        break
+      }
+    }
+    return input
+  }
+
   /// What the editor shows: the draft of one file, what was found or decided for it, and the
   /// digest of the files it was opened on (`base`), carried through every form so that a
   /// publication knows whether the files changed since.
@@ -150,6 +182,12 @@ extension WebInbox {
     var base: String
     var diagnostics: DiagnosticJSON.Document?
     var message = ""
+    var tryType = "text"
+    var tryContact = ""
+    var tryEvent = ""
+    var tryFields = ""
+    var tryAt = ""
+    var tryZone = ""
     var trial: RuleDraftService.Trial?
     var tests: RuleDraftService.TestRun?
     var publishMessage = ""
@@ -167,7 +205,16 @@ extension WebInbox {
     page(
       try renderer.consolePage(
         member: member, csrf: SignInService.csrfToken(session: session), files: drafts.files(),
-        state: state), status)
+        state: state, zones: tryZones), status)
+  }
+
+  /// The time zones « Essayer »'s instant may be read in: those of the rules' hours, then UTC.
+  var tryZones: [String] {
+    var zones: [String] = []
+    for zone in rules.current.ruleSet.hours.map(\.zone) + ["UTC"] where !zones.contains(zone) {
+      zones.append(zone)
+    }
+    return zones
   }
 
   struct SavedTestAnswer: Encodable {

@@ -50,6 +50,13 @@ struct PublishingText: Sendable {
   var delete: String
   var structureHint: String
   var tooSlow: String
+  var moreOptions: String
+  var tryType: String
+  var tryContact: String
+  var tryEvent: String
+  var tryFields: String
+  var tryAt: String
+  var tryZone: String
 
   static let french = PublishingText(
     title: "Publier",
@@ -105,8 +112,14 @@ struct PublishingText: Sendable {
     delete: "Supprimer ce fichier",
     structureHint: "Renommer ou supprimer publie aussitôt, avec le message ci-dessus.",
     tooSlow:
-      "La vérification de ce brouillon dépasse 10 secondes : il est trop gros ou trop complexe pour la console. Rien n’a été écrit ; `etiquette check` le vérifie sans limite."
-  )
+      "La vérification de ce brouillon dépasse 10 secondes : il est trop gros ou trop complexe pour la console. Rien n’a été écrit ; `etiquette check` le vérifie sans limite.",
+    moreOptions: "Plus d’options : type, contact, événement, instant",
+    tryType: "Type de message",
+    tryContact: "Champs du contact",
+    tryEvent: "Événement (au lieu du message)",
+    tryFields: "Champs de l’événement",
+    tryAt: "Instant (vide : maintenant)",
+    tryZone: "Fuseau horaire")
 
   static let english = PublishingText(
     title: "Publish",
@@ -160,6 +173,12 @@ struct PublishingText: Sendable {
     delete: "Delete this file",
     structureHint: "Renaming or deleting publishes at once, with the message above.",
     tooSlow:
-      "Checking this draft takes more than 10 seconds: it is too big or too complex for the console. Nothing was written; `etiquette check` checks it without a limit."
-  )
+      "Checking this draft takes more than 10 seconds: it is too big or too complex for the console. Nothing was written; `etiquette check` checks it without a limit.",
+    moreOptions: "More options: type, contact, event, instant",
+    tryType: "Message type",
+    tryContact: "Contact fields",
+    tryEvent: "Event (instead of the message)",
+    tryFields: "Event fields",
+    tryAt: "Instant (empty: now)",
+    tryZone: "Time zone")
 }

@@ -92,6 +92,21 @@ struct WebRenderer: Sendable {
     var notice: String?
     var problem: String?
     var tests: TestsView?
+    var tryTypes: [Option]
+    var tryZones: [Option]
+    var tryContact: String
+    var tryEvent: String
+    var tryFields: String
+    var tryAt: String
+    /// « Plus d'options » opens by itself when one of them is set.
+    var tryMore: Bool
+  }
+
+  /// An `<option>` of a `<select>`.
+  struct Option {
+    var value: String
+    var name: String
+    var selected: Bool
   }
 
   /// « Lancer les tests »: the summary and each failure on its line.
