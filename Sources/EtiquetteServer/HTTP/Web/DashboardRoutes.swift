@@ -109,7 +109,8 @@ enum DashboardCSV {
   static func field(_ value: String) -> String {
     var value = value
     if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
-    guard value.contains(where: { ",\"\r\n".contains($0) }) else { return value }
+    // `isNewline`: "\r\n" is one Character in Swift, equal to neither "\r" nor "\n".
+    guard value.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return value }
     return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
   }
 }
