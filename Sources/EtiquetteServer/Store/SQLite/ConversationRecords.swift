@@ -297,7 +297,7 @@ enum ConversationRecords {
     do {
       let rows = try save(
         loaded, after: after, decision: decision, document: document, in: db, rules: rules,
-        extras: extras, mentions: mentions)
+        extras: extras, mentions: mentions, action: memberAction(of: step, decision))
       // The integrations' share of the step, in the same transaction (see IntegrationHub).
       try hub?.record(
         StepEffects(
@@ -313,10 +313,17 @@ enum ConversationRecords {
     return (after, decision, document)
   }
 
+  /// The wire name of what a member did at the step (`take_over`, `reply` …), stored with its
+  /// decision; nil for any other step and for an action the rules refused.
+  static func memberAction(of step: Step, _ decision: Decision) -> String? {
+    guard case .agent(_, let action) = step.kind, decision.refusal == nil else { return nil }
+    return action.name
+  }
+
   private static func save(
     _ before: LoadedConversation, after c: Conversation, decision: Decision,
     document: DecisionDocument, in db: Database, rules: LoadedRules, extras: EntryExtras,
-    mentions: [String]
+    mentions: [String], action: String?
   ) throws -> [Int64] {
     let ruleSet = rules.ruleSet
     var rows: [Int64] = []
@@ -411,10 +418,10 @@ enum ConversationRecords {
     }
     try db.executeCached(
       sql: """
-        INSERT INTO decisions (conversation_id, step, rule_set_version, document, at)
-        VALUES (?, ?, ?, ?, ?)
+        INSERT INTO decisions (conversation_id, step, rule_set_version, document, at, action)
+        VALUES (?, ?, ?, ?, ?, ?)
         """,
-      arguments: [c.id, decision.step, rules.version, json(document), now])
+      arguments: [c.id, decision.step, rules.version, json(document), now, action])
     return rows
   }
 

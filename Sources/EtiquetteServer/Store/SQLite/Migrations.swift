@@ -362,6 +362,21 @@ extension SQLiteStore {
           );
           """)
     }
+    // The admin console's dashboard (issue 17): the member's action of each agent step, since a
+    // decision's document says where a conversation went but not which handoff moved it (null
+    // for every other step and for the steps stored before); and the times it counts days by.
+    // The indexes on messages are partial, on the rows the dashboard reads.
+    migrator.registerMigration("statistics-v1") { db in
+      try db.execute(
+        sql: """
+          ALTER TABLE decisions ADD COLUMN action TEXT;
+          CREATE INDEX decisions_at ON decisions(at);
+          CREATE INDEX messages_in_at ON messages(at) WHERE direction = 'in';
+          CREATE INDEX messages_replies_at ON messages(at)
+            WHERE direction IN ('out', 'echo') AND author <> 'ai';
+          CREATE INDEX notifications_created ON notifications(created_at);
+          """)
+    }
     return migrator
   }
 
