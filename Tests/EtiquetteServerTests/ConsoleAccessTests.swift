@@ -31,6 +31,7 @@ struct ConsoleAccessTests {
     String(html).replacingOccurrences(of: "&quot;", with: "\"")
       .replacingOccurrences(of: "&#39;", with: "'").replacingOccurrences(of: "&lt;", with: "<")
       .replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
+      .replacingOccurrences(of: "\u{A0}", with: " ")
   }
 
   static func matches(_ pattern: String, in text: String) throws -> [[String]] {
@@ -138,6 +139,14 @@ struct ConsoleAccessTests {
       #expect(manonCell?.level == "Gérer")
       #expect(
         manonCell?.why.hasPrefix("équipe « Superviseurs » : can manage all (complete.etq:") == true)
+      // In English when the browser prefers it.
+      var english = WebInboxTests.cookieHeaders(manon)
+      english[.acceptLanguage] = "en-GB,en;q=0.9"
+      let translated = try await client.execute(
+        uri: "/app/access", method: .get, headers: english
+      ) { String(buffer: $0.body) }
+      #expect(translated.contains("No label") && translated.contains("Manage"))
+      #expect(!translated.contains("Aucun accès"))
       let brunoCell = rows["bruno@exemple.fr"]?.first
       #expect(brunoCell?.level == "Aucun accès")
       #expect(

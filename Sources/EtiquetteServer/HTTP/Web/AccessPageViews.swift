@@ -91,11 +91,14 @@ extension WebRenderer {
   /// as written (on one line), where it is written relative to the rules directory.
   func grantLine(_ reference: GrantReference, rules: LoadedRules, rulesPath: String) -> String {
     let span = reference.grant.span
-    let team = "\(accessText.teamsWord) « \(rules.ruleSet[reference.team].name) »"
+    // No-break spaces inside the guillemets and before the colon, as French sets them: a
+    // narrow cell never starts a line with « » or :.
+    let team = "\(accessText.teamsWord) «\u{A0}\(rules.ruleSet[reference.team].name)\u{A0}»"
     guard let file = rules.sources[span.file] else { return team }
     let written = file.text(of: span).split(whereSeparator: \.isWhitespace).joined(separator: " ")
     let location = Self.relative(file.path, to: rulesPath) + ":\(file.line(ofOffset: span.start))"
-    return "\(team) : \(written) (\(location))"
+    let colon = text.language == "fr" ? "\u{A0}:" : ":"
+    return "\(team)\(colon) \(written) (\(location))"
   }
 
   // MARK: - « Qui peut voir cette conversation ? »
