@@ -369,6 +369,8 @@ struct WebRenderer: Sendable {
     // Stored, not computed: the templates read values by reflection.
     var hasSuggestions: Bool
     var hasAddable: Bool
+    /// « Qui peut voir cette conversation ? », for members the console admits.
+    var accessLink: ViewLink?
   }
 
   struct SuggestionLink {
@@ -625,7 +627,8 @@ struct WebRenderer: Sendable {
       draft: opened.suggestions.first { $0.id == draft }?.text ?? "",
       mentionable: opened.mentionable.joined(separator: " "),
       window: window, windowClosed: windowClosed, hasSuggestions: !opened.suggestions.isEmpty,
-      hasAddable: !opened.addableLabels.isEmpty)
+      hasAddable: !opened.addableLabels.isEmpty,
+      accessLink: conversationAccessLink(conversation: detail.id, member: member, rules: rules))
   }
 
   func mediaViews(

@@ -69,6 +69,7 @@ struct WebInbox: Sendable {
     router.get("/app/stream") { request, _ in try await stream(request) }
     registerConsole(on: router)
     registerDashboard(on: router)
+    registerAccessPages(on: router)
     router.get("/static/:file") { _, context in asset(context.parameters.get("file") ?? "") }
     // At the root, so the service worker's scope covers the app; never cached long, so a new
     // version of the shell reaches browsers at their next visit.
