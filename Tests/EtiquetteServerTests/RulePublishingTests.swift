@@ -506,6 +506,35 @@ struct BadDraftTests {
     }
   }
 
+  @Test("a manager of all labels but some gets 403 on every console page, like an agent")
+  func managerOfSomeLabels() async throws {
+    let rules = try RulePublishingTests.rulesCopy()
+    let file = rules.appendingPathComponent("complete.etq")
+    let text = try String(contentsOf: file, encoding: .utf8)
+    let edited = text.replacingOccurrences(
+      of: #"can reply all except labels ["Support Technique""#,
+      with: #"can manage all except labels ["Support Technique""#)
+    #expect(edited != text)
+    try edited.write(to: file, atomically: true, encoding: .utf8)
+    let harness = try ServerHarness(rulesDirectory: rules.path)
+    let signIn = WebInboxTests.signIn(harness)
+    let bruno = try await WebInboxTests.session(signIn, "bruno@exemple.fr")
+    try await harness.server.makeApplication().test(.router) { client in
+      for uri in [
+        "/app/rules", "/app/rules/history", "/app/rules/new?name=x", "/app/access",
+        "/app/members", "/app/dashboard", "/app/dashboard.csv",
+      ] {
+        let (status, _) = try await RulePublishingTests.page(client, uri, session: bruno)
+        #expect(status == .forbidden, "\(uri)")
+      }
+      for uri in ["/app/rules/check", "/app/rules/publish", "/app/rules/test"] {
+        let (status, _) = try await AdminConsoleTests.post(
+          client, uri, session: bruno, fields: ["file": "complete.etq", "text": edited])
+        #expect(status == .forbidden, "\(uri)")
+      }
+    }
+  }
+
   @Test("a check that outlasts its limit is said to be too slow; the request is not held")
   func tooSlow() async throws {
     let release = DispatchSemaphore(value: 0)

@@ -122,17 +122,22 @@ public final class RuleHolder: @unchecked Sendable {
 }
 
 extension LoadedRules {
+  /// Whether one of the member's teams has `can manage all` — not `all except labels […]`,
+  /// which manages some labels only: what the console and the lists about every conversation
+  /// require.
+  func managesAll(_ member: String) -> Bool {
+    ruleSet.member(member)?.teams.contains { team in
+      ruleSet[team].grants.contains { grant in
+        guard grant.level == .manage, case .all = grant.scope else { return false }
+        return true
+      }
+    } ?? false
+  }
+
   /// 403 unless `member` may manage every conversation (`can manage all`): what the lists
   /// about every conversation need (webhook deliveries, failed messages).
   func requireManagerOfAll(_ member: String, to purpose: String) throws {
-    let managesAll =
-      ruleSet.member(member)?.teams.contains { team in
-        ruleSet[team].grants.contains { grant in
-          guard grant.level == .manage, case .all = grant.scope else { return false }
-          return true
-        }
-      } ?? false
-    guard managesAll else {
+    guard managesAll(member) else {
       throw APIError.forbidden("\(purpose) needs `can manage all` (every conversation)")
     }
   }

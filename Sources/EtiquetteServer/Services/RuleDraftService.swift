@@ -10,13 +10,14 @@ import Foundation
 /// checked and formatted by the same code as `etiquette check` and `etiquette fmt`. A draft is
 /// checked with the other files as they are on disk, so a name defined in another file
 /// resolves as it will once published. Only members who may manage every conversation (`can
-/// manage all`) reach any of it: to everyone else it does not exist (404).
+/// manage all`) reach any of it: every other member gets 403.
 struct RuleDraftService: Sendable {
   let rules: RuleHolder
 
-  /// `manage` on a conversation without labels: only an `all` grant covers it.
+  /// `can manage all`: a manager of some labels (`all except labels […]` included) may not
+  /// change the rules that decide who sees the others.
   func mayEdit(_ member: String) -> Bool {
-    rules.current.engine.can(member, .manage, labels: []).allowed
+    rules.current.managesAll(member)
   }
 
   /// The rule files, relative to the rules directory, in the order they are read.

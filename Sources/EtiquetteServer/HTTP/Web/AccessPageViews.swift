@@ -138,11 +138,11 @@ extension WebRenderer {
   }
 
   /// The conversation pane's link to « Qui peut voir cette conversation ? », for members the
-  /// console admits (its gate: `manage` on a conversation without labels); nil for others.
+  /// console admits (its gate: `can manage all`); nil for others.
   func conversationAccessLink(conversation id: String, member: String, rules: LoadedRules)
     -> ViewLink?
   {
-    guard rules.engine.can(member, .manage, labels: []).allowed else { return nil }
+    guard rules.managesAll(member) else { return nil }
     return ViewLink(
       name: accessText.whoMayView,
       href: "/app/conversations/" + Self.pathEscaped(id) + "/access", current: false, count: nil)

@@ -468,7 +468,7 @@ struct WebRenderer: Sendable {
         windowClosing: window.map { $0 > 0 && $0 <= Self.windowWarning } ?? false)
     }
     let unread = counts[.unread] ?? 0
-    let console = rules.engine.can(member, .manage, labels: []).allowed
+    let console = rules.managesAll(member)
     return render(
       "inbox",
       InboxPage(
