@@ -51,7 +51,7 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
 /// What the storage tests call on a store: the storage interface they test, and the lease
 /// checks the queue's contract tests call alone.
-protocol TestedStore: MemberDirectory, JobQueue {
+protocol TestedStore: MemberDirectory, JobQueue, RuleVersionStore {
   func finishJobIfLeased(_ job: Job) async throws -> Bool
   func retryJobIfLeased(_ job: Job, runAt: Double, now: Double) async throws -> Bool
 }

@@ -67,6 +67,23 @@ extension PostgresStore {
       ]),
     // Full-text search (`Search+PostgreSQL.swift`).
     searchMigration,
+    // The admin console's published rule versions (`RuleVersions+PostgreSQL.swift`): every
+    // instance reads one history. The files are one JSON text (`jsonb` refuses `\u0000`,
+    // which a rule file may hold).
+    Migration(
+      name: "rule-versions-v1",
+      statements: [
+        """
+        CREATE TABLE rule_versions (
+          number BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+          author TEXT NOT NULL,
+          at DOUBLE PRECISION NOT NULL,
+          message TEXT NOT NULL,
+          digest TEXT NOT NULL,
+          files TEXT NOT NULL
+        )
+        """
+      ]),
   ]
 
   /// The key of the session advisory lock held while migrating ("ETQM"): instances starting
