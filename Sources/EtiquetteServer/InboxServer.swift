@@ -102,7 +102,10 @@ public struct InboxServer: Sendable {
       pages: InboxPageService(conversations: conversations, previews: sqlite, rules: rules),
       renderer: try WebRenderer.bundled(), rules: rules, clock: clock,
       secureCookies: configuration.publicURL?.lowercased().hasPrefix("https:") ?? false,
-      live: hub.live)
+      live: hub.live,
+      impacts: RuleImpacts(
+        history: sqlite, rules: rules, clock: clock,
+        maxSteps: configuration.console.impactMaxSteps))
   }
 
   /// One route: method and OpenAPI-style path (`/v1/conversations/{id}`).

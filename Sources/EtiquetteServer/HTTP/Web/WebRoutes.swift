@@ -21,6 +21,8 @@ struct WebInbox: Sendable {
   let secureCookies: Bool
   /// The live events the API's `/v1/stream` serves, for the page's own stream.
   let live: LiveStream
+  /// The console's impact replays (issue 17).
+  let impacts: RuleImpacts
   let pageStreams = PageStreams()
 
   static let sessionCookie = "etiquette_session"
@@ -65,6 +67,7 @@ struct WebInbox: Sendable {
     }
     router.get("/app/stream") { request, _ in try await stream(request) }
     registerConsole(on: router)
+    registerImpact(on: router)
     router.get("/static/:file") { _, context in asset(context.parameters.get("file") ?? "") }
     // At the root, so the service worker's scope covers the app; never cached long, so a new
     // version of the shell reaches browsers at their next visit.
