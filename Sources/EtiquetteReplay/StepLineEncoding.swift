@@ -6,12 +6,15 @@ extension StepLine {
   /// The step as an `etiquette run` line that `StepLine.decode` reads back to the same step
   /// (labels by name, the instant in UTC with milliseconds): what the server keeps of every
   /// step, so the console's impact replay feeds stored traffic to the code of `etiquette diff`.
+  ///
+  /// Without `at` (`withInstant: false`) for a store that keeps the instant beside the line
+  /// (see `RuleDiff.feed(_:number:at:)`).
   public static func encode(
-    _ step: Step, conversation: String, contact: ContactUpdate?, ruleSet: RuleSet
+    _ step: Step, conversation: String, contact: ContactUpdate?, ruleSet: RuleSet,
+    withInstant: Bool = true
   ) -> String {
-    var o: [String: JSONValue] = [
-      "conversation": .string(conversation), "at": .string(Instant.formatWithMilliseconds(step.at)),
-    ]
+    var o: [String: JSONValue] = ["conversation": .string(conversation)]
+    if withInstant { o["at"] = .string(Instant.formatWithMilliseconds(step.at)) }
     switch step.kind {
     case .message(let message):
       o["type"] = .string(message.type.rawValue)

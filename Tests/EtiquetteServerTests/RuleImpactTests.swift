@@ -138,6 +138,8 @@ struct RuleImpactTests {
       #expect(result["steps"] as? Int == 4)
       #expect(result["conversations"] as? Int == 4)
       #expect(result["changedConversations"] as? Int == 2)
+      // Every stored step reads back as a step line under both rule sets.
+      #expect(result["rejectedSteps"] as? Int == 0)
       let groups = result["groups"] as? [[String: Any]] ?? []
       #expect(groups.count == 1)
       let cause = groups.first?["cause"] as? [String: Any]
@@ -223,6 +225,7 @@ struct RuleImpactTests {
       #expect(page.contains(#"<meta http-equiv="refresh" content="1">"#))
       #expect(page.contains("Rejeu en cours : 1 étapes sur 3"))
       #expect(page.contains(#"action="/app/rules/impact/\#(id)/cancel""#))
+      #expect(page.contains(SignInService.csrfToken(session: manon)))
       // Without the CSRF token, nothing is cancelled.
       var (status, _) = try await AdminConsoleTests.post(
         client, "/app/rules/impact/\(id)/cancel", session: manon, fields: [:], csrf: false)

@@ -133,7 +133,7 @@ final class RuleImpacts: @unchecked Sendable {
           hook(index)
           guard !job.cancelRequested else { return false }
           for (offset, step) in steps.enumerated() {
-            replay.diff.feed(step.line, number: start + offset + 1)
+            replay.diff.feed(step.line, number: start + offset + 1, at: step.at)
           }
           return true
         }

@@ -5,6 +5,7 @@ import GRDB
 
 /// Every step's input, kept beside its decision (`step_inputs`, written in the step's
 /// transaction): the stored traffic the console's impact replay feeds to `etiquette diff`'s code.
+/// The line has no `at`: the instant is the column `at`, given to the replay as a date.
 enum StepRecords {
   /// Records the input of a step just applied. The first step also carries the contact the
   /// conversation started with, so a replay starts it alike.
@@ -23,7 +24,8 @@ enum StepRecords {
       contact = first
     }
     let line = StepLine.encode(
-      step, conversation: before.id, contact: contact, ruleSet: rules.ruleSet)
+      step, conversation: before.id, contact: contact, ruleSet: rules.ruleSet,
+      withInstant: false)
     try db.executeCached(
       sql: """
         INSERT OR REPLACE INTO step_inputs (conversation_id, step, at, line) VALUES (?, ?, ?, ?)
