@@ -99,6 +99,7 @@ bench: deps
 	$(SWIFT) run -c release --package-path Benchmarks $(BENCH_FLAGS) etiquette-bench $(ARGS)
 	$(SWIFT) run -c release --package-path Benchmarks $(BENCH_FLAGS) etiquette-check-bench
 	$(SWIFT) run -c release --package-path Benchmarks $(BENCH_FLAGS) etiquette-lsp-bench
+	$(SWIFT) run -c release --package-path Benchmarks $(BENCH_FLAGS) etiquette-impact-bench
 
 # The VS Code extension (editors/vscode) as editors/etiquette.vsix, zipped by Python: no npm.
 .PHONY: vsix

@@ -29,6 +29,9 @@ let package = Package(
     // For the benchmark's engine rows (Benchmarks/, issue 20).
     .library(name: "EtiquetteEngine", targets: ["EtiquetteEngine"]),
     .library(name: "EtiquetteLanguageServer", targets: ["EtiquetteLanguageServer"]),
+    // For the benchmark of the console's impact replay (issue 17).
+    .library(name: "EtiquetteReplay", targets: ["EtiquetteReplay"]),
+    .library(name: "EtiquetteCompiler", targets: ["EtiquetteCompiler"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -93,6 +96,14 @@ let package = Package(
       dependencies: [
         "EtiquetteMatcher", "EtiquetteChecker", "EtiquetteSyntax", "EtiquetteDiagnostics",
       ]),
+    // Replaying the same steps through two rule sets and grouping every decision that differs
+    // by the rule change that explains it: `etiquette diff` and the console's impact replay.
+    .target(
+      name: "EtiquetteReplay",
+      dependencies: [
+        "EtiquetteEngine", "EtiquetteChecker", "EtiquetteMatcher", "EtiquetteSyntax",
+        "EtiquetteDiagnostics",
+      ]),
     // Reading, checking and compiling a rule set from files: the one entry point the CLI's
     // commands and the server share, so they report the same diagnostics for the same files.
     .target(
@@ -114,7 +125,7 @@ let package = Package(
       dependencies: [
         "EtiquetteDiagnostics", "EtiquetteSyntax", "EtiquetteFormat", "EtiquetteChecker",
         "EtiquetteMatcher", "EtiquetteEngine", "EtiquetteCompiler", "CLibEdit", "EtiquetteServer",
-        "EtiquetteLanguageServer",
+        "EtiquetteLanguageServer", "EtiquetteReplay",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         // `serve --dev` replays its demo data through the server's own HTTP front doors.
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -128,7 +139,7 @@ let package = Package(
       name: "EtiquetteServer",
       dependencies: [
         "EtiquetteEngine", "EtiquetteChecker", "EtiquetteSyntax", "EtiquetteDiagnostics",
-        "EtiquetteCompiler", "EtiquetteMatcher", "EtiquetteFormat",
+        "EtiquetteCompiler", "EtiquetteMatcher", "EtiquetteFormat", "EtiquetteReplay",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
         .product(name: "GRDB", package: "GRDB.swift"),
@@ -201,7 +212,7 @@ let package = Package(
       name: "EtiquetteServerTests",
       dependencies: [
         "EtiquetteServer", "EtiquetteEngine", "EtiquetteChecker", "EtiquetteSyntax",
-        "EtiquetteDiagnostics", "EtiquetteCompiler", "EtiquetteTestSupport",
+        "EtiquetteDiagnostics", "EtiquetteCompiler", "EtiquetteTestSupport", "EtiquetteReplay",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"),
         .product(name: "GRDB", package: "GRDB.swift"),

@@ -4,6 +4,7 @@
 //   swift run -c release --package-path Benchmarks etiquette-bench        (matcher, issue 5)
 //   swift run -c release --package-path Benchmarks etiquette-check-bench  (checker, issue 4)
 //   swift run -c release --package-path Benchmarks etiquette-lsp-bench    (language server, issue 18)
+//   swift run -c release --package-path Benchmarks etiquette-impact-bench (impact replay, issue 17)
 import PackageDescription
 
 let package = Package(
@@ -41,6 +42,16 @@ let package = Package(
         .product(name: "EtiquetteSyntax", package: "Etiquette"),
         .product(name: "EtiquetteChecker", package: "Etiquette"),
         .product(name: "EtiquetteMatcher", package: "Etiquette"),
+      ]
+    ),
+    // The console's impact replay: stored steps per second through both rule sets (issue 17).
+    .executableTarget(
+      name: "etiquette-impact-bench",
+      dependencies: [
+        .product(name: "EtiquetteReplay", package: "Etiquette"),
+        .product(name: "EtiquetteCompiler", package: "Etiquette"),
+        .product(name: "EtiquetteEngine", package: "Etiquette"),
+        .product(name: "EtiquetteChecker", package: "Etiquette"),
       ]
     ),
     // How long parsing and checking a large rule set takes, against lexing it as the baseline.

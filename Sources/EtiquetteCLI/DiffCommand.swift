@@ -2,6 +2,7 @@ import ArgumentParser
 import EtiquetteCompiler
 import EtiquetteDiagnostics
 import EtiquetteEngine
+import EtiquetteReplay
 import Foundation
 
 /// `etiquette diff OLD NEW [--input steps.jsonl]`: what a rule change would do to real traffic.

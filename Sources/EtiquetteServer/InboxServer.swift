@@ -105,7 +105,10 @@ public struct InboxServer: Sendable {
       live: hub.live, versions: sqlite,
       publisher: RulePublisher(
         drafts: RuleDraftService(rules: rules), reloads: reloads, versions: sqlite, clock: clock,
-        logger: logger))
+        logger: logger),
+      impacts: RuleImpacts(
+        history: sqlite, rules: rules, clock: clock,
+        maxSteps: configuration.console.impactMaxSteps))
   }
 
   /// One route: method and OpenAPI-style path (`/v1/conversations/{id}`).

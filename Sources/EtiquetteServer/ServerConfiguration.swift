@@ -61,6 +61,8 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
   public var ai: AIEndpoint?
   /// Members with the `ai` role: an external agent answering through the API with their token.
   public var aiAgents: [String] = []
+  /// The admin console (issue 17).
+  public var console = ConsoleSettings()
 
   public init() {}
 
@@ -189,6 +191,24 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     }
   }
 
+  /// The admin console: how far its impact replay goes.
+  public struct ConsoleSettings: Sendable, Hashable, Codable {
+    /// Steps replayed at most by one impact replay (the most recent of the period are left
+    /// out beyond it).
+    public var impactMaxSteps: Int = 100_000
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+      case impactMaxSteps = "impact_max_steps"
+    }
+
+    public init(from decoder: any Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      impactMaxSteps = try c.decodeIfPresent(Int.self, forKey: .impactMaxSteps) ?? impactMaxSteps
+    }
+  }
+
   /// The AI agent: `POST url` with the integration payload and the instruction, JSON back.
   public struct AIEndpoint: Sendable, Hashable, Codable {
     public var url: String
@@ -250,6 +270,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     var ai: AIEndpoint?
     var aiAgents: [String]?
     var metricsToken: String?
+    var console: ConsoleSettings?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
       case rules, db, host, port
@@ -266,6 +287,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       case whatsapp, media, ai
       case aiAgents = "ai_agents"
       case metricsToken = "metrics_token"
+      case console
     }
   }
 
@@ -311,6 +333,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     if let v = document.ai { ai = v }
     if let v = document.aiAgents { aiAgents = v }
     if let v = document.metricsToken { metricsToken = v.isEmpty ? nil : v }
+    if let v = document.console { console = v }
   }
 
   /// Keys of the file that no section declares, each named with its path and the closest
@@ -329,6 +352,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       "whatsapp.retry": policy,
       "media": names(MediaStorage.CodingKeys.self),
       "ai": names(AIEndpoint.CodingKeys.self),
+      "console": names(ConsoleSettings.CodingKeys.self),
     ]
     var problems: [String] = []
     func visit(_ value: JSONValue, section: String, path: String) {
@@ -410,6 +434,9 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       checkPolicy(whatsapp.retry, "whatsapp.retry")
     }
     if media.maxBytes <= 0 { problems.append("media.max_bytes must be positive") }
+    if console.impactMaxSteps <= 0 {
+      problems.append("console.impact_max_steps must be positive")
+    }
     if let ai {
       if !isHTTP(ai.url) { problems.append("ai.url must be an http or https URL") }
       if ai.timeout <= 0 { problems.append("ai.timeout_seconds must be positive") }

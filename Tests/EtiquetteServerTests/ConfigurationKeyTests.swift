@@ -57,7 +57,7 @@ import Testing
          "media": {"directory": "/tmp/m", "max_bytes": 10},
          "ai": {"url": "https://ai.example", "token": "t", "timeout_seconds": 3,
                 "max_attempts": 2, "retry_backoff_seconds": 1},
-         "ai_agents": ["a@x.fr"], "metrics_token": "m"}
+         "ai_agents": ["a@x.fr"], "metrics_token": "m", "console": {"impact_max_steps": 1000}}
         """#) == nil)
   }
 }

@@ -24,6 +24,8 @@ struct WebInbox: Sendable {
   /// The console's published rule versions, and the one way to publish.
   let versions: any RuleVersionStore
   let publisher: RulePublisher
+  /// The console's impact replays (issue 17).
+  let impacts: RuleImpacts
   let pageStreams = PageStreams()
 
   static let sessionCookie = "etiquette_session"
@@ -70,6 +72,7 @@ struct WebInbox: Sendable {
     registerConsole(on: router)
     registerDashboard(on: router)
     registerAccessPages(on: router)
+    registerImpact(on: router)
     router.get("/static/:file") { _, context in asset(context.parameters.get("file") ?? "") }
     // At the root, so the service worker's scope covers the app; never cached long, so a new
     // version of the shell reaches browsers at their next visit.

@@ -298,6 +298,8 @@ enum ConversationRecords {
       let rows = try save(
         loaded, after: after, decision: decision, document: document, in: db, rules: rules,
         extras: extras, mentions: mentions, action: memberAction(of: step, decision))
+      try StepRecords.record(
+        step, number: decision.step, before: loaded.conversation, in: db, rules: rules)
       // The integrations' share of the step, in the same transaction (see IntegrationHub).
       try hub?.record(
         StepEffects(

@@ -377,6 +377,21 @@ extension SQLiteStore {
           CREATE INDEX notifications_created ON notifications(created_at);
           """)
     }
+    // The input of every step (issue 17): the console's impact replay feeds stored traffic to
+    // the code of `etiquette diff`. Steps taken before this migration are not replayed.
+    migrator.registerMigration("step-inputs-v1") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE step_inputs (
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            step INTEGER NOT NULL,
+            at REAL NOT NULL,
+            line TEXT NOT NULL,
+            PRIMARY KEY (conversation_id, step)
+          );
+          CREATE INDEX step_inputs_at ON step_inputs(at);
+          """)
+    }
     return migrator
   }
 

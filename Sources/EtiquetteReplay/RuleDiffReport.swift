@@ -4,35 +4,35 @@ import Foundation
 
 /// The differences of a `RuleDiff`, grouped by the rule change that explains them, with counts,
 /// in the two renderings of `etiquette diff`.
-struct RuleDiffReport {
-  let oldPaths: [String]
-  let newPaths: [String]
-  let conversations: Int
-  let steps: Int
-  let differing: [DifferingStep]
-  let rejected: [RejectedStepLine]
-  let groups: [Group]
+public struct RuleDiffReport: Sendable {
+  public let oldPaths: [String]
+  public let newPaths: [String]
+  public let conversations: Int
+  public let steps: Int
+  public let differing: [DifferingStep]
+  public let rejected: [RejectedStepLine]
+  public let groups: [Group]
 
   /// Every difference one rule change explains.
-  struct Group {
-    var cause: ChangeCause
-    var effects: [Effect]
+  public struct Group: Sendable {
+    public var cause: ChangeCause
+    public var effects: [Effect]
     /// The differing steps, each with only this group's differences, in input order.
-    var steps: [DifferingStep]
-    var conversations: Set<String>
+    public var steps: [DifferingStep]
+    public var conversations: Set<String>
   }
 
   /// One kind of consequence of a rule change (`+38 conversations labelled 'X'`).
-  struct Effect {
-    var sign: String
-    var effect: String
-    var category: DifferenceCategory
+  public struct Effect: Sendable {
+    public var sign: String
+    public var effect: String
+    public var category: DifferenceCategory
     /// Conversations in order of their first difference.
-    var conversations: [String]
-    var steps: Int
+    public var conversations: [String]
+    public var steps: Int
   }
 
-  init(diff: RuleDiff, oldPaths: [String], newPaths: [String]) {
+  public init(diff: RuleDiff, oldPaths: [String], newPaths: [String]) {
     self.oldPaths = oldPaths
     self.newPaths = newPaths
     conversations = diff.conversations.count
@@ -89,12 +89,12 @@ struct RuleDiffReport {
     }
   }
 
-  var hasDifferences: Bool { !differing.isEmpty }
+  public var hasDifferences: Bool { !differing.isEmpty }
 
-  var changedConversations: Int { Set(differing.map(\.conversation)).count }
+  public var changedConversations: Int { Set(differing.map(\.conversation)).count }
 
   /// Conversations with at least one difference of each category.
-  var categoryCounts: [(DifferenceCategory, Int)] {
+  public var categoryCounts: [(DifferenceCategory, Int)] {
     DifferenceCategory.allCases.map { category in
       let ids = differing.filter { $0.differences.contains { $0.category == category } }
         .map(\.conversation)
@@ -102,136 +102,77 @@ struct RuleDiffReport {
     }
   }
 
-  // MARK: Text
-
-  func text(style: TerminalStyle, brief: Bool) -> String {
-    var out = ""
-    for group in groups {
-      let header =
-        "\(group.cause.description): \(plural(group.conversations.count, "conversation")), "
-        + plural(group.steps.count, "step")
-      out += style.paint(header, nil, bold: true) + "\n"
-      for effect in group.effects {
-        let count = "\(effect.sign)\(effect.conversations.count)"
-        let colour: TerminalStyle.Colour? =
-          effect.sign == "+" ? .green : effect.sign == "-" ? .red : .yellow
-        let noun = effect.conversations.count == 1 ? "conversation" : "conversations"
-        let examples = effect.conversations.prefix(3).joined(separator: ", ")
-        // The issue's sentence: "+38 conversations labelled 'X' because of new phrase 'prix' (…)".
-        out += "  " + style.paint(count, colour) + " \(noun) \(effect.effect)"
-        out += " because of \(group.cause.description)"
-        out += style.paint(" (e.g. \(examples))", nil) + "\n"
-      }
-      if !brief {
-        for step in group.steps {
-          let details = step.differences.map(\.detail).joined(separator: "; ")
-          out += "    \(step.conversation) step \(step.step), line \(step.line)"
-          out += " \(step.summary): \(details)\n"
-        }
-      }
-      out += "\n"
-    }
-    if !rejected.isEmpty {
-      out += style.paint("rejected lines:", .red, bold: true) + "\n"
-      for line in rejected {
-        let side = line.side == "both" ? "" : " (\(line.side) rules only)"
-        out += "  line \(line.line): \(line.error)\(side)\n"
-      }
-      out += "\n"
-    }
-    out += "replayed \(plural(steps, "step")) over \(plural(conversations, "conversation"))"
-    if !rejected.isEmpty { out += ", \(plural(rejected.count, "line")) rejected" }
-    out += "\n"
-    guard hasDifferences else {
-      return out + style.paint("no differences", .green, bold: true) + "\n"
-    }
-    out +=
-      style.paint(
-        "\(plural(changedConversations, "conversation")) changed in "
-          + "\(plural(differing.count, "step")), by \(plural(groups.count, "rule change"))",
-        .yellow, bold: true) + "\n"
-    for (category, count) in categoryCounts where count > 0 {
-      let name = category.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)
-      out += "  \(name)\(plural(count, "conversation"))\n"
-    }
-    return out
-  }
-
-  private func plural(_ count: Int, _ noun: String) -> String {
-    "\(count) \(noun)\(count == 1 ? "" : "s")"
-  }
-
   // MARK: JSON
 
-  struct Document: Codable {
-    var old: [String]
-    var new: [String]
-    var summary: Summary
-    var groups: [GroupDocument]
-    var steps: [StepDocument]
-    var rejected: [RejectedStepLine]
+  public struct Document: Codable, Sendable {
+    public var old: [String]
+    public var new: [String]
+    public var summary: Summary
+    public var groups: [GroupDocument]
+    public var steps: [StepDocument]
+    public var rejected: [RejectedStepLine]
   }
 
-  struct Summary: Codable {
-    var conversations: Int
-    var steps: Int
-    var rejectedLines: Int
-    var changedConversations: Int
-    var changedSteps: Int
+  public struct Summary: Codable, Sendable {
+    public var conversations: Int
+    public var steps: Int
+    public var rejectedLines: Int
+    public var changedConversations: Int
+    public var changedSteps: Int
     /// Per category, the conversations with at least one difference of it.
-    var categories: [String: Int]
+    public var categories: [String: Int]
   }
 
-  struct CauseDocument: Codable {
-    var kind: String
-    var subject: String?
-    var location: String?
-    var description: String
+  public struct CauseDocument: Codable, Sendable {
+    public var kind: String
+    public var subject: String?
+    public var location: String?
+    public var description: String
   }
 
-  struct GroupDocument: Codable {
-    var cause: CauseDocument
-    var conversations: Int
-    var steps: Int
-    var effects: [EffectDocument]
+  public struct GroupDocument: Codable, Sendable {
+    public var cause: CauseDocument
+    public var conversations: Int
+    public var steps: Int
+    public var effects: [EffectDocument]
     /// Up to five conversations, in order of their first difference.
-    var examples: [String]
+    public var examples: [String]
   }
 
-  struct EffectDocument: Codable {
-    var description: String
-    var category: String
-    var sign: String?
-    var conversations: Int
-    var steps: Int
-    var examples: [String]
+  public struct EffectDocument: Codable, Sendable {
+    public var description: String
+    public var category: String
+    public var sign: String?
+    public var conversations: Int
+    public var steps: Int
+    public var examples: [String]
   }
 
-  struct StepDocument: Codable {
-    var line: Int
-    var conversation: String
-    var step: Int
-    var summary: String
-    var differences: [DifferenceDocument]
+  public struct StepDocument: Codable, Sendable {
+    public var line: Int
+    public var conversation: String
+    public var step: Int
+    public var summary: String
+    public var differences: [DifferenceDocument]
   }
 
-  struct DifferenceDocument: Codable {
-    var category: String
-    var field: String
-    var subject: String?
-    var old: String
-    var new: String
-    var description: String
-    var cause: String
+  public struct DifferenceDocument: Codable, Sendable {
+    public var category: String
+    public var field: String
+    public var subject: String?
+    public var old: String
+    public var new: String
+    public var description: String
+    public var cause: String
   }
 
-  static func causeDocument(_ cause: ChangeCause) -> CauseDocument {
+  public static func causeDocument(_ cause: ChangeCause) -> CauseDocument {
     CauseDocument(
       kind: cause.kind.rawValue, subject: cause.subject.isEmpty ? nil : cause.subject,
       location: cause.location, description: cause.description)
   }
 
-  func document() -> Document {
+  public func document() -> Document {
     Document(
       old: oldPaths, new: newPaths,
       summary: Summary(
@@ -269,7 +210,7 @@ struct RuleDiffReport {
       rejected: rejected)
   }
 
-  func json() -> String {
+  public func json() -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     guard let data = try? encoder.encode(document()) else { return "{}\n" }

@@ -6,15 +6,21 @@ import EtiquetteSyntax
 
 /// One of the two rule sets compared by `etiquette diff`, with what attribution needs to read
 /// it: names instead of ids, locations and the written text of clauses.
-struct RuleSide {
+public struct RuleSide: Sendable {
   /// `old` or `new`, as printed.
-  let name: String
-  let engine: Engine
-  let sources: SourceMap
+  public let name: String
+  public let engine: Engine
+  public let sources: SourceMap
 
-  var ruleSet: RuleSet { engine.ruleSet }
+  public init(name: String, engine: Engine, sources: SourceMap) {
+    self.name = name
+    self.engine = engine
+    self.sources = sources
+  }
 
-  func describe(_ span: SourceSpan) -> String { sources.describe(span) }
+  public var ruleSet: RuleSet { engine.ruleSet }
+
+  public func describe(_ span: SourceSpan) -> String { sources.describe(span) }
 
   /// A clause as written, white space collapsed so that re-wrapped lists compare equal.
   func clauseText(_ span: SourceSpan) -> String {
@@ -116,7 +122,7 @@ struct RuleSide {
 }
 
 /// A phrase or pattern that matched, as found in a rule set.
-enum EvidenceAtom {
+enum EvidenceAtom: Sendable {
   case phrase(normalized: String, text: String, span: SourceSpan)
   case pattern(String, span: SourceSpan)
 }

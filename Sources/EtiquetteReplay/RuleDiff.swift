@@ -2,6 +2,7 @@ import EtiquetteChecker
 import EtiquetteEngine
 import EtiquetteMatcher
 import EtiquetteSyntax
+import Foundation
 
 /// Replays the same steps through two rule sets and records every decision that differs, each
 /// difference attributed to the rule change that explains it.
@@ -11,22 +12,22 @@ import EtiquetteSyntax
 /// phrase the other side lacks is a new (or removed) phrase, a clause written differently is a
 /// changed trigger, and so on. A difference that follows from an earlier one in the same
 /// conversation (a label added earlier, so a routing rule now fires) inherits its cause.
-struct RuleDiff {
-  let old: RuleSide
-  let new: RuleSide
+public struct RuleDiff: Sendable {
+  public let old: RuleSide
+  public let new: RuleSide
   /// Every member of either rule set, sorted: whose access is compared after each step.
-  let members: [String]
+  public let members: [String]
   private var oldReplay: Replay
   private var newReplay: Replay
   private var memory: [String: ConversationMemory] = [:]
 
-  private(set) var differing: [DifferingStep] = []
-  private(set) var rejected: [RejectedStepLine] = []
-  private(set) var appliedSteps = 0
+  public private(set) var differing: [DifferingStep] = []
+  public private(set) var rejected: [RejectedStepLine] = []
+  public private(set) var appliedSteps = 0
   /// Conversations in order of their first step.
-  private(set) var conversations: [String] = []
+  public private(set) var conversations: [String] = []
 
-  init(old: RuleSide, new: RuleSide) {
+  public init(old: RuleSide, new: RuleSide) {
     self.old = old
     self.new = new
     members = Set(old.ruleSet.members.map(\.email) + new.ruleSet.members.map(\.email)).sorted()
@@ -35,7 +36,7 @@ struct RuleDiff {
   }
 
   /// What one conversation's earlier differences left behind, for the steps after them.
-  private struct ConversationMemory {
+  private struct ConversationMemory: Sendable {
     /// The cause of the last difference about each label (by name).
     var labelCauses: [String: ChangeCause] = [:]
     /// The most recent cause other than "other changes".
@@ -50,11 +51,22 @@ struct RuleDiff {
   }
 
   /// Applies one input line (1-based `number`) to both sides; blank lines are skipped.
-  mutating func feed(_ line: String, number: Int) {
+  ///
+  /// `at`, when given, is the step's instant, for a line stored without one (the server keeps
+  /// it in a column of its own: reading an ISO-8601 text builds a date formatter each time,
+  /// which took three quarters of a replay's time).
+  public mutating func feed(_ line: String, number: Int, at: Date? = nil) {
     let text = line.hasSuffix("\r") ? String(line.dropLast()) : line
     if text.allSatisfy(\.isWhitespace) { return }
-    let oldLine = StepLine.decode(text, ruleSet: old.ruleSet)
-    let newLine = StepLine.decode(text, ruleSet: new.ruleSet)
+    func decoded(_ side: RuleSide) -> Result<StepLine, StepLineError> {
+      StepLine.decode(text, ruleSet: side.ruleSet).map { line in
+        var line = line
+        line.at = at ?? line.at
+        return line
+      }
+    }
+    let oldLine = decoded(old)
+    let newLine = decoded(new)
     switch (oldLine, newLine) {
     case (.success(let o), .success(let n)):
       apply(old: o, new: n, number: number)
@@ -532,9 +544,9 @@ struct RuleDiff {
 
 /// A step line that one or both rule sets could not use; it is skipped on both sides so the
 /// replays stay aligned.
-struct RejectedStepLine: Codable {
-  var line: Int
-  var error: String
+public struct RejectedStepLine: Codable, Sendable {
+  public var line: Int
+  public var error: String
   /// `both`, `old` or `new`: which rule set rejected it.
-  var side: String
+  public var side: String
 }

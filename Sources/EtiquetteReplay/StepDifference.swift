@@ -1,6 +1,6 @@
 /// The rule change a difference is attributed to: what a reviewer approves or rejects.
-struct ChangeCause: Hashable, Comparable {
-  enum Kind: String, CaseIterable {
+public struct ChangeCause: Hashable, Comparable, Sendable {
+  public enum Kind: String, CaseIterable, Sendable {
     case newPhrase = "new_phrase"
     case removedPhrase = "removed_phrase"
     case newPattern = "new_pattern"
@@ -17,15 +17,15 @@ struct ChangeCause: Hashable, Comparable {
     case access = "access"
     case other = "other"
   }
-  var kind: Kind
+  public var kind: Kind
   /// The phrase, pattern, clause, label or member concerned.
-  var subject: String
+  public var subject: String
   /// `path:line:column` of the rule in the side that has it (new, or old when removed).
-  var location: String?
+  public var location: String?
 
-  static let other = ChangeCause(kind: .other, subject: "", location: nil)
+  public static let other = ChangeCause(kind: .other, subject: "", location: nil)
 
-  var description: String {
+  public var description: String {
     let at = location.map { " (\($0))" } ?? ""
     switch kind {
     case .newPhrase: return "new phrase '\(subject)'\(at)"
@@ -47,44 +47,44 @@ struct ChangeCause: Hashable, Comparable {
   }
 
   /// "other changes" sorts last; the rest by description.
-  static func < (lhs: ChangeCause, rhs: ChangeCause) -> Bool {
+  public static func < (lhs: ChangeCause, rhs: ChangeCause) -> Bool {
     if (lhs.kind == .other) != (rhs.kind == .other) { return rhs.kind == .other }
     return lhs.description < rhs.description
   }
 }
 
 /// What kind of decision a difference is about; the summary counts conversations per category.
-enum DifferenceCategory: String, CaseIterable, Codable {
+public enum DifferenceCategory: String, CaseIterable, Codable, Sendable {
   case labels, route, mode, priority, access, notifications, ai, refusals
 }
 
 /// One way the new rules decided a step differently from the old rules.
-struct StepDifference: Hashable {
-  var category: DifferenceCategory
+public struct StepDifference: Hashable, Sendable {
+  public var category: DifferenceCategory
   /// The field of the decision: `added`, `removed`, `route`, `mode`, `priority`, `access`,
   /// `notify`, `ai` or `refused`.
-  var field: String
+  public var field: String
   /// The label or member concerned, when there is one.
-  var subject: String?
+  public var subject: String?
   /// Values as printed: what the old rules decided and what the new ones do.
-  var old: String
-  var new: String
+  public var old: String
+  public var new: String
   /// `+`, `-` or empty: whether the new rules add or take away something.
-  var sign: String
+  public var sign: String
   /// The step-level sentence: `now labelled 'X' (matching 'prix')`.
-  var detail: String
+  public var detail: String
   /// The group-level phrase after the count: `conversations labelled 'X'`.
-  var effect: String
-  var cause: ChangeCause
+  public var effect: String
+  public var cause: ChangeCause
 }
 
 /// A step whose decisions differ, with every difference.
-struct DifferingStep {
-  var line: Int
-  var conversation: String
+public struct DifferingStep: Sendable {
+  public var line: Int
+  public var conversation: String
   /// The step's number in its conversation.
-  var step: Int
+  public var step: Int
   /// What happened: the message text, the agent's action, the event.
-  var summary: String
-  var differences: [StepDifference]
+  public var summary: String
+  public var differences: [StepDifference]
 }
