@@ -21,6 +21,10 @@ from test_web_inbox_flows import Server, serious_violations
 def server():
     running = Server()
     running.start()
+    # Two customers ask a price in words the rules do not know yet.
+    for index, phone in enumerate(["33633330001", "33633330002"]):
+        signed_webhook(running.url, phone, f"Client Prix {index}",
+                       "Bonjour, combien coûte l'abonnement ?", 800 + index)
     yield running
     running.stop()
     running.graph.shutdown()
@@ -89,6 +93,21 @@ def test_fix_try_save_test_publish_then_roll_back(server, manon):
     assert summary.endswith(", 0 en échec") and "réussi(s)" in summary
     with open(path, encoding="utf-8") as file:
         assert file.read() == original, "nothing is written before « Publier »"
+
+    # « Voir l'impact » in a new tab: the two stored questions, now labelled, and why. (The
+    # webhooks carry WhatsApp's timestamps of 2025: the period starts then.)
+    manon.execute_script("document.getElementById('impact-from').value = '2025-01-01'")
+    editor_tab = manon.current_window_handle
+    button(manon, "Voir l’impact").click()
+    wait(manon).until(lambda b: len(b.window_handles) == 2)
+    manon.switch_to.window([h for h in manon.window_handles if h != editor_tab][0])
+    wait(manon).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".impact-group"))
+    impact = manon.find_element(By.TAG_NAME, "main").text
+    assert ('+2 conversations étiquetées "Demandes de Vente" à cause de la nouvelle phrase '
+            '"combien coûte"') in impact, impact
+    assert "Client Prix 0" in impact and "Client Prix 1" in impact
+    manon.close()
+    manon.switch_to.window(editor_tab)
 
     # Published with a message: on disk, and the next signed webhook is decided by it.
     field_labelled(manon, "Message de publication").send_keys("Ajoute « combien coûte »")

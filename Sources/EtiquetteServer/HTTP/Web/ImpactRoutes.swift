@@ -21,10 +21,10 @@ import NIOCore
 extension WebInbox {
   func registerImpact(on router: Router<Context>) {
     router.post("/app/rules/impact") { request, _ in
-      try await draft(request) { member, session, renderer, name, text, form in
+      try await draft(request) { member, session, renderer, state, form in
         try await startImpact(
-          request, member: member, session: session, renderer: renderer, file: name,
-          text: text, form: form)
+          request, member: member, session: session, renderer: renderer, state: state,
+          form: form)
       }
     }
     router.get("/app/rules/impact/:id") { request, context in
@@ -33,7 +33,7 @@ extension WebInbox {
           return page(renderer.messagePage(renderer.text.notFound), .notFound)
         }
         if Self.wantsJSON(request) { return impactJSON(job.snapshot(), .ok) }
-        return impactPage(renderer, member: member, session: session, job.snapshot())
+        return try await impactPage(renderer, member: member, session: session, job.snapshot())
       }
     }
     router.post("/app/rules/impact/:id/cancel") { request, context in
@@ -54,8 +54,8 @@ extension WebInbox {
   }
 
   private func startImpact(
-    _ request: Request, member: String, session: String, renderer: WebRenderer, file: String,
-    text: String, form: FormFields
+    _ request: Request, member: String, session: String, renderer: WebRenderer,
+    state: EditorState, form: FormFields
   ) async throws -> Response? {
     let words = ImpactText.forLanguage(renderer.text.language)
     guard let period = impactPeriod(from: form.first("from"), to: form.first("to"), renderer)
@@ -65,16 +65,21 @@ extension WebInbox {
       }
       return page(renderer.messagePage(words.badPeriod, back: "/app/rules"), .unprocessableContent)
     }
-    guard let compiled = try drafts.compiled(file, text: text) else { return nil }
+    let drafts = drafts
+    guard
+      let compiled = try await publisher.work.run({ [state] in
+        try drafts.compiled(state.file, text: state.text)
+      })
+    else { return nil }
     guard let matcher = compiled.matcher, !compiled.hasErrors else {
-      let diagnostics = drafts.diagnostics(compiled)
+      var state = state
+      state.diagnostics = drafts.diagnostics(compiled)
       if Self.wantsJSON(request) {
-        return impactJSON(ImpactRefusal(diagnostics: diagnostics), .unprocessableContent)
+        return impactJSON(
+          ImpactRefusal(diagnostics: state.diagnostics ?? drafts.diagnostics(compiled)),
+          .unprocessableContent)
       }
-      var response = try editorPage(
-        renderer, member, session, file: file, text: text, diagnostics: diagnostics)
-      response.status = .unprocessableContent
-      return response
+      return try editorPage(renderer, member, session, state, status: .unprocessableContent)
     }
     let rulesPath = rules.path
     let snapshot = impacts.start(
@@ -132,10 +137,20 @@ extension WebInbox {
 
   func impactPage(
     _ renderer: WebRenderer, member: String, session: String, _ snapshot: ImpactJob.Snapshot
-  ) -> Response {
-    page(
+  ) async throws -> Response {
+    // Examples by the contact's name, read through the inbox's own access check: a
+    // conversation the member may not open (now) is not linked, whatever the replay found.
+    var names: [String: String] = [:]
+    let examples = (snapshot.result?.groups ?? []).flatMap { $0.effects.flatMap(\.examples) }
+    for id in Set(examples).sorted().prefix(200) {
+      if let detail = try? await pages.conversations.detail(member: member, id: id) {
+        names[id] = renderer.contactName(detail.contact)
+      }
+    }
+    return page(
       renderer.impactPage(
-        member: member, csrf: SignInService.csrfToken(session: session), snapshot), .ok)
+        member: member, csrf: SignInService.csrfToken(session: session), snapshot,
+        names: names), .ok)
   }
 }
 
@@ -185,7 +200,9 @@ extension WebRenderer {
   }
 
   /// `/app/rules/impact/:id`: the replay's progress, then what would change.
-  func impactPage(member: String, csrf: String, _ snapshot: ImpactJob.Snapshot) -> String {
+  func impactPage(
+    member: String, csrf: String, _ snapshot: ImpactJob.Snapshot, names: [String: String]
+  ) -> String {
     let words = ImpactText.forLanguage(text.language)
     let formatter = DateFormatter()
     formatter.locale = Locale(identifier: text.language == "en" ? "en_GB" : "fr_FR")
@@ -221,11 +238,14 @@ extension WebRenderer {
         effects: group.effects.map { effect in
           Effect(
             sentence: words.sentence(effect, cause: group.cause),
-            examplesLabel: words.examples, hasExamples: !effect.examples.isEmpty,
-            examples: effect.examples.map {
-              ViewLink(
-                name: $0, href: "/app/conversations/" + Self.queryEscaped($0), current: false,
-                count: nil)
+            examplesLabel: words.examples,
+            hasExamples: effect.examples.contains { names[$0] != nil },
+            examples: effect.examples.compactMap { id in
+              names[id].map {
+                ViewLink(
+                  name: $0, href: "/app/conversations/" + Self.pathEscaped(id), current: false,
+                  count: nil)
+              }
             },
             hidden: effect.hidden == 0
               ? nil

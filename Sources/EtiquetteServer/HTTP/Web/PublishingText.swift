@@ -57,6 +57,10 @@ struct PublishingText: Sendable {
   var tryFields: String
   var tryAt: String
   var tryZone: String
+  var impactButton: String
+  var impactHint: String
+  var impactFrom: String
+  var impactTo: String
 
   static let french = PublishingText(
     title: "Publier",
@@ -119,7 +123,12 @@ struct PublishingText: Sendable {
     tryEvent: "Événement (au lieu du message)",
     tryFields: "Champs de l’événement",
     tryAt: "Instant (vide : maintenant)",
-    tryZone: "Fuseau horaire")
+    tryZone: "Fuseau horaire",
+    impactButton: "Voir l’impact",
+    impactHint:
+      "Avant de publier : les conversations enregistrées de la période (les 7 derniers jours si vide) rejouées avec ce brouillon, dans un nouvel onglet.",
+    impactFrom: "Du",
+    impactTo: "Au")
 
   static let english = PublishingText(
     title: "Publish",
@@ -180,5 +189,10 @@ struct PublishingText: Sendable {
     tryEvent: "Event (instead of the message)",
     tryFields: "Event fields",
     tryAt: "Instant (empty: now)",
-    tryZone: "Time zone")
+    tryZone: "Time zone",
+    impactButton: "See the impact",
+    impactHint:
+      "Before publishing: the stored conversations of the period (the last 7 days when empty) replayed with this draft, in a new tab.",
+    impactFrom: "From",
+    impactTo: "To")
 }
