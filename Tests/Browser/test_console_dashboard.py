@@ -2,25 +2,17 @@
 chart with its accessible name and the numbers in a table beside it, without a serious
 accessibility violation (axe-core) nor a console error.
 
-Its own `etiquette serve` on the example rules; customers write through signed webhooks to the
+Its own `etiquette serve` (test_web_inbox_flows' `started`) on the example rules; customers write through signed webhooks to the
 real intake. The webhooks carry their own instant (25/11/2025, as the other browser tests), so
 the test asks for that day rather than reading the machine's clock.
 """
 
-import os
-import re
-import shutil
-import subprocess
-import tempfile
-import time
-
 import pytest
-from axe_selenium_python import Axe
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
-from test_web_inbox import (ETIQUETTE, ROOT, SECRET, accept_invitation, assert_clean_console,
-                            new_browser, signed_webhook, wait)
+from test_web_inbox import assert_clean_console, wait
+from test_web_inbox_flows import serious_violations, signed_in, started, stopped
 
 CUSTOMERS = [
     ("33611120001", "Aline Rendezvous", "J'ai réservé pour mardi"),
@@ -29,70 +21,18 @@ CUSTOMERS = [
 ]
 
 
-class Server:
-    """`etiquette serve` on a fresh database and a free port."""
-
-    def __init__(self):
-        self.work = tempfile.mkdtemp(prefix="etiquette-browser-dashboard-")
-        self.rules = os.path.join(self.work, "rules")
-        shutil.copytree(os.path.join(ROOT, "rules"), self.rules)
-        self.db = os.path.join(self.work, "etiquette.db")
-        self.process = None
-        self.url = None
-
-    def start(self):
-        log = open(os.path.join(self.work, "server.log"), "w+")
-        env = dict(os.environ, ETIQUETTE_WHATSAPP_APP_SECRET=SECRET)
-        self.process = subprocess.Popen(
-            [ETIQUETTE, "serve", "--rules", self.rules, "--db", self.db, "--port", "0"],
-            stdout=log, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and self.process.poll() is None:
-            log.seek(0)
-            found = re.search(r"listening on (http://[^ \s]+:(\d+))", log.read())
-            if found:
-                self.url = found.group(1)
-                return
-            time.sleep(0.05)  # polling the log for the port: a condition, not a fixed wait
-        log.seek(0)
-        pytest.fail("the server did not start:\n" + log.read())
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=30)
-
-    def invite(self, email):
-        return subprocess.run(
-            [ETIQUETTE, "member", "invite", email, "--rules", self.rules, "--db", self.db,
-             "--public-url", self.url],
-            check=True, capture_output=True, text=True).stdout.strip()
-
-
 @pytest.fixture(scope="module")
 def server():
-    running = Server()
-    running.start()
-    for index, (phone, name, text) in enumerate(CUSTOMERS):
-        signed_webhook(running.url, phone, name, text, 300 + index)
+    running = started(CUSTOMERS, first=300)
     yield running
-    running.stop()
-    shutil.rmtree(running.work, ignore_errors=True)
+    stopped(running)
 
 
 @pytest.fixture(scope="module")
 def manon(server):
-    browser = new_browser()
-    accept_invitation(browser, server.invite("manon@exemple.fr"))
+    browser = signed_in(server, "manon@exemple.fr")
     yield browser
     browser.quit()
-
-
-def serious_violations(browser):
-    axe = Axe(browser)
-    axe.inject()
-    results = axe.run()
-    return [(violation["id"], violation["impact"], [node["target"] for node in violation["nodes"]][:3])
-            for violation in results["violations"] if violation["impact"] in ("serious", "critical")]
 
 
 def figure(browser, heading):

@@ -6,35 +6,29 @@ Its own `etiquette serve` on a copy of the example rules (publishing writes them
 """
 
 import os
-import shutil
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
-from test_web_inbox import (accept_invitation, assert_clean_console, button, field_labelled,
-                            new_browser, screenshot, signed_webhook, wait)
-from test_web_inbox_flows import Server, serious_violations
+from test_web_inbox import (assert_clean_console, button, field_labelled, screenshot,
+                            signed_webhook, wait)
+from test_web_inbox_flows import serious_violations, signed_in, started, stopped
 
 
 @pytest.fixture(scope="module")
 def server():
-    running = Server()
-    running.start()
     # Two customers ask a price in words the rules do not know yet.
-    for index, phone in enumerate(["33633330001", "33633330002"]):
-        signed_webhook(running.url, phone, f"Client Prix {index}",
-                       "Bonjour, combien coûte l'abonnement ?", 800 + index)
+    running = started([("33633330001", "Client Prix 0", "Bonjour, combien coûte l'abonnement ?"),
+                       ("33633330002", "Client Prix 1", "Bonjour, combien coûte l'abonnement ?")],
+                      first=800)
     yield running
-    running.stop()
-    running.graph.shutdown()
-    shutil.rmtree(running.work, ignore_errors=True)
+    stopped(running)
 
 
 @pytest.fixture(scope="module")
 def manon(server):
-    browser = new_browser()
-    accept_invitation(browser, server.invite("manon@exemple.fr"))
+    browser = signed_in(server, "manon@exemple.fr")
     yield browser
     browser.quit()
 

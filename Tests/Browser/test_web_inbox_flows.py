@@ -112,22 +112,39 @@ class Server:
             check=True, capture_output=True, text=True).stdout.strip()
 
 
-@pytest.fixture(scope="module")
-def server():
+def started(customers=(), first=100):
+    """A running `Server` whose customers have each written their first message (signed
+    webhooks numbered from `first`): what a module's `server` fixture yields."""
     running = Server()
     running.start()
-    for index, (phone, name, text) in enumerate(CUSTOMERS):
-        signed_webhook(running.url, phone, name, text, 100 + index)
-    yield running
+    for index, (phone, name, text) in enumerate(customers):
+        signed_webhook(running.url, phone, name, text, first + index)
+    return running
+
+
+def stopped(running):
     running.stop()
     running.graph.shutdown()
     shutil.rmtree(running.work, ignore_errors=True)
 
 
+def signed_in(server, email):
+    """A browser signed in as `email` through an invitation."""
+    browser = new_browser()
+    accept_invitation(browser, server.invite(email))
+    return browser
+
+
+@pytest.fixture(scope="module")
+def server():
+    running = started(CUSTOMERS)
+    yield running
+    stopped(running)
+
+
 @pytest.fixture(scope="module")
 def manon(server):
-    browser = new_browser()
-    accept_invitation(browser, server.invite("manon@exemple.fr"))
+    browser = signed_in(server, "manon@exemple.fr")
     yield browser
     browser.quit()
 

@@ -25,6 +25,17 @@ struct RulePublishingTests {
     return directory
   }
 
+  /// A server on the fixture rules (read only), manon's session, and the fixture's text.
+  static func manonOnFixture() async throws -> (ServerHarness, String, String) {
+    let harness = try ServerHarness()
+    let manon = try await WebInboxTests.session(
+      WebInboxTests.signIn(harness), "manon@exemple.fr")
+    let original = try String(
+      contentsOf: ServerHarness.fixtures.appendingPathComponent("rules/complete.etq"),
+      encoding: .utf8)
+    return (harness, manon, original)
+  }
+
   static let newPhrase = #""combien coûte""#
 
   /// The fixture with "combien coûte" among the phrases of "Demandes de Vente".
@@ -328,12 +339,7 @@ struct RulePublishingTests {
 
   @Test("« Enregistrer comme test » pins the draft's decision; « Lancer les tests » runs them")
   func draftTests() async throws {
-    let harness = try ServerHarness()
-    let signIn = WebInboxTests.signIn(harness)
-    let manon = try await WebInboxTests.session(signIn, "manon@exemple.fr")
-    let original = try String(
-      contentsOf: ServerHarness.fixtures.appendingPathComponent("rules/complete.etq"),
-      encoding: .utf8)
+    let (harness, manon, original) = try await RulePublishingTests.manonOnFixture()
     try await harness.server.makeApplication().test(.router) { client in
       var (status, body) = try await AdminConsoleTests.post(
         client, "/app/rules/test", session: manon,
@@ -387,12 +393,7 @@ struct RulePublishingTests {
 extension RulePublishingTests {
   @Test("« Essayer » takes a type, a contact, an event and an instant; the saved test keeps them")
   func trialOptions() async throws {
-    let harness = try ServerHarness()
-    let signIn = WebInboxTests.signIn(harness)
-    let manon = try await WebInboxTests.session(signIn, "manon@exemple.fr")
-    let original = try String(
-      contentsOf: ServerHarness.fixtures.appendingPathComponent("rules/complete.etq"),
-      encoding: .utf8)
+    let (harness, manon, original) = try await RulePublishingTests.manonOnFixture()
     try await harness.server.makeApplication().test(.router) { client in
       // An event for a VIP contact, a Sunday night in Paris.
       let fields = [
@@ -458,12 +459,7 @@ extension RulePublishingTests {
 struct BadDraftTests {
   @Test("a draft too big, invalid UTF-8, many labels or a hostile pattern gets an answer")
   func badDrafts() async throws {
-    let harness = try ServerHarness()
-    let signIn = WebInboxTests.signIn(harness)
-    let manon = try await WebInboxTests.session(signIn, "manon@exemple.fr")
-    let original = try String(
-      contentsOf: ServerHarness.fixtures.appendingPathComponent("rules/complete.etq"),
-      encoding: .utf8)
+    let (harness, manon, original) = try await RulePublishingTests.manonOnFixture()
     try await harness.server.makeApplication().test(.router) { client in
       // 17 MB: refused as too large, not a 500.
       var (status, _) = try await AdminConsoleTests.post(

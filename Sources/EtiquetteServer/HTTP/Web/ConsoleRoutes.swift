@@ -52,10 +52,9 @@ extension WebInbox {
     router.post("/app/rules/check") { request, _ in
       try await draft(request) { member, session, renderer, state, _ in
         var state = state
-        let drafts = drafts
         guard
-          let document = try await publisher.work.run({ [state] in
-            try drafts.check(state.file, text: state.text)
+          let document = try await onDrafts({ [state] in
+            try $0.check(state.file, text: state.text)
           })
         else { return nil }
         if Self.wantsJSON(request) { return json(document) }
@@ -67,10 +66,7 @@ extension WebInbox {
       try await draft(request) { member, session, renderer, state, _ in
         var state = state
         guard try drafts.draftFiles(state.file, text: state.text) != nil else { return nil }
-        let drafts = drafts
-        let formatted = try await publisher.work.run { [state] in
-          drafts.format(state.file, text: state.text)
-        }
+        let formatted = try await onDrafts { [state] in $0.format(state.file, text: state.text) }
         switch formatted {
         case .formatted(let result): state.text = result
         case .syntaxErrors(let document): state.diagnostics = document
@@ -91,8 +87,8 @@ extension WebInbox {
         var state = state
         let input = trialInput(form, &state)
         guard
-          let trial = try await publisher.work.run({ [drafts, state] in
-            try drafts.trial(state.file, text: state.text, input: input)
+          let trial = try await onDrafts({ [state] in
+            try $0.trial(state.file, text: state.text, input: input)
           })
         else { return nil }
         if Self.wantsJSON(request) { return json(trial) }
@@ -108,8 +104,8 @@ extension WebInbox {
         var state = state
         let input = trialInput(form, &state)
         guard
-          let saved = try await publisher.work.run({ [drafts, state] in
-            try drafts.savingTest(state.file, text: state.text, input: input)
+          let saved = try await onDrafts({ [state] in
+            try $0.savingTest(state.file, text: state.text, input: input)
           })
         else { return nil }
         state.text = saved.text
@@ -128,11 +124,8 @@ extension WebInbox {
     router.post("/app/rules/test") { request, _ in
       try await draft(request) { member, session, renderer, state, _ in
         var state = state
-        let drafts = drafts
         guard
-          let run = try await publisher.work.run({ [state] in
-            try drafts.runTests(state.file, text: state.text)
-          })
+          let run = try await onDrafts({ [state] in try $0.runTests(state.file, text: state.text) })
         else { return nil }
         if Self.wantsJSON(request) { return json(run) }
         state.tests = run
@@ -171,6 +164,15 @@ extension WebInbox {
       }
     }
     return input
+  }
+
+  /// `work` on the rule files, off the request threads and within the drafts' time limit
+  /// (`DraftWork`).
+  func onDrafts<T: Sendable>(_ work: @escaping @Sendable (RuleDraftService) throws -> T)
+    async throws -> T
+  {
+    let drafts = drafts
+    return try await publisher.work.run { try work(drafts) }
   }
 
   /// What the editor shows: the draft of one file, what was found or decided for it, and the

@@ -65,11 +65,9 @@ extension WebInbox {
       }
       return page(renderer.messagePage(words.badPeriod, back: "/app/rules"), .unprocessableContent)
     }
-    let drafts = drafts
     guard
-      let compiled = try await publisher.work.run({ [state] in
-        try drafts.compiled(state.file, text: state.text)
-      })
+      let compiled = try await onDrafts({ [state] in try $0.compiled(state.file, text: state.text) }
+      )
     else { return nil }
     guard let matcher = compiled.matcher, !compiled.hasErrors else {
       var state = state
