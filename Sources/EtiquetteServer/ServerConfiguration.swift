@@ -63,6 +63,9 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
   public var aiAgents: [String] = []
   /// The admin console (issue 17).
   public var console = ConsoleSettings()
+  /// The relay that e-mails invitations from the members page; nil: the page shows the link
+  /// for the manager to pass on.
+  public var smtp: SMTPRelay?
 
   public init() {}
 
@@ -249,6 +252,58 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     }
   }
 
+  /// An SMTP relay: `host`, `port`, `from`, and (once TLS exists) `username` with
+  /// `ETIQUETTE_SMTP_PASSWORD`.
+  ///
+  /// STARTTLS is not implemented: `starttls: true` and `username` are refused by `problems()`
+  /// rather than sending a password in clear. Use a relay on the same host or network that
+  /// accepts this server without authentication.
+  public struct SMTPRelay: Sendable, Hashable, Codable {
+    public var host: String
+    public var port: Int = 25
+    /// The envelope and `From:` address; required.
+    public var from: String?
+    public var username: String?
+    /// `ETIQUETTE_SMTP_PASSWORD`, never read from the file nor shown.
+    public var password: String?
+    public var startTLS: Bool = false
+    /// Seconds to connect, and to wait for each reply of the server.
+    public var timeout: Double = 10
+
+    public init(host: String, port: Int = 25, from: String?, timeout: Double = 10) {
+      self.host = host
+      self.port = port
+      self.from = from
+      self.timeout = timeout
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+      case host, port, from, username, starttls
+      case timeout = "timeout_seconds"
+    }
+
+    public init(from decoder: any Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      host = try c.decode(String.self, forKey: .host)
+      port = try c.decodeIfPresent(Int.self, forKey: .port) ?? port
+      from = try c.decodeIfPresent(String.self, forKey: .from)
+      username = try c.decodeIfPresent(String.self, forKey: .username)
+      startTLS = try c.decodeIfPresent(Bool.self, forKey: .starttls) ?? false
+      timeout = try c.decodeIfPresent(Double.self, forKey: .timeout) ?? timeout
+    }
+
+    // The password is not part of the file: encoding leaves it out too.
+    public func encode(to encoder: any Encoder) throws {
+      var c = encoder.container(keyedBy: CodingKeys.self)
+      try c.encode(host, forKey: .host)
+      try c.encode(port, forKey: .port)
+      try c.encodeIfPresent(from, forKey: .from)
+      try c.encodeIfPresent(username, forKey: .username)
+      try c.encode(startTLS, forKey: .starttls)
+      try c.encode(timeout, forKey: .timeout)
+    }
+  }
+
   /// The file's keys, all optional.
   struct FileDocument: Decodable {
     var rules: String?
@@ -271,6 +326,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     var aiAgents: [String]?
     var metricsToken: String?
     var console: ConsoleSettings?
+    var smtp: SMTPRelay?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
       case rules, db, host, port
@@ -288,6 +344,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       case aiAgents = "ai_agents"
       case metricsToken = "metrics_token"
       case console
+      case smtp
     }
   }
 
@@ -334,6 +391,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     if let v = document.aiAgents { aiAgents = v }
     if let v = document.metricsToken { metricsToken = v.isEmpty ? nil : v }
     if let v = document.console { console = v }
+    if let v = document.smtp { smtp = v }
   }
 
   /// Keys of the file that no section declares, each named with its path and the closest
@@ -353,6 +411,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       "media": names(MediaStorage.CodingKeys.self),
       "ai": names(AIEndpoint.CodingKeys.self),
       "console": names(ConsoleSettings.CodingKeys.self),
+      "smtp": names(SMTPRelay.CodingKeys.self),
     ]
     var problems: [String] = []
     func visit(_ value: JSONValue, section: String, path: String) {
@@ -443,6 +502,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       if ai.maxAttempts < 1 { problems.append("ai.max_attempts must be at least 1") }
       if ai.retryBackoff < 0 { problems.append("ai.retry_backoff_seconds must be ≥ 0") }
     }
+    if let smtp { problems += Self.problems(of: smtp) }
     if let maxConnections, !(1...1_000_000).contains(maxConnections) {
       problems.append("max_connections must be between 1 and 1000000, got \(maxConnections)")
     }
@@ -458,6 +518,39 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       }
     } catch {
       problems.append(error.description)
+    }
+    return problems
+  }
+
+  static func problems(of smtp: SMTPRelay) -> [String] {
+    var problems: [String] = []
+    if smtp.host.isEmpty || smtp.host.contains(where: { $0.isWhitespace || $0.isNewline }) {
+      problems.append("smtp.host must be a host name or address, got \"\(smtp.host)\"")
+    }
+    if !(1...65_535).contains(smtp.port) {
+      problems.append("smtp.port must be between 1 and 65535, got \(smtp.port)")
+    }
+    if let from = smtp.from {
+      if !MailAddress.isValid(from) {
+        problems.append("smtp.from must be one e-mail address (name@domain), got \"\(from)\"")
+      }
+    } else {
+      problems.append("smtp.from is required when smtp.host is set: the invitations' sender")
+    }
+    if !(smtp.timeout > 0) || smtp.timeout > 600 {
+      problems.append("smtp.timeout_seconds must be between 0 and 600, got \(smtp.timeout)")
+    }
+    // No TLS library is wired into the server yet (swift-nio-ssl is only a dependency of the
+    // HTTP client): rather than a session that looks secure and is not, both are refused.
+    if smtp.startTLS {
+      problems.append(
+        "smtp.starttls: STARTTLS is not supported yet; use a relay reachable without TLS "
+          + "(on this host or a private network) and remove starttls")
+    }
+    if smtp.username != nil || smtp.password != nil {
+      problems.append(
+        "smtp.username and ETIQUETTE_SMTP_PASSWORD: authentication is sent only over TLS, which "
+          + "this server does not support yet; the password would travel in clear")
     }
     return problems
   }
@@ -498,6 +591,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     if let v = environment["ETIQUETTE_WHATSAPP_APP_SECRET"], !v.isEmpty { whatsappAppSecret = v }
     if let v = environment["ETIQUETTE_DB_PASSWORD"], !v.isEmpty { databasePassword = v }
     if let v = environment["ETIQUETTE_METRICS_TOKEN"], !v.isEmpty { metricsToken = v }
+    if let v = environment["ETIQUETTE_SMTP_PASSWORD"], !v.isEmpty { smtp?.password = v }
     if let v = environment["ETIQUETTE_WHATSAPP_VERIFY_TOKEN"], !v.isEmpty {
       whatsappVerifyToken = v
     }
@@ -518,6 +612,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       + "integration_keys=\(integrationKeys.count) webhooks=\(webhooks.count) "
       + "whatsapp_sending=\(whatsapp == nil ? "off" : "on") "
       + "ai=\(ai == nil ? "webhook" : "endpoint") metrics_token=\(state(metricsToken)) "
+      + "smtp=\(smtp.map { "\($0.host):\($0.port)" } ?? "off") "
       + "max_connections=\(effectiveMaxConnections)"
   }
 }

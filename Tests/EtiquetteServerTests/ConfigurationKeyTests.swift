@@ -57,7 +57,9 @@ import Testing
          "media": {"directory": "/tmp/m", "max_bytes": 10},
          "ai": {"url": "https://ai.example", "token": "t", "timeout_seconds": 3,
                 "max_attempts": 2, "retry_backoff_seconds": 1},
-         "ai_agents": ["a@x.fr"], "metrics_token": "m", "console": {"impact_max_steps": 1000}}
+         "ai_agents": ["a@x.fr"], "metrics_token": "m", "console": {"impact_max_steps": 1000},
+         "smtp": {"host": "mail.x.fr", "port": 25, "from": "e@x.fr", "username": "e",
+                  "starttls": false, "timeout_seconds": 10}}
         """#) == nil)
   }
 }

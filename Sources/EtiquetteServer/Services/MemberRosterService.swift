@@ -17,6 +17,8 @@ struct MemberRosterService: Sendable {
   /// The configuration's `ai_agents`: accounts with a token, in no team.
   let aiAgents: [String]
   let clock: WallClock
+  /// E-mails invitations; nil when the configuration has no `smtp` section.
+  var mailer: SMTPMailer? = nil
 
   struct Account: Sendable {
     var email: String
@@ -49,8 +51,8 @@ struct MemberRosterService: Sendable {
   }
 
   enum Outcome: Sendable {
-    /// The one-time invitation token (the URL's last part).
-    case invited(token: String)
+    /// The one-time invitation token (the URL's last part), and whether it was e-mailed.
+    case invited(token: String, mail: Mailing)
     /// The new API token, shown once.
     case issued(token: String)
     case revoked
@@ -62,15 +64,42 @@ struct MemberRosterService: Sendable {
     case unknown
   }
 
+  /// What became of an invitation's e-mail.
+  enum Mailing: Sendable, Equatable {
+    case notConfigured
+    case sent
+    /// The SMTP error, the server's reply when it gave one.
+    case failed(String)
+  }
+
+  static func invitationLink(base: String, token: String) -> String {
+    base + "/invitation/" + token
+  }
+
   func isMember(_ email: String) -> Bool { rules.current.ruleSet.member(email) != nil }
 
-  func invite(_ email: String) async throws -> Outcome {
+  /// Creates the invitation and, with SMTP configured, e-mails its link. The send is awaited
+  /// (each step bounded by `smtp.timeout_seconds`) so the page can say whether it went out;
+  /// the link is shown either way, so a failed send never loses the invitation.
+  func invite(_ email: String, linkBase: String, by manager: String) async throws -> Outcome {
     guard isMember(email) else { return .unknown }
     if try await directory.members().contains(where: { $0.email == email && $0.revokedAt != nil }) {
       return .revokedAlready
     }
     guard let token = try await signIn.invite(email) else { return .unknown }
-    return .invited(token: token)
+    guard let mailer, let from = mailer.relay.from else {
+      return .invited(token: token, mail: .notConfigured)
+    }
+    do {
+      let message = try InvitationMail(
+        link: Self.invitationLink(base: linkBase, token: token), invitedBy: manager,
+        expiresAt: clock.now().addingTimeInterval(SignInService.invitationLifetime)
+      ).message(from: from, to: email, date: clock.now())
+      try await mailer.send(message)
+      return .invited(token: token, mail: .sent)
+    } catch {
+      return .invited(token: token, mail: .failed("\(error)"))
+    }
   }
 
   /// A new API token for a member or an AI agent, replacing any previous one.
@@ -94,5 +123,41 @@ struct MemberRosterService: Sendable {
     // After the revocation, not before: no session opened in between can outlive it.
     try await signIn.store.deleteSessions(email: email)
     return .revoked
+  }
+}
+
+/// The invitation e-mail, in French: who invites, the one-time link, how long it is valid.
+struct InvitationMail: Sendable {
+  var link: String
+  var invitedBy: String
+  var expiresAt: Date
+
+  static let subject = "Invitation à la boîte de réception Etiquette"
+
+  var body: String {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "fr_FR")
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    formatter.dateFormat = "d MMMM yyyy 'à' HH:mm"
+    let days = Int(SignInService.invitationLifetime / 86_400)
+    return """
+      Bonjour,
+
+      \(invitedBy) vous invite à rejoindre la boîte de réception Etiquette.
+
+      Pour choisir votre mot de passe et vous connecter, ouvrez ce lien :
+      \(link)
+
+      Ce lien ne sert qu’une fois ; il est valable \(days) jours, jusqu’au \
+      \(formatter.string(from: expiresAt)) (UTC).
+
+      Si vous n’attendiez pas cette invitation, ignorez ce message.
+      """
+  }
+
+  func message(from: String, to: String, date: Date) throws -> MailMessage {
+    try MailMessage(
+      from: from, to: to, subject: Self.subject, body: body, date: date,
+      messageID: UUID().uuidString.lowercased() + "@" + MailAddress.domain(of: from))
   }
 }

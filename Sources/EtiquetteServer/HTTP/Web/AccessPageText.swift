@@ -51,8 +51,14 @@ struct AccessPageText: Sendable {
   var newToken: String
   var invitationLink: String
   var invitationSent: String
-  /// Said under every invitation: the server has no SMTP support, the manager passes the link on.
+  /// Said under an invitation when the configuration has no `smtp`: the manager passes it on.
   var noMail: String
+  /// `{email}`: the invitation was e-mailed.
+  var invitationMailed: String
+  var mailedNote: String
+  /// `{email}`, `{error}`: the SMTP error, the server's reply when it gave one.
+  var mailFailed: String
+  var mailFailedNote: String
   var tokenIssued: String
   var tokenOnce: String
   var revoked: String
@@ -105,6 +111,10 @@ struct AccessPageText: Sendable {
     noMail:
       "Ce serveur n’envoie pas d’e-mails (il n’a pas de configuration SMTP) : transmettez ce "
       + "lien au membre vous-même.",
+    invitationMailed: "Invitation envoyée à {email}.",
+    mailedNote: "Le même lien lui a été envoyé par e-mail ; il ne sert qu’une fois.",
+    mailFailed: "Invitation créée pour {email}, mais l’e-mail n’a pas pu être envoyé : {error}",
+    mailFailedNote: "Transmettez ce lien au membre vous-même, ou réessayez plus tard.",
     tokenIssued: "Jeton d’API de {email} (affiché une seule fois)",
     tokenOnce: "Seule son empreinte est conservée : copiez-le maintenant.",
     revoked: "Accès de {email} révoqué : ses sessions sont fermées et son jeton désactivé.",
@@ -159,6 +169,10 @@ struct AccessPageText: Sendable {
     noMail:
       "This server sends no e-mail (it has no SMTP configuration): pass this link on to the "
       + "member yourself.",
+    invitationMailed: "Invitation sent to {email}.",
+    mailedNote: "The same link was e-mailed to them; it works once.",
+    mailFailed: "Invitation created for {email}, but the e-mail could not be sent: {error}",
+    mailFailedNote: "Pass this link on to the member yourself, or try again later.",
     tokenIssued: "API token of {email} (shown only once)",
     tokenOnce: "Only its hash is kept: copy it now.",
     revoked: "Access of {email} revoked: their sessions are ended and their token disabled.",

@@ -158,7 +158,12 @@ extension WebRenderer {
     var secretLabel: String?
     var secretNote: String?
     var isLink = false
+    /// The action was refused (422).
     var refused = false
+    /// The action was done but something went wrong (the invitation's e-mail failed).
+    var failed = false
+    /// Stored, not computed: the template engine reads stored properties only.
+    var isProblem = false
 
     init(
       _ outcome: MemberRosterService.Outcome, email: String, invitationBase: String,
@@ -168,12 +173,22 @@ extension WebRenderer {
         template.replacingOccurrences(of: "{email}", with: email)
       }
       switch outcome {
-      case .invited(let token):
-        message = say(a.invitationSent)
-        secret = invitationBase + "/invitation/" + token
+      case .invited(let token, let mail):
+        secret = MemberRosterService.invitationLink(base: invitationBase, token: token)
         secretLabel = say(a.invitationLink)
-        secretNote = a.noMail
         isLink = true
+        switch mail {
+        case .notConfigured:
+          message = say(a.invitationSent)
+          secretNote = a.noMail
+        case .sent:
+          message = say(a.invitationMailed)
+          secretNote = a.mailedNote
+        case .failed(let error):
+          message = say(a.mailFailed).replacingOccurrences(of: "{error}", with: error)
+          secretNote = a.mailFailedNote
+          failed = true
+        }
       case .issued(let token):
         secret = token
         secretLabel = say(a.tokenIssued)
@@ -189,6 +204,7 @@ extension WebRenderer {
         message = say(a.unknownAccount)
         refused = true
       }
+      isProblem = refused || failed
     }
   }
 

@@ -19,7 +19,8 @@ extension WebInbox {
       // The sign-in records' store: WebInbox holds it as `signIn.store`, and the SQLite store
       // (the only one serving the inbox) also reads them for this page.
       activity: signIn.store as? any MemberActivityStore,
-      aiAgents: pages.conversations.hub.configuration.aiAgents, clock: clock)
+      aiAgents: pages.conversations.hub.configuration.aiAgents, clock: clock,
+      mailer: pages.conversations.hub.configuration.smtp.map { SMTPMailer(relay: $0) })
   }
 
   func registerAccessPages(on router: Router<Context>) {
@@ -48,7 +49,9 @@ extension WebInbox {
       }
     }
     router.post("/app/members/invite") { request, _ in
-      try await rosterAction(request) { email, _ in try await roster.invite(email) }
+      try await rosterAction(request) { email, manager in
+        try await roster.invite(email, linkBase: invitationBase(request), by: manager)
+      }
     }
     router.post("/app/members/token") { request, _ in
       try await rosterAction(request) { email, _ in try await roster.issueToken(email) }
@@ -93,7 +96,7 @@ extension WebInbox {
 
   /// Where invitation links start: `public_url` when the configuration has one (what
   /// `etiquette member invite` prints); else the address the manager's browser used, which
-  /// only that manager sees (the server sends no mail).
+  /// only that manager sees (and the e-mail, when SMTP is configured).
   func invitationBase(_ request: Request) -> String {
     if let publicURL = pages.conversations.hub.configuration.publicURL {
       var base = publicURL
