@@ -82,8 +82,11 @@ def test_fix_try_save_test_publish_then_roll_back(server, manon):
     button(manon, "Enregistrer comme test").click()
     wait(manon).until(lambda b: "Test ajouté" in b.find_element(By.CSS_SELECTOR, ".notice").text)
     assert 'customer says "combien coûte le forfait ?"' in editor_value(manon)
+    # « Enregistrer comme test » already showed a summary: wait for the page it goes away with.
+    saved_summary = manon.find_element(By.CSS_SELECTOR, ".tests-summary")
     button(manon, "Lancer les tests").click()
-    summary = wait(manon).until(lambda b: b.find_element(By.CSS_SELECTOR, ".tests-summary")).text
+    wait(manon).until(EC.staleness_of(saved_summary))
+    summary = wait(manon).until(lambda b: b.find_element(By.CSS_SELECTOR, ".tests-summary").text)
     assert summary.endswith(", 0 en échec") and "réussi(s)" in summary
     with open(path, encoding="utf-8") as file:
         assert file.read() == original, "nothing is written before « Publier »"

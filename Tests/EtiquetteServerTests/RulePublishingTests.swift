@@ -25,15 +25,16 @@ struct RulePublishingTests {
     return directory
   }
 
-  /// A server on the fixture rules (read only), manon's session, and the fixture's text.
-  static func manonOnFixture() async throws -> (ServerHarness, String, String) {
-    let harness = try ServerHarness()
+  /// A server on `rules` (a copy the test may write) or on the fixture rules (read only),
+  /// manon's session, and the text of `complete.etq` there.
+  static func manonOnFixture(rules: URL? = nil) async throws -> (ServerHarness, String, String) {
+    let harness = try ServerHarness(rulesDirectory: rules?.path)
     let manon = try await WebInboxTests.session(
       WebInboxTests.signIn(harness), "manon@exemple.fr")
-    let original = try String(
-      contentsOf: ServerHarness.fixtures.appendingPathComponent("rules/complete.etq"),
-      encoding: .utf8)
-    return (harness, manon, original)
+    let file =
+      rules?.appendingPathComponent("complete.etq")
+      ?? ServerHarness.fixtures.appendingPathComponent("rules/complete.etq")
+    return (harness, manon, try String(contentsOf: file, encoding: .utf8))
   }
 
   static let newPhrase = #""combien coûte""#
@@ -90,10 +91,7 @@ struct RulePublishingTests {
   func publishAndRefusals() async throws {
     let rules = try Self.rulesCopy()
     let file = rules.appendingPathComponent("complete.etq")
-    let harness = try ServerHarness(rulesDirectory: rules.path)
-    let signIn = WebInboxTests.signIn(harness)
-    let manon = try await WebInboxTests.session(signIn, "manon@exemple.fr")
-    let original = try String(contentsOf: file, encoding: .utf8)
+    let (harness, manon, original) = try await Self.manonOnFixture(rules: rules)
     let edited = Self.withNewPhrase(original)
     #expect(edited != original)
     #expect(!Self.labels(harness, for: "combien coûte le forfait ?").contains("Demandes de Vente"))
@@ -155,11 +153,7 @@ struct RulePublishingTests {
   @Test("two managers publishing at once: one wins, the other is told")
   func concurrentPublications() async throws {
     let rules = try Self.rulesCopy()
-    let harness = try ServerHarness(rulesDirectory: rules.path)
-    let signIn = WebInboxTests.signIn(harness)
-    let manon = try await WebInboxTests.session(signIn, "manon@exemple.fr")
-    let original = try String(
-      contentsOf: rules.appendingPathComponent("complete.etq"), encoding: .utf8)
+    let (harness, manon, original) = try await Self.manonOnFixture(rules: rules)
     try await harness.server.makeApplication().test(.router) { client in
       let (_, html) = try await Self.page(client, "/app/rules", session: manon)
       let base = try #require(Self.base(in: html))
@@ -254,11 +248,7 @@ struct RulePublishingTests {
     _ = try git("add", "complete.etq")
     _ = try git(
       "-c", "user.name=Ops", "-c", "user.email=ops@exemple.fr", "commit", "-qm", "initial")
-    let harness = try ServerHarness(rulesDirectory: rules.path)
-    let signIn = WebInboxTests.signIn(harness)
-    let manon = try await WebInboxTests.session(signIn, "manon@exemple.fr")
-    let original = try String(
-      contentsOf: rules.appendingPathComponent("complete.etq"), encoding: .utf8)
+    let (harness, manon, original) = try await Self.manonOnFixture(rules: rules)
     try await harness.server.makeApplication().test(.router) { client in
       let (_, html) = try await Self.page(client, "/app/rules", session: manon)
       let base = try #require(Self.base(in: html))

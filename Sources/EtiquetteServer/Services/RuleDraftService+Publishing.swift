@@ -22,7 +22,10 @@ extension RuleDraftService {
   /// What `files` load as (`LoadedRules.version`): the `base` an editor page carries, compared
   /// at publication with the files on disk then.
   func digest(of files: [PublishedFile]) -> String {
-    RuleLoading.version(of: ordered(files).map { (path(for: $0.name), Array($0.text.utf8)) })
+    let inDirectory = isDirectory
+    return RuleLoading.version(
+      of: ordered(files).map { (path(for: $0.name, inDirectory: inDirectory), Array($0.text.utf8)) }
+    )
   }
 
   /// The digest of the files on disk now.
@@ -30,8 +33,11 @@ extension RuleDraftService {
 
   /// Where the file `name` is on disk: below the rules directory, or the rules file itself
   /// when the rules are one file.
-  func path(for name: String) -> String {
-    guard isDirectory else { return rules.path }
+  func path(for name: String) -> String { path(for: name, inDirectory: isDirectory) }
+
+  /// The same, the rules directory's kind known (one `stat` for a whole set of files).
+  private func path(for name: String, inDirectory: Bool) -> String {
+    guard inDirectory else { return rules.path }
     var folder = rules.path
     while folder.hasSuffix("/") { folder.removeLast() }
     return folder + "/" + name
@@ -39,14 +45,18 @@ extension RuleDraftService {
 
   /// In reading order (sorted paths), as `etiquette check` reads a directory.
   func ordered(_ files: [PublishedFile]) -> [PublishedFile] {
-    files.sorted { path(for: $0.name) < path(for: $1.name) }
+    let inDirectory = isDirectory
+    return files.map { (path(for: $0.name, inDirectory: inDirectory), $0) }
+      .sorted { $0.0 < $1.0 }.map(\.1)
   }
 
   /// The rule set made of `files` standing for the whole rules directory.
   func compiled(files: [PublishedFile]) -> CompiledRules {
     var sources = RuleSources()
+    let inDirectory = isDirectory
     for file in ordered(files) {
-      let source = sources.sources.add(path: path(for: file.name), bytes: Array(file.text.utf8))
+      let source = sources.sources.add(
+        path: path(for: file.name, inDirectory: inDirectory), bytes: Array(file.text.utf8))
       sources.parsed.append(Parser.parse(source))
     }
     return RuleCompiler.compile(sources)

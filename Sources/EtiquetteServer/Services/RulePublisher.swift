@@ -154,7 +154,9 @@ actor RulePublisher {
   private func commit(changed names: [String], author: String, message: String, at: Double)
     async -> GitRecord
   {
-    let directory = Self.directory(of: drafts.rules.path)
+    let directory =
+      drafts.isDirectory
+      ? drafts.rules.path : URL(fileURLWithPath: drafts.rules.path).deletingLastPathComponent().path
     guard
       let inside = await Self.git(["rev-parse", "--is-inside-work-tree"], in: directory),
       inside.status == 0
@@ -179,16 +181,6 @@ actor RulePublisher {
     }
     let head = await Self.git(["rev-parse", "--short", "HEAD"], in: directory)
     return .committed(head?.output.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
-  }
-
-  private static func directory(of path: String) -> String {
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
-      isDirectory.boolValue
-    {
-      return path
-    }
-    return URL(fileURLWithPath: path).deletingLastPathComponent().path
   }
 
   /// Runs git without blocking a thread (it ends through its termination handler); nil when

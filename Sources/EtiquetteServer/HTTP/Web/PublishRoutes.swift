@@ -139,10 +139,12 @@ extension WebInbox {
         title: "\(renderer.text.publishing.version) \(from) → \(to)", old: old.files,
         new: new.files)
     }
+    // The files on disk: what a rollback is based on, and the version now serving.
+    let digest = try drafts.diskDigest()
     return page(
       renderer.historyPage(
         member: member, csrf: SignInService.csrfToken(session: session),
-        base: try drafts.diskDigest(), versions: list, served: try drafts.diskDigest(),
+        base: digest, versions: list, served: digest,
         from: from ?? (list.count > 1 ? list[1].number : nil), to: to ?? list.first?.number,
         comparison: comparison, notice: notice, problem: problem), status)
   }
