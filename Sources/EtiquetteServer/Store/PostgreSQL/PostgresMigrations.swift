@@ -84,6 +84,9 @@ extension PostgresStore {
         )
         """
       ]),
+    // The inbox: conversations, intake, queues, sessions, live events
+    // (`InboxTables+PostgreSQL.swift`).
+    inboxMigration,
   ]
 
   /// The key of the session advisory lock held while migrating ("ETQM"): instances starting
