@@ -78,7 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
     let development = dev ? try DevelopmentMode.prepare(&configuration) : nil
     let server: InboxServer
     do {
-      server = try InboxServer(configuration: configuration)
+      server = try await InboxServer.open(configuration: configuration)
     } catch let problem as ConfigurationError {
       throw UsageError(description: "invalid configuration:\n" + problem.description)
     } catch let failure as RuleLoadFailure {
@@ -87,6 +87,9 @@ struct ServeCommand: AsyncParsableCommand {
         Terminal.standardError.write(
           "  \(entry.file):\(entry.line):\(entry.column): \(entry.code): \(entry.message)\n")
       }
+      throw ExitStatus.failure.exitCode
+    } catch let failure as PostgresStoreError {
+      Terminal.standardError.write("error: \(failure)\n")
       throw ExitStatus.failure.exitCode
     }
     var onListening: @Sendable (Int) async -> Void = { _ in }

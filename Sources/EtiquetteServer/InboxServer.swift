@@ -17,7 +17,7 @@ public struct InboxServer: Sendable {
 
   public let configuration: ServerConfiguration
   /// Every service and worker reads and writes through the storage interface only.
-  let store: any InboxStore
+  let store: any ServerStore
   public let rules: RuleHolder
   public let metrics: ServerMetrics
   /// The connections open, against `max_connections`.
@@ -39,27 +39,77 @@ public struct InboxServer: Sendable {
   /// The web inbox (issue 16): sign-in and server-rendered pages.
   let web: WebInbox
 
-  /// Loads and checks the rules (refusing to start on errors) and opens the store.
+  /// Loads and checks the rules (refusing to start on errors) and opens the SQLite store `db`
+  /// names; a PostgreSQL `db` is opened by `open`, which waits for the database.
   /// `clock` is the time every step and stored timestamp reads (tests pass their own).
   public init(
     configuration: ServerConfiguration, clock: WallClock = .system,
     logger: Logger = Logger(label: "etiquette")
   ) throws {
+    try Self.check(configuration)
+    guard case .sqlite(let path) = try configuration.databaseLocation() else {
+      throw ConfigurationError(
+        "db: a PostgreSQL database is opened with InboxServer.open, which connects first")
+    }
+    let rules = try Self.loadRules(configuration)
+    try self.init(
+      configuration: configuration, rules: rules, store: SQLiteStore(path: path, clock: clock),
+      clock: clock, logger: logger)
+  }
+
+  /// Loads and checks the rules, then opens the store `db` names — an SQLite file, or a
+  /// PostgreSQL database (connecting and migrating it, under a lock other instances share).
+  public static func open(
+    configuration: ServerConfiguration, clock: WallClock = .system,
+    logger: Logger = Logger(label: "etiquette")
+  ) async throws -> InboxServer {
+    try check(configuration)
+    switch try configuration.databaseLocation() {
+    case .sqlite:
+      return try InboxServer(configuration: configuration, clock: clock, logger: logger)
+    case .postgres(let address):
+      // The rules first: a rule error does not need a database connection to be reported.
+      let rules = try loadRules(configuration)
+      let store = try await PostgresStore.open(address, clock: clock, logger: logger)
+      do {
+        guard let servable = store as Any as? any ServerStore else {
+          throw ConfigurationError(ServerConfiguration.postgresNotServable(address))
+        }
+        return try InboxServer(
+          configuration: configuration, rules: rules, store: servable, clock: clock,
+          logger: logger)
+      } catch {
+        await store.close()
+        throw error
+      }
+    }
+  }
+
+  private static func check(_ configuration: ServerConfiguration) throws {
     let problems = configuration.problems()
     guard problems.isEmpty else {
       throw ConfigurationError(problems.joined(separator: "\n"))
     }
-    self.configuration = configuration
-    self.logger = logger
     // The served document is a resource: a missing bundle stops the server here, not later.
     _ = OpenAPIDocument.json
+  }
+
+  private static func loadRules(_ configuration: ServerConfiguration) throws -> RuleHolder {
     switch RuleLoading.load(path: configuration.rulesDirectory) {
     case .failure(let failure): throw failure
     case .success(let loaded):
-      rules = RuleHolder(path: configuration.rulesDirectory, rules: loaded)
+      return RuleHolder(path: configuration.rulesDirectory, rules: loaded)
     }
-    let sqlite = try SQLiteStore(path: configuration.databasePath, clock: clock)
-    store = sqlite
+  }
+
+  private init(
+    configuration: ServerConfiguration, rules: RuleHolder, store: any ServerStore,
+    clock: WallClock, logger: Logger
+  ) throws {
+    self.configuration = configuration
+    self.logger = logger
+    self.rules = rules
+    self.store = store
     self.clock = clock
     metrics = ServerMetrics()
     connections = ConnectionCount(
@@ -72,6 +122,7 @@ public struct InboxServer: Sendable {
     deliveries = DeliveryService(store: store, rules: rules, logger: logger)
     failedMessages = FailedMessageService(store: store, rules: rules)
     notifications = NotificationService(store: store, rules: rules, hub: hub)
+    let drafts = RuleDraftService(rules: rules)
     reloads = RuleReloads(
       holder: rules,
       admit: { [store, logger] loaded in
@@ -94,21 +145,37 @@ public struct InboxServer: Sendable {
         }
       },
       finished: Self.afterReload(
-        store: store, rules: rules, metrics: metrics, hub: hub, logger: logger))
+        store: store, rules: rules, drafts: drafts, metrics: metrics, hub: hub, logger: logger))
     intake = WebhookIntake(
       store: store, rules: rules, metrics: metrics, hub: hub, logger: logger)
     web = WebInbox(
-      signIn: SignInService(store: sqlite, rules: rules, clock: clock),
-      pages: InboxPageService(conversations: conversations, previews: sqlite, rules: rules),
+      signIn: SignInService(store: store, rules: rules, clock: clock),
+      pages: InboxPageService(conversations: conversations, previews: store, rules: rules),
       renderer: try WebRenderer.bundled(), rules: rules, clock: clock,
       secureCookies: configuration.publicURL?.lowercased().hasPrefix("https:") ?? false,
-      live: hub.live, versions: sqlite,
+      live: hub.live, versions: store,
       publisher: RulePublisher(
-        drafts: RuleDraftService(rules: rules), reloads: reloads, versions: sqlite, clock: clock,
+        drafts: drafts, reloads: reloads, versions: store, clock: clock,
         logger: logger),
       impacts: RuleImpacts(
-        history: sqlite, rules: rules, clock: clock,
+        history: store, rules: rules, clock: clock,
         maxSteps: configuration.console.impactMaxSteps))
+    let reloads = reloads
+    store.serve(
+      ServedInstance(
+        live: hub.live, rules: rules, logger: logger, files: { try drafts.served() },
+        adopt: { served in
+          do {
+            guard try drafts.adopt(served) else { return }
+          } catch {
+            logger.error("the rules the other instances serve could not be written: \(error)")
+            return
+          }
+          if case .failure(let failure) = await reloads.reload() {
+            logger.error(
+              "the rules the other instances serve are refused here: \(failure.message)")
+          }
+        }))
   }
 
   /// One route: method and OpenAPI-style path (`/v1/conversations/{id}`).
@@ -218,8 +285,8 @@ public struct InboxServer: Sendable {
   /// What every reload does once, whoever asked for it: counted, and the new rules may be the
   /// fix a failed message waited for.
   static func afterReload(
-    store: any InboxStore, rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub,
-    logger: Logger
+    store: any ServerStore, rules: RuleHolder, drafts: RuleDraftService, metrics: ServerMetrics,
+    hub: IntegrationHub, logger: Logger
   ) -> @Sendable (Result<LoadedRules, RuleLoadFailure>) -> Void {
     { result in
       guard case .success = result else {
@@ -228,6 +295,12 @@ public struct InboxServer: Sendable {
       }
       metrics.recordReload(accepted: true)
       Task {
+        // The other instances serve what this one now serves.
+        do {
+          try await store.rulesServed(drafts.served())
+        } catch {
+          logger.error("the rules served could not be recorded for the other instances: \(error)")
+        }
         do {
           let retried = try await store.retryFailedMessages(
             rules: rules, metrics: metrics, hub: hub)
@@ -274,8 +347,13 @@ public struct InboxServer: Sendable {
     } catch let error as IOError where error.errnoCode == EADDRNOTAVAIL {
       throw ServerStartError.addressNotAvailable(host: configuration.host)
     }
+    await close()
     logger.info("stopped")
   }
+
+  /// Closes the store (PostgreSQL: its connections and listeners); `run` does it when it
+  /// stops. The server must not be used afterwards.
+  public func close() async { await store.close() }
 }
 
 /// Why the server could not start listening, in words an operator can act on.

@@ -13,7 +13,7 @@ import Testing
   @Test func takeoverWithdrawsAQueuedAIReply() async throws {
     let graph = FakeGraph()
     try await graph.run { base in
-      var harness = try ServerHarness { configuration in
+      var harness = try await ServerHarness { configuration in
         var whatsapp = ServerConfiguration.WhatsAppSending(
           graphBase: base + "/v21.0", phoneNumberID: SendingSupport.phoneNumberID,
           accessToken: SendingSupport.token)
@@ -23,7 +23,7 @@ import Testing
         configuration.whatsapp = whatsapp
         configuration.aiAgents = ["agent-ia@exemple.fr"]
       }
-      harness.tokens["agent-ia@exemple.fr"] = try harness.server.sqlite.addMember(
+      harness.tokens["agent-ia@exemple.fr"] = try await harness.server.store.addMember(
         "agent-ia@exemple.fr")
       let h = harness
       // The AI's reply meets a rate limit that asks to wait a minute.
@@ -40,25 +40,25 @@ import Testing
             headers: h.auth("agent-ia@exemple.fr"),
             json: #"{"text": "Bonjour, je suis l'assistant", "version": 0}"#)
           #expect(created == .created)
-          let aiRow = try #require(try h.inspect.messages().first { $0.author == "ai" }?.id)
+          let aiRow = try #require(try await h.inspect.messages().first { $0.author == "ai" }?.id)
           // The first attempt was refused with 429; the reply waits, still queued.
           _ = try await SendingSupport.eventually {
             await graph.script.received.count == 1 ? true : nil
           }
           _ = try await SendingSupport.eventually {
-            try h.inspect.message(id: aiRow)?.sendAttempts == 1 ? true : nil
+            try await h.inspect.message(id: aiRow)?.sendAttempts == 1 ? true : nil
           }
-          #expect(try SendingSupport.status(h, message: aiRow) == "queued")
+          #expect(try await SendingSupport.status(h, message: aiRow) == "queued")
 
           let (takeover, _) = try await ServerHarness.send(
             client, .post, "/v1/conversations/\(id)/handoff", headers: h.auth("manon@exemple.fr"),
             json: #"{"action": "take_over"}"#)
           #expect(takeover == .ok)
-          #expect(try SendingSupport.status(h, message: aiRow) == "discarded")
+          #expect(try await SendingSupport.status(h, message: aiRow) == "discarded")
           try await SendingSupport.reply(h, client, conversation: id, text: "Manon, à votre écoute")
-          let human = try #require(try SendingSupport.replies(h, conversation: id).last)
+          let human = try #require(try await SendingSupport.replies(h, conversation: id).last)
           _ = try await SendingSupport.eventually {
-            try SendingSupport.status(h, message: human) == "sent" ? true : nil
+            try await SendingSupport.status(h, message: human) == "sent" ? true : nil
           }
           let detail = try await SendingSupport.detail(h, client, conversation: id)
           let withdrawn = detail["transcript"]?.arrayValue?.first { $0["author"] == .string("ai") }

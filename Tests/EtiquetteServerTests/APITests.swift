@@ -17,11 +17,11 @@ import Testing
       from: phone, id: "wamid.\(UUID().uuidString)", text: text, name: name)
     let status = try await ServerHarness.post(client, webhook: body)
     #expect(status == .ok)
-    return try harness.inspect.conversationID(forPhone: "+" + phone) ?? ""
+    return try await harness.inspect.conversationID(forPhone: "+" + phone) ?? ""
   }
 
   @Test func healthzAndMetrics() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     // Hummingbird's request metrics are the process's (swift-metrics has one factory per
     // process, and other suites post webhooks meanwhile): this test's request must add one.
     let requestCount =
@@ -51,7 +51,7 @@ import Testing
   }
 
   @Test func everyV1EndpointNeedsAToken() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     try await harness.test { client in
       let id = try await Self.converse(harness, client, phone: "33622222222", text: "bonjour")
       var bogus = HTTPFields()
@@ -74,12 +74,12 @@ import Testing
   }
 
   @Test func revokedTokenIs401() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     try await harness.test { client in
       let (before, _) = try await ServerHarness.send(
         client, .get, "/v1/me", headers: harness.auth("bruno@exemple.fr"))
       #expect(before == .ok)
-      #expect(try harness.server.sqlite.revokeMember("bruno@exemple.fr"))
+      #expect(try await harness.server.store.revokeMember("bruno@exemple.fr"))
       let (after, _) = try await ServerHarness.send(
         client, .get, "/v1/me", headers: harness.auth("bruno@exemple.fr"))
       #expect(after == .unauthorized)
@@ -87,7 +87,7 @@ import Testing
   }
 
   @Test func visibilityFollowsLabels() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     try await harness.test { client in
       let booked = try await Self.converse(
         harness, client, phone: "33633333333", text: "J'ai réservé le rendez-vous", name: "Léa")
@@ -136,7 +136,7 @@ import Testing
   }
 
   @Test func detailReplyLabelsNotesHandoffAndReadState() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let manon = harness.auth("manon@exemple.fr")
     try await harness.test { client in
       let id = try await Self.converse(
@@ -199,13 +199,13 @@ import Testing
       (status, body) = try await ServerHarness.send(
         client, .get, "/v1/conversations/\(id)", headers: manon)
       #expect(body["labels"]?.arrayValue?.isEmpty == true)
-      let versions = Set(try harness.inspect.decisions().map(\.ruleSetVersion))
+      let versions = Set(try await harness.inspect.decisions().map(\.ruleSetVersion))
       #expect(versions == [harness.server.rules.current.version])
     }
   }
 
   @Test func paginationAndPrioritySort() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     try await harness.test { client in
       for i in 0..<5 {
         _ = try await Self.converse(harness, client, phone: "3366000000\(i)", text: "bonjour \(i)")
@@ -262,18 +262,18 @@ import Testing
     ),
   ])
   func badEventsAre422(_ json: String, _ code: String) async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     try await harness.test { client in
       let (status, body) = try await ServerHarness.send(
         client, .post, "/v1/events", headers: Self.eventHeaders(), json: json)
       #expect(status == .unprocessableContent)
       #expect(body["error"]?["code"] == .string(code))
     }
-    #expect(try harness.inspect.counts().decisions == 0)
+    #expect(try await harness.inspect.counts().decisions == 0)
   }
 
   @Test func eventLabelsAndIdempotencyKeyIsHonoured() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let json =
       #"{"contact":{"phone":"+33688888888","name":"Léa"},"event":"calendly.booking.confirmed","fields":{"invitee":"Léa","start":"2026-12-01T10:00:00+01:00"}}"#
     try await harness.test { client in
@@ -290,12 +290,12 @@ import Testing
         client, .post, "/v1/events", headers: wrongKey, json: json)
       #expect(denied == .unauthorized)
     }
-    #expect(try harness.inspect.counts().decisions == 1)
+    #expect(try await harness.inspect.counts().decisions == 1)
   }
 
   /// An empty `Idempotency-Key:` is no key: two events of two contacts are both applied.
   @Test func anEmptyIdempotencyKeyIsNoKey() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     @Sendable func booking(_ phone: String) -> String {
       #"{"contact":{"phone":"\#(phone)"},"event":"calendly.booking.confirmed","fields":{"invitee":"Léa","start":"x"}}"#
     }
@@ -309,13 +309,13 @@ import Testing
       #expect(first == .ok && second == .ok)
       #expect(a["conversation"] != b["conversation"], "the second event was applied too")
     }
-    #expect(try harness.inspect.counts().decisions == 2)
-    #expect(try harness.inspect.counts().eventAnswers == 0)
+    #expect(try await harness.inspect.counts().decisions == 2)
+    #expect(try await harness.inspect.counts().eventAnswers == 0)
   }
 
   /// A key reused with another body is refused, not answered with the first event's result.
   @Test func anIdempotencyKeyReusedWithAnotherBodyIs422() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let first =
       #"{"contact":{"phone":"+33633333333"},"event":"calendly.booking.confirmed","fields":{"invitee":"Léa","start":"x"}}"#
     let other = first.replacingOccurrences(of: "+33633333333", with: "+33644444444")
@@ -328,11 +328,11 @@ import Testing
       #expect(reused == .unprocessableContent)
       #expect(body["error"]?["code"] == .string("idempotency_key_reused"))
     }
-    #expect(try harness.inspect.counts().decisions == 1)
+    #expect(try await harness.inspect.counts().decisions == 1)
   }
 
   @Test func eventForAContactKnownOnlyByUserIDWithAttributes() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let json =
       #"{"contact":{"user_id":"US.42","attributes":{"tier":"vip"}},"event":"calendly.booking.confirmed","fields":{"invitee":"Léa","start":"demain"}}"#
     try await harness.test { client in
@@ -350,7 +350,8 @@ import Testing
       #expect(error["error"]?["code"] == .string("wrong_attribute_type"))
     }
     #expect(
-      try harness.inspect.conversations().filter { $0.phone == nil && $0.userID == "US.42" }.count
+      try await harness.inspect.conversations().filter { $0.phone == nil && $0.userID == "US.42" }
+        .count
         == 1)
   }
 
@@ -376,7 +377,7 @@ import Testing
   }
 
   @Test func sqlMetacharactersInEveryStringField() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let evil = #"'; DROP TABLE conversations; -- " OR 1=1 %_ \ NEAR( * ^"#
     let escaped = String(decoding: try JSONEncoder().encode(evil), as: UTF8.self)
     let manon = harness.auth("manon@exemple.fr")
@@ -423,12 +424,12 @@ import Testing
       #expect(detail["contact"]?["name"] == .string(evil))
       #expect(detail["notes"]?.arrayValue?.first?["text"] == .string(evil))
     }
-    #expect(try harness.inspect.counts().conversations == 2)
-    #expect(try harness.inspect.counts().messages == 3)
+    #expect(try await harness.inspect.counts().conversations == 2)
+    #expect(try await harness.inspect.counts().messages == 3)
   }
 
   @Test func meDescribesRights() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     try await harness.test { client in
       let (status, body) = try await ServerHarness.send(
         client, .get, "/v1/me", headers: harness.auth("bruno@exemple.fr"))
@@ -444,7 +445,7 @@ import Testing
   /// exactly the routes the router serves. Every response of these tests is checked against it
   /// (`ContractCheckedClient`).
   @Test func openAPIDocumentAndRoutesAgree() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let link = ServerHarness.fixtures.deletingLastPathComponent().deletingLastPathComponent()
       .deletingLastPathComponent().appendingPathComponent("openapi/etiquette.openapi.json")
     #expect(try String(contentsOf: link, encoding: .utf8) == OpenAPIDocument.json)
@@ -475,7 +476,7 @@ import Testing
     let source = ServerHarness.fixtures.appendingPathComponent("rules/complete.etq")
     let target = rulesDirectory.appendingPathComponent("complete.etq")
     try FileManager.default.copyItem(at: source, to: target)
-    let harness = try ServerHarness(rulesDirectory: rulesDirectory.path)
+    let harness = try await ServerHarness(rulesDirectory: rulesDirectory.path)
     let before = harness.server.rules.current.version
     try await harness.test { client in
       let (denied, _) = try await ServerHarness.send(
@@ -504,7 +505,7 @@ import Testing
       #expect(harness.server.rules.current.version == after)
       // The old rules keep serving: a message is still labelled and decided.
       _ = try await Self.converse(harness, client, phone: "33610101010", text: "un nouveau produit")
-      let labels = try harness.inspect.conversations().flatMap(\.labels)
+      let labels = try await harness.inspect.conversations().flatMap(\.labels)
       #expect(labels == ["Nouveau"])
       try await client.execute(uri: "/metrics", method: .get) { response in
         let text = String(buffer: response.body)
@@ -524,7 +525,7 @@ import Testing
   func aServedPathWithAnotherMethodIs405(_ method: String, _ path: String, _ allow: String)
     async throws
   {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     try await harness.test { client in
       let (status, allowed, code) = try await client.execute(
         uri: path, method: HTTPRequest.Method(method)!, headers: harness.auth("manon@exemple.fr")
@@ -544,7 +545,7 @@ import Testing
 /// `metrics_token` protects `/metrics`; without it the endpoint stays open (a local Prometheus).
 @Suite struct MetricsTokenTests {
   @Test func metricsNeedTheTokenWhenOneIsConfigured() async throws {
-    let harness = try ServerHarness { $0.metricsToken = "scrape-me" }
+    let harness = try await ServerHarness { $0.metricsToken = "scrape-me" }
     try await harness.test { client in
       var right = HTTPFields()
       right[.authorization] = "Bearer scrape-me"

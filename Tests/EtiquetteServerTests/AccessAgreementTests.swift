@@ -20,9 +20,9 @@ import Testing
     "vous êtes là ?", "merci !", "un bug, ça plante", "je voudrais un devis",
   ]
 
-  func conversation(_ harness: ServerHarness, _ id: String) throws -> Conversation {
+  func conversation(_ harness: ServerHarness, _ id: String) async throws -> Conversation {
     let rules = harness.server.rules.current
-    return try harness.inspect.conversation(id: id, rules: rules)
+    return try await harness.inspect.conversation(id: id, rules: rules)
       ?? Conversation(id: id, contact: Contact(id: id), mode: .ai)
   }
 
@@ -44,7 +44,7 @@ import Testing
   }
 
   @Test func everyEndpointAgreesWithEngineCan() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let engine = harness.server.rules.current.engine
     try await harness.test { client in
       var checks = 0
@@ -64,10 +64,11 @@ import Testing
           text: text, name: "Contact\(index)x")
         _ = try await ServerHarness.post(client, webhook: body)
       }
-      let rows = try harness.inspect.conversations()
+      let rows = try await harness.inspect.conversations()
       let ids = rows.map(\.id)
       #expect(ids.count >= Self.exampleMessages.count + 2)
-      let labelSets = try ids.map { try conversation(harness, $0).labelSet }
+      var labelSets: [Set<LabelID>] = []
+      for id in ids { labelSets.append(try await conversation(harness, id).labelSet) }
       #expect(Set(labelSets).count >= 4, "the conversations should cover several label sets")
 
       for member in ServerHarness.members {
@@ -78,7 +79,7 @@ import Testing
           })
         for row in rows {
           let id = row.id
-          var c = try conversation(harness, id)
+          var c = try await conversation(harness, id)
           let view = engine.can(member, .view, c).allowed
           #expect(listed.contains(id) == view, "list \(member) \(id)")
           let get = try await status(client, .get, "/v1/conversations/\(id)", headers)
@@ -97,7 +98,7 @@ import Testing
             (.post, "handoff", #"{"action":"transfer_to_ai"}"#, .reply, .ok),
           ]
           for (method, path, json, level, success) in actions {
-            c = try conversation(harness, id)
+            c = try await conversation(harness, id)
             let want = Self.expected(
               view: engine.can(member, .view, c).allowed,
               allowed: engine.can(member, level, c).allowed, success: success)
@@ -126,7 +127,7 @@ import Testing
   /// Renamed without saying so: the reload is refused with the count, the old rules serve on.
   @Test func aRenameWithoutWasIsRefused() async throws {
     let (rules, file, complete) = try ServerHarness.editableRules()
-    let harness = try ServerHarness(rulesDirectory: rules.path)
+    let harness = try await ServerHarness(rulesDirectory: rules.path)
     let version = harness.server.rules.current.version
     try await harness.test { client in
       let support = try await APITests.converse(
@@ -145,7 +146,7 @@ import Testing
       #expect(harness.server.rules.current.version == version, "the old rules serve on")
       #expect(try await Self.ids(harness, client, "bruno@exemple.fr") == [plain])
       #expect(
-        try harness.inspect.conversations().first { $0.id == support }?.labels == [
+        try await harness.inspect.conversations().first { $0.id == support }?.labels == [
           "Support Technique"
         ])
     }
@@ -155,13 +156,13 @@ import Testing
   /// new name; access and the next decision are exactly as before.
   @Test func aRenameWithWasMovesTheStoredLabels() async throws {
     let (rules, file, complete) = try ServerHarness.editableRules()
-    let harness = try ServerHarness(rulesDirectory: rules.path)
+    let harness = try await ServerHarness(rulesDirectory: rules.path)
     try await harness.test { client in
       let support = try await APITests.converse(
         harness, client, phone: "33650000070", text: "mon application plante")
       let plain = try await APITests.converse(
         harness, client, phone: "33650000071", text: "bonjour")
-      let held = try #require(try harness.inspect.conversations().first { $0.id == support })
+      let held = try #require(try await harness.inspect.conversations().first { $0.id == support })
         .heldTriggers
       #expect(held.contains { $0.hasPrefix("when|Support Technique|") })
       let renamed = complete.replacingOccurrences(of: "Support Technique", with: "Support Produit")
@@ -178,7 +179,8 @@ import Testing
         loaded.renamedLabels == [
           LabelRename(from: "Support Technique", to: "Support Produit", conversations: 1)
         ])
-      let stored = try #require(try harness.inspect.conversations().first { $0.id == support })
+      let stored = try #require(
+        try await harness.inspect.conversations().first { $0.id == support })
       #expect(stored.labels == ["Support Produit"])
       #expect(
         stored.heldTriggers.sorted()
@@ -193,7 +195,7 @@ import Testing
       // The trigger still holds under its new name: the next message adds nothing again.
       _ = try await APITests.converse(
         harness, client, phone: "33650000070", text: "ça plante encore")
-      let decisions = try harness.inspect.decisions(inConversation: support)
+      let decisions = try await harness.inspect.decisions(inConversation: support)
       #expect(decisions.count == 2)
       let last = try #require(decisions.last?.document)
       #expect(last.contains(#""added":[]"#), "\(last)")
@@ -204,7 +206,7 @@ import Testing
   /// that label never widens access; only `view all` sees its conversations.
   @Test func anUnknownStoredLabelNeverWidensAccess() async throws {
     let (rules, file, complete) = try ServerHarness.editableRules()
-    let first = try ServerHarness(rulesDirectory: rules.path)
+    let first = try await ServerHarness(rulesDirectory: rules.path)
     let (support, plain) = try await first.test { client in
       (
         try await APITests.converse(
@@ -214,7 +216,7 @@ import Testing
     }
     try complete.replacingOccurrences(of: "Support Technique", with: "Support Produit")
       .write(to: file, atomically: true, encoding: .utf8)
-    let harness = try ServerHarness(
+    let harness = try await ServerHarness(
       rulesDirectory: rules.path,
       databasePath: first.directory.appendingPathComponent("etiquette.db").path)
     try await harness.server.recoverPendingWebhooks()

@@ -35,7 +35,7 @@ struct AdminConsoleTests {
     "only members who may manage every conversation reach the console (403 for others); a draft is checked"
   )
   func checkDraft() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let signIn = WebInboxTests.signIn(harness)
     let manon = try await WebInboxTests.session(signIn, "manon@exemple.fr")
     let bruno = try await WebInboxTests.session(signIn, "bruno@exemple.fr")
@@ -104,7 +104,7 @@ struct AdminConsoleTests {
 
   @Test("« Formater » is etiquette fmt; a draft that does not parse is left as it is")
   func formatDraft() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let manon = try await WebInboxTests.session(
       WebInboxTests.signIn(harness), "manon@exemple.fr")
     try await harness.server.makeApplication().test(.router) { client in
@@ -131,7 +131,7 @@ extension AdminConsoleTests {
   @Test(
     "« Essayer »: the draft's decision for a message, with the matched phrase and who may see it")
   func tryDraft() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let manon = try await WebInboxTests.session(
       WebInboxTests.signIn(harness), "manon@exemple.fr")
     let text = try String(

@@ -56,7 +56,7 @@ import Testing
   }
 
   @Test func beyondTheCapConnectionsWaitAndAreServedWhenOneCloses() async throws {
-    let harness = try ServerHarness {
+    let harness = try await ServerHarness {
       $0.maxConnections = 3
       $0.idleTimeout = 600
       $0.port = 0

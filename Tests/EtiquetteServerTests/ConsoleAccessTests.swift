@@ -114,7 +114,7 @@ struct ConsoleAccessTests {
 
   @Test("the matrix is the engine's answer for every member × label, each cell with its grant")
   func matrixAgreesWithEngine() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let manon = try await WebInboxTests.session(WebInboxTests.signIn(harness), "manon@exemple.fr")
     let rules = harness.server.rules.current
     try await harness.server.makeApplication().test(.router) { client in
@@ -157,7 +157,7 @@ struct ConsoleAccessTests {
 
   @Test("« Qui peut voir cette conversation ? » answers for its labels; linked for managers only")
   func conversationAccess() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let signIn = WebInboxTests.signIn(harness)
     let manon = try await WebInboxTests.session(signIn, "manon@exemple.fr")
     let audit = try await WebInboxTests.session(signIn, "audit@exemple.fr")
@@ -198,7 +198,7 @@ struct ConsoleAccessTests {
 
   @Test("a member who may not manage everything gets 403 on every route, and changes nothing")
   func forbiddenToOthers() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let signIn = WebInboxTests.signIn(harness)
     let bruno = try await WebInboxTests.session(signIn, "bruno@exemple.fr")
     let alice = try await WebInboxTests.session(signIn, "alice@exemple.fr")
@@ -225,7 +225,7 @@ struct ConsoleAccessTests {
         #expect(!html.contains("/invitation/") && !html.contains("etq_"))
       }
       #expect(try await signIn.member(session: alice) == "alice@exemple.fr")
-      #expect(try harness.server.sqlite.members().allSatisfy { $0.revokedAt == nil })
+      #expect(try await harness.server.store.members().allSatisfy { $0.revokedAt == nil })
       // Signed out: to the sign-in page.
       try await client.execute(uri: "/app/access", method: .get) { response in
         #expect(response.status == .seeOther)
@@ -236,7 +236,7 @@ struct ConsoleAccessTests {
 
   @Test("the members page's forms need the session's CSRF token")
   func csrfRefused() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let signIn = WebInboxTests.signIn(harness)
     let manon = try await WebInboxTests.session(signIn, "manon@exemple.fr")
     let alice = try await WebInboxTests.session(signIn, "alice@exemple.fr")
@@ -253,14 +253,14 @@ struct ConsoleAccessTests {
         }
       }
       #expect(try await signIn.member(session: alice) == "alice@exemple.fr")
-      let activity = try await harness.server.sqlite.memberActivity(now: 0)
+      let activity = try await harness.server.store.memberActivity(now: 0)
       #expect(activity["alice@exemple.fr"]?.invitationExpiresAt == nil)
     }
   }
 
   @Test("an invitation from the members page gives a one-time link that signs the member in")
   func invitationLinkSignsIn() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let signIn = WebInboxTests.signIn(harness)
     let manon = try await WebInboxTests.session(signIn, "manon@exemple.fr")
     try await harness.server.makeApplication().test(.router) { client in
@@ -304,7 +304,7 @@ struct ConsoleAccessTests {
 
   @Test("revoking ends the member's sessions and token; a new token restores them")
   func revokeEndsSessionAndToken() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let signIn = WebInboxTests.signIn(harness)
     let manon = try await WebInboxTests.session(signIn, "manon@exemple.fr")
     let alice = try await WebInboxTests.session(signIn, "alice@exemple.fr")
@@ -343,7 +343,7 @@ struct ConsoleAccessTests {
       #expect(status == .ok)
       let token = try #require(
         try Self.matches(#"id="secret" type="text" readonly value="([^"]+)""#, in: html).first?[0])
-      #expect(try await harness.server.sqlite.member(forToken: token) == "alice@exemple.fr")
+      #expect(try await harness.server.store.member(forToken: token) == "alice@exemple.fr")
       #expect(
         try await signIn.signIn(
           email: "alice@exemple.fr", password: WebInboxTests.password, address: "127.0.0.1")
@@ -363,7 +363,7 @@ struct ConsoleAccessTests {
     try text.replacingOccurrences(
       of: #"members ["alice@exemple.fr"]"#, with: #"members ["alice@exemple.fr", "zoe@exemple.fr"]"#
     ).write(to: file, atomically: true, encoding: .utf8)
-    let harness = try ServerHarness(rulesDirectory: directory.path) {
+    let harness = try await ServerHarness(rulesDirectory: directory.path) {
       $0.aiAgents = ["robot@exemple.fr"]
     }
     let signIn = WebInboxTests.signIn(harness)
@@ -382,11 +382,11 @@ struct ConsoleAccessTests {
       #expect(status == .ok)
       let token = try #require(
         try Self.matches(#"id="secret" type="text" readonly value="([^"]+)""#, in: html).first?[0])
-      #expect(try await harness.server.sqlite.member(forToken: token) == "robot@exemple.fr")
+      #expect(try await harness.server.store.member(forToken: token) == "robot@exemple.fr")
       (status, _) = try await Self.post(
         client, "/app/members/revoke", session: manon, email: "robot@exemple.fr")
       #expect(status == .ok)
-      #expect(try await harness.server.sqlite.member(forToken: token) == nil)
+      #expect(try await harness.server.store.member(forToken: token) == nil)
       // Nor a token for just anyone.
       (status, _) = try await Self.post(
         client, "/app/members/token", session: manon, email: "inconnu@exemple.fr")

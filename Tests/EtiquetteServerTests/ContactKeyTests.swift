@@ -18,23 +18,25 @@ import Testing
     let (older, younger) = try SQLiteStore.makeStoreWithDuplicateContact(
       at: path, phone: "+33611111111")
 
-    let harness = try ServerHarness(databasePath: path)
+    let harness = try await ServerHarness(databasePath: path)
     try await harness.test { client in
       let status = try await ServerHarness.post(
         client,
         webhook: ServerHarness.textWebhook(from: "33611111111", id: "wamid.k1", text: "bonjour"))
       #expect(status == .ok)
     }
-    #expect(try harness.inspect.conversationID(forPhone: "33611111111") == older)
-    #expect(try harness.inspect.messages(inConversation: older).map(\.whatsappID) == ["wamid.k1"])
+    #expect(try await harness.inspect.conversationID(forPhone: "33611111111") == older)
+    #expect(
+      try await harness.inspect.messages(inConversation: older).map(\.whatsappID) == ["wamid.k1"])
     // Nothing is deleted: the younger conversation stays, readable by its id, and no third
     // conversation was made for the phone.
-    #expect(try harness.inspect.messages(inConversation: younger).isEmpty)
-    #expect(try harness.inspect.conversations().map(\.id).sorted() == [older, younger].sorted())
+    #expect(try await harness.inspect.messages(inConversation: younger).isEmpty)
+    #expect(
+      try await harness.inspect.conversations().map(\.id).sorted() == [older, younger].sorted())
   }
 
   @Test func aPhoneAndAUserIDFindTheSameConversation() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     @Sendable func booking(_ contact: String) -> String {
       #"{"contact":\#(contact),"event":"calendly.booking.confirmed","fields":{"invitee":"Léa","start":"x"}}"#
     }
@@ -53,6 +55,6 @@ import Testing
       #expect(ids[0] != nil)
       #expect(ids[1] == ids[0] && ids[2] == ids[0], "one contact, one conversation: \(ids)")
     }
-    #expect(try harness.inspect.conversations().count == 1)
+    #expect(try await harness.inspect.conversations().count == 1)
   }
 }

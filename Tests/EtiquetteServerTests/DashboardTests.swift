@@ -31,7 +31,7 @@ struct DashboardTests {
   /// 24 h 10 min after her first, which no person had answered.
   static func seeded() async throws -> (ServerHarness, SteppedClock) {
     let time = SteppedClock(tuesday)
-    let harness = try ServerHarness(clock: time.clock)
+    let harness = try await ServerHarness(clock: time.clock)
     let manon = harness.auth("manon@exemple.fr")
     try await harness.test { client in
       var now = tuesday
@@ -254,7 +254,7 @@ struct DashboardTests {
 
   @Test("bad dates and a period over 92 days: 400 with the reason; 92 days are shown")
   func periodLimits() async throws {
-    let harness = try ServerHarness(clock: .fixed(Self.tuesday))
+    let harness = try await ServerHarness(clock: .fixed(Self.tuesday))
     let manon = try await WebInboxTests.session(WebInboxTests.signIn(harness), "manon@exemple.fr")
     try await harness.server.makeApplication().test(.router) { client in
       var (status, _, html) = try await Self.get(
@@ -296,7 +296,7 @@ struct DashboardTests {
 
   @Test("403 for a member who may not manage every conversation, on the page and the CSV")
   func forbidden() async throws {
-    let harness = try ServerHarness(clock: .fixed(Self.tuesday))
+    let harness = try await ServerHarness(clock: .fixed(Self.tuesday))
     let bruno = try await WebInboxTests.session(WebInboxTests.signIn(harness), "bruno@exemple.fr")
     try await harness.server.makeApplication().test(.router) { client in
       for uri in ["/app/dashboard", "/app/dashboard.csv", "/app/dashboard?format=csv"] {

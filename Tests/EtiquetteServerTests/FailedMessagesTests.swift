@@ -12,7 +12,7 @@ import Testing
   static let manager = "manon@exemple.fr"
 
   @Test func managersSeeEachFailedMessageWithItsReasonUntilItIsApplied() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     try await harness.server.sqlite.injectMessageInsertFault(whatsappID: "wamid.bad")
     let body = IntakeIsolationTests.body([
       ("wamid.good", "33650000021", .string("1764064800")),
@@ -56,7 +56,7 @@ import Testing
   }
 
   @Test func pagesFollowTheCursor() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     for index in 0..<3 {
       try await harness.server.sqlite.injectMessageInsertFault(whatsappID: "wamid.f\(index)")
       let body = IntakeIsolationTests.body([

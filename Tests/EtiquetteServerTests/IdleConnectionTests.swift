@@ -51,7 +51,7 @@ import Testing
   }
 
   @Test func idleAndStalledConnectionsAreClosed() async throws {
-    let harness = try ServerHarness { $0.idleTimeout = 0.2 }
+    let harness = try await ServerHarness { $0.idleTimeout = 0.2 }
     try await harness.test(.live) { client in
       let port = try #require(client.port)
       let idle = await Self.awaitClosedByServer(port: port, sending: "", within: 30)

@@ -28,12 +28,12 @@ import Testing
     return ServerHarness.webhook(value: value)
   }
 
-  static func storedTime(_ harness: ServerHarness, _ id: String) throws -> Double? {
-    try harness.inspect.message(whatsappID: id)?.at.timeIntervalSince1970
+  static func storedTime(_ harness: ServerHarness, _ id: String) async throws -> Double? {
+    try await harness.inspect.message(whatsappID: id)?.at.timeIntervalSince1970
   }
 
   @Test func unusableTimestampsTakeTheReceiveTime() async throws {
-    let harness = try ServerHarness(clock: .fixed(TestClock.officeHours))
+    let harness = try await ServerHarness(clock: .fixed(TestClock.officeHours))
     let body = Self.body([
       ("wamid.ok", "33650000001", .string("1764064000")),
       ("wamid.nan", "33650000002", .string("nan")),
@@ -45,10 +45,10 @@ import Testing
       let status = try await ServerHarness.post(client, webhook: body)
       #expect(status == .ok)
     }
-    #expect(try Self.storedTime(harness, "wamid.ok") == 1_764_064_000)
+    #expect(try await Self.storedTime(harness, "wamid.ok") == 1_764_064_000)
     for id in ["wamid.nan", "wamid.huge", "wamid.future", "wamid.none"] {
       #expect(
-        try Self.storedTime(harness, id) == TestClock.officeHours.timeIntervalSince1970,
+        try await Self.storedTime(harness, id) == TestClock.officeHours.timeIntervalSince1970,
         "\(id) is stored at the receive time")
     }
     #expect(
@@ -56,7 +56,7 @@ import Testing
   }
 
   @Test func aFailingMessageIsKeptAloneAndAppliedAfterAFix() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     // A fault injected in the store: this one message cannot be written.
     try await harness.server.sqlite.injectMessageInsertFault(whatsappID: "wamid.bad")
     let body = Self.body([
@@ -68,10 +68,11 @@ import Testing
       let status = try await ServerHarness.post(client, webhook: body)
       #expect(status == .ok)
     }
-    #expect(try Self.storedTime(harness, "wamid.first") != nil, "the messages around it are kept")
-    #expect(try Self.storedTime(harness, "wamid.last") != nil)
-    #expect(try Self.storedTime(harness, "wamid.bad") == nil)
-    let failure = try harness.inspect.messageFailures().first { $0.whatsappID == "wamid.bad" }
+    #expect(
+      try await Self.storedTime(harness, "wamid.first") != nil, "the messages around it are kept")
+    #expect(try await Self.storedTime(harness, "wamid.last") != nil)
+    #expect(try await Self.storedTime(harness, "wamid.bad") == nil)
+    let failure = try await harness.inspect.messageFailures().first { $0.whatsappID == "wamid.bad" }
     #expect(failure?.error.contains("injected failure") == true)
     #expect(failure?.resolvedAt == nil)
     #expect(harness.server.metrics.render().contains("etiquette_messages_failed_total 1"))
@@ -79,11 +80,13 @@ import Testing
     // The fix (here: the fault removed), then the next start applies the message.
     try await harness.server.sqlite.removeInjectedFaults()
     try await harness.server.recoverPendingWebhooks()
-    #expect(try Self.storedTime(harness, "wamid.bad") == 1_764_064_801)
-    let resolved = try harness.inspect.messageFailures().first { $0.whatsappID == "wamid.bad" }?
-      .resolvedAt
+    #expect(try await Self.storedTime(harness, "wamid.bad") == 1_764_064_801)
+    let resolved = try await harness.inspect.messageFailures().first {
+      $0.whatsappID == "wamid.bad"
+    }?
+    .resolvedAt
     #expect(resolved != nil)
-    let conversations = try harness.inspect.counts().conversations
+    let conversations = try await harness.inspect.counts().conversations
     #expect(conversations == 3)
   }
 }
@@ -91,15 +94,15 @@ import Testing
 /// Contact names in the search index are found by key, not by scanning the index: a webhook
 /// of many new contacts must not hold the single writer for seconds.
 @Suite struct SearchIndexTests {
-  @Test func aNameEntryIsReplacedByItsKey() throws {
-    let harness = try ServerHarness()
+  @Test func aNameEntryIsReplacedByItsKey() async throws {
+    let harness = try await ServerHarness()
     let plan = try harness.server.sqlite.nameEntryDeletionPlan(conversation: "c1")
     // FTS5 plans a rowid equality as `INDEX 0:=`; a scan of the whole index is `INDEX 0:`.
     #expect(plan.contains { $0.hasPrefix("SCAN search VIRTUAL TABLE INDEX 0:=") }, "\(plan)")
   }
 
   @Test func aRenamedContactIsFoundByTheNewNameOnly() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     try await harness.test { client in
       for (index, name) in ["Léa Martin", "Léa Dupont"].enumerated() {
         let status = try await ServerHarness.post(
@@ -113,14 +116,14 @@ import Testing
       #expect(dupont.count == 1)
       #expect(martin.isEmpty, "the old name is no longer indexed")
     }
-    #expect(try harness.inspect.counts().searchedNames == 1)
+    #expect(try await harness.inspect.counts().searchedNames == 1)
   }
 }
 
 /// NUL bytes from the outside never cut ids, names or texts (SQLite's C strings end at NUL).
 @Suite struct NULTests {
   @Test func idsThatDifferAfterANULAreTwoMessages() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let first = ServerHarness.textWebhook(
       from: "33650000040", id: "wamid.a\u{0}x", text: "avant\u{0}après", name: "Lé\u{0}a")
     let second = ServerHarness.textWebhook(
@@ -131,10 +134,10 @@ import Testing
         #expect(status == .ok)
       }
     }
-    let stored = try harness.inspect.messages().map { ($0.whatsappID ?? "", $0.text) }
+    let stored = try await harness.inspect.messages().map { ($0.whatsappID ?? "", $0.text) }
     #expect(stored.map(\.0) == ["wamid.a\u{FFFD}x", "wamid.a\u{FFFD}y"])
     #expect(stored.first?.1 == "avant\u{FFFD}après", "the text is kept whole")
-    let name = try harness.inspect.conversations().first?.name
+    let name = try await harness.inspect.conversations().first?.name
     #expect(name == "Lé\u{FFFD}a")
   }
 }
@@ -142,7 +145,7 @@ import Testing
 /// A message without an id or a sender is not dropped behind a 200: it is kept with why.
 @Suite struct UnusableMessageTests {
   @Test func messagesWithoutIdOrSenderAreKeptWithTheirReason() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let value: JSONValue = .object([
       "messaging_product": .string("whatsapp"),
       "messages": .array([
@@ -155,7 +158,9 @@ import Testing
       let status = try await ServerHarness.post(client, webhook: body)
       #expect(status == .ok)
     }
-    let kept = try harness.inspect.messageFailures().map { ($0.whatsappID, $0.error, $0.retryable) }
+    let kept = try await harness.inspect.messageFailures().map {
+      ($0.whatsappID, $0.error, $0.retryable)
+    }
     #expect(kept.count == 2)
     #expect(kept.first?.1.contains("no \"id\"") == true)
     #expect(kept.last?.0 == "wamid.nobody")

@@ -11,7 +11,7 @@ import Testing
 /// and the cached statements.
 @Suite struct IntakePerformanceTests {
   @Test func concurrentWebhooksAreAllCommittedAndProcessed() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     try await harness.test { client in
       try await withThrowingTaskGroup(of: Void.self) { group in
         for i in 0..<60 {
@@ -26,7 +26,7 @@ import Testing
       }
     }
     // Every 200 was answered after its batch was processed: nothing is left pending.
-    let counts = try harness.inspect.counts()
+    let counts = try await harness.inspect.counts()
     #expect(counts.webhooks == 60)
     #expect(counts.unprocessedWebhooks == 0)
     #expect(counts.conversations == 3)
@@ -35,7 +35,7 @@ import Testing
   }
 
   @Test func cachedConversationIsExactlyWhatTheStoreReloads() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let texts = ["Bonjour", "J'ai réservé le créneau", "ma commande CMD-123456", "merci"]
     try await harness.test { client in
       for (i, text) in texts.enumerated() {
@@ -47,8 +47,8 @@ import Testing
     }
     let rules = harness.server.rules.current
     let cache = harness.server.sqlite.conversationCache
-    let id = try harness.inspect.conversations().first?.id ?? ""
-    let fromStore = try #require(try harness.inspect.conversation(id: id, rules: rules))
+    let id = try await harness.inspect.conversations().first?.id ?? ""
+    let fromStore = try #require(try await harness.inspect.conversation(id: id, rules: rules))
     let cached = try #require(
       cache.conversation(
         id: fromStore.id, stepCount: fromStore.stepCount, rulesVersion: rules.version))

@@ -99,8 +99,8 @@ struct RuleImpactTests {
     return last
   }
 
-  static func conversationID(_ harness: ServerHarness, phone: String) throws -> String {
-    try #require(try harness.inspect.conversations().first { $0.phone == phone }?.id)
+  static func conversationID(_ harness: ServerHarness, phone: String) async throws -> String {
+    try #require(try await harness.inspect.conversations().first { $0.phone == phone }?.id)
   }
 
   @Test(
@@ -108,7 +108,7 @@ struct RuleImpactTests {
   )
   func phraseAdded() async throws {
     let (directory, text) = try Self.rules()
-    let harness = try ServerHarness(rulesDirectory: directory.path, clock: .fixed(Self.now))
+    let harness = try await ServerHarness(rulesDirectory: directory.path, clock: .fixed(Self.now))
     let signIn = WebInboxTests.signIn(harness)
     let lea = try await WebInboxTests.session(signIn, Self.lea)
     let manon = try await WebInboxTests.session(signIn, "manon@exemple.fr")
@@ -125,8 +125,8 @@ struct RuleImpactTests {
           // Before the last 7 days: not replayed.
           ("33644444444", "Combien ?", 10),
         ])
-      let sales = try Self.conversationID(harness, phone: "+33611111111")
-      let technical = try Self.conversationID(harness, phone: "+33622222222")
+      let sales = try await Self.conversationID(harness, phone: "+33611111111")
+      let technical = try await Self.conversationID(harness, phone: "+33622222222")
 
       // lea manages all labels but one: the console is not hers (403), like every page of it.
       let (refused, _) = try await AdminConsoleTests.post(
@@ -222,7 +222,7 @@ struct RuleImpactTests {
   @Test("cancel: the replay stops before its next batch, its progress stays where it was")
   func cancel() async throws {
     let (directory, text) = try Self.rules()
-    let harness = try ServerHarness(rulesDirectory: directory.path, clock: .fixed(Self.now))
+    let harness = try await ServerHarness(rulesDirectory: directory.path, clock: .fixed(Self.now))
     let manon = try await WebInboxTests.session(
       WebInboxTests.signIn(harness), "manon@exemple.fr")
     let impacts = harness.server.web.impacts
@@ -269,7 +269,7 @@ struct RuleImpactTests {
   @Test("the step cap: at most console.impact_max_steps steps are replayed, and the page says so")
   func stepCap() async throws {
     let (directory, text) = try Self.rules()
-    let harness = try ServerHarness(rulesDirectory: directory.path, clock: .fixed(Self.now)) {
+    let harness = try await ServerHarness(rulesDirectory: directory.path, clock: .fixed(Self.now)) {
       $0.console.impactMaxSteps = 2
     }
     let manon = try await WebInboxTests.session(
@@ -312,7 +312,7 @@ struct RuleImpactTests {
   )
   func refusals() async throws {
     let (directory, text) = try Self.rules()
-    let harness = try ServerHarness(rulesDirectory: directory.path, clock: .fixed(Self.now))
+    let harness = try await ServerHarness(rulesDirectory: directory.path, clock: .fixed(Self.now))
     let signIn = WebInboxTests.signIn(harness)
     let manon = try await WebInboxTests.session(signIn, "manon@exemple.fr")
     let bruno = try await WebInboxTests.session(signIn, "bruno@exemple.fr")

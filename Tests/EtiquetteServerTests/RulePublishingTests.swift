@@ -28,7 +28,7 @@ struct RulePublishingTests {
   /// A server on `rules` (a copy the test may write) or on the fixture rules (read only),
   /// manon's session, and the text of `complete.etq` there.
   static func manonOnFixture(rules: URL? = nil) async throws -> (ServerHarness, String, String) {
-    let harness = try ServerHarness(rulesDirectory: rules?.path)
+    let harness = try await ServerHarness(rulesDirectory: rules?.path)
     let manon = try await WebInboxTests.session(
       WebInboxTests.signIn(harness), "manon@exemple.fr")
     let file =
@@ -173,7 +173,7 @@ struct RulePublishingTests {
   func historyAndRollback() async throws {
     let rules = try Self.rulesCopy()
     let file = rules.appendingPathComponent("complete.etq")
-    let harness = try ServerHarness(rulesDirectory: rules.path)
+    let harness = try await ServerHarness(rulesDirectory: rules.path)
     let signIn = WebInboxTests.signIn(harness)
     let manon = try await WebInboxTests.session(signIn, "manon@exemple.fr")
     let bruno = try await WebInboxTests.session(signIn, "bruno@exemple.fr")
@@ -267,7 +267,7 @@ struct RulePublishingTests {
   @Test("a new file exists once published; renaming and deleting are publications")
   func newRenameDelete() async throws {
     let rules = try Self.rulesCopy()
-    let harness = try ServerHarness(rulesDirectory: rules.path)
+    let harness = try await ServerHarness(rulesDirectory: rules.path)
     let signIn = WebInboxTests.signIn(harness)
     let manon = try await WebInboxTests.session(signIn, "manon@exemple.fr")
     @Sendable func exists(_ name: String) -> Bool {
@@ -502,7 +502,7 @@ struct BadDraftTests {
       with: #"can manage all except labels ["Support Technique""#)
     #expect(edited != text)
     try edited.write(to: file, atomically: true, encoding: .utf8)
-    let harness = try ServerHarness(rulesDirectory: rules.path)
+    let harness = try await ServerHarness(rulesDirectory: rules.path)
     let signIn = WebInboxTests.signIn(harness)
     let bruno = try await WebInboxTests.session(signIn, "bruno@exemple.fr")
     try await harness.server.makeApplication().test(.router) { client in

@@ -30,8 +30,8 @@ import Testing
 
     """
 
-  static func labels(_ harness: ServerHarness, _ conversation: String) throws -> [String] {
-    try harness.inspect.conversations().first { $0.id == conversation }?.labels.sorted() ?? []
+  static func labels(_ harness: ServerHarness, _ conversation: String) async throws -> [String] {
+    try await harness.inspect.conversations().first { $0.id == conversation }?.labels.sorted() ?? []
   }
 
   /// "quibble" adds the label, "quibble fini" removes it while "quibble" still holds; a reload
@@ -42,20 +42,20 @@ import Testing
   ) async throws {
     let (directory, file, complete) = try ServerHarness.editableRules()
     try (complete + label).write(to: file, atomically: true, encoding: .utf8)
-    let harness = try ServerHarness(rulesDirectory: directory.path)
+    let harness = try await ServerHarness(rulesDirectory: directory.path)
     try await harness.test { client in
       var seen: [[String]] = []
       let id = try await APITests.converse(harness, client, phone: phone, text: "quibble")
-      seen.append(try labels(harness, id))
+      seen.append(try await labels(harness, id))
       _ = try await APITests.converse(harness, client, phone: phone, text: "quibble fini")
-      seen.append(try labels(harness, id))
+      seen.append(try await labels(harness, id))
       try rewrite(complete + label).write(to: file, atomically: true, encoding: .utf8)
       guard case .success = await harness.server.reloadRules(reason: "test") else {
         Issue.record("the rewritten rules were refused")
         return
       }
       _ = try await APITests.converse(harness, client, phone: phone, text: "quibble")
-      seen.append(try labels(harness, id))
+      seen.append(try await labels(harness, id))
       #expect(seen == [["Essai Ordre"], [], []])
     }
   }
@@ -72,7 +72,7 @@ import Testing
   @Test func positionalNamesStoredBeforeAreMigrated() async throws {
     let (directory, file, complete) = try ServerHarness.editableRules()
     try (complete + Self.label).write(to: file, atomically: true, encoding: .utf8)
-    let harness = try ServerHarness(rulesDirectory: directory.path)
+    let harness = try await ServerHarness(rulesDirectory: directory.path)
     try await harness.test { client in
       let id = try await APITests.converse(harness, client, phone: "33650000072", text: "quibble")
       _ = try await APITests.converse(harness, client, phone: "33650000072", text: "quibble fini")
@@ -83,8 +83,10 @@ import Testing
         to: file, atomically: true, encoding: .utf8)
       _ = await harness.server.reloadRules(reason: "test")
       _ = try await APITests.converse(harness, client, phone: "33650000072", text: "quibble")
-      #expect(try Self.labels(harness, id).isEmpty, "\"quibble\" held: it does not fire again")
-      let stored = try harness.inspect.conversations().first { $0.id == id }?.heldTriggers ?? []
+      #expect(
+        try await Self.labels(harness, id).isEmpty, "\"quibble\" held: it does not fire again")
+      let stored =
+        try await harness.inspect.conversations().first { $0.id == id }?.heldTriggers ?? []
       #expect(stored.contains(#"when|Essai Ordre|when message contains "quibble""#))
       #expect(!stored.contains { $0.hasPrefix("add|") })
     }
@@ -94,7 +96,7 @@ import Testing
   /// lists it, with the same document `RuleCompiler` (what `etiquette check` prints) gives.
   @Test func reloadReportsEveryDiagnosticOfCheck() async throws {
     let (directory, file, complete) = try ServerHarness.editableRules()
-    let harness = try ServerHarness(rulesDirectory: directory.path)
+    let harness = try await ServerHarness(rulesDirectory: directory.path)
     try await harness.test { client in
       try (complete + "\nlabel \"Longs\" {\n  when message matches /^.{500,}$/s\n}\n").write(
         to: file, atomically: true, encoding: .utf8)
@@ -125,7 +127,7 @@ import Testing
       "etiquette-link-\(UUID().uuidString)")
     try FileManager.default.createSymbolicLink(at: link, withDestinationURL: directory)
     defer { try? FileManager.default.removeItem(at: link) }
-    let harness = try ServerHarness(rulesDirectory: link.path)
+    let harness = try await ServerHarness(rulesDirectory: link.path)
     #expect(harness.server.rules.current.ruleSet.label(named: "VIP") != nil)
     guard case .success(let loaded) = await harness.server.reloadRules(reason: "test") else {
       Issue.record("the linked rules were refused")

@@ -23,8 +23,8 @@ import Testing
     var queues: [String] { lock.withLock { labels } }
   }
 
-  static func reloads(_ gate: Gate) throws -> (RuleReloads, Results) {
-    let harness = try ServerHarness()
+  static func reloads(_ gate: Gate) async throws -> (RuleReloads, Results) {
+    let harness = try await ServerHarness()
     let results = Results()
     let reloads = RuleReloads(
       holder: harness.server.rules, beforeCheck: { gate.enter() },
@@ -42,7 +42,7 @@ import Testing
 
   @Test func aBurstOfReloadsCostsAtMostTwoChecksOffTheRequestThreads() async throws {
     let gate = Gate()
-    let (reloads, results) = try Self.reloads(gate)
+    let (reloads, results) = try await Self.reloads(gate)
     let first = Task { await reloads.reload() }
     #expect(await eventually { reloads.reloadsRun == 1 }, "the first reload is checking")
     let burst = (0..<9).map { _ in Task { await reloads.reload() } }
@@ -66,7 +66,7 @@ import Testing
 
   @Test func aCallerWaitsItsLimitAndTheReloadGoesOn() async throws {
     let gate = Gate()
-    let (reloads, results) = try Self.reloads(gate)
+    let (reloads, results) = try await Self.reloads(gate)
     guard case .stillRunning = await reloads.reload(limit: .milliseconds(20)) else {
       Issue.record("the reload should still be checking")
       return

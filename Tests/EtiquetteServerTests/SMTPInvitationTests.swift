@@ -167,8 +167,8 @@ struct SMTPInvitationTests {
   /// The relay's timeout is generous unless a test is about it: the suite runs in parallel on
   /// two cores, where a loopback reply can wait seconds for a thread (a 5-s timeout expired in
   /// CI and read as the server closing the connection).
-  static func harness(port: Int, timeout: Double = 120) throws -> ServerHarness {
-    try ServerHarness { configuration in
+  static func harness(port: Int, timeout: Double = 120) async throws -> ServerHarness {
+    try await ServerHarness { configuration in
       configuration.smtp = ServerConfiguration.SMTPRelay(
         host: "127.0.0.1", port: port, from: sender, timeout: timeout)
     }
@@ -222,7 +222,7 @@ struct SMTPInvitationTests {
   func invitationIsMailed() async throws {
     let smtp = try await LoopbackSMTPServer(.accept)
     defer { Task { await smtp.stop() } }
-    let harness = try Self.harness(port: smtp.port)
+    let harness = try await Self.harness(port: smtp.port)
     let (status, html) = try await Self.invite(harness)
     #expect(status == .ok)
     #expect(html.contains("Invitation envoyée à chloe@exemple.fr."))
@@ -293,7 +293,7 @@ struct SMTPInvitationTests {
     let smtp = try await LoopbackSMTPServer(
       .rejectRecipient("550 5.1.1 <chloe@exemple.fr>: Recipient address rejected"))
     defer { Task { await smtp.stop() } }
-    let harness = try Self.harness(port: smtp.port)
+    let harness = try await Self.harness(port: smtp.port)
     let (status, html) = try await Self.invite(harness)
     #expect(status == .ok)
     #expect(html.contains("l’e-mail n’a pas pu être envoyé"))
@@ -310,7 +310,7 @@ struct SMTPInvitationTests {
   func silentServerTimesOut() async throws {
     let smtp = try await LoopbackSMTPServer(.silent)
     defer { Task { await smtp.stop() } }
-    let harness = try Self.harness(port: smtp.port, timeout: 0.3)
+    let harness = try await Self.harness(port: smtp.port, timeout: 0.3)
     let (status, html) = try await Self.invite(harness)
     #expect(status == .ok)
     #expect(html.contains("no answer from the SMTP server to the greeting within 0.3 s"))
@@ -323,7 +323,7 @@ struct SMTPInvitationTests {
     let smtp = try await LoopbackSMTPServer(.accept)
     let port = smtp.port
     await smtp.stop()
-    let harness = try Self.harness(port: port)
+    let harness = try await Self.harness(port: port)
     let (_, html) = try await Self.invite(harness)
     #expect(html.contains("cannot connect to 127.0.0.1:\(port)"))
     _ = try Self.link(in: html)

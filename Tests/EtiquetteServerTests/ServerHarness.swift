@@ -23,15 +23,22 @@ struct ServerHarness {
   let directory: URL
   let server: InboxServer
   var tokens: [String: String] = [:]
+  /// Closes the server's store when the last copy of the harness goes (PostgreSQL: its
+  /// connections), since a test ends without a teardown.
+  private let closer: StoreCloser
 
   /// `configure` adjusts the configuration last (webhook subscriptions, a fake Graph API …).
   /// The server's clock starts at `TestClock.start` unless the test pins `clock`: a test whose
   /// outcome depends on the hour (routing `when not during "bureau"`) passes its own instant.
+  ///
+  /// The store is the one `TestStore.kind` names: an SQLite file, or with
+  /// `ETIQUETTE_TEST_STORE=postgres` a PostgreSQL database of its own — one per database
+  /// path, so two harnesses given the same path (a restart) share it.
   init(
     rulesDirectory: String? = nil, databasePath: String? = nil,
     clock: WallClock = .starting(at: TestClock.start),
     configure: (inout ServerConfiguration) -> Void = { _ in }
-  ) throws {
+  ) async throws {
     directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "etiquette-server-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -45,8 +52,10 @@ struct ServerHarness {
     configuration.integrationKeys = [Self.integrationKey]
     configuration.rulesPollInterval = nil
     configure(&configuration)
-    server = try InboxServer(configuration: configuration, clock: clock)
-    for member in Self.members { tokens[member] = try server.sqlite.addMember(member) }
+    configuration.databasePath = try await TestStore.database(for: configuration.databasePath)
+    server = try await InboxServer.open(configuration: configuration, clock: clock)
+    closer = StoreCloser(server)
+    for member in Self.members { tokens[member] = try await server.store.addMember(member) }
   }
 
   /// Runs `body` with a client of the server (in-process by default, `.live` for a socket):
@@ -186,7 +195,7 @@ struct ServerHarness {
 
   /// What the server's store holds, read-only: tests check stored facts through it, never
   /// with SQL.
-  var inspect: any StoreInspection { server.sqlite.inspection }
+  var inspect: any StoreInspection { server.store.storeInspection }
 }
 
 /// Polls `condition` every 20 ms, `seconds × 50` times at most; true when it held. The budget
@@ -201,6 +210,49 @@ func eventually(
     try? await Task.sleep(for: .milliseconds(20))
   }
   return try await condition()
+}
+
+/// Closes a server's store once nothing holds the harness any more.
+private final class StoreCloser: Sendable {
+  let server: InboxServer
+  init(_ server: InboxServer) { self.server = server }
+  deinit {
+    let server = server
+    Task { await server.close() }
+  }
+}
+
+/// The store the server tests run on: SQLite unless `ETIQUETTE_TEST_STORE=postgres`, which
+/// `.ci/run` sets for its second run of the suite (with `ETIQUETTE_TEST_POSTGRES_URL`): the same
+/// tests, every one, on each store.
+enum TestStore {
+  static let kind: StoreKind =
+    ProcessInfo.processInfo.environment["ETIQUETTE_TEST_STORE"] == "postgres" ? .postgres : .sqlite
+
+  /// What the server's `db` is for a test's database path: the path itself on SQLite; on
+  /// PostgreSQL the URL of a database made for that path (the same one for the same path).
+  static func database(for path: String) async throws -> String {
+    guard kind == .postgres, !path.hasPrefix("postgres://"), !path.hasPrefix("postgresql://")
+    else { return path }
+    return try await databases.database(for: path)
+  }
+
+  private static let databases = Databases()
+
+  private actor Databases {
+    private var made: [String: Task<String, any Error>] = [:]
+
+    func database(for path: String) async throws -> String {
+      if let task = made[path] { return try await task.value }
+      let task = Task {
+        let server = try #require(
+          TestPostgres.address, "ETIQUETTE_TEST_STORE=postgres needs ETIQUETTE_TEST_POSTGRES_URL")
+        return try await PostgresStore.createTestDatabase(on: server).url
+      }
+      made[path] = task
+      return try await task.value
+    }
+  }
 }
 
 extension InboxServer {

@@ -12,7 +12,7 @@ import Testing
   @Test func deliveryStatusesArePushedOnTheStream() async throws {
     let graph = FakeGraph()
     try await graph.run { base in
-      let (harness, _) = try SendingSupport.harness(base: base)
+      let (harness, _) = try await SendingSupport.harness(base: base)
       harness.server.hub.live.keepAliveInterval = .milliseconds(200)
       let workers = harness.server.startIntegrations()
       do {

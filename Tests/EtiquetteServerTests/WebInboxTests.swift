@@ -52,7 +52,7 @@ struct WebInboxTests {
 
   @Test("an invitation sets a password once; a short password is refused")
   func invitation() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let signIn = Self.signIn(harness)
     #expect(try await signIn.invite("stranger@exemple.fr") == nil)
     let token = try #require(try await signIn.invite("alice@exemple.fr"))
@@ -72,7 +72,7 @@ struct WebInboxTests {
   @Test("an invitation expires after 7 days")
   func invitationExpires() async throws {
     let time = SteppedClock(TestClock.start)
-    let harness = try ServerHarness(clock: time.clock)
+    let harness = try await ServerHarness(clock: time.clock)
     let signIn = Self.signIn(harness)
     let token = try #require(try await signIn.invite("alice@exemple.fr"))
     time.advance(by: 7 * 24 * 3600 + 1)
@@ -84,7 +84,7 @@ struct WebInboxTests {
   @Test("a session ends after its idle time, measured on the server's clock")
   func idleExpiry() async throws {
     let time = SteppedClock(TestClock.start)
-    let harness = try ServerHarness(clock: time.clock)
+    let harness = try await ServerHarness(clock: time.clock)
     let signIn = Self.signIn(harness)
     let session = try await Self.session(signIn, "alice@exemple.fr")
     time.advance(by: signIn.idleLimit - 60)
@@ -102,10 +102,10 @@ struct WebInboxTests {
 
   @Test("a revoked member's sessions end at once, and they cannot sign in")
   func revoked() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let signIn = Self.signIn(harness)
     let session = try await Self.session(signIn, "alice@exemple.fr")
-    #expect(try harness.server.sqlite.revokeMember("alice@exemple.fr"))
+    #expect(try await harness.server.store.revokeMember("alice@exemple.fr"))
     #expect(try await signIn.member(session: session) == nil)
     #expect(
       try await signIn.signIn(
@@ -115,7 +115,7 @@ struct WebInboxTests {
   @Test("a member removed from the rules by a reload loses their sessions at once")
   func removedFromRules() async throws {
     let (rules, file, complete) = try ServerHarness.editableRules()
-    let harness = try ServerHarness(rulesDirectory: rules.path)
+    let harness = try await ServerHarness(rulesDirectory: rules.path)
     let signIn = Self.signIn(harness)
     let session = try await Self.session(signIn, "alice@exemple.fr")
     try complete.replacingOccurrences(of: "alice@exemple.fr", with: "alicia@exemple.fr")
@@ -133,7 +133,7 @@ struct WebInboxTests {
 
   @Test("wrong passwords are refused, and counted per account until sign-in is throttled")
   func throttled() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let signIn = Self.signIn(harness)
     _ = try await Self.session(signIn, "alice@exemple.fr")
     for attempt in 0..<5 {
@@ -150,7 +150,7 @@ struct WebInboxTests {
 
   @Test("sign-in is throttled per address across accounts")
   func throttledAddress() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let signIn = Self.signIn(harness)
     for attempt in 0..<20 {
       _ = try await signIn.signIn(
@@ -186,7 +186,7 @@ struct WebInboxTests {
 
   @Test("pages: the list shows what the member may view, 404 for the rest, CSRF required")
   func pages() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let signIn = Self.signIn(harness)
     let alice = try await Self.session(signIn, "alice@exemple.fr")
     let audit = try await Self.session(signIn, "audit@exemple.fr")

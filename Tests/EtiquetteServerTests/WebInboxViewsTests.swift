@@ -76,7 +76,7 @@ struct WebInboxViewsTests {
 
   @Test("label filters combine any / all / none, on top of each view, within the member's access")
   func labelFilters() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let signIn = WebInboxTests.signIn(harness)
     let manon = try await WebInboxTests.session(signIn, "manon@exemple.fr")
     let alice = try await WebInboxTests.session(signIn, "alice@exemple.fr")
@@ -115,7 +115,7 @@ struct WebInboxViewsTests {
 
   @Test("views: Mentions, Mode IA, Mes conversations, À répondre, with counts that respect access")
   func views() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let signIn = WebInboxTests.signIn(harness)
     let manon = try await WebInboxTests.session(signIn, "manon@exemple.fr")
     let bruno = try await WebInboxTests.session(signIn, "bruno@exemple.fr")
@@ -167,7 +167,7 @@ struct WebInboxViewsTests {
   func pane() async throws {
     let sent = Date(timeIntervalSince1970: 1_764_064_800)
     let clock = SteppedClock(sent)
-    let harness = try ServerHarness(clock: clock.clock)
+    let harness = try await ServerHarness(clock: clock.clock)
     let signIn = WebInboxTests.signIn(harness)
     let alice = try await WebInboxTests.session(signIn, "alice@exemple.fr")
     try await harness.server.makeApplication().test(.router) { client in
@@ -222,7 +222,7 @@ struct WebInboxViewsTests {
 
   @Test("a page records where the changes stand; its stream's first frame tells if it missed one")
   func changeMark() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let signIn = WebInboxTests.signIn(harness)
     let manon = try await WebInboxTests.session(signIn, "manon@exemple.fr")
     let live = harness.server.hub.live
@@ -256,7 +256,7 @@ struct WebInboxViewsTests {
 
   @Test("the installable app: a manifest whose icons are served, a service worker for the shell")
   func installable() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     try await harness.server.makeApplication().test(.router) { client in
       let manifest = try await client.execute(uri: "/manifest.webmanifest", method: .get) {
         response in

@@ -24,7 +24,7 @@ import Testing
 
   @Test func signedVectorIsAcceptedEndToEnd() async throws {
     let vector = try ServerHarness.fixture("signature-vector.json")
-    var harness = try ServerHarness()
+    var harness = try await ServerHarness()
     _ = harness
     let secret = try #require(vector["app_secret"]?.stringValue)
     var configuration = harness.server.configuration
@@ -41,12 +41,12 @@ import Testing
       ) { $0.status }
       #expect(status == .ok)
     }
-    harness = try ServerHarness(databasePath: configuration.databasePath)
-    #expect(try harness.inspect.messages().filter { $0.direction == "in" }.count == 1)
+    harness = try await ServerHarness(databasePath: configuration.databasePath)
+    #expect(try await harness.inspect.messages().filter { $0.direction == "in" }.count == 1)
   }
 
   @Test func wrongOrMissingSignatureIsRefusedBeforeStoring() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let body = ServerHarness.textWebhook(from: "33600000001", id: "wamid.sig", text: "bonjour")
     try await harness.test { client in
       for headers in [
@@ -60,11 +60,11 @@ import Testing
         #expect(status == .unauthorized)
       }
     }
-    #expect(try harness.inspect.counts().webhooks == 0)
+    #expect(try await harness.inspect.counts().webhooks == 0)
   }
 
   @Test func handshake() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     try await harness.test { client in
       try await client.execute(
         uri:
@@ -86,7 +86,7 @@ import Testing
   }
 
   @Test func tenMegabyteBodyIs413() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let body = [UInt8](repeating: UInt8(ascii: "a"), count: 10 * 1024 * 1024 + 1)
     try await harness.test { client in
       let status = try await client.execute(
@@ -95,18 +95,18 @@ import Testing
       ) { $0.status }
       #expect(status == .contentTooLarge)
     }
-    #expect(try harness.inspect.counts().webhooks == 0)
+    #expect(try await harness.inspect.counts().webhooks == 0)
   }
 
   @Test(arguments: ["{", "[]", "not json", "{\"entry\": 3}", "\u{FF}\u{FE}"])
   func malformedJSONIs400(_ text: String) async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let body = Array(text.utf8)
     try await harness.test { client in
       let status = try await ServerHarness.post(client, webhook: body)
       #expect(status == .badRequest)
     }
-    #expect(try harness.inspect.counts().webhooks == 0)
+    #expect(try await harness.inspect.counts().webhooks == 0)
   }
 
   static let fixtureFiles = [
@@ -131,7 +131,7 @@ import Testing
 
   @Test(arguments: fixturePayloads)
   func everyFixtureIsAcceptedAndStored(_ file: String, _ name: String) async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let payload = try #require(try ServerHarness.fixture(file)[name])
     let parsed = try WhatsAppPayload.parse(
       ServerHarness.encode(payload), receivedAt: TestClock.officeHours)
@@ -140,9 +140,9 @@ import Testing
       #expect(status == .ok)
     }
     #expect(
-      try harness.inspect.webhooks().filter { $0.processedAt != nil && $0.error == nil }.count
+      try await harness.inspect.webhooks().filter { $0.processedAt != nil && $0.error == nil }.count
         == 1)
-    let stored = try harness.inspect.messages()
+    let stored = try await harness.inspect.messages()
     #expect(stored.count == parsed.messages.count + parsed.echoes.count)
     for message in parsed.messages {
       let row = try #require(stored.first { $0.whatsappID == message.id })
@@ -156,7 +156,7 @@ import Testing
       }
     }
     if !parsed.messages.isEmpty {
-      #expect(try harness.inspect.counts().decisions == parsed.messages.count)
+      #expect(try await harness.inspect.counts().decisions == parsed.messages.count)
     }
   }
 
@@ -184,21 +184,21 @@ import Testing
   }
 
   @Test func redeliveryChangesNothing() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let body = ServerHarness.textWebhook(from: "33600000002", id: "wamid.dup", text: "ma commande")
     try await harness.test { client in
       let first = try await ServerHarness.post(client, webhook: body)
       let second = try await ServerHarness.post(client, webhook: body)
       #expect(first == .ok && second == .ok)
     }
-    let counts = try harness.inspect.counts()
+    let counts = try await harness.inspect.counts()
     #expect(counts.messages == 1)
     #expect(counts.decisions == 1)
-    #expect(try harness.inspect.conversations().map(\.stepCount) == [1])
+    #expect(try await harness.inspect.conversations().map(\.stepCount) == [1])
   }
 
   @Test func twoDeliveriesAtOnceAreAppliedOnce() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let body = ServerHarness.textWebhook(from: "33600000003", id: "wamid.race", text: "devis")
     try await harness.test { client in
       try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
@@ -206,14 +206,14 @@ import Testing
         for try await status in group { #expect(status == .ok) }
       }
     }
-    let counts = try harness.inspect.counts()
+    let counts = try await harness.inspect.counts()
     #expect(counts.webhooks == 8)
     #expect(counts.messages == 1)
     #expect(counts.decisions == 1)
   }
 
   @Test func messagesOfOneConversationAreAppliedInArrivalOrder() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     try await harness.test { client in
       try await withThrowingTaskGroup(of: Void.self) { group in
         for i in 0..<20 {
@@ -228,33 +228,33 @@ import Testing
       }
     }
     // Steps follow the order in which the bodies were committed.
-    let order = try harness.inspect.messages().sorted { ($0.seq ?? 0) < ($1.seq ?? 0) }
+    let order = try await harness.inspect.messages().sorted { ($0.seq ?? 0) < ($1.seq ?? 0) }
       .map { $0.whatsappID ?? "" }
-    let webhookOrder = try harness.inspect.webhooks().compactMap {
+    let webhookOrder = try await harness.inspect.webhooks().compactMap {
       try WhatsAppPayload.parse(Array($0.body), receivedAt: TestClock.officeHours).messages.first?
         .id
     }
     #expect(order == webhookOrder)
     #expect(order.count == 20)
-    #expect(try harness.inspect.conversations().map(\.stepCount) == [20])
+    #expect(try await harness.inspect.conversations().map(\.stepCount) == [20])
   }
 
   @Test func crashBetweenStoringAndProcessingIsRecoveredExactlyOnce() async throws {
-    let first = try ServerHarness()
+    let first = try await ServerHarness()
     let body = ServerHarness.textWebhook(
       from: "33600000005", id: "wamid.crash", text: "J'ai réservé le créneau")
     // What a kill -9 after the commit leaves: the raw body, unprocessed.
-    _ = try await first.server.sqlite.storeWebhooks([body])
-    #expect(try first.inspect.counts().messages == 0)
+    _ = try await first.server.store.storeWebhooks([body])
+    #expect(try await first.inspect.counts().messages == 0)
     let path = first.server.configuration.databasePath
-    let restarted = try ServerHarness(databasePath: path)
+    let restarted = try await ServerHarness(databasePath: path)
     #expect(try await restarted.server.recoverPendingWebhooks() == 1)
     #expect(try await restarted.server.recoverPendingWebhooks() == 0)
-    let counts = try restarted.inspect.counts()
+    let counts = try await restarted.inspect.counts()
     #expect(counts.messages == 1)
     #expect(counts.decisions == 1)
     #expect(
-      try restarted.inspect.conversations().flatMap(\.labels).filter {
+      try await restarted.inspect.conversations().flatMap(\.labels).filter {
         $0 == "Personnes Qui Ont Planifié"
       }.count == 1)
   }

@@ -125,25 +125,10 @@ actor RulePublisher {
     }
   }
 
-  struct RuleFileError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-  }
+  typealias RuleFileError = RuleDraftService.RuleFileError
 
-  /// Writes each changed file atomically (a temporary file renamed over it: a reader sees the
-  /// old file or the new, never half), then deletes the files `files` no longer has.
   private func write(_ files: [PublishedFile], replacing old: [PublishedFile]) throws {
-    let before = Dictionary(old.map { ($0.name, $0.text) }, uniquingKeysWith: { first, _ in first })
-    for file in files where before[file.name] != file.text {
-      let url = URL(fileURLWithPath: drafts.path(for: file.name))
-      try FileManager.default.createDirectory(
-        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-      try Data(file.text.utf8).write(to: url, options: .atomic)
-    }
-    let kept = Set(files.map(\.name))
-    for file in old where !kept.contains(file.name) {
-      try FileManager.default.removeItem(atPath: drafts.path(for: file.name))
-    }
+    try drafts.write(files, replacing: old)
   }
 
   // MARK: - git

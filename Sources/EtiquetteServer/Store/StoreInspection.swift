@@ -11,43 +11,43 @@ import Foundation
 /// Reads what the store holds, for tests and diagnostics; never writes.
 protocol StoreInspection: Sendable {
   /// How many rows of each kind the store holds.
-  func counts() throws -> StoreCounts
+  func counts() async throws -> StoreCounts
   /// Every conversation, by id, with its labels.
-  func conversations() throws -> [InspectedConversation]
+  func conversations() async throws -> [InspectedConversation]
   /// The conversation of a phone number (`+` and digits, as stored).
-  func conversationID(forPhone phone: String) throws -> String?
+  func conversationID(forPhone phone: String) async throws -> String?
   /// The conversation exactly as the store loads it for the next engine step (no cache).
-  func conversation(id: String, rules: LoadedRules) throws -> Conversation?
+  func conversation(id: String, rules: LoadedRules) async throws -> Conversation?
   /// The messages of one conversation, or of all when `conversation` is nil, oldest first.
-  func messages(inConversation conversation: String?) throws -> [InspectedMessage]
+  func messages(inConversation conversation: String?) async throws -> [InspectedMessage]
   /// The engine's decisions of one conversation, or of all when nil, oldest first.
-  func decisions(inConversation conversation: String?) throws -> [InspectedDecision]
+  func decisions(inConversation conversation: String?) async throws -> [InspectedDecision]
   /// The members' notifications, oldest first.
-  func notifications() throws -> [InspectedNotification]
+  func notifications() async throws -> [InspectedNotification]
   /// The outbound webhook deliveries, in outbox order (`seq`).
-  func deliveries() throws -> [InspectedDelivery]
+  func deliveries() async throws -> [InspectedDelivery]
   /// One inbound media file and its download.
-  func media(id: String) throws -> InspectedMedia?
+  func media(id: String) async throws -> InspectedMedia?
   /// The AI connector's requests, oldest first.
-  func aiRequests() throws -> [InspectedAIRequest]
+  func aiRequests() async throws -> [InspectedAIRequest]
   /// Incoming messages kept aside because they could not be applied, oldest first.
-  func messageFailures() throws -> [InspectedMessageFailure]
+  func messageFailures() async throws -> [InspectedMessageFailure]
   /// The raw WhatsApp webhook bodies, in arrival order.
-  func webhooks() throws -> [InspectedWebhook]
+  func webhooks() async throws -> [InspectedWebhook]
 }
 
 extension StoreInspection {
   /// Every message of every conversation, oldest first.
-  func messages() throws -> [InspectedMessage] { try messages(inConversation: nil) }
+  func messages() async throws -> [InspectedMessage] { try await messages(inConversation: nil) }
   /// Every decision of every conversation, oldest first.
-  func decisions() throws -> [InspectedDecision] { try decisions(inConversation: nil) }
+  func decisions() async throws -> [InspectedDecision] { try await decisions(inConversation: nil) }
   /// One message by its store id.
-  func message(id: Int64) throws -> InspectedMessage? {
-    try messages().first { $0.id == id }
+  func message(id: Int64) async throws -> InspectedMessage? {
+    try await messages().first { $0.id == id }
   }
   /// One message by its WhatsApp id.
-  func message(whatsappID: String) throws -> InspectedMessage? {
-    try messages().first { $0.whatsappID == whatsappID }
+  func message(whatsappID: String) async throws -> InspectedMessage? {
+    try await messages().first { $0.whatsappID == whatsappID }
   }
 }
 

@@ -32,7 +32,7 @@ import Testing
     try await receiver.start()
     let time = MovableClock()
     let subscription = W.subscription("crm", receiver.url)
-    let h = try ServerHarness(clock: time.clock) {
+    let h = try await ServerHarness(clock: time.clock) {
       $0.webhooks = [subscription]
       $0.webhookDelivery = W.policy(timeout: 5)
     }
@@ -60,12 +60,12 @@ import Testing
         [.webhookDelivery], owner: "probe", now: clock.seconds, leaseUntil: clock.seconds,
         limit: 1
       ).isEmpty)
-    #expect(try W.statuses(h) == ["pending"])
+    #expect(try await W.statuses(h) == ["pending"])
 
     time.advance(by: 3601)
     store.jobBell.ring([.webhookDelivery])
     #expect(await eventually { receiver.accepted.count == 2 })
-    #expect(await eventually { (try? W.statuses(h)) == ["delivered"] })
+    #expect(await eventually { (try? await W.statuses(h)) == ["delivered"] })
     await workers.stop()
     #expect(receiver.received.map(\.key) == [job.subject, job.subject], "the same key twice")
     #expect(receiver.received.count == 2, "delivered once more, not more")
@@ -77,7 +77,7 @@ import Testing
     let slow = Duration.milliseconds(40)
     let receiver = LoopbackReceiver { _, _ in (200, slow) }
     try await receiver.start()
-    let h = try W.harness([W.subscription("crm", receiver.url)])
+    let h = try await W.harness([W.subscription("crm", receiver.url)])
     let phones = (1...4).map { "3361200000\($0)" }
     let count = 5
     try await withThrowingTaskGroup(of: Void.self) { group in

@@ -14,8 +14,8 @@ import Testing
   static func harness(
     url: String, timeout: Double = 60, attempts: Int = 3, rules: String? = nil,
     configure: (inout ServerConfiguration) -> Void = { _ in }
-  ) throws -> ServerHarness {
-    try ServerHarness(rulesDirectory: rules) {
+  ) async throws -> ServerHarness {
+    try await ServerHarness(rulesDirectory: rules) {
       $0.ai = .init(
         url: url, token: "ai-secret", timeout: timeout, maxAttempts: attempts,
         retryBackoff: 0.05)
@@ -23,29 +23,29 @@ import Testing
     }
   }
 
-  static func request(_ harness: ServerHarness) throws -> InspectedAIRequest? {
-    try harness.inspect.aiRequests().first
+  static func request(_ harness: ServerHarness) async throws -> InspectedAIRequest? {
+    try await harness.inspect.aiRequests().first
   }
 
-  static func status(_ harness: ServerHarness) throws -> String? {
-    try request(harness)?.status
+  static func status(_ harness: ServerHarness) async throws -> String? {
+    try await request(harness)?.status
   }
 
   /// The replies of every conversation (none of which are sent here).
-  static func replies(_ harness: ServerHarness) throws -> [InspectedMessage] {
-    try harness.inspect.messages().filter { $0.direction == "out" }
+  static func replies(_ harness: ServerHarness) async throws -> [InspectedMessage] {
+    try await harness.inspect.messages().filter { $0.direction == "out" }
   }
 
   @Test func aiFirstReplyIsQueuedAsAnOutgoingMessage() async throws {
     try await Support.withAIPeer({ _ in (.ok, #"{"text": "Bonjour ! Je regarde ça."}"#) }) {
       url, log in
-      let harness = try Self.harness(url: url)
+      let harness = try await Self.harness(url: url)
       try await Support.withWorkers(harness) {
         try await harness.test { client in
           let id = try await Support.converse(
             harness, client, phone: "33610000001", text: "bonjour, une question")
-          #expect(try await eventually { try Self.status(harness) == "accepted" })
-          let out = try harness.inspect.messages(inConversation: id).filter {
+          #expect(try await eventually { try await Self.status(harness) == "accepted" })
+          let out = try await harness.inspect.messages(inConversation: id).filter {
             $0.direction == "out"
           }
           #expect(out.count == 1)
@@ -71,20 +71,20 @@ import Testing
       try? await Task.sleep(for: .seconds(1.5))
       return (.ok, #"{"text": "trop tard"}"#)
     }) { url, _ in
-      let harness = try Self.harness(url: url, timeout: 0.2, attempts: 2)
+      let harness = try await Self.harness(url: url, timeout: 0.2, attempts: 2)
       try await Support.withWorkers(harness) {
         try await harness.test { client in
           _ = try await Support.converse(harness, client, phone: "33610000002", text: "allo")
-          #expect(try await eventually { try Self.status(harness) == "failed" })
+          #expect(try await eventually { try await Self.status(harness) == "failed" })
         }
       }
-      let row = try #require(try Self.request(harness))
+      let row = try #require(try await Self.request(harness))
       #expect(row.attempts == 2)
       #expect(row.error?.contains("timeout") == true)
       // The peer's call count is not asserted: an attempt that times out before its request
       // is sent makes none, and a worker stalled past its lease lets the job run once more
       // (at least once, by design) — both happen on a loaded machine.
-      #expect(try Self.replies(harness).isEmpty)
+      #expect(try await Self.replies(harness).isEmpty)
     }
   }
 
@@ -95,18 +95,18 @@ import Testing
     ]
     try await Support.withAIPeer({ n in (.ok, answers[min(n, answers.count) - 1]) }) {
       url, log in
-      let harness = try Self.harness(url: url, attempts: answers.count)
+      let harness = try await Self.harness(url: url, attempts: answers.count)
       try await Support.withWorkers(harness) {
         try await harness.test { client in
           _ = try await Support.converse(harness, client, phone: "33610000003", text: "allo")
-          #expect(try await eventually { try Self.status(harness) == "failed" })
+          #expect(try await eventually { try await Self.status(harness) == "failed" })
         }
       }
-      let row = try #require(try Self.request(harness))
+      let row = try #require(try await Self.request(harness))
       #expect(row.attempts == answers.count)
       #expect(row.error?.contains("5000 characters") == true)
       #expect(await log.calls.count == answers.count)
-      #expect(try Self.replies(harness).isEmpty)
+      #expect(try await Self.replies(harness).isEmpty)
     }
   }
 
@@ -114,16 +114,16 @@ import Testing
     try await Support.withAIPeer({ n in
       n == 1 ? (.internalServerError, "upstream down") : (.ok, #"{"text": "Me revoilà"}"#)
     }) { url, log in
-      let harness = try Self.harness(url: url)
+      let harness = try await Self.harness(url: url)
       try await Support.withWorkers(harness) {
         try await harness.test { client in
           _ = try await Support.converse(harness, client, phone: "33610000004", text: "allo")
-          #expect(try await eventually { try Self.status(harness) == "accepted" })
+          #expect(try await eventually { try await Self.status(harness) == "accepted" })
         }
       }
-      #expect(try Self.request(harness)?.attempts == 2)
+      #expect(try await Self.request(harness)?.attempts == 2)
       #expect(await log.calls.count == 2)
-      #expect(try Self.replies(harness).filter { $0.text == "Me revoilà" }.count == 1)
+      #expect(try await Self.replies(harness).filter { $0.text == "Me revoilà" }.count == 1)
     }
   }
 
@@ -133,7 +133,7 @@ import Testing
       await gate.wait()
       return (.ok, #"{"text": "réponse périmée"}"#)
     }) { url, log in
-      let harness = try Self.harness(url: url, timeout: 60)
+      let harness = try await Self.harness(url: url, timeout: 60)
       try await Support.withWorkers(harness) {
         try await harness.test { client in
           let id = try await Support.converse(
@@ -145,13 +145,13 @@ import Testing
             headers: harness.auth("bruno@exemple.fr"), json: #"{"action": "take_over"}"#)
           #expect(status == .ok)
           await gate.open()
-          #expect(try await eventually { try Self.status(harness) == "discarded" })
-          let error = try Self.request(harness)?.error
+          #expect(try await eventually { try await Self.status(harness) == "discarded" })
+          let error = try await Self.request(harness)?.error
           #expect(error?.contains("made for version 0") == true)
           #expect(error?.contains("bruno@exemple.fr") == true)
-          #expect(try harness.inspect.messages().filter { $0.author == "ai" }.isEmpty)
+          #expect(try await harness.inspect.messages().filter { $0.author == "ai" }.isEmpty)
           // The engine recorded the refusal as a decision.
-          let documents = try harness.inspect.decisions(inConversation: id).map(\.document)
+          let documents = try await harness.inspect.decisions(inConversation: id).map(\.document)
           #expect(documents.last?.contains(#""outcome":"discarded""#) == true)
         }
       }
@@ -161,12 +161,12 @@ import Testing
   @Test func humanFirstStoresSuggestionsForViewers() async throws {
     try await Support.withAIPeer({ _ in (.ok, #"{"text": "Proposition : votre colis arrive."}"#) }
     ) { url, log in
-      let harness = try Self.harness(url: url, rules: Support.rulesHumanFirst)
+      let harness = try await Self.harness(url: url, rules: Support.rulesHumanFirst)
       try await Support.withWorkers(harness) {
         try await harness.test { client in
           let id = try await Support.converse(
             harness, client, phone: "33610000006", text: "où est ma commande ?")
-          #expect(try await eventually { try Self.status(harness) == "suggested" })
+          #expect(try await eventually { try await Self.status(harness) == "suggested" })
           let (status, body) = try await ServerHarness.send(
             client, .get, "/v1/conversations/\(id)/suggestions",
             headers: harness.auth("bruno@exemple.fr"))
@@ -182,20 +182,20 @@ import Testing
         }
       }
       #expect(await log.calls.first?["instruction"] == .string("suggest"))
-      #expect(try Self.replies(harness).isEmpty)
+      #expect(try await Self.replies(harness).isEmpty)
     }
   }
 
   /// A server with an external AI agent, agent-ia@exemple.fr, and its token.
-  static func agentHarness() throws -> ServerHarness {
-    var harness = try ServerHarness { $0.aiAgents = ["agent-ia@exemple.fr"] }
-    harness.tokens["agent-ia@exemple.fr"] = try harness.server.sqlite.addMember(
+  static func agentHarness() async throws -> ServerHarness {
+    var harness = try await ServerHarness { $0.aiAgents = ["agent-ia@exemple.fr"] }
+    harness.tokens["agent-ia@exemple.fr"] = try await harness.server.store.addMember(
       "agent-ia@exemple.fr")
     return harness
   }
 
   @Test func aiAgentMemberAnswersThroughTheAPI() async throws {
-    let h = try Self.agentHarness()
+    let h = try await Self.agentHarness()
     try await h.test { client in
       let id = try await Support.converse(h, client, phone: "33610000007", text: "bonjour")
       let agent = h.auth("agent-ia@exemple.fr")
@@ -205,7 +205,8 @@ import Testing
       #expect(created == .created)
       #expect(body["decision"]?["aiReply"]?["outcome"] == .string("accepted"))
       #expect(
-        try h.inspect.messages().filter { $0.author == "ai" && $0.status == "queued" }.count == 1)
+        try await h.inspect.messages().filter { $0.author == "ai" && $0.status == "queued" }.count
+          == 1)
       // A person takes over: the agent's reply for version 0 is now stale.
       _ = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/handoff", headers: h.auth("bruno@exemple.fr"),
@@ -220,7 +221,7 @@ import Testing
       #expect(refused["decision"] == nil)
       #expect(
         refused["error"]?["message"]?.stringValue?.hasPrefix("the reply was discarded") == true)
-      #expect(try h.inspect.messages().filter { $0.author == "ai" }.count == 1)
+      #expect(try await h.inspect.messages().filter { $0.author == "ai" }.count == 1)
       // Only ai-role members; bad bodies are refused before the engine sees them.
       let (forbidden, _) = try await ServerHarness.send(
         client, .post, "/v1/conversations/\(id)/ai-replies", headers: h.auth("bruno@exemple.fr"),
@@ -241,7 +242,7 @@ import Testing
   /// An AI agent's token answers only where the engine asked the AI for a reply, at that
   /// version: anywhere else it gets 404, learns nothing, and nothing reaches the customer.
   @Test func aiAgentAnswersOnlyWhereAReplyIsAwaited() async throws {
-    let h = try Self.agentHarness()
+    let h = try await Self.agentHarness()
     try await h.test { client in
       let agent = h.auth("agent-ia@exemple.fr")
       // Routed to a person at once: the AI is asked for nothing.
@@ -263,7 +264,7 @@ import Testing
         json: #"{"text": "Bonjour", "version": 0}"#)
       #expect(created == .created)
     }
-    #expect(try h.inspect.messages().filter { $0.author == "ai" }.count == 1)
+    #expect(try await h.inspect.messages().filter { $0.author == "ai" }.count == 1)
   }
 
   @Test func answerParsingNamesWhatIsWrong() {

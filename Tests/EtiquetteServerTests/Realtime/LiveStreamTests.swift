@@ -14,7 +14,7 @@ import Testing
   typealias Support = RealtimeSupport
 
   @Test func membersReceiveOnlyWhatTheyMayView() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     harness.server.hub.live.keepAliveInterval = .milliseconds(100)
     try await harness.test(.live) { client in
       let port = try #require(client.port)
@@ -87,10 +87,10 @@ import Testing
   /// again. The clock is pinned both ways, so the test means the same at any hour.
   @Test(arguments: [(TestClock.officeHours, false), (TestClock.night, true)])
   func handoffsNotesAndAIRepliesArePushed(at instant: Date, routedAgain: Bool) async throws {
-    var harness = try ServerHarness(clock: .starting(at: instant)) {
+    var harness = try await ServerHarness(clock: .starting(at: instant)) {
       $0.aiAgents = ["agent-ia@exemple.fr"]
     }
-    harness.tokens["agent-ia@exemple.fr"] = try harness.server.sqlite.addMember(
+    harness.tokens["agent-ia@exemple.fr"] = try await harness.server.store.addMember(
       "agent-ia@exemple.fr")
     let h = harness
     try await h.test(.live) { client in
@@ -134,7 +134,7 @@ import Testing
   /// A member revoked while connected (`etiquette member revoke` writes the store; the server
   /// is another process) loses the stream before the next event: no transcript reaches them.
   @Test func aRevokedMemberLosesTheStreamBeforeTheNextEvent() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     try await harness.test(.live) { client in
       let port = try #require(client.port)
       let alice = try await SSEClient.connect(
@@ -145,7 +145,7 @@ import Testing
         alice.close()
         audit.close()
       }
-      #expect(try harness.server.sqlite.revokeMember("alice@exemple.fr"))
+      #expect(try await harness.server.store.revokeMember("alice@exemple.fr"))
       // A booking: alice (Rendez-vous) and audit (view all) may both view it.
       let id = try await Support.converse(
         harness, client, phone: "33620000020", text: "J'ai réservé le rendez-vous")
@@ -159,7 +159,7 @@ import Testing
   /// A reload that removes a member from the rules ends their open stream.
   @Test func aMemberRemovedFromTheRulesLosesTheStream() async throws {
     let (rules, file, complete) = try ServerHarness.editableRules()
-    let harness = try ServerHarness(rulesDirectory: rules.path)
+    let harness = try await ServerHarness(rulesDirectory: rules.path)
     try await harness.test(.live) { client in
       let port = try #require(client.port)
       let audit = try await SSEClient.connect(
@@ -180,7 +180,7 @@ import Testing
   @Test func aSubscriberThatStopsReadingIsDroppedWithoutBlocking() async throws {
     let live = LiveStream()
     live.bufferCapacity = 3
-    let ruleSet = try ServerHarness().server.rules.current
+    let ruleSet = try await ServerHarness().server.rules.current
     let (_, frames) = try live.subscribe(member: "bruno@exemple.fr")
     let (_, reader) = try live.subscribe(member: "chloe@exemple.fr")
     #expect(live.subscriberCount == 2)
@@ -206,7 +206,7 @@ import Testing
   @Test func aStreamIsBoundedInBytes() async throws {
     let live = LiveStream()
     live.bufferByteCapacity = 2_000
-    let ruleSet = try ServerHarness().server.rules.current
+    let ruleSet = try await ServerHarness().server.rules.current
     let (_, idle) = try live.subscribe(member: "bruno@exemple.fr")
     let (reading, frames) = try live.subscribe(member: "chloe@exemple.fr")
     let note = String(repeating: "n", count: 600)
@@ -244,8 +244,8 @@ import Testing
     withExtendedLifetime((a, b, c, d)) {}
   }
 
-  @Test func hiddenIsSentOnceToMembersWhoLoseAccess() throws {
-    let rules = try ServerHarness().server.rules.current
+  @Test func hiddenIsSentOnceToMembersWhoLoseAccess() async throws {
+    let rules = try await ServerHarness().server.rules.current
     let support = try #require(rules.ruleSet.label(named: "Support Technique")).id
     let event = LiveEvent("label.added", conversation: "c1", data: ["conversation": "c1"])
     let lost = LiveAudience.viewers(engine: rules.engine, before: [], after: [support])

@@ -22,7 +22,7 @@ import Testing
   }
 
   @Test func routingAwayAndMentionsNotifyTheRightMembers() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     try await harness.test { client in
       // To a human without a team: everyone who may reply.
       let x = try await Support.converse(
@@ -55,7 +55,7 @@ import Testing
 
       // alice may not view X: her mention is not recorded (it would reveal the conversation).
       #expect(try await Self.list(harness, client, "alice@exemple.fr")["unread"] == .number(0))
-      let stored = try harness.inspect.notifications()
+      let stored = try await harness.inspect.notifications()
       #expect(stored.filter { $0.member == "alice@exemple.fr" }.isEmpty)
       let may = stored.filter { $0.reason == "may_reply" }.map(\.member).sorted()
       #expect(may == ["bruno@exemple.fr", "chloe@exemple.fr", "manon@exemple.fr"])
@@ -72,7 +72,7 @@ import Testing
   }
 
   @Test func markingReadAndPaging() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     try await harness.test { client in
       for (n, phone) in ["33640000001", "33640000002", "33640000003"].enumerated() {
         _ = try await Support.converse(

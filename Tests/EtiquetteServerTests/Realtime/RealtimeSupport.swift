@@ -90,7 +90,7 @@ enum RealtimeSupport {
     let body = ServerHarness.textWebhook(
       from: phone, id: "wamid.\(UUID().uuidString)", text: text, at: at)
     #expect(try await ServerHarness.post(client, webhook: body) == .ok)
-    return try harness.inspect.conversationID(forPhone: "+" + phone) ?? ""
+    return try await harness.inspect.conversationID(forPhone: "+" + phone) ?? ""
   }
 }
 

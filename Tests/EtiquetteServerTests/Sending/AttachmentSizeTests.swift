@@ -12,11 +12,11 @@ import Testing
   @Test func payloadsCarryTheSizeOfStoredAttachments() async throws {
     let graph = FakeGraph()
     try await graph.run { base in
-      let (mediaHarness, directory) = try SendingSupport.harness(base: base)
+      let (mediaHarness, directory) = try await SendingSupport.harness(base: base)
       // The same configuration, plus a subscription whose receiver is never reached: the test
       // reads the outbox rows, which hold the bodies exactly as they will be sent.
       let database = mediaHarness.directory.appendingPathComponent("sizes.db").path
-      let harness = try ServerHarness(databasePath: database) { configuration in
+      let harness = try await ServerHarness(databasePath: database) { configuration in
         configuration = mediaHarness.server.configuration
         configuration.databasePath = database
         configuration.webhooks = [
@@ -47,7 +47,7 @@ import Testing
         throw error
       }
       await workers.stop()
-      let bodies = try harness.inspect.deliveries().map {
+      let bodies = try await harness.inspect.deliveries().map {
         try JSONDecoder().decode(JSONValue.self, from: $0.body)
       }
       #expect(bodies.count == 2)

@@ -169,10 +169,10 @@ enum SendingSupport {
   /// A harness whose WhatsApp sending points at `base`, with fast retries.
   static func harness(
     base: String, maxAttempts: Int = 5, maxBytes: Int = 1024 * 1024, timeout: Double = 60
-  ) throws -> (ServerHarness, URL) {
+  ) async throws -> (ServerHarness, URL) {
     let media = FileManager.default.temporaryDirectory.appendingPathComponent(
       "etiquette-media-\(UUID().uuidString)")
-    let harness = try ServerHarness { configuration in
+    let harness = try await ServerHarness { configuration in
       var whatsapp = ServerConfiguration.WhatsAppSending(
         graphBase: base + "/v21.0", phoneNumberID: phoneNumberID, accessToken: token)
       whatsapp.retry.maxAttempts = maxAttempts
@@ -201,14 +201,16 @@ enum SendingSupport {
     throw CancellationError()
   }
 
-  static func status(_ harness: ServerHarness, message id: Int64) throws -> String? {
-    try harness.inspect.message(id: id)?.status
+  static func status(_ harness: ServerHarness, message id: Int64) async throws -> String? {
+    try await harness.inspect.message(id: id)?.status
   }
 
   /// The ids of the conversation's replies, oldest first.
-  static func replies(_ harness: ServerHarness, conversation: String) throws -> [Int64] {
-    try harness.inspect.messages(inConversation: conversation).filter { $0.direction == "out" }
-      .map(\.id)
+  static func replies(_ harness: ServerHarness, conversation: String) async throws -> [Int64] {
+    try await harness.inspect.messages(inConversation: conversation).filter {
+      $0.direction == "out"
+    }
+    .map(\.id)
   }
 
   static func reply(

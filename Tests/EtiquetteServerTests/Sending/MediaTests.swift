@@ -28,7 +28,7 @@ import Testing
   ) async throws {
     let graph = FakeGraph()
     try await graph.run { base in
-      let (harness, directory) = try S.harness(
+      let (harness, directory) = try await S.harness(
         base: base, maxAttempts: maxAttempts, maxBytes: maxBytes)
       let workers = harness.server.startIntegrations()
       do {
@@ -76,12 +76,12 @@ import Testing
         from: phone, id: "wamid.in.\(mediaID)", kind: kind, mediaID: mediaID, mime: mime,
         sha256: S.sha256Base64(picture)))
     #expect(status == .ok)
-    return try setup.harness.inspect.media(id: mediaID)?.conversationID ?? ""
+    return try await setup.harness.inspect.media(id: mediaID)?.conversationID ?? ""
   }
 
   static func settled(_ setup: Setup, _ id: String) async throws -> InspectedMedia {
     try await S.eventually {
-      let row = try setup.harness.inspect.media(id: id)
+      let row = try await setup.harness.inspect.media(id: id)
       return row?.status == "pending" ? nil : row
     }
   }

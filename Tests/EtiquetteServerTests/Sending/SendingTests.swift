@@ -23,7 +23,7 @@ import Testing
   ) async throws {
     let graph = FakeGraph()
     try await graph.run { base in
-      let (harness, _) = try S.harness(base: base, maxAttempts: maxAttempts, timeout: timeout)
+      let (harness, _) = try await S.harness(base: base, maxAttempts: maxAttempts, timeout: timeout)
       let workers = startWorkers ? harness.server.startIntegrations() : nil
       do {
         try await harness.test { client in
@@ -42,8 +42,10 @@ import Testing
   @Test func replyIsSentAndItsWhatsAppIDStored() async throws {
     try await withConversation { harness, client, graph, id in
       try await S.reply(harness, client, conversation: id, text: "Bonjour, je regarde")
-      let reply = try #require(try S.replies(harness, conversation: id).first)
-      _ = try await S.eventually { try S.status(harness, message: reply) == "sent" ? true : nil }
+      let reply = try #require(try await S.replies(harness, conversation: id).first)
+      _ = try await S.eventually {
+        try await S.status(harness, message: reply) == "sent" ? true : nil
+      }
       let received = try #require(await graph.received.first)
       #expect(received.path == "/v21.0/\(S.phoneNumberID)/messages")
       #expect(received.authorization == "Bearer \(S.token)")
@@ -68,7 +70,7 @@ import Testing
         try .fixture(200, "send-ok.json"),
       ])
       try await S.reply(harness, client, conversation: id, text: "un instant")
-      let reply = try #require(try S.replies(harness, conversation: id).first)
+      let reply = try #require(try await S.replies(harness, conversation: id).first)
       // While waiting, the reply stays queued and says why.
       let waiting = try await S.eventually {
         let detail = try await S.detail(harness, client, conversation: id)
@@ -76,12 +78,14 @@ import Testing
         return last?["error"]?["code"] == .number(130429) ? last : nil
       }
       #expect(waiting["status"] == .string("queued"))
-      _ = try await S.eventually { try S.status(harness, message: reply) == "sent" ? true : nil }
+      _ = try await S.eventually {
+        try await S.status(harness, message: reply) == "sent" ? true : nil
+      }
       let times = await graph.received.map(\.at)
       #expect(times.count == 2)
       // The backoff alone (0.05 s) would have retried at once: the gap is Retry-After's.
       #expect(times[1] - times[0] >= .milliseconds(900))
-      let stored = try harness.inspect.message(id: reply)
+      let stored = try await harness.inspect.message(id: reply)
       #expect(stored?.whatsappID == "wamid.HBgLMzM2MDAwMDAwMDEVAgARGBI1RjQ0RTc5QjU3QjY0RkQ3AA==")
       #expect(stored?.errors == nil)
       #expect(stored?.sendAttempts == 2)
@@ -95,8 +99,10 @@ import Testing
         .json(503, "upstream down"),
       ])
       try await S.reply(harness, client, conversation: id, text: "retry me")
-      let reply = try #require(try S.replies(harness, conversation: id).first)
-      _ = try await S.eventually { try S.status(harness, message: reply) == "sent" ? true : nil }
+      let reply = try #require(try await S.replies(harness, conversation: id).first)
+      _ = try await S.eventually {
+        try await S.status(harness, message: reply) == "sent" ? true : nil
+      }
       #expect(await graph.sentTexts() == ["retry me", "retry me", "retry me"])
     }
   }
@@ -109,9 +115,11 @@ import Testing
       slow.delay = 4
       await graph.script(sends: [slow])
       try await S.reply(harness, client, conversation: id, text: "patience")
-      let reply = try #require(try S.replies(harness, conversation: id).first)
-      _ = try await S.eventually { try S.status(harness, message: reply) == "sent" ? true : nil }
-      let waID = try harness.inspect.message(id: reply)?.whatsappID
+      let reply = try #require(try await S.replies(harness, conversation: id).first)
+      _ = try await S.eventually {
+        try await S.status(harness, message: reply) == "sent" ? true : nil
+      }
+      let waID = try await harness.inspect.message(id: reply)?.whatsappID
       // The answer that came too late was not used; a retry's was.
       #expect(waID != "wamid.too-late")
       #expect(waID?.hasPrefix("wamid.fake.") == true)
@@ -127,9 +135,9 @@ import Testing
     try await withConversation { harness, client, graph, id in
       await graph.script(sends: [try .fixture(400, file)])
       try await S.reply(harness, client, conversation: id, text: "hors fenêtre")
-      let reply = try #require(try S.replies(harness, conversation: id).first)
+      let reply = try #require(try await S.replies(harness, conversation: id).first)
       _ = try await S.eventually {
-        try S.status(harness, message: reply) == "failed" ? true : nil
+        try await S.status(harness, message: reply) == "failed" ? true : nil
       }
       // Permanent: one attempt only.
       #expect(await graph.received.count == 1)
@@ -148,9 +156,9 @@ import Testing
     try await withConversation(maxAttempts: 3) { harness, client, graph, id in
       await graph.script(sends: Array(repeating: .json(502, "bad gateway"), count: 5))
       try await S.reply(harness, client, conversation: id, text: "jamais")
-      let reply = try #require(try S.replies(harness, conversation: id).first)
+      let reply = try #require(try await S.replies(harness, conversation: id).first)
       _ = try await S.eventually {
-        try S.status(harness, message: reply) == "failed" ? true : nil
+        try await S.status(harness, message: reply) == "failed" ? true : nil
       }
       #expect(await graph.received.count == 3)
       let detail = try await S.detail(harness, client, conversation: id)
@@ -167,13 +175,16 @@ import Testing
       for text in ["un", "deux", "trois"] {
         try await S.reply(harness, client, conversation: id, text: text)
       }
-      let replies = try S.replies(harness, conversation: id)
+      let replies = try await S.replies(harness, conversation: id)
       #expect(replies.count == 3)
-      _ = try await S.eventually {
-        try replies.allSatisfy { try S.status(harness, message: $0) == "sent" } ? true : nil
+      _ = try await S.eventually { () async throws -> Bool? in
+        for reply in replies where try await S.status(harness, message: reply) != "sent" {
+          return nil
+        }
+        return true
       }
       #expect(await graph.sentTexts() == ["un", "un", "un", "deux", "trois"])
-      let ids = try harness.inspect.messages().filter { $0.direction == "out" }.map {
+      let ids = try await harness.inspect.messages().filter { $0.direction == "out" }.map {
         $0.whatsappID ?? ""
       }
       #expect(ids == ["wamid.fake.3", "wamid.fake.4", "wamid.fake.5"])
@@ -183,8 +194,10 @@ import Testing
   @Test func statusWebhooksMoveTheMessageForwardOnly() async throws {
     try await withConversation { harness, client, graph, id in
       try await S.reply(harness, client, conversation: id, text: "suivi")
-      let reply = try #require(try S.replies(harness, conversation: id).first)
-      _ = try await S.eventually { try S.status(harness, message: reply) == "sent" ? true : nil }
+      let reply = try #require(try await S.replies(harness, conversation: id).first)
+      _ = try await S.eventually {
+        try await S.status(harness, message: reply) == "sent" ? true : nil
+      }
       for (name, expected) in [
         ("delivered", "delivered"), ("read", "read"),
         // Late and out of order: a `delivered` or `sent` after the `read` changes nothing.
@@ -193,7 +206,7 @@ import Testing
         let status = try await ServerHarness.post(
           client, webhook: try S.statusWebhook(name, whatsappID: "wamid.fake.1"))
         #expect(status == .ok)
-        #expect(try S.status(harness, message: reply) == expected)
+        #expect(try await S.status(harness, message: reply) == expected)
       }
       _ = graph
     }
@@ -202,8 +215,10 @@ import Testing
   @Test func failedStatusRecordsMetaErrorCodeAndTitle() async throws {
     try await withConversation { harness, client, _, id in
       try await S.reply(harness, client, conversation: id, text: "expérience")
-      let reply = try #require(try S.replies(harness, conversation: id).first)
-      _ = try await S.eventually { try S.status(harness, message: reply) == "sent" ? true : nil }
+      let reply = try #require(try await S.replies(harness, conversation: id).first)
+      _ = try await S.eventually {
+        try await S.status(harness, message: reply) == "sent" ? true : nil
+      }
       try await ServerHarness.post(
         client, webhook: try S.statusWebhook("failed", whatsappID: "wamid.fake.1"))
       let detail = try await S.detail(harness, client, conversation: id)
@@ -219,16 +234,16 @@ import Testing
     // Workers stopped: the status webhook for the coming wamid arrives first.
     try await withConversation(startWorkers: false) { harness, client, _, id in
       try await S.reply(harness, client, conversation: id, text: "course")
-      let reply = try #require(try S.replies(harness, conversation: id).first)
+      let reply = try #require(try await S.replies(harness, conversation: id).first)
       try await ServerHarness.post(
         client, webhook: try S.statusWebhook("delivered", whatsappID: "wamid.fake.1"))
-      #expect(try S.status(harness, message: reply) == "queued")
-      #expect(try harness.inspect.counts().earlyStatuses == 1)
+      #expect(try await S.status(harness, message: reply) == "queued")
+      #expect(try await harness.inspect.counts().earlyStatuses == 1)
       let workers = harness.server.startIntegrations()
       _ = try await S.eventually {
-        try S.status(harness, message: reply) == "delivered" ? true : nil
+        try await S.status(harness, message: reply) == "delivered" ? true : nil
       }
-      #expect(try harness.inspect.counts().earlyStatuses == 0)
+      #expect(try await harness.inspect.counts().earlyStatuses == 0)
       await workers.stop()
     }
   }
@@ -237,19 +252,21 @@ import Testing
     let graph = FakeGraph()
     try await graph.run { base in
       // The first server stores the reply and stops before sending it.
-      let (first, _) = try S.harness(base: base)
+      let (first, _) = try await S.harness(base: base)
       try await first.test { client in
         let id = try await APITests.converse(
           first, client, phone: "33600000004", text: "bonsoir")
         try await S.reply(first, client, conversation: id, text: "après reprise")
       }
-      let conversation = try first.inspect.conversations().first?.id ?? ""
+      let conversation = try await first.inspect.conversations().first?.id ?? ""
       let path = first.server.configuration.databasePath
       let configuration = first.server.configuration
-      let second = try ServerHarness(databasePath: path) { $0 = configuration }
+      let second = try await ServerHarness(databasePath: path) { $0 = configuration }
       let workers = second.server.startIntegrations()
-      let reply = try #require(try S.replies(second, conversation: conversation).first)
-      _ = try await S.eventually { try S.status(second, message: reply) == "sent" ? true : nil }
+      let reply = try #require(try await S.replies(second, conversation: conversation).first)
+      _ = try await S.eventually {
+        try await S.status(second, message: reply) == "sent" ? true : nil
+      }
       await workers.stop()
       #expect(await graph.script.sentTexts() == ["après reprise"])
     }
@@ -257,7 +274,8 @@ import Testing
 
   @Test func unreachableGraphKeepsTheReplyQueuedWithTheReason() async throws {
     // A port nothing listens on: connection refused, retried, still queued, reason shown.
-    let (harness, _) = try S.harness(base: "http://127.0.0.1:9", maxAttempts: 50, timeout: 0.3)
+    let (harness, _) = try await S.harness(
+      base: "http://127.0.0.1:9", maxAttempts: 50, timeout: 0.3)
     let workers = harness.server.startIntegrations()
     try await harness.test { client in
       let id = try await APITests.converse(harness, client, phone: "33600000002", text: "allo")
@@ -274,7 +292,7 @@ import Testing
   }
 
   @Test func withoutWhatsAppConfiguredRepliesStayQueued() async throws {
-    let harness = try ServerHarness()
+    let harness = try await ServerHarness()
     let workers = harness.server.startIntegrations()
     #expect(!harness.server.jobWorkers().contains { $0.kinds.contains(.whatsappSend) })
     try await harness.test { client in
@@ -283,9 +301,9 @@ import Testing
       // Every worker stopped after finishing what it was doing: had one sent the reply, its
       // status or its attempt count would show it now.
       await workers.stop()
-      let reply = try #require(try S.replies(harness, conversation: id).first)
-      #expect(try S.status(harness, message: reply) == "queued")
-      let attempts = try harness.inspect.message(id: reply)?.sendAttempts
+      let reply = try #require(try await S.replies(harness, conversation: id).first)
+      #expect(try await S.status(harness, message: reply) == "queued")
+      let attempts = try await harness.inspect.message(id: reply)?.sendAttempts
       #expect(attempts == 0)
     }
   }

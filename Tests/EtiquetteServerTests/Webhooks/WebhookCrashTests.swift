@@ -187,7 +187,7 @@ import Testing
     #expect(
       try await eventually(within: 60) {
         let store = try SQLiteStore.inspection(ofDatabaseAt: database)
-        return try store.deliveries().filter { $0.status == "delivered" }.count
+        return try await store.deliveries().filter { $0.status == "delivered" }.count
           == phones.count * count
       }, "every event arrives after the restart")
     // Every delivery is recorded: a second crash loses nothing either.
@@ -205,7 +205,7 @@ import Testing
     #expect(
       events.count == keys.count && Set(events).count == events.count,
       "no event processed twice (under another key)")
-    let deliveries = try SQLiteStore.inspection(ofDatabaseAt: database, readOnly: false)
+    let deliveries = try await SQLiteStore.inspection(ofDatabaseAt: database, readOnly: false)
       .deliveries()
     let ids = deliveries.map(\.id)
     let statuses = Array(Set(deliveries.map(\.status)))

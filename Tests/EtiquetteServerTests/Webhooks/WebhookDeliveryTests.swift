@@ -27,8 +27,8 @@ import Testing
 
   static func harness(
     _ subscriptions: [Subscription], policy: ServerConfiguration.DeliveryPolicy = policy()
-  ) throws -> ServerHarness {
-    try ServerHarness {
+  ) async throws -> ServerHarness {
+    try await ServerHarness {
       $0.webhooks = subscriptions
       $0.webhookDelivery = policy
     }
@@ -55,12 +55,12 @@ import Testing
     }
   }
 
-  static func statuses(_ h: ServerHarness) throws -> [String] {
-    try h.inspect.deliveries().map(\.status)
+  static func statuses(_ h: ServerHarness) async throws -> [String] {
+    try await h.inspect.deliveries().map(\.status)
   }
 
-  static func delivery(_ h: ServerHarness, seq: Int64 = 1) throws -> InspectedDelivery? {
-    try h.inspect.deliveries().first { $0.seq == seq }
+  static func delivery(_ h: ServerHarness, seq: Int64 = 1) async throws -> InspectedDelivery? {
+    try await h.inspect.deliveries().first { $0.seq == seq }
   }
 
   static func list(_ h: ServerHarness, _ query: String, as member: String = manager)
@@ -89,7 +89,7 @@ import Testing
     // A port bound but not listening: connections are refused until the receiver takes it.
     let reserved = try ReservedPort()
     let port = reserved.port
-    let h = try Self.harness(
+    let h = try await Self.harness(
       // A refused connection costs the whole call timeout (the HTTP client retries the
       // connection until then), so this test keeps it short.
       [Self.subscription("crm", "http://127.0.0.1:\(port)/hook")],
@@ -97,16 +97,16 @@ import Testing
     let workers = h.server.startIntegrations()
     try await Self.say(h, [("33600000001", "bonjour")])
     #expect(
-      try await eventually { try (Self.delivery(h)?.attempts ?? 0) >= 2 },
+      try await eventually { try await (Self.delivery(h)?.attempts ?? 0) >= 2 },
       "the refused attempts are counted")
-    let refused = try Self.delivery(h)
+    let refused = try await Self.delivery(h)
     #expect(refused?.status == "pending")
     #expect(refused?.lastError?.contains("the request failed") == true)
 
     let receiver = LoopbackReceiver()
     reserved.release()
     try await receiver.start(port: port)
-    #expect(try await eventually { try Self.statuses(h) == ["delivered"] })
+    #expect(try await eventually { try await Self.statuses(h) == ["delivered"] })
     // At least once, always under the delivery's own key (a short timeout on a loaded machine
     // may deliver twice; the receiver's idempotency key makes that harmless).
     #expect(!receiver.accepted.isEmpty)
@@ -120,12 +120,12 @@ import Testing
     // the test asks for "retried after the timeout", not for an exact count.
     let receiver = LoopbackReceiver { index, _ in (200, index == 0 ? .seconds(4) : .zero) }
     try await receiver.start()
-    let h = try Self.harness(
+    let h = try await Self.harness(
       [Self.subscription("crm", receiver.url)], policy: Self.policy(timeout: 1))
     let workers = h.server.startIntegrations()
     try await Self.say(h, [("33600000002", "bonjour")])
-    #expect(try await eventually { try Self.statuses(h) == ["delivered"] })
-    let row = try Self.delivery(h)
+    #expect(try await eventually { try await Self.statuses(h) == ["delivered"] })
+    let row = try await Self.delivery(h)
     let attempts = try #require(row?.attempts)
     #expect(attempts >= 2, "the first attempt timed out")
     let keys = receiver.received.map(\.key)
@@ -138,21 +138,21 @@ import Testing
   @Test func serverErrorsThenSuccessDeliverExactlyOnce() async throws {
     let receiver = LoopbackReceiver { index, _ in (index < 2 ? 500 : 200, .zero) }
     try await receiver.start()
-    let h = try Self.harness([Self.subscription("crm", receiver.url)])
+    let h = try await Self.harness([Self.subscription("crm", receiver.url)])
     let workers = h.server.startIntegrations()
     try await Self.say(h, [("33600000003", "bonjour")])
-    #expect(try await eventually { try Self.statuses(h) == ["delivered"] })
+    #expect(try await eventually { try await Self.statuses(h) == ["delivered"] })
     // A barrier instead of a pause: a second message of the same conversation is delivered
     // only after every earlier delivery of that conversation is finished (the queue's order),
     // so a wrongly repeated first delivery would stand before it in what the receiver saw.
     try await Self.say(h, [("33600000003", "encore")])
-    #expect(try await eventually { try Self.statuses(h) == ["delivered", "delivered"] })
+    #expect(try await eventually { try await Self.statuses(h) == ["delivered", "delivered"] })
     let received = receiver.received
     #expect(received.map(\.status) == [500, 500, 200, 200])
     try #require(received.count == 4)
     #expect(Set(received.prefix(3).map(\.key)).count == 1)
     #expect(received[3].key != received[0].key)
-    let row = try Self.delivery(h)
+    let row = try await Self.delivery(h)
     #expect(row?.attempts == 3)
     #expect(row?.lastStatus == 200)
     let request = try #require(receiver.accepted.first)
@@ -182,10 +182,10 @@ import Testing
     }
 
     """.write(to: rules.appendingPathComponent("b.etq"), atomically: true, encoding: .utf8)
-    var harness = try ServerHarness(rulesDirectory: rules.path) {
+    var harness = try await ServerHarness(rulesDirectory: rules.path) {
       $0.webhooks = [Self.subscription("crm", "http://127.0.0.1:9/unused")]
     }
-    harness.tokens["chef@exemple.fr"] = try harness.server.sqlite.addMember("chef@exemple.fr")
+    harness.tokens["chef@exemple.fr"] = try await harness.server.store.addMember("chef@exemple.fr")
     let h = harness
     try await Self.say(h, [("33600000005", "bonjour")])
     let (forbidden, error) = try await Self.list(h, "", as: "chef@exemple.fr")
@@ -200,11 +200,11 @@ import Testing
   /// Finished deliveries carry the whole conversation; they are swept after their retention
   /// (delivered: a week; dead letters: a month), pending ones never.
   @Test func oldFinishedDeliveriesAreSwept() async throws {
-    let h = try Self.harness([Self.subscription("crm", "http://127.0.0.1:9/unused")])
+    let h = try await Self.harness([Self.subscription("crm", "http://127.0.0.1:9/unused")])
     try await Self.say(
       h, [("33600000011", "un"), ("33600000012", "deux"), ("33600000013", "trois")])
     let now = h.server.store.clock.seconds
-    let seqs = try h.inspect.deliveries().map(\.seq)
+    let seqs = try await h.inspect.deliveries().map(\.seq)
     #expect(seqs.count == 3)
     let rows: [(String, Double)] = [
       ("delivered", now - 8 * 86_400), ("failed", now - 8 * 86_400),
@@ -219,7 +219,7 @@ import Testing
         failedBefore: now - WebhookWorker.failedRetention)
     }
     #expect(try await sweep(at: now) == 1)
-    let left = try Self.statuses(h)
+    let left = try await Self.statuses(h)
     #expect(left == ["failed", "pending"])
     #expect(try await sweep(at: now + 23 * 86_400) == 1)
   }
@@ -227,10 +227,10 @@ import Testing
   @Test func goneIsDeadLetteredListedAndReplayed() async throws {
     let receiver = LoopbackReceiver { _, _ in (410, .zero) }
     try await receiver.start()
-    let h = try Self.harness([Self.subscription("crm", receiver.url)])
+    let h = try await Self.harness([Self.subscription("crm", receiver.url)])
     let workers = h.server.startIntegrations()
     try await Self.say(h, [("33600000004", "bonjour")])
-    #expect(try await eventually { try Self.statuses(h) == ["failed"] })
+    #expect(try await eventually { try await Self.statuses(h) == ["failed"] })
     #expect(receiver.received.count == 1, "410 stops at once")
 
     let (status, page) = try await Self.list(h, "?status=failed")
@@ -254,7 +254,7 @@ import Testing
     #expect(replayed == .ok)
     #expect(document["status"]?.stringValue == "pending")
     #expect(document["attempts"]?.webhookNumber == 0)
-    #expect(try await eventually { try Self.statuses(h) == ["delivered"] })
+    #expect(try await eventually { try await Self.statuses(h) == ["delivered"] })
     #expect(receiver.accepted.map(\.key) == [id])
     #expect(try await Self.replay(h, id).0 == .conflict, "only a failed delivery is replayed")
     await workers.stop()
@@ -264,12 +264,12 @@ import Testing
   @Test func lastAttemptDeadLettersWithTheLastError() async throws {
     let receiver = LoopbackReceiver { _, _ in (503, .zero) }
     try await receiver.start()
-    let h = try Self.harness(
+    let h = try await Self.harness(
       [Self.subscription("crm", receiver.url)], policy: Self.policy(attempts: 3))
     let workers = h.server.startIntegrations()
     try await Self.say(h, [("33600000005", "bonjour")])
-    #expect(try await eventually { try Self.statuses(h) == ["failed"] })
-    let row = try Self.delivery(h)
+    #expect(try await eventually { try await Self.statuses(h) == ["failed"] })
+    let row = try await Self.delivery(h)
     #expect(row?.attempts == 3)
     #expect(row?.lastStatus == 503)
     #expect(
@@ -295,7 +295,7 @@ import Testing
       return (index % 3 == 2 ? 500 : 200, .zero)
     }
     try await receiver.start()
-    let h = try Self.harness(
+    let h = try await Self.harness(
       [Self.subscription("crm", receiver.url)], policy: Self.policy(attempts: 1000))
     let workers = h.server.startIntegrations()
     let count = 6
@@ -329,7 +329,8 @@ import Testing
       #expect(texts(phone) == expected, "in order for \(phone)")
     }
     // The receiver has the last body before the worker records its answer: wait for the store.
-    #expect(await eventually { (try? Self.statuses(h).allSatisfy { $0 == "delivered" }) ?? false })
+    #expect(
+      await eventually { (try? await Self.statuses(h).allSatisfy { $0 == "delivered" }) ?? false })
     await workers.stop()
     await receiver.stop()
   }

@@ -19,7 +19,7 @@ import Testing
   /// reply, a note mentioning a member, a label removed; then a second conversation.
   static func scenario() async throws -> ServerHarness {
     let url = "http://127.0.0.1:9/unused"
-    let h = try ServerHarness {
+    let h = try await ServerHarness {
       $0.webhooks = [
         Subscription(name: "all", url: url, secret: "s1"),
         Subscription(name: "orders", url: url, secret: "s2", labels: ["Demandes de Commande"]),
@@ -33,7 +33,7 @@ import Testing
         client,
         webhook: ServerHarness.textWebhook(
           from: "33612345678", id: "wamid.e1", text: "Bonjour, ma commande CMD-123456"))
-      let id = try h.inspect.conversations().first?.id
+      let id = try await h.inspect.conversations().first?.id
       let manon = h.auth("manon@exemple.fr")
       let calls: [(String, HTTPRequest.Method, String)] = [
         ("/handoff", .post, #"{"action":"take_over"}"#),
@@ -56,8 +56,9 @@ import Testing
     return h
   }
 
-  static func rows(_ h: ServerHarness, _ subscription: String) throws -> [(String, JSONValue)] {
-    try h.inspect.deliveries().filter { $0.subscription == subscription }.map { delivery in
+  static func rows(_ h: ServerHarness, _ subscription: String) async throws -> [(String, JSONValue)]
+  {
+    try await h.inspect.deliveries().filter { $0.subscription == subscription }.map { delivery in
       (
         delivery.eventType,
         (try? JSONDecoder().decode(JSONValue.self, from: delivery.body)) ?? .null
@@ -67,7 +68,7 @@ import Testing
 
   @Test func derivesEventsAndMatchesSubscriptions() async throws {
     let h = try await Self.scenario()
-    let all = try Self.rows(h, "all")
+    let all = try await Self.rows(h, "all")
     #expect(
       all.map(\.0) == [
         "message.received", "label.added", "conversation.routed", "ai.requested", "handoff",
@@ -93,16 +94,16 @@ import Testing
     #expect(handoff["data"]?["handoff"]?["action"]?.stringValue == "take_over")
 
     // The label filter: the first conversation while labelled, and the removal itself.
-    let orders = try Self.rows(h, "orders").map(\.0)
+    let orders = try await Self.rows(h, "orders").map(\.0)
     #expect(
       orders == [
         "message.received", "label.added", "conversation.routed", "ai.requested", "handoff",
         "message.sent", "note.added", "label.removed",
       ])
-    #expect(try Self.rows(h, "sent").map(\.0) == ["message.sent"])
+    #expect(try await Self.rows(h, "sent").map(\.0) == ["message.sent"])
     // A member's subscription: only that member's notifications (the mention, then the
     // second conversation routed to humans with nobody holding it).
-    let bruno = try Self.rows(h, "bruno")
+    let bruno = try await Self.rows(h, "bruno")
     #expect(bruno.allSatisfy { $0.0 == "notification.created" })
     #expect(
       bruno.allSatisfy {
@@ -111,7 +112,7 @@ import Testing
     #expect(bruno.first?.1["data"]?["notification"]?["reason"]?.stringValue == "mention")
     #expect(bruno.count >= 2)
     // One event id per event, one delivery id per row.
-    let ids = try h.inspect.deliveries().map(\.id)
+    let ids = try await h.inspect.deliveries().map(\.id)
     #expect(Set(ids).count == ids.count)
   }
 
@@ -119,7 +120,7 @@ import Testing
   /// when someone mentions them in a note there (the payload carries the whole conversation).
   @Test func mentionsOfMembersWhoMayNotViewAreNotForwarded() async throws {
     let url = "http://127.0.0.1:9/unused"
-    let h = try ServerHarness {
+    let h = try await ServerHarness {
       $0.webhooks = [
         Subscription(name: "alice", url: url, secret: "s1", member: "alice@exemple.fr"),
         Subscription(name: "bruno", url: url, secret: "s2", member: "bruno@exemple.fr"),
@@ -130,7 +131,7 @@ import Testing
         client,
         webhook: ServerHarness.textWebhook(
           from: "33612340000", id: "wamid.m1", text: "Bonjour, ma commande CMD-654321"))
-      let id = try h.inspect.conversations().first?.id
+      let id = try await h.inspect.conversations().first?.id
       let status = try await client.execute(
         uri: "/v1/conversations/\(id ?? "")/notes", method: .post,
         headers: h.auth("manon@exemple.fr"),
@@ -139,8 +140,8 @@ import Testing
       #expect(status == .ok)
     }
     // Alice (bookings only) may not view an order conversation; Bruno may.
-    #expect(try Self.rows(h, "alice").isEmpty)
-    let bruno = try Self.rows(h, "bruno")
+    #expect(try await Self.rows(h, "alice").isEmpty)
+    let bruno = try await Self.rows(h, "bruno")
     #expect(bruno.map { $0.1["data"]?["notification"]?["reason"]?.stringValue } == ["mention"])
   }
 
@@ -148,7 +149,7 @@ import Testing
     let h = try await Self.scenario()
     let dir = NSTemporaryDirectory() + "etiquette-webhook-event-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    let bodies = try h.inspect.deliveries().map(\.body)
+    let bodies = try await h.inspect.deliveries().map(\.body)
     #expect(bodies.count > 10)
     var paths: [String] = []
     for (index, body) in bodies.enumerated() {

@@ -23,6 +23,8 @@ public final class PostgresStore: Sendable {
   /// How many times the job listener started listening: 1 once open, one more after each
   /// lost connection.
   let listens: ListenCount
+  /// What the store runs for a server (`serve`: the live-event relay), cancelled by `close`.
+  let tasks = StoreTasks()
 
   /// The `NOTIFY` channel of the job queue; the payload is one job kind.
   static let jobChannel = "etiquette_jobs"
@@ -106,6 +108,7 @@ public final class PostgresStore: Sendable {
 
   /// Closes the connections (and ends the listener); the store is unusable afterwards.
   public func close() async {
+    await tasks.cancelAll()
     running.cancel()
     await running.value
   }
@@ -155,6 +158,24 @@ public final class PostgresStore: Sendable {
         throw PostgresStoreError.unreachable(address, limit)
       }
     }
+  }
+}
+
+/// Tasks a store runs for its server, ended when it closes.
+final class StoreTasks: @unchecked Sendable {
+  // Guards `tasks`.
+  private let lock = NSLock()
+  private var tasks: [Task<Void, Never>] = []
+
+  func add(_ task: Task<Void, Never>) { lock.withLock { tasks.append(task) } }
+
+  func cancelAll() async {
+    let running = lock.withLock {
+      defer { tasks = [] }
+      return tasks
+    }
+    for task in running { task.cancel() }
+    for task in running { await task.value }
   }
 }
 

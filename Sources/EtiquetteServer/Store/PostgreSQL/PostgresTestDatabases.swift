@@ -56,6 +56,18 @@ extension PostgresStore {
   }
 }
 
+extension PostgresAddress {
+  /// TEST ONLY: the address as a `db` URL, password included (the test server's roles have
+  /// none), without TLS (the test server has none).
+  var url: String {
+    var text = "postgres://\(user)"
+    if let password {
+      text += ":" + (password.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+    }
+    return text + "@\(host):\(port)/\(database)?sslmode=disable"
+  }
+}
+
 extension PostgresStore {
   /// TEST ONLY: ends the sessions listening for jobs on this database (every instance's), as a
   /// network failure or a PostgreSQL restart would; returns how many it ended.

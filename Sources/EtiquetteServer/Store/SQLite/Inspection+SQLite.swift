@@ -7,8 +7,8 @@ import GRDB
 struct SQLiteInspection: StoreInspection {
   let reader: any DatabaseReader
 
-  func counts() throws -> StoreCounts {
-    try reader.read { db in
+  func counts() async throws -> StoreCounts {
+    try await reader.read { db in
       func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
       return StoreCounts(
         webhooks: try count("SELECT COUNT(*) FROM webhooks"),
@@ -24,8 +24,8 @@ struct SQLiteInspection: StoreInspection {
     }
   }
 
-  func conversations() throws -> [InspectedConversation] {
-    try reader.read { db in
+  func conversations() async throws -> [InspectedConversation] {
+    try await reader.read { db in
       var labels: [String: [String]] = [:]
       for row in try Row.fetchAll(
         db, sql: "SELECT conversation_id, label FROM conversation_labels ORDER BY rowid")
@@ -49,20 +49,22 @@ struct SQLiteInspection: StoreInspection {
   }
 
   /// The conversation the store files a message from `phone` into.
-  func conversationID(forPhone phone: String) throws -> String? {
-    try reader.read { db in
+  func conversationID(forPhone phone: String) async throws -> String? {
+    try await reader.read { db in
       try ConversationRecords.owner(
         of: ConversationRecords.contactKeys(
           phone: ConversationRecords.normalizePhone(phone), userID: nil), in: db)
     }
   }
 
-  func conversation(id: String, rules: LoadedRules) throws -> Conversation? {
-    try reader.read { db in try ConversationRecords.load(db, id: id, rules: rules)?.conversation }
+  func conversation(id: String, rules: LoadedRules) async throws -> Conversation? {
+    try await reader.read { db in
+      try ConversationRecords.load(db, id: id, rules: rules)?.conversation
+    }
   }
 
-  func messages(inConversation conversation: String?) throws -> [InspectedMessage] {
-    try reader.read { db in
+  func messages(inConversation conversation: String?) async throws -> [InspectedMessage] {
+    try await reader.read { db in
       try Row.fetchAll(
         db,
         sql: """
@@ -81,8 +83,8 @@ struct SQLiteInspection: StoreInspection {
     }
   }
 
-  func decisions(inConversation conversation: String?) throws -> [InspectedDecision] {
-    try reader.read { db in
+  func decisions(inConversation conversation: String?) async throws -> [InspectedDecision] {
+    try await reader.read { db in
       try Row.fetchAll(
         db,
         sql: """
@@ -97,8 +99,8 @@ struct SQLiteInspection: StoreInspection {
     }
   }
 
-  func notifications() throws -> [InspectedNotification] {
-    try reader.read { db in
+  func notifications() async throws -> [InspectedNotification] {
+    try await reader.read { db in
       try Row.fetchAll(
         db, sql: "SELECT member, conversation_id, reason FROM notifications ORDER BY id"
       ).map { row in
@@ -108,8 +110,8 @@ struct SQLiteInspection: StoreInspection {
     }
   }
 
-  func deliveries() throws -> [InspectedDelivery] {
-    try reader.read { db in
+  func deliveries() async throws -> [InspectedDelivery] {
+    try await reader.read { db in
       try Row.fetchAll(
         db,
         sql: """
@@ -127,8 +129,8 @@ struct SQLiteInspection: StoreInspection {
     }
   }
 
-  func media(id: String) throws -> InspectedMedia? {
-    try reader.read { db in
+  func media(id: String) async throws -> InspectedMedia? {
+    try await reader.read { db in
       try Row.fetchOne(
         db,
         sql: """
@@ -144,8 +146,8 @@ struct SQLiteInspection: StoreInspection {
     }
   }
 
-  func aiRequests() throws -> [InspectedAIRequest] {
-    try reader.read { db in
+  func aiRequests() async throws -> [InspectedAIRequest] {
+    try await reader.read { db in
       try Row.fetchAll(
         db,
         sql: """
@@ -161,8 +163,8 @@ struct SQLiteInspection: StoreInspection {
     }
   }
 
-  func messageFailures() throws -> [InspectedMessageFailure] {
-    try reader.read { db in
+  func messageFailures() async throws -> [InspectedMessageFailure] {
+    try await reader.read { db in
       try Row.fetchAll(
         db,
         sql: """
@@ -178,8 +180,8 @@ struct SQLiteInspection: StoreInspection {
     }
   }
 
-  func webhooks() throws -> [InspectedWebhook] {
-    try reader.read { db in
+  func webhooks() async throws -> [InspectedWebhook] {
+    try await reader.read { db in
       try Row.fetchAll(db, sql: "SELECT id, body, processed_at, error FROM webhooks ORDER BY id")
         .map { row in
           InspectedWebhook(

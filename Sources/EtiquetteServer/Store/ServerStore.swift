@@ -1,0 +1,36 @@
+import Foundation
+import Logging
+
+/// Everything the server assembles its services from — one store, whichever it is: the inbox
+/// itself, the web inbox's sessions, the console's rule versions, step history, member activity
+/// and statistics. `InboxServer` holds one `any ServerStore` and never asks which.
+protocol ServerStore: InboxStore, WebSessionStore, RuleVersionStore, StepHistory,
+  MemberActivityStore, InboxStatistics
+{
+  /// Starts what the store does for the server beyond answering calls (PostgreSQL: relaying
+  /// every instance's live events to this instance's streams, and keeping its rules those the
+  /// instances serve); the server calls it once.
+  func serve(_ instance: ServedInstance)
+
+  /// The rule files this instance serves since a start or an accepted reload (PostgreSQL:
+  /// recorded for the other instances, which adopt them).
+  func rulesServed(_ files: ServedRuleFiles) async throws
+
+  /// Closes the store when the server stops (PostgreSQL: its connections).
+  func close() async
+
+  /// What the store holds, read-only, in domain terms (the server's tests, diagnostics).
+  var storeInspection: any StoreInspection { get }
+}
+
+extension SQLiteStore: ServerStore {
+  /// One process owns an SQLite file: its live events are published in memory after each
+  /// commit, and nothing else runs.
+  func serve(_ instance: ServedInstance) {}
+
+  func rulesServed(_ files: ServedRuleFiles) async throws {}
+
+  func close() async {}
+
+  var storeInspection: any StoreInspection { inspection }
+}
