@@ -5,6 +5,17 @@ clients on loopback. Prints messages/s, p50/p99 latency and checks that no messa
 
   python3 Benchmarks/webhook-load.py --binary .build/release/etiquette --rules rules \
       -n 20000 -c 16 [--client wrk|python] [--contacts 200]
+  python3 Benchmarks/webhook-load.py --db postgres://etiquette@127.0.0.1:5432/postgres \
+      --instances 3
+  python3 Benchmarks/webhook-load.py --db postgres://etiquette@127.0.0.1:5432/postgres --matrix
+
+`--db postgres://…` names a PostgreSQL server whose role may create databases: each run makes a
+database of its own there (dropped afterwards) and starts `--instances` servers on it, on
+consecutive ports behind one address — nginx (Debian's `nginx-light`) as a round-robin load
+balancer with the wrk client, or the Python client's connections spread round-robin over the
+instances. `--matrix` runs, in one invocation, SQLite with one instance and PostgreSQL with 1, 2
+and 3, and prints them side by side. Every run checks that no webhook answered 200 was lost
+and that none was processed twice (one decision per stored message).
 
 The default client is `wrk` (C, event loop, 2 threads) when installed: its bodies and their
 signatures are generated up front into a Lua script, so signing costs the client nothing and
@@ -81,13 +92,13 @@ def percentile(sorted_values, p):
     return sorted_values[index]
 
 
-def run_python(port, bodies, clients):
+def run_python(ports, bodies, clients):
     latencies = []
     failures = []
     lock = threading.Lock()
     next_index = [0]
 
-    def worker():
+    def worker(port):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         mine = []
         while True:
@@ -110,7 +121,9 @@ def run_python(port, bodies, clients):
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    # Connections spread round-robin over the instances.
+    threads = [threading.Thread(target=worker, args=(ports[i % len(ports)],))
+               for i in range(clients)]
     start = time.perf_counter()
     for t in threads:
         t.start()
@@ -258,6 +271,165 @@ def start_receiver():
     return server
 
 
+def psql(url, sql):
+    """One statement through Debian's psql; its single value, or every row."""
+    output = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
+                            check=True, capture_output=True, text=True).stdout.strip()
+    return output
+
+
+def database_url(url, name):
+    """The same server, another database (the password, if any, stays in the URL)."""
+    base, _, _ = url.rpartition("/")
+    return "%s/%s" % (base, name)
+
+
+def start_balancer(ports, workdir):
+    """nginx in front of the instances (round-robin, keep-alive upstreams); its port."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not os.path.exists(nginx):
+        raise SystemExit("several instances with wrk need nginx (apt-get install nginx-light), "
+                         "or use --client python")
+    port = ports[-1] + 1
+    conf = os.path.join(workdir, "nginx.conf")
+    upstream = "\n".join("    server 127.0.0.1:%d;" % p for p in ports)
+    with open(conf, "w") as f:
+        f.write("""worker_processes 1;
+pid %(dir)s/nginx.pid;
+error_log %(dir)s/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path %(dir)s/body;
+  proxy_temp_path %(dir)s/proxy;
+  fastcgi_temp_path %(dir)s/fastcgi;
+  uwsgi_temp_path %(dir)s/uwsgi;
+  scgi_temp_path %(dir)s/scgi;
+  upstream etiquette {
+%(upstream)s
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:%(port)d;
+    location / {
+      proxy_pass http://etiquette;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+""" % {"dir": workdir, "upstream": upstream, "port": port})
+    process = subprocess.Popen([nginx, "-c", conf, "-p", workdir, "-g", "daemon off;"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_ready(port, process)
+    return process, port
+
+
+def run_configuration(args, bodies, store, instances):
+    """Starts `instances` servers on one store, posts the bodies, stops them, checks the store;
+    returns the figures."""
+    workdir = tempfile.mkdtemp(prefix="etiquette-load-")
+    env = dict(os.environ, ETIQUETTE_WHATSAPP_APP_SECRET=SECRET)
+    created = None
+    if store == "sqlite":
+        db = os.path.join(workdir, "load.sqlite")
+    else:
+        created = "etq_load_%d_%d" % (os.getpid(), instances)
+        psql(args.db, "CREATE DATABASE %s" % created)
+        db = database_url(args.db, created)
+    ports = [args.port + i for i in range(instances)]
+    receiver = None
+    config = None
+    if args.subscribe:
+        receiver = start_receiver()
+        config = os.path.join(workdir, "config.json")
+        with open(config, "w") as f:
+            port = 9 if args.receiver_down else receiver.server_address[1]
+            json.dump({"webhooks": [{"name": "load", "url": "http://127.0.0.1:%d/hook" % port,
+                                     "secret": "load-webhook"}],
+                       "webhook_delivery": {"initial_backoff_seconds": 30}}, f)
+    servers = []
+    balancer = None
+    try:
+        for port in ports:
+            command = [args.binary, "serve", "--rules", args.rules, "--db", db, "--port",
+                       str(port)]
+            if config:
+                command += ["--config", config]
+            servers.append(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.DEVNULL))
+            # One at a time: the first migrates the database, the others find it ready.
+            wait_ready(port, servers[-1])
+        if args.client == "wrk":
+            target = ports[0]
+            if instances > 1:
+                balancer, target = start_balancer(ports, workdir)
+            result = run_wrk(target, bodies, args.c, workdir, args.seconds)
+        else:
+            result = run_python(ports, bodies, args.c)
+        load = open("/proc/loadavg").read().split()[:3]
+        # Processing may trail the 200s (the body is committed first): wait until every stored
+        # webhook is processed before counting.
+        figures = store_figures(store, db)
+        deadline = time.time() + 120
+        while figures["pending"] > 0 and time.time() < deadline:
+            time.sleep(0.5)
+            figures = store_figures(store, db)
+    finally:
+        for server in servers:
+            server.send_signal(signal.SIGTERM)
+        for server in servers:
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        if balancer is not None:
+            balancer.terminate()
+            balancer.wait()
+        if receiver is not None:
+            receiver.shutdown()
+    figures = store_figures(store, db)
+    if created:
+        psql(args.db, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % created)
+    if args.keep:
+        print("work directory: %s" % workdir)
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    figures.update(result)
+    figures["load"] = " ".join(load)
+    figures["rate"] = result["ok"] / result["seconds"] if result["seconds"] > 0 else 0.0
+    # Answered 200 but not stored would be a loss; stored but not counted is a request wrk
+    # abandoned at its stop (its 200 was on the way).
+    figures["lost"] = max(0, result["ok"] - figures["stored"])
+    return figures
+
+
+def store_figures(store, db):
+    queries = {
+        "stored": "SELECT COUNT(*) FROM messages WHERE direction = 'in' "
+                  "AND wa_id LIKE 'wamid.load.%'",
+        "webhooks": "SELECT COUNT(*) FROM webhooks",
+        "pending": "SELECT COUNT(*) FROM webhooks WHERE processed_at IS NULL OR error IS NOT NULL",
+        # One decision per stored message: more is a message processed twice.
+        "twice": "SELECT GREATEST(0, (SELECT COUNT(*) FROM decisions) - (SELECT COUNT(*) FROM "
+                 "messages WHERE direction = 'in'))",
+        "span": "SELECT COALESCE(MAX(processed_at) - MIN(received_at), 0) FROM webhooks",
+    }
+    figures = {}
+    if store == "sqlite":
+        connection = sqlite3.connect(db)
+        for name, sql in queries.items():
+            sql = sql.replace("GREATEST(", "MAX(")
+            figures[name] = connection.execute(sql).fetchone()[0] or 0
+        connection.close()
+    else:
+        for name, sql in queries.items():
+            figures[name] = float(psql(db, sql) or 0)
+        for name in ("stored", "webhooks", "pending", "twice"):
+            figures[name] = int(figures[name])
+    return figures
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--binary", default=".build/release/etiquette")
@@ -269,7 +441,13 @@ def main():
     parser.add_argument("--port", type=int, default=18089)
     parser.add_argument("--client", choices=["wrk", "python"],
                         default="wrk" if shutil.which("wrk") else "python")
-    parser.add_argument("--keep", action="store_true", help="keep the database directory")
+    parser.add_argument("--db", help="a postgres:// URL of a server whose role may create "
+                        "databases (default: an SQLite file)")
+    parser.add_argument("--instances", type=int, default=1,
+                        help="servers on the one PostgreSQL database")
+    parser.add_argument("--matrix", action="store_true",
+                        help="with --db: SQLite ×1, then PostgreSQL ×1, ×2 and ×3, one table")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--subscribe", action="store_true",
                         help="configure an outbound webhook subscription (every event) to a "
                         "local receiver answering 200, so each step also writes its outbox rows")
@@ -277,87 +455,41 @@ def main():
                         help="with --subscribe: the subscription points at a closed port, so "
                         "only the outbox writes are measured (deliveries wait and retry)")
     args = parser.parse_args()
+    if (args.matrix or args.instances > 1) and not args.db:
+        parser.error("--instances and --matrix need --db postgres://…")
+    if args.db and not args.db.startswith(("postgres://", "postgresql://")):
+        parser.error("--db must be a postgres:// URL")
 
-    workdir = tempfile.mkdtemp(prefix="etiquette-load-")
-    db = os.path.join(workdir, "load.sqlite")
-    bodies = make_bodies(args.n, args.contacts, str(int(time.time())))
-    env = dict(os.environ, ETIQUETTE_WHATSAPP_APP_SECRET=SECRET)
-    command = [args.binary, "serve", "--rules", args.rules, "--db", db, "--port", str(args.port)]
-    receiver = None
-    if args.subscribe:
-        receiver = start_receiver()
-        config = os.path.join(workdir, "config.json")
-        with open(config, "w") as f:
-            port = 9 if args.receiver_down else receiver.server_address[1]
-            json.dump({"webhooks": [{"name": "load", "url": "http://127.0.0.1:%d/hook" % port,
-                                     "secret": "load-webhook"}],
-                       "webhook_delivery": {"initial_backoff_seconds": 30}}, f)
-        command += ["--config", config]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    try:
-        wait_ready(args.port, server)
-        if args.client == "wrk":
-            result = run_wrk(args.port, bodies, args.c, workdir, args.seconds)
-        else:
-            result = run_python(args.port, bodies, args.c)
-        load = open("/proc/loadavg").read().split()[:3]
-        if receiver is not None and not args.receiver_down:
-            # Let the worker drain the outbox before stopping (deliveries are not timed).
-            deadline = time.time() + 120
-            while time.time() < deadline:
-                done = sqlite3.connect(db).execute(
-                    "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'"
-                ).fetchone()[0]
-                if done == 0:
-                    break
-                time.sleep(0.5)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-    connection = sqlite3.connect(db)
-    stored = connection.execute(
-        "SELECT COUNT(*) FROM messages WHERE direction = 'in' AND wa_id LIKE 'wamid.load.%'"
-    ).fetchone()[0]
-    webhooks = connection.execute("SELECT COUNT(*) FROM webhooks").fetchone()[0]
-    pending = connection.execute(
-        "SELECT COUNT(*) FROM webhooks WHERE processed_at IS NULL OR error IS NOT NULL"
-    ).fetchone()[0]
-    span = connection.execute(
-        "SELECT MAX(processed_at) - MIN(received_at) FROM webhooks").fetchone()[0] or 0.0
-    outbox = None
-    if args.subscribe:
-        outbox = connection.execute(
-            "SELECT COUNT(*), SUM(status = 'delivered') FROM webhook_deliveries").fetchone()
-    connection.close()
-    if receiver is not None:
-        receiver.shutdown()
-    rate = result["ok"] / result["seconds"] if result["seconds"] > 0 else 0.0
+    if args.matrix:
+        plan = [("sqlite", 1), ("postgres", 1), ("postgres", 2), ("postgres", 3)]
+    else:
+        plan = [("postgres" if args.db else "sqlite", args.instances)]
     print("client=%s clients=%d messages=%d contacts=%d" % (
         args.client, args.c, args.n, args.contacts))
-    print("answered 200: %d, errors: %d, in %.2f s" % (
-        result["ok"], result["errors"], result["seconds"]))
-    print("throughput: %.0f messages/s (server side: %.0f/s, first stored to last processed)" % (
-        rate, webhooks / span if span > 0 else 0.0))
-    print("latency: p50 %.2f ms, p99 %.2f ms" % (result["p50_ms"], result["p99_ms"]))
-    print("stored: %d webhooks, %d incoming message rows, %d unprocessed or failed" % (
-        webhooks, stored, pending))
-    if outbox is not None:
-        print("outbox: %d deliveries written with their decisions, %d delivered (receiver got %d)"
-              % (outbox[0], outbox[1] or 0, RECEIVED[0]))
-    print("load average (1/5/15 min): %s" % " ".join(load))
-    # Answered 200 but not stored would be a loss; stored but not counted is a request wrk
-    # abandoned at its stop (its 200 was on the way).
-    lost = max(0, result["ok"] - stored)
-    print("lost: %d" % lost)
-    if args.keep:
-        print("database: %s" % db)
-    else:
-        shutil.rmtree(workdir, ignore_errors=True)
-    if lost != 0 or result["errors"] != 0 or pending != 0:
+    failed = False
+    rows = []
+    for number, (store, instances) in enumerate(plan):
+        bodies = make_bodies(args.n, args.contacts, "%d.%d" % (int(time.time()), number))
+        figures = run_configuration(args, bodies, store, instances)
+        rows.append((store, instances, figures))
+        print("%s ×%d: %.0f messages/s, p50 %.2f ms, p99 %.2f ms; answered 200: %d, errors: "
+              "%d; stored %d webhooks, %d messages; lost %d, processed twice %d, unprocessed %d;"
+              " load %s" % (
+                  store, instances, figures["rate"], figures["p50_ms"], figures["p99_ms"],
+                  figures["ok"], figures["errors"], figures["webhooks"], figures["stored"],
+                  figures["lost"], figures["twice"], figures["pending"], figures["load"]))
+        sys.stdout.flush()
+        if figures["lost"] or figures["errors"] or figures["pending"] or figures["twice"]:
+            failed = True
+    if len(rows) > 1:
+        print()
+        print("| store | instances | messages/s | p50 ms | p99 ms | lost | twice |")
+        print("|---|---|---|---|---|---|---|")
+        for store, instances, figures in rows:
+            print("| %s | %d | %.0f | %.2f | %.2f | %d | %d |" % (
+                store, instances, figures["rate"], figures["p50_ms"], figures["p99_ms"],
+                figures["lost"], figures["twice"]))
+    if failed:
         sys.exit(1)
 
 
