@@ -43,16 +43,12 @@ private final class LiveRelay: Sendable {
   }
 
   func run() async {
-    // Events committed before this instance started are not replayed to streams that do not
-    // exist yet.
-    var started = false
+    // Events committed before the store opened are not replayed to streams that did not
+    // exist; every later one is, however late this listener starts.
+    let first = store.liveEventsBefore
+    await turn.run { _ in first }
     while !Task.isCancelled {
       do {
-        if !started {
-          let last = try await store.lastLiveEventSeq()
-          await turn.run { _ in last }
-          started = true
-        }
         try await store.client.withConnection { connection in
           try await connection.listen(on: PostgresStore.liveChannel) { notifications in
             // Rows committed while nobody listened (start, a reconnect) are read now.
@@ -127,13 +123,6 @@ extension PostgresStore {
     var audience: StoredLiveAudience
     var events: [LiveEvent]
     var countsAsChange: Bool
-  }
-
-  func lastLiveEventSeq() async throws -> Int64 {
-    let rows = try await client.query(
-      "SELECT COALESCE(MAX(seq), 0) FROM live_events", logger: logger)
-    for try await seq in rows.decode(Int64.self) { return seq }
-    return 0
   }
 
   /// The rows after `seq`, oldest first; a row that cannot be read (written by a newer

@@ -25,14 +25,18 @@ public final class PostgresStore: Sendable {
   let listens: ListenCount
   /// What the store runs for a server (`serve`: the live-event relay), cancelled by `close`.
   let tasks = StoreTasks()
+  /// The last live event committed when the store opened: the relay publishes every later one
+  /// (a change this instance makes is always later), whenever its listener starts.
+  let liveEventsBefore: Int64
 
   /// The `NOTIFY` channel of the job queue; the payload is one job kind.
   static let jobChannel = "etiquette_jobs"
 
   private init(
     client: PostgresClient, running: Task<Void, Never>, bell: JobBell, clock: WallClock,
-    logger: Logger, listens: ListenCount
+    logger: Logger, listens: ListenCount, liveEventsBefore: Int64
   ) {
+    self.liveEventsBefore = liveEventsBefore
     self.listens = listens
     self.client = client
     self.running = running
@@ -58,6 +62,7 @@ public final class PostgresStore: Sendable {
     // database fails here at once with the server's reason (the pool would retry quietly),
     // and the migrations run on it, under their lock.
     // No deadline on the migrations: they may wait for another instance's, under the lock.
+    var liveEventsBefore: Int64 = 0
     do {
       var direct = PostgresConnection.Configuration(
         host: address.host, port: address.port, username: address.user,
@@ -68,6 +73,11 @@ public final class PostgresStore: Sendable {
         configuration: direct, id: 0, logger: logger)
       do {
         try await migrate(on: connection, clock: clock, logger: logger)
+        for try await seq in try await connection.query(
+          "SELECT COALESCE(MAX(seq), 0) FROM live_events", logger: logger
+        ).decode(Int64.self) {
+          liveEventsBefore = seq
+        }
       } catch {
         try? await connection.close()
         throw error
@@ -93,7 +103,7 @@ public final class PostgresStore: Sendable {
     }
     let store = PostgresStore(
       client: client, running: running, bell: bell, clock: clock, logger: logger,
-      listens: listens)
+      listens: listens, liveEventsBefore: liveEventsBefore)
     do {
       // Jobs another instance commits from now on ring this instance's bell.
       try await Self.withTimeout(connectTimeout, address: address) {

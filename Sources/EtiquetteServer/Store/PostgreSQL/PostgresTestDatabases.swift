@@ -83,3 +83,26 @@ extension PostgresStore {
     return ended
   }
 }
+
+extension PostgresStore {
+  /// TEST ONLY: the WhatsApp ids of the messages of every stored webhook, in arrival order
+  /// (the order their bodies were committed in, across instances).
+  func webhookArrivalOrder() async throws -> [String] {
+    var ids: [String] = []
+    let rows = try await client.query(
+      "SELECT body FROM webhooks ORDER BY arrival", logger: logger)
+    for try await body in rows.decode(ByteBuffer.self) {
+      let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))
+      let entries = (object as? [String: Any])?["entry"] as? [[String: Any]] ?? []
+      for entry in entries {
+        for change in entry["changes"] as? [[String: Any]] ?? [] {
+          let value = change["value"] as? [String: Any]
+          for message in value?["messages"] as? [[String: Any]] ?? [] {
+            if let id = message["id"] as? String { ids.append(id) }
+          }
+        }
+      }
+    }
+    return ids
+  }
+}
