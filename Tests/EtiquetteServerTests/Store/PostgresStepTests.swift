@@ -234,6 +234,69 @@ import Testing
   }
 }
 
+extension PostgresStepTests {
+  @Test(arguments: StoreKind.available)
+  func renamedLabelsKeepTheirReasonsUnderTheNewName(kind: StoreKind) async throws {
+    try await Self.withStore(kind) { store in
+      let (id, _) = try await Self.intakeScenario(store, hub: Self.hub(jobs: JobBell()))
+      #expect(
+        try await store.storedLabelCounts() == [
+          "Demandes de Commande": 1, "Support Technique": 1,
+        ])
+      let moved = try await store.renameStoredLabels(["Support Technique": "Assistance"])
+      #expect(moved == ["Support Technique": 1])
+      #expect(
+        try await store.storedLabelCounts() == ["Demandes de Commande": 1, "Assistance": 1])
+      let reason = try #require(try await store.stepSnapshot(conversation: id).labels["Assistance"])
+      #expect(reason.contains("\"label\":\"Assistance\""), "\(reason)")
+    }
+  }
+
+  /// Events for one new contact sent to two instances at once end on one conversation, every
+  /// event applied once, steps numbered without gap; a key sent to both is applied once.
+  @Test(.enabled(if: TestPostgres.address != nil, "no PostgreSQL server"))
+  func twoInstancesRacingOnANewContactAgreeOnOneConversation() async throws {
+    let loaded = try Self.rules().current
+    let hub = Self.hub(jobs: JobBell())
+    try await PostgresInstancesTests.withInstances(2) { stores in
+      let count = 12
+      let outcomes = try await withThrowingTaskGroup(of: EventOutcome.self) { group in
+        for index in 0..<count {
+          let store = stores[index % 2]
+          group.addTask {
+            try await store.applyEvent(
+              EventSubmission(
+                // Two requests per key: one applies, the other gets its answer.
+                idempotencyKey: "key-\(index / 2)", bodySHA256: "same",
+                contact: .init(phone: "+33677777777", userID: nil, name: "Zoé"),
+                event: IntegrationEvent(
+                  name: "calendly.booking.confirmed",
+                  fields: ["invitee": .string("Zoé"), "start": .string("demain")]),
+                attributes: [:]),
+              rules: loaded, hub: hub, answer: { id, _ in id })
+          }
+        }
+        return try await group.reduce(into: []) { $0.append($1) }
+      }
+      var applied = 0
+      var answered = 0
+      for outcome in outcomes {
+        switch outcome {
+        case .applied: applied += 1
+        case .answered: answered += 1
+        case .keyReused: Issue.record("a key was refused its own body")
+        }
+      }
+      #expect(applied == count / 2)
+      #expect(answered == count / 2)
+      let ids = try await stores[0].conversationIDs()
+      #expect(ids.count == 1)
+      let snapshot = try await stores[1].stepSnapshot(conversation: try #require(ids.first))
+      #expect(snapshot.decisions.map { $0.prefix { $0 != "|" } } == (1...count / 2).map { "\($0)" })
+    }
+  }
+}
+
 // MARK: - PostgreSQL only: instances and live events
 
 @Suite(.enabled(if: TestPostgres.address != nil, "no PostgreSQL server"))
@@ -290,8 +353,14 @@ struct PostgresStepInstancesTests {
       let postgres = try #require(store as? PostgresStore)
       _ = try await PostgresStepTests.intakeScenario(
         store, hub: PostgresStepTests.hub(jobs: JobBell()))
-      let events = try await postgres.storedLiveEvents()
-      #expect(events.count == 3)
+      let stored = try await postgres.storedLiveEvents()
+      // One row per step to the conversation's viewers; notifications go to their member.
+      let events = stored.filter { $0.audience.hasPrefix("{\"viewers\"") }
+      #expect(events.count == 3, "\(stored)")
+      #expect(
+        stored.filter { $0.audience.hasPrefix("{\"member\"") }.allSatisfy {
+          $0.types == ["notification.created"]
+        })
       #expect(events.first?.audience.contains("\"before\"") == false)
       #expect(events.first?.types.first == "message.created")
       #expect(events.last?.types.contains("label.added") == true)
@@ -319,6 +388,8 @@ protocol StepTestedStore: Sendable {
     _ submission: EventSubmission, rules: LoadedRules, hub: IntegrationHub?,
     answer: @escaping @Sendable (_ conversation: String, DecisionDocument) -> String
   ) async throws -> EventOutcome
+  func storedLabelCounts() async throws -> [String: Int]
+  func renameStoredLabels(_ renames: [String: String]) async throws -> [String: Int]
   func conversationIDs() async throws -> [String]
   func stepSnapshot(conversation id: String) async throws -> StoredStepSnapshot
   func webhookCounts() async throws -> (stored: Int, pending: Int)

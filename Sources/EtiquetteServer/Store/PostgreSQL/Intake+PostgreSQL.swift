@@ -95,7 +95,7 @@ extension PostgresStore {
             }
             outcomes.append((id, outcome))
           } catch {
-            failure = String(describing: error)
+            failure = Self.failureReason(error)
           }
           try await connection.query(
             """
@@ -197,7 +197,7 @@ extension PostgresStore {
           if m.timestampReplaced { outcome.timestampsReplaced += 1 }
         }
       } catch {
-        let reason = String(describing: error)
+        let reason = Self.failureReason(error)
         outcome.failures.append((m.id, reason))
         try await writes.connection.query(
           """
@@ -258,6 +258,12 @@ extension PostgresStore {
       try await recordMedia(media, conversation: id, whatsappID: m.id, at: now, writes, hub: hub)
     }
     return true
+  }
+
+  /// What a failure kept for a person says: PostgreSQL's own message (`PSQLError` describes
+  /// itself without it, so as not to leak a statement's binds), else the error's description.
+  static func failureReason(_ error: any Error) -> String {
+    String(describing: PostgresStoreError.readable(error))
   }
 
   static func messageExists(whatsappID: String, _ writes: StepWrites) async throws -> Bool {
