@@ -104,6 +104,45 @@ import Testing
     #expect(snapshots[0] == snapshots[1])
   }
 
+  /// Every WhatsApp fixture (texts, media, statuses, echoes, unusable bodies), stored and
+  /// processed in order on both stores: the same conversations, with the same steps, jobs and
+  /// kept failures.
+  @Test(.enabled(if: TestPostgres.address != nil, "no PostgreSQL server"))
+  func bothStoresStoreTheSameFixtures() async throws {
+    // The fixtures share their WhatsApp ids: made unique per body, so that each is applied
+    // rather than taken for a redelivery.
+    let bodies = try WebhookTests.fixturePayloads.enumerated().map { index, payload in
+      let body = ServerHarness.encode(try #require(try ServerHarness.fixture(payload.0)[payload.1]))
+      return Array(
+        String(decoding: body, as: UTF8.self)
+          .replacingOccurrences(of: "\"wamid.", with: "\"wamid.\(index).").utf8)
+    }
+    var outcomes: [[String]] = []
+    for kind in StoreKind.allCases {
+      outcomes.append(
+        try await Self.withStore(kind) { store in
+          let hub = Self.hub(jobs: JobBell())
+          for body in bodies { _ = try await store.storeWebhooks([body]) }
+          let processed = try await store.processPendingWebhooks(
+            rules: Self.rules(), metrics: ServerMetrics(), hub: hub, parsed: [:])
+          #expect(processed == bodies.count)
+          var described: [String] = []
+          for id in try await store.conversationIDs() {
+            let snapshot = try await store.stepSnapshot(conversation: id)
+            described.append("\(snapshot.replacing(conversation: id))")
+          }
+          let failures = try await store.messageFailureErrors().keys.sorted()
+          return described.sorted() + ["failures: \(failures)"]
+        })
+    }
+    // The fixtures' few contacts, with media to download and echoes among their lines.
+    let described = outcomes[0].joined(separator: "\n")
+    #expect(outcomes[0].count >= 4)
+    #expect(described.contains("media_download|"), "\(described)")
+    #expect(described.contains("echo|business|"), "\(described)")
+    #expect(outcomes[0] == outcomes[1])
+  }
+
   @Test(arguments: StoreKind.available)
   func aRedeliveredWebhookChangesNothing(kind: StoreKind) async throws {
     try await Self.withStore(kind) { store in
