@@ -17,9 +17,11 @@ import Testing
     return RuleHolder(path: path, rules: try RuleLoading.load(path: path).get())
   }
 
-  /// A hub with one webhook subscription (every event), so that steps enqueue deliveries.
-  static func hub(jobs: JobBell) -> IntegrationHub {
+  /// A hub with one webhook subscription (every event), so that steps enqueue deliveries;
+  /// with `aiAgents`, AI requests wait for an external agent.
+  static func hub(jobs: JobBell, aiAgents: [String] = []) -> IntegrationHub {
     var configuration = ServerConfiguration()
+    configuration.aiAgents = aiAgents
     configuration.webhooks = [
       ServerConfiguration.WebhookSubscription(
         name: "crm", url: "http://127.0.0.1:9/hook", secret: "s")
@@ -291,6 +293,49 @@ extension PostgresStepTests {
     }
   }
 
+  /// An AI agent's reply is accepted where the engine asked for one; a member's takeover then
+  /// withdraws it before it is sent, with its job.
+  @Test(arguments: StoreKind.available)
+  func aTakeoverWithdrawsTheAgentsQueuedReply(kind: StoreKind) async throws {
+    try await Self.withStore(kind) { store in
+      let loaded = try Self.rules().current
+      let hub = Self.hub(jobs: JobBell(), aiAgents: ["agent-token"])
+      _ = try await store.storeWebhooks([Self.text("wamid.ai", "Bonjour", at: 1_764_064_800)])
+      try await store.processPendingWebhooks(
+        rules: Self.rules(), metrics: ServerMetrics(), hub: hub, parsed: [:])
+      let id = try #require(try await store.conversationIDs().first)
+      let request = try #require(try await store.stepSnapshot(conversation: id).aiRequests.first)
+      let parts = request.split(separator: "|")
+      #expect(parts.first == "reply" && parts.last == "awaiting_agent", "\(request)")
+      let version = try #require(parts.count == 3 ? Int(parts[1]) : nil)
+
+      #expect(
+        try await store.applyAgentAIReply(
+          Step(.aiReply(text: "Bonjour !", version: version + 1), at: TestClock.officeHours),
+          conversation: id, version: version + 1, rules: loaded, hub: hub) == nil,
+        "no request at that version")
+      let reply = try #require(
+        try await store.applyAgentAIReply(
+          Step(.aiReply(text: "Bonjour !", version: version), at: TestClock.officeHours),
+          conversation: id, version: version, rules: loaded, hub: hub))
+      #expect(reply.0.aiReply == .accepted)
+      var snapshot = try await store.stepSnapshot(conversation: id)
+      #expect(snapshot.replyStatuses == ["ai|queued"])
+      #expect(snapshot.jobs.contains("whatsapp_send|send:\(id)"))
+
+      _ = try await store.applyStep(to: id, rules: loaded, hub: hub) { _ in
+        (
+          Step(.agent(member: "bruno@exemple.fr", action: .takeOver), at: TestClock.officeHours),
+          mentions: []
+        )
+      }
+      snapshot = try await store.stepSnapshot(conversation: id)
+      #expect(snapshot.replyStatuses == ["ai|discarded"])
+      #expect(!snapshot.jobs.contains("whatsapp_send|send:\(id)"))
+      #expect(snapshot.decisions.last?.hasSuffix("|take_over") == true)
+    }
+  }
+
   /// Events for one new contact sent to two instances at once end on one conversation, every
   /// event applied once, steps numbered without gap; a key sent to both is applied once.
   @Test(.enabled(if: TestPostgres.address != nil, "no PostgreSQL server"))
@@ -427,6 +472,9 @@ protocol StepTestedStore: Sendable {
     _ submission: EventSubmission, rules: LoadedRules, hub: IntegrationHub?,
     answer: @escaping @Sendable (_ conversation: String, DecisionDocument) -> String
   ) async throws -> EventOutcome
+  func applyAgentAIReply(
+    _ step: Step, conversation id: String, version: Int, rules: LoadedRules, hub: IntegrationHub
+  ) async throws -> (Decision, DecisionDocument)?
   func storedLabelCounts() async throws -> [String: Int]
   func renameStoredLabels(_ renames: [String: String]) async throws -> [String: Int]
   func conversationIDs() async throws -> [String]
@@ -453,6 +501,8 @@ extension StoredStepSnapshot {
     copy.jobs = jobs.map(clean)
     copy.notifications = notifications.map(clean)
     copy.stepInputs = stepInputs.map(clean)
+    copy.aiRequests = aiRequests.map(clean)
+    copy.replyStatuses = replyStatuses.map(clean)
     return copy
   }
 }

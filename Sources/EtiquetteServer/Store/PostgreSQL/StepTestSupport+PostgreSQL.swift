@@ -21,6 +21,10 @@ struct StoredStepSnapshot: Sendable, Equatable {
   var notifications: [String] = []
   /// "step|line", in step order.
   var stepInputs: [String] = []
+  /// "kind|version|status" of the AI requests, oldest first.
+  var aiRequests: [String] = []
+  /// "author|status" of the replies (`out` messages), oldest first.
+  var replyStatuses: [String] = []
 }
 
 extension PostgresStore {
@@ -83,6 +87,20 @@ extension PostgresStore {
       logger: logger
     ).decode((Int, String).self) {
       snapshot.stepInputs.append("\(step)|\(line)")
+    }
+    for try await (kind, version, status) in try await client.query(
+      "SELECT kind, version, status FROM ai_requests WHERE conversation_id = \(id) ORDER BY id",
+      logger: logger
+    ).decode((String, Int, String).self) {
+      snapshot.aiRequests.append("\(kind)|\(version)|\(status)")
+    }
+    for try await (author, status) in try await client.query(
+      """
+      SELECT author, status FROM messages WHERE conversation_id = \(id) AND direction = 'out'
+      ORDER BY seq
+      """, logger: logger
+    ).decode((String, String?).self) {
+      snapshot.replyStatuses.append("\(author)|\(status ?? "")")
     }
     return snapshot
   }

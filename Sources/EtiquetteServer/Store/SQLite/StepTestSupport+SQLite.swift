@@ -77,6 +77,27 @@ extension SQLiteStore {
         let line: String = row["line"]
         snapshot.stepInputs.append("\(step)|\(line)")
       }
+      for row in try Row.fetchAll(
+        db,
+        sql: "SELECT kind, version, status FROM ai_requests WHERE conversation_id = ? ORDER BY id",
+        arguments: [id])
+      {
+        let kind: String = row["kind"]
+        let version: Int = row["version"]
+        let status: String = row["status"]
+        snapshot.aiRequests.append("\(kind)|\(version)|\(status)")
+      }
+      for row in try Row.fetchAll(
+        db,
+        sql: """
+          SELECT author, status FROM messages WHERE conversation_id = ? AND direction = 'out'
+          ORDER BY seq
+          """, arguments: [id])
+      {
+        let author: String = row["author"]
+        let status: String? = row["status"]
+        snapshot.replyStatuses.append("\(author)|\(status ?? "")")
+      }
       return snapshot
     }
   }
