@@ -5,50 +5,12 @@ import EtiquetteSyntax
 import Foundation
 import GRDB
 
-/// What the store adds to a transcript line the engine appended: WhatsApp's id, the wire type,
-/// the raw JSON; for an agent's reply, its delivery status.
-struct EntryExtras: Sendable {
-  var whatsappID: String?
-  var wireType: String?
-  var contextID: String?
-  var raw: String?
-  var status: String?
-}
-
-/// A conversation as loaded for one step, with the counts that tell what the step appended.
-struct LoadedConversation {
-  var conversation: Conversation
-  var transcriptCount: Int
-  var notesCount: Int
-  var readState: [String: Int]
-}
-
 /// Loads conversations into the engine's value type and saves what a step changed.
 ///
 /// Labels, teams and triggers are stored by name, not by the rule set's numeric ids, so a
 /// reloaded rule set (where ids may shift) reads them correctly; a label the new rules no longer
 /// declare is ignored by the engine but kept in the store.
 enum ConversationRecords {
-  static func newID() -> String {
-    var generator = SystemRandomNumberGenerator()
-    return "c" + (0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) }.hexString
-  }
-
-  /// `+` and digits for WhatsApp ids made of digits; anything else as given.
-  static func normalizePhone(_ phone: String?) -> String? {
-    guard var text = phone?.filter({ !$0.isWhitespace }), !text.isEmpty else { return nil }
-    if text.hasPrefix("+") { text.removeFirst() }
-    guard !text.isEmpty, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber) else {
-      return phone
-    }
-    return "+" + text
-  }
-
-  /// The keys a contact is known by in `contact_keys`: its phone and its user id.
-  static func contactKeys(phone: String?, userID: String?) -> [String] {
-    [phone.map { "phone:" + $0 }, userID.map { "user:" + $0 }].compactMap { $0 }
-  }
-
   /// The conversation of a contact, created (in the rules' default mode) when new.
   ///
   /// The contact's keys are claimed with an insert that a unique key guards, not looked up and
@@ -108,10 +70,6 @@ enum ConversationRecords {
           ON CONFLICT(key) DO NOTHING RETURNING conversation_id
           """),
       arguments: [key, conversation]) != nil
-  }
-
-  static func rank(_ priority: Priority) -> Int {
-    Priority.allCases.firstIndex(of: priority) ?? 1
   }
 
   /// The contact name's entry in `search` has its conversation's rowid, negated (transcript
@@ -273,12 +231,6 @@ enum ConversationRecords {
     return c
   }
 
-  struct AttachmentRow: Codable {
-    var url: String
-    var type: String?
-    var size: Int?
-  }
-
   /// Applies one step and saves everything it changed, in the caller's transaction.
   ///
   /// With a cache, the conversation is taken from it when it is current and the saved state is
@@ -313,13 +265,6 @@ enum ConversationRecords {
     cache?.store(
       shapedAsStored(after, before: loaded, ruleSet: rules.ruleSet), rulesVersion: rules.version)
     return (after, decision, document)
-  }
-
-  /// The wire name of what a member did at the step (`take_over`, `reply` …), stored with its
-  /// decision; nil for any other step and for an action the rules refused.
-  static func memberAction(of step: Step, _ decision: Decision) -> String? {
-    guard case .agent(_, let action) = step.kind, decision.refusal == nil else { return nil }
-    return action.name
   }
 
   private static func save(
@@ -427,46 +372,6 @@ enum ConversationRecords {
     return rows
   }
 
-  /// The trigger a stored name denotes in the current rules: a stable name (`TriggerNames`), or
-  /// a positional one (`add|Label|1`) written before triggers had stable names.
-  ///
-  /// A positional name is read as the clause at that position of the CURRENT rules, once: the
-  /// next step saves the stable name. A server is usually upgraded with the rules that wrote the
-  /// state, and then the position is right; dropping the names instead would make every trigger
-  /// that held fire again on the next message (a label removed by hand coming back, a routing
-  /// rule sending the conversation again), which is worse than the rare shift when the rules
-  /// were also reordered in the same restart (the old behaviour, at most once).
-  static func trigger(named name: String, in engine: Engine) -> TriggerID? {
-    if let trigger = engine.triggerNames.trigger(named: name) { return trigger }
-    let ruleSet = engine.ruleSet
-    let parts = name.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-    guard parts.count >= 3, let index = Int(parts[parts.count - 1]) else { return nil }
-    let label = parts[1..<(parts.count - 1)].joined(separator: "|")
-    switch parts[0] {
-    case "route":
-      return ruleSet.routing.rules.indices.contains(index) ? .route(index) : nil
-    case "add":
-      guard let l = ruleSet.label(named: label), l.addTriggers.indices.contains(index) else {
-        return nil
-      }
-      return .add(l.id, index)
-    case "remove":
-      guard let l = ruleSet.label(named: label), l.removeTriggers.indices.contains(index) else {
-        return nil
-      }
-      return .remove(l.id, index)
-    default: return nil
-    }
-  }
-}
-
-enum StoreError: Error, CustomStringConvertible {
-  case missingConversation(String)
-  var description: String {
-    switch self {
-    case .missingConversation(let id): "no conversation \(id)"
-    }
-  }
 }
 
 extension Database {

@@ -41,7 +41,7 @@ extension SQLiteStore {
               payload, webhook: id, in: db, rules: loaded, now: clock.seconds, cache: cache,
               hub: hub)
             metrics.record(messages: outcome.messages, decisions: outcome.messages)
-            Self.report(outcome, webhook: id, metrics: metrics, hub: hub)
+            outcome.report(webhook: id, metrics: metrics, hub: hub)
             return .commit
           }
         } catch {
@@ -87,7 +87,7 @@ extension SQLiteStore {
         let outcome = try Self.process(
           only, webhook: webhook, in: db, rules: loaded, now: clock.seconds, cache: cache,
           hub: hub)
-        Self.report(outcome, webhook: webhook, metrics: metrics, hub: hub)
+        outcome.report(webhook: webhook, metrics: metrics, hub: hub)
         guard outcome.failures.isEmpty else { continue }
         try db.execute(
           sql: """
@@ -138,36 +138,6 @@ extension SQLiteStore {
             resolvedAt: resolvedAt.map(Instant.format))
         )
       }
-    }
-  }
-
-  /// What processing one body did: messages applied, messages that failed (each kept in
-  /// `message_failures` with its reason), timestamps replaced by the receive time.
-  struct IntakeOutcome {
-    var messages = 0
-    var failures: [(whatsappID: String, reason: String)] = []
-    var timestampsReplaced = 0
-  }
-
-  /// Logs and counts what went wrong in a body (after its transaction, not inside it).
-  static func report(
-    _ outcome: IntakeOutcome, webhook: Int64, metrics: ServerMetrics, hub: IntegrationHub?
-  ) {
-    metrics.recordIntakeProblems(
-      failedMessages: outcome.failures.count, timestampsReplaced: outcome.timestampsReplaced)
-    for failure in outcome.failures {
-      hub?.logger.error(
-        """
-        webhook \(webhook): message \(failure.whatsappID) could not be processed, kept as \
-        failed (retried at the next start or rules reload): \(failure.reason)
-        """)
-    }
-    if outcome.timestampsReplaced > 0 {
-      hub?.logger.warning(
-        """
-        webhook \(webhook): \(outcome.timestampsReplaced) message(s) with an unusable \
-        timestamp took the receive time
-        """)
     }
   }
 

@@ -1,0 +1,369 @@
+import EtiquetteChecker
+import EtiquetteEngine
+import EtiquetteReplay
+import EtiquetteSyntax
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Conversations loaded into the engine's value type and saved after a step, in PostgreSQL:
+/// the same rows as SQLite's `ConversationRecords` (labels, teams and triggers stored by name).
+///
+/// No conversation is cached in memory: another instance may have stepped it since, and a load
+/// is a few indexed reads inside the step's transaction, after the conversation's lock.
+extension PostgresStore {
+  /// The conversation of a contact, created (in the rules' default mode) when new.
+  ///
+  /// The contact's keys are claimed with inserts their unique key guards: of two instances
+  /// racing on a new contact, the second's insert waits for the first's commit and is then
+  /// refused (`ON CONFLICT DO NOTHING`); it drops the conversation it had just created, in
+  /// its own transaction, and takes the winner's — both end on one conversation.
+  static func findOrCreate(
+    _ writes: StepWrites, phone rawPhone: String?, userID: String?, name: String?,
+    rules: LoadedRules, at time: Date
+  ) async throws -> String {
+    let connection = writes.connection
+    let logger = writes.logger
+    let phone = ConversationRecords.normalizePhone(rawPhone)
+    let keys = ConversationRecords.contactKeys(phone: phone, userID: userID)
+    if let id = try await owner(of: keys, writes) { return id }
+    let id = ConversationRecords.newID()
+    let contact = Contact(id: userID ?? phone ?? id, phone: phone, name: name)
+    let c = rules.engine.newConversation(id: id, contact: contact)
+    let seconds = time.timeIntervalSince1970
+    try await connection.query(
+      """
+      INSERT INTO conversations (id, contact_id, phone, user_id, name, mode, presence,
+        priority, priority_rank, version, step_count, created_at, updated_at)
+      VALUES (\(id), \(contact.id), \(phone), \(userID), \(name), \(c.mode.rawValue),
+        \(c.presence.rawValue), \(c.priority.rawValue), \(ConversationRecords.rank(c.priority)),
+        0, 0, \(seconds), \(seconds))
+      """, logger: logger)
+    var claimed = 0
+    for key in keys where try await claim(key, for: id, writes) { claimed += 1 }
+    if claimed == 0, !keys.isEmpty, let winner = try await owner(of: keys, writes) {
+      try await connection.query("DELETE FROM conversations WHERE id = \(id)", logger: logger)
+      return winner
+    }
+    try await indexName(writes, id: id, name: name)
+    return id
+  }
+
+  /// The oldest conversation owning one of `keys` (ties, same creation instant, by id: there
+  /// is no insertion order to fall back on as SQLite's rowid).
+  static func owner(of keys: [String], _ writes: StepWrites) async throws -> String? {
+    guard !keys.isEmpty else { return nil }
+    let rows = try await writes.connection.query(
+      """
+      SELECT k.conversation_id FROM contact_keys k
+      JOIN conversations c ON c.id = k.conversation_id
+      WHERE k.key = ANY(\(keys)) ORDER BY c.created_at, c.id LIMIT 1
+      """, logger: writes.logger)
+    for try await id in rows.decode(String.self) { return id }
+    return nil
+  }
+
+  /// True when `key` now names `conversation`; false when another conversation owns it.
+  static func claim(_ key: String, for conversation: String, _ writes: StepWrites) async throws
+    -> Bool
+  {
+    let rows = try await writes.connection.query(
+      """
+      INSERT INTO contact_keys (key, conversation_id) VALUES (\(key), \(conversation))
+      ON CONFLICT (key) DO NOTHING RETURNING conversation_id
+      """, logger: writes.logger)
+    for try await _ in rows.decode(String.self) { return true }
+    return false
+  }
+
+  /// The contact name's search entry, replaced (found by conversation and kind, indexed).
+  static func indexName(_ writes: StepWrites, id: String, name: String?) async throws {
+    try await writes.connection.query(
+      "DELETE FROM search WHERE conversation_id = \(id) AND kind = 'name'",
+      logger: writes.logger)
+    if let name, !name.isEmpty {
+      try await indexForSearch(
+        writes.connection, conversation: id, kind: "name", text: name, logger: writes.logger)
+    }
+  }
+
+  /// The stored label names of a conversation, or nil when there is no such conversation.
+  static func storedLabels(_ writes: StepWrites, conversation id: String) async throws
+    -> [String]?
+  {
+    let exists = try await writes.connection.query(
+      "SELECT 1 FROM conversations WHERE id = \(id)", logger: writes.logger)
+    var found = false
+    for try await _ in exists.decode(Int32.self) { found = true }
+    guard found else { return nil }
+    var labels: [String] = []
+    for try await label in try await writes.connection.query(
+      "SELECT label FROM conversation_labels WHERE conversation_id = \(id) ORDER BY label",
+      logger: writes.logger
+    ).decode(String.self) {
+      labels.append(label)
+    }
+    return labels
+  }
+
+  static func load(_ writes: StepWrites, id: String, rules: LoadedRules) async throws
+    -> LoadedConversation?
+  {
+    let connection = writes.connection
+    let logger = writes.logger
+    let ruleSet = rules.ruleSet
+    var loaded: Conversation?
+    for try await row in try await connection.query(
+      """
+      SELECT contact_id, phone, name, attributes, mode, assignee, presence, team, priority,
+        version, step_count, last_step_time, held_triggers
+      FROM conversations WHERE id = \(id)
+      """, logger: logger
+    ).decode(
+      (
+        String, String?, String?, String, String, String?, String, String?, String, Int, Int,
+        Double?, String
+      ).self)
+    {
+      let (
+        contactID, phone, name, attributesText, mode, assignee, presence, team, priority,
+        version, stepCount, lastStepTime, heldText
+      ) = row
+      var attributes: [String: FieldValue] = [:]
+      if let json = try? JSONDecoder().decode(
+        [String: JSONValue].self, from: Data(attributesText.utf8))
+      {
+        attributes = json.mapValues(FieldValue.init)
+      }
+      let contact = Contact(id: contactID, phone: phone, name: name, attributes: attributes)
+      var c = Conversation(
+        id: id, contact: contact, mode: Mode(rawValue: mode) ?? ruleSet.routing.defaultMode)
+      c.assignee = assignee
+      c.presence = Presence(rawValue: presence) ?? .active
+      c.team = team.flatMap { ruleSet.team(named: $0)?.id }
+      c.priority = Priority(rawValue: priority) ?? .normal
+      c.version = version
+      c.stepCount = stepCount
+      c.lastStepTime = lastStepTime.map(Date.init(timeIntervalSince1970:))
+      if let names = try? JSONDecoder().decode([String].self, from: Data(heldText.utf8)) {
+        c.heldTriggers = Set(
+          names.compactMap { ConversationRecords.trigger(named: $0, in: rules.engine) })
+      }
+      loaded = c
+    }
+    guard var c = loaded else { return nil }
+    // Only the keys matter to the engine (see `ConversationRecords.load`).
+    for try await name in try await connection.query(
+      "SELECT label FROM conversation_labels WHERE conversation_id = \(id)", logger: logger
+    ).decode(String.self) {
+      if let label = ruleSet.label(named: name) ?? ruleSet.label(formerlyNamed: name) {
+        c.labels[label.id] = LabelProvenance(
+          source: .manual(member: ""), at: Date(timeIntervalSince1970: 0), step: 0)
+      }
+    }
+    for try await (direction, author, type, text, attachmentsText, at)
+      in try await connection
+      .query(
+        """
+        SELECT direction, author, type, text, attachments, at FROM messages
+        WHERE conversation_id = \(id) AND seq IS NOT NULL ORDER BY seq
+        """, logger: logger
+      ).decode((String, String, String?, String, String, Double).self)
+    {
+      let who: TranscriptAuthor =
+        switch direction {
+        case "in": .customer
+        case "event": .event(author)
+        default: .agent(author)
+        }
+      var attachments: [Attachment] = []
+      if let docs = try? JSONDecoder().decode(
+        [ConversationRecords.AttachmentRow].self, from: Data(attachmentsText.utf8))
+      {
+        attachments = docs.map { Attachment(url: $0.url, type: $0.type, size: $0.size) }
+      }
+      c.transcript.append(
+        TranscriptEntry(
+          at: Date(timeIntervalSince1970: at), author: who,
+          type: type.flatMap(MessageType.init(rawValue:)), text: text,
+          attachments: attachments))
+    }
+    for try await (author, text, at) in try await connection.query(
+      "SELECT author, text, at FROM notes WHERE conversation_id = \(id) ORDER BY id",
+      logger: logger
+    ).decode((String, String, Double).self) {
+      c.notes.append(Note(at: Date(timeIntervalSince1970: at), author: author, text: text))
+    }
+    var readState: [String: Int] = [:]
+    for try await (member, count) in try await connection.query(
+      "SELECT member, read_count FROM read_state WHERE conversation_id = \(id)", logger: logger
+    ).decode((String, Int).self) {
+      readState[member] = count
+    }
+    c.readState = readState
+    return LoadedConversation(
+      conversation: c, transcriptCount: c.transcript.count, notesCount: c.notes.count,
+      readState: readState)
+  }
+
+  /// Applies one step and saves everything it changed, with its input and its effects, in the
+  /// caller's transaction, under the conversation's lock (taken here if the caller has not).
+  static func apply(
+    _ step: Step, to id: String, _ writes: StepWrites, rules: LoadedRules, extras: EntryExtras,
+    mentions: [String] = [], hub: IntegrationHub? = nil
+  ) async throws -> (Conversation, Decision, DecisionDocument) {
+    try await lockConversation(id, writes: writes)
+    guard let loaded = try await load(writes, id: id, rules: rules) else {
+      throw StoreError.missingConversation(id)
+    }
+    let (after, decision) = rules.engine.apply(step, to: loaded.conversation)
+    let document = DecisionDocument(
+      decision, conversation: after, ruleSet: rules.ruleSet, sources: rules.sources)
+    let rows = try await save(
+      loaded, after: after, decision: decision, document: document, writes, rules: rules,
+      extras: extras, mentions: mentions,
+      action: ConversationRecords.memberAction(of: step, decision))
+    try await recordStepInput(
+      step, number: decision.step, before: loaded.conversation, writes, rules: rules)
+    try await recordEffects(
+      StepEffects(
+        before: loaded, after: after, step: step, decision: decision, document: document,
+        rules: rules, mentions: mentions, messageRows: rows),
+      writes, hub: hub)
+    return (after, decision, document)
+  }
+
+  /// The step's input (`step_inputs`), as `StepRecords.record` writes it in SQLite.
+  static func recordStepInput(
+    _ step: Step, number: Int, before: Conversation, _ writes: StepWrites, rules: LoadedRules
+  ) async throws {
+    var contact = step.contact
+    if number == 1 {
+      var first = contact ?? ContactUpdate()
+      first.id = first.id ?? before.contact.id
+      first.phone = first.phone ?? before.contact.phone
+      first.name = first.name ?? before.contact.name
+      for (key, value) in before.contact.attributes where first.attributes[key] == nil {
+        first.attributes[key] = value
+      }
+      contact = first
+    }
+    let line = StepLine.encode(
+      step, conversation: before.id, contact: contact, ruleSet: rules.ruleSet,
+      withInstant: false)
+    try await writes.connection.query(
+      """
+      INSERT INTO step_inputs (conversation_id, step, at, line)
+      VALUES (\(before.id), \(number), \(step.at.timeIntervalSince1970), \(line))
+      ON CONFLICT (conversation_id, step) DO UPDATE SET at = excluded.at, line = excluded.line
+      """, logger: writes.logger)
+  }
+
+  /// Encodes as SQLite's `save` does: sorted keys, slashes as they are.
+  static func storedJSON(_ value: some Encodable) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+  }
+
+  /// Writes what the step changed; returns `messages.id` of each appended transcript line.
+  private static func save(
+    _ before: LoadedConversation, after c: Conversation, decision: Decision,
+    document: DecisionDocument, _ writes: StepWrites, rules: LoadedRules, extras: EntryExtras,
+    mentions: [String], action: String?
+  ) async throws -> [Int64] {
+    let connection = writes.connection
+    let logger = writes.logger
+    let ruleSet = rules.ruleSet
+    var rows: [Int64] = []
+    let held = c.heldTriggers.compactMap { rules.engine.triggerNames.name(of: $0) }.sorted()
+    let attributes = c.contact.attributes.mapValues(\.json)
+    // INVARIANT: saved after a step, so `lastStepTime` is that step's time (see SQLite's).
+    let now = c.lastStepTime?.timeIntervalSince1970 ?? 0
+    try await connection.query(
+      """
+      UPDATE conversations SET contact_id = \(c.contact.id), phone = \(c.contact.phone),
+        name = \(c.contact.name), attributes = \(storedJSON(attributes)),
+        mode = \(c.mode.rawValue), assignee = \(c.assignee), presence = \(c.presence.rawValue),
+        team = \(c.team.map { ruleSet[$0].name }), priority = \(c.priority.rawValue),
+        priority_rank = \(ConversationRecords.rank(c.priority)), version = \(c.version),
+        step_count = \(c.stepCount), last_step_time = \(c.lastStepTime?.timeIntervalSince1970),
+        held_triggers = \(storedJSON(held)), transcript_count = \(c.transcript.count),
+        updated_at = GREATEST(updated_at, \(now))
+      WHERE id = \(c.id)
+      """, logger: logger)
+    if c.contact.name != before.conversation.contact.name {
+      try await indexName(writes, id: c.id, name: c.contact.name)
+    }
+    // A phone learnt later finds this conversation from then on, unless another owns it.
+    if let phone = c.contact.phone, phone != before.conversation.contact.phone {
+      _ = try await claim("phone:" + phone, for: c.id, writes)
+    }
+    // Paired with the document as SQLite's `save` does.
+    for (change, _) in zip(decision.removed, document.removed) {
+      try await connection.query(
+        """
+        DELETE FROM conversation_labels
+        WHERE conversation_id = \(c.id) AND label = \(ruleSet[change.label].name)
+        """, logger: logger)
+    }
+    for (change, reason) in zip(decision.added, document.added) {
+      try await connection.query(
+        """
+        INSERT INTO conversation_labels (conversation_id, label, reason)
+        VALUES (\(c.id), \(ruleSet[change.label].name), \(storedJSON(reason)))
+        ON CONFLICT (conversation_id, label) DO UPDATE SET reason = excluded.reason
+        """, logger: logger)
+    }
+    for (offset, entry) in c.transcript.enumerated().dropFirst(before.transcriptCount) {
+      let (direction, author): (String, String) =
+        switch entry.author {
+        case .customer: ("in", "customer")
+        case .agent(let member): ("out", member)
+        case .event(let name): ("event", name)
+        }
+      let attachments = entry.attachments.map {
+        ConversationRecords.AttachmentRow(url: $0.url, type: $0.type, size: $0.size)
+      }
+      let status = direction == "out" ? (extras.status ?? "queued") : nil
+      let inserted = try await connection.query(
+        """
+        INSERT INTO messages (conversation_id, seq, direction, author, type, wire_type, text,
+          attachments, wa_id, context_id, status, at, raw)
+        VALUES (\(c.id), \(offset), \(direction), \(author), \(entry.type?.rawValue),
+          \(extras.wireType ?? entry.type?.rawValue), \(entry.text), \(storedJSON(attachments)),
+          \(extras.whatsappID), \(extras.contextID), \(status), \(entry.at.timeIntervalSince1970),
+          \(extras.raw))
+        RETURNING id
+        """, logger: logger)
+      for try await id in inserted.decode(Int64.self) { rows.append(id) }
+      if !entry.text.isEmpty {
+        try await indexForSearch(
+          connection, conversation: c.id, kind: "message", text: entry.text, logger: logger)
+      }
+    }
+    for note in c.notes.dropFirst(before.notesCount) {
+      try await connection.query(
+        """
+        INSERT INTO notes (conversation_id, author, text, mentions, at)
+        VALUES (\(c.id), \(note.author), \(note.text), \(storedJSON(mentions)),
+          \(note.at.timeIntervalSince1970))
+        """, logger: logger)
+    }
+    for (member, count) in c.readState where before.readState[member] != count {
+      try await connection.query(
+        """
+        INSERT INTO read_state (conversation_id, member, read_count)
+        VALUES (\(c.id), \(member), \(count))
+        ON CONFLICT (conversation_id, member) DO UPDATE SET read_count = excluded.read_count
+        """, logger: logger)
+    }
+    try await connection.query(
+      """
+      INSERT INTO decisions (conversation_id, step, rule_set_version, document, at, action)
+      VALUES (\(c.id), \(decision.step), \(rules.version), \(storedJSON(document)), \(now),
+        \(action))
+      """, logger: logger)
+    return rows
+  }
+}

@@ -1,0 +1,381 @@
+import EtiquetteEngine
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Raw WhatsApp webhooks on PostgreSQL: committed before the 200, then processed in arrival
+/// order by whichever instance gets there first.
+///
+/// Order across instances comes from two transaction-level advisory locks, each held to its
+/// commit: storing takes `webhookArrivalLock` before drawing `arrival` numbers (so arrival
+/// order is commit order: no webhook can later commit with a smaller arrival than one already
+/// seen), and processing takes `intakeLock` (one instance processes pending webhooks at a time,
+/// oldest arrival first, as SQLite's single writer does). A processing transaction that dies
+/// with its instance rolls back and releases the lock: its webhooks are still pending and the
+/// next instance to process takes them — no lease to expire.
+// `messageFailures` (the failures' listing) is the read side's: once it is here too, this
+// extension declares `WebhookInbox`.
+extension PostgresStore {
+  /// "ETQW": the lock under which webhooks draw their arrival numbers.
+  static let webhookArrivalLock: Int64 = 0x4554_5157
+  /// "ETQI": the lock under which pending webhooks are processed.
+  static let intakeLock: Int64 = 0x4554_5149
+  /// Webhooks processed per transaction (several transactions when more are pending).
+  static let intakeBatch = 100
+
+  /// Commits raw bodies in one transaction and returns their ids, in the order given.
+  func storeWebhooks(_ bodies: [[UInt8]]) async throws -> [Int64] {
+    guard !bodies.isEmpty else { return [] }
+    let now = clock.seconds
+    return try await transaction { connection, _ in
+      try await connection.query(
+        "SELECT pg_advisory_xact_lock(\(Self.webhookArrivalLock))", logger: logger)
+      var ids: [Int64] = []
+      // As `Data`: PostgresNIO binds a `[UInt8]` as `"char"[]`, not `bytea`.
+      for body in bodies.map({ Data($0) }) {
+        for try await id in try await connection.query(
+          """
+          INSERT INTO webhooks (arrival, received_at, body)
+          VALUES (nextval('webhook_arrivals'), \(now), \(body)) RETURNING id
+          """, logger: logger
+        ).decode(Int64.self) {
+          ids.append(id)
+        }
+      }
+      return ids
+    }
+  }
+
+  /// Processes every pending webhook, oldest arrival first, each in a savepoint; a body that
+  /// cannot be processed is marked with its error, not retried forever. Returns how many
+  /// webhooks this call processed.
+  @discardableResult
+  func processPendingWebhooks(
+    rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub? = nil,
+    parsed: [Int64: WhatsAppPayload] = [:]
+  ) async throws -> Int {
+    let loaded = rules.current
+    let clock = clock
+    var total = 0
+    while true {
+      let (count, outcomes) = try await stepTransaction {
+        writes -> (Int, [(Int64, IntakeOutcome)]) in
+        let connection = writes.connection
+        try await connection.query(
+          "SELECT pg_advisory_xact_lock(\(Self.intakeLock))", logger: writes.logger)
+        var pending: [(Int64, Double)] = []
+        for try await row in try await connection.query(
+          """
+          SELECT id, received_at FROM webhooks WHERE processed_at IS NULL
+          ORDER BY arrival LIMIT \(Self.intakeBatch)
+          """, logger: writes.logger
+        ).decode((Int64, Double).self) {
+          pending.append(row)
+        }
+        var outcomes: [(Int64, IntakeOutcome)] = []
+        for (id, receivedAt) in pending {
+          var failure: String?
+          do {
+            let outcome = try await writes.savepoint {
+              let payload: WhatsAppPayload
+              if let known = parsed[id] {
+                payload = known
+              } else {
+                var body: [UInt8] = []
+                for try await bytes in try await connection.query(
+                  "SELECT body FROM webhooks WHERE id = \(id)", logger: writes.logger
+                ).decode(Data.self) {
+                  body = Array(bytes)
+                }
+                payload = try WhatsAppPayload.parse(
+                  body, receivedAt: Date(timeIntervalSince1970: receivedAt))
+              }
+              return try await Self.processBody(
+                payload, webhook: id, writes, rules: loaded, now: clock.seconds, hub: hub)
+            }
+            outcomes.append((id, outcome))
+          } catch {
+            failure = Self.failureReason(error)
+          }
+          try await connection.query(
+            """
+            UPDATE webhooks SET processed_at = \(clock.seconds), error = \(failure)
+            WHERE id = \(id)
+            """, logger: writes.logger)
+        }
+        return (pending.count, outcomes)
+      }
+      // Counted and logged once committed (SQLite does it inside its transaction).
+      for (webhook, outcome) in outcomes {
+        metrics.record(messages: outcome.messages, decisions: outcome.messages)
+        outcome.report(webhook: webhook, metrics: metrics, hub: hub)
+      }
+      total += count
+      if count < Self.intakeBatch { return total }
+    }
+  }
+
+  /// Applies again the messages kept as failed, oldest webhook first and in their body's order
+  /// (at start and after a rules reload). Returns how many are applied now.
+  @discardableResult
+  func retryFailedMessages(
+    rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub? = nil
+  ) async throws -> Int {
+    let loaded = rules.current
+    let clock = clock
+    let (resolved, reports) = try await stepTransaction {
+      writes -> (Int, [(Int64, IntakeOutcome)]) in
+      let connection = writes.connection
+      // Under the intake's lock: a retried message is ordered with the intake's.
+      try await connection.query(
+        "SELECT pg_advisory_xact_lock(\(Self.intakeLock))", logger: writes.logger)
+      var failing: [Int64: Set<String>] = [:]
+      var webhooks: [Int64] = []
+      for try await (webhook, whatsappID) in try await connection.query(
+        """
+        SELECT f.webhook_id, f.whatsapp_id FROM message_failures f
+        JOIN webhooks w ON w.id = f.webhook_id
+        WHERE f.resolved_at IS NULL AND f.retryable = 1 ORDER BY w.arrival
+        """, logger: writes.logger
+      ).decode((Int64, String).self) {
+        if failing[webhook] == nil { webhooks.append(webhook) }
+        failing[webhook, default: []].insert(whatsappID)
+      }
+      var resolved = 0
+      var reports: [(Int64, IntakeOutcome)] = []
+      for webhook in webhooks {
+        var stored: (Data, Double)?
+        for try await row in try await connection.query(
+          "SELECT body, received_at FROM webhooks WHERE id = \(webhook)", logger: writes.logger
+        ).decode((Data, Double).self) {
+          stored = row
+        }
+        guard let (body, receivedAt) = stored,
+          let payload = try? WhatsAppPayload.parse(
+            Array(body), receivedAt: Date(timeIntervalSince1970: receivedAt))
+        else { continue }
+        let ids = failing[webhook] ?? []
+        for message in payload.messages where ids.contains(message.id) {
+          var only = WhatsAppPayload()
+          only.messages = [message]
+          let outcome = try await Self.processBody(
+            only, webhook: webhook, writes, rules: loaded, now: clock.seconds, hub: hub)
+          reports.append((webhook, outcome))
+          guard outcome.failures.isEmpty else { continue }
+          try await connection.query(
+            """
+            UPDATE message_failures SET resolved_at = \(clock.seconds)
+            WHERE webhook_id = \(webhook) AND whatsapp_id = \(message.id)
+            """, logger: writes.logger)
+          resolved += 1
+        }
+      }
+      return (resolved, reports)
+    }
+    for (webhook, outcome) in reports {
+      outcome.report(webhook: webhook, metrics: metrics, hub: hub)
+    }
+    return resolved
+  }
+
+  // MARK: - One body
+
+  /// One webhook body (see `SQLiteStore.process`): each message in a savepoint of its own, a
+  /// failing one rolled back alone and kept in `message_failures`; then statuses and echoes.
+  static func processBody(
+    _ payload: WhatsAppPayload, webhook: Int64, _ writes: StepWrites, rules: LoadedRules,
+    now: Double, hub: IntegrationHub?
+  ) async throws -> IntakeOutcome {
+    var outcome = IntakeOutcome()
+    for m in payload.messages {
+      do {
+        let applied = try await writes.savepoint {
+          try await processInboundMessage(m, writes, rules: rules, now: now, hub: hub)
+        }
+        if applied {
+          outcome.messages += 1
+          if m.timestampReplaced { outcome.timestampsReplaced += 1 }
+        }
+      } catch {
+        let reason = Self.failureReason(error)
+        outcome.failures.append((m.id, reason))
+        try await writes.connection.query(
+          """
+          INSERT INTO message_failures (webhook_id, whatsapp_id, error, attempts, failed_at)
+          VALUES (\(webhook), \(m.id), \(reason), 1, \(now))
+          ON CONFLICT (webhook_id, whatsapp_id) DO UPDATE SET error = excluded.error,
+            attempts = message_failures.attempts + 1, failed_at = excluded.failed_at,
+            resolved_at = NULL
+          """, logger: writes.logger)
+      }
+    }
+    // Nothing to retry: the body itself says too little. Kept, with the reason, for a person.
+    for (description, reason) in payload.unusable {
+      outcome.failures.append((description, reason))
+      try await writes.connection.query(
+        """
+        INSERT INTO message_failures (webhook_id, whatsapp_id, error, attempts, failed_at,
+          retryable)
+        VALUES (\(webhook), \(description), \(reason), 1, \(now), 0)
+        ON CONFLICT (webhook_id, whatsapp_id) DO NOTHING
+        """, logger: writes.logger)
+    }
+    try await processStatusesAndEchoes(payload, writes, rules: rules, now: now)
+    return outcome
+  }
+
+  /// One customer message: true when it was applied, false for a redelivery.
+  static func processInboundMessage(
+    _ m: WhatsAppPayload.InboundMessage, _ writes: StepWrites, rules: LoadedRules, now: Double,
+    hub: IntegrationHub?
+  ) async throws -> Bool {
+    let mediaBase = (hub?.configuration.baseURL ?? "") + "/v1/media/"
+    // The lookup only skips a redelivery early: the guard is `messages.wa_id`'s unique key.
+    guard try await !messageExists(whatsappID: m.id, writes) else { return false }
+    let id = try await findOrCreate(
+      writes, phone: m.contact.phone, userID: m.contact.userID, name: m.contact.name,
+      rules: rules, at: m.at)
+    let update = ContactUpdate(
+      id: m.contact.userID, phone: ConversationRecords.normalizePhone(m.contact.phone),
+      name: m.contact.name)
+    var message = m.message
+    if let media = m.media {
+      let placeholder = WhatsAppPayload.placeholderURL(mediaID: media.id)
+      message.attachments = message.attachments.map { attachment in
+        guard attachment.url == placeholder else { return attachment }
+        var attachment = attachment
+        attachment.url = mediaBase + MediaDownloads.pathComponent(media.id)
+        return attachment
+      }
+    }
+    let step = Step(.message(message), at: m.at, contact: update)
+    _ = try await apply(
+      step, to: id, writes, rules: rules,
+      extras: EntryExtras(
+        whatsappID: m.id, wireType: m.wireType, contextID: m.contextID,
+        raw: JSONLine.encode(m.raw)), hub: hub)
+    if let media = m.media {
+      try await recordMedia(media, conversation: id, whatsappID: m.id, at: now, writes, hub: hub)
+    }
+    return true
+  }
+
+  /// What a failure kept for a person says: PostgreSQL's own message (`PSQLError` describes
+  /// itself without it, so as not to leak a statement's binds), else the error's description.
+  static func failureReason(_ error: any Error) -> String {
+    String(describing: PostgresStoreError.readable(error))
+  }
+
+  static func messageExists(whatsappID: String, _ writes: StepWrites) async throws -> Bool {
+    for try await _ in try await writes.connection.query(
+      "SELECT 1 FROM messages WHERE wa_id = \(whatsappID)", logger: writes.logger
+    ).decode(Int32.self) {
+      return true
+    }
+    return false
+  }
+
+  /// A media id announced by a webhook (see `MediaDownloads.record`), with its download job.
+  static func recordMedia(
+    _ media: WhatsAppPayload.MediaReference, conversation: String, whatsappID: String,
+    at now: Double, _ writes: StepWrites, hub: IntegrationHub?
+  ) async throws {
+    var added = false
+    for try await _ in try await writes.connection.query(
+      """
+      INSERT INTO media (id, conversation_id, message_wa_id, kind, declared_mime,
+        declared_sha256, status, created_at, updated_at)
+      VALUES (\(media.id), \(conversation), \(whatsappID), \(media.kind), \(media.mimeType),
+        \(media.sha256), 'pending', \(now), \(now))
+      ON CONFLICT (id) DO NOTHING RETURNING id
+      """, logger: writes.logger
+    ).decode(String.self) {
+      added = true
+    }
+    if added, hub != nil {
+      try await writes.enqueueJob(
+        .mediaDownload, subject: media.id, orderingKey: nil, runAt: now, now: now)
+    }
+  }
+
+  static func processStatusesAndEchoes(
+    _ payload: WhatsAppPayload, _ writes: StepWrites, rules: LoadedRules, now: Double
+  ) async throws {
+    for s in payload.statuses {
+      try await applyWebhookStatus(
+        s.status, errors: s.errors, whatsappID: s.messageID, at: s.at, receivedAt: now, writes)
+    }
+    for e in payload.echoes {
+      guard try await !messageExists(whatsappID: e.id, writes) else { continue }
+      let id = try await findOrCreate(
+        writes, phone: e.contact.phone, userID: e.contact.userID, name: e.contact.name,
+        rules: rules, at: e.at)
+      // Sent from the business's own WhatsApp app: shown in the transcript, not a step.
+      try await writes.connection.query(
+        """
+        INSERT INTO messages (conversation_id, seq, direction, author, type, wire_type, text,
+          wa_id, status, at, raw)
+        VALUES (\(id), NULL, 'echo', 'business', \(e.type), \(e.type), \(e.text), \(e.id),
+          'sent', \(e.at.timeIntervalSince1970), \(JSONLine.encode(e.raw)))
+        ON CONFLICT (wa_id) DO NOTHING
+        """, logger: writes.logger)
+    }
+  }
+
+  // MARK: - Delivery statuses (`OutgoingMessages.applyStatus`)
+
+  /// A status webhook: updates the message it names, or keeps it for a moment when that
+  /// message's send has not recorded its WhatsApp id yet.
+  static func applyWebhookStatus(
+    _ status: String, errors: [JSONValue], whatsappID: String, at: Date, receivedAt now: Double,
+    _ writes: StepWrites
+  ) async throws {
+    let errorsText = errors.isEmpty ? nil : JSONLine.encode(JSONValue.array(errors))
+    guard OutgoingMessages.rank(status) != nil else { return }
+    if try await !moveStatusForward(
+      whatsappID: whatsappID, status: status, errors: errorsText, writes)
+    {
+      // Statuses of messages sent by other tools on the same number never match: kept an
+      // hour at most.
+      try await writes.connection.query(
+        "DELETE FROM pending_statuses WHERE received_at < \(now - 3600)", logger: writes.logger)
+      try await writes.connection.query(
+        """
+        INSERT INTO pending_statuses (wa_id, status, errors, at, received_at)
+        VALUES (\(whatsappID), \(status), \(errorsText), \(at.timeIntervalSince1970), \(now))
+        """, logger: writes.logger)
+    }
+  }
+
+  /// Moves the status of the sent message with this WhatsApp id forward (never back); false
+  /// when no sent message has it. The row is locked: a status and a send's record of the same
+  /// message, on two instances, apply one after the other.
+  @discardableResult
+  static func moveStatusForward(
+    whatsappID: String, status: String, errors: String?, _ writes: StepWrites
+  ) async throws -> Bool {
+    var found: (Int64, String?)?
+    for try await row in try await writes.connection.query(
+      """
+      SELECT id, status FROM messages WHERE wa_id = \(whatsappID)
+        AND direction IN ('out', 'echo')
+      FOR UPDATE
+      """, logger: writes.logger
+    ).decode((Int64, String?).self) {
+      found = row
+    }
+    guard let (id, current) = found else { return false }
+    guard let new = OutgoingMessages.rank(status),
+      new > (OutgoingMessages.rank(current) ?? -1)
+    else { return true }
+    let failedErrors = status == "failed" ? errors : nil
+    try await writes.connection.query(
+      """
+      UPDATE messages SET status = \(status), errors = COALESCE(\(failedErrors), errors)
+      WHERE id = \(id)
+      """, logger: writes.logger)
+    // Members watching the conversation see the tick change (live stream).
+    try await publishStatusChange(messageID: id, writes)
+    return true
+  }
+}
