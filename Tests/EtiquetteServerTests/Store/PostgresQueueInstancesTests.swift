@@ -149,6 +149,42 @@ struct PostgresQueueInstancesTests {
     }
   }
 
+  /// The WhatsApp id of a send that another instance stores meanwhile (uncommitted when the
+  /// send checks it) does not undo the send: it is recorded without the id, and sent once.
+  @Test func aSendWhoseIdAnotherInstanceStoresMeanwhileIsRecordedWithoutIt() async throws {
+    let (rules, hub) = try QueueWorkersTests.context()
+    try await PostgresInstancesTests.withInstances(2) { stores in
+      try await stores[0].seedConversation("c1", phone: "+33 6 00 00 00 01", labels: [], at: 900)
+      let id = try await stores[0].seedQueuedReply(conversation: "c1", text: "Bonjour", at: 1_000)
+      let job = try #require(
+        try await stores[0].claimJobs(
+          [.whatsappSend], owner: "w", now: 1_000, leaseUntil: 1_030, limit: 1
+        ).first)
+      let sender = stores[0]
+      let recording = try await stores[1].withUncommittedEcho(
+        whatsappID: "wamid.race", conversation: "c1", at: 1_001
+      ) {
+        // Sent once the echo's key is written: the send's update then waits on it. A bounded
+        // number of looks until it does.
+        let recording = Task {
+          try await sender.recordSendAttempt(
+            .sent(whatsappID: "wamid.race"), attempts: 1, job: job, rules: rules, hub: hub)
+        }
+        var looks = 0
+        while try await stores[1].lockWaiters() == 0, looks < 10_000 {
+          looks += 1
+          await Task.yield()
+        }
+        #expect(looks < 10_000, "the send waited on the echo's key")
+        return recording
+      }
+      #expect(try await recording.value)
+      let message = try await stores[1].seededMessage(id: id)
+      #expect(message?.status == "sent" && message?.whatsappID == nil)
+      #expect(try await stores[1].seededJob(.whatsappSend, subject: String(id)) == nil)
+    }
+  }
+
   @Test func aSendsStatusChangesAndASuggestionAreStoredForEveryInstancesViewers() async throws {
     let (rules, hub) = try QueueWorkersTests.context()
     try await PostgresInstancesTests.withInstances(1) { stores in

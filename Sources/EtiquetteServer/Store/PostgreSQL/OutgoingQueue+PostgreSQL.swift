@@ -50,23 +50,10 @@ extension PostgresStore: OutgoingQueue {
       var changed: [Int64] = []
       switch record {
       case .sent(let whatsappID):
-        // A WhatsApp id already stored elsewhere would break the UNIQUE key: keep the send,
-        // drop the id (status webhooks for it then match the other row, as before).
-        var taken = false
-        if let whatsappID {
-          let rows = try await connection.query(
-            "SELECT 1 FROM messages WHERE wa_id = \(whatsappID)", logger: logger)
-          for try await _ in rows.decode(Int32.self) { taken = true }
-        }
-        let kept = taken ? nil : whatsappID
-        let rows = try await connection.query(
-          """
-          UPDATE messages SET status = 'sent', wa_id = \(kept), errors = NULL,
-            send_attempts = \(attempts), next_attempt_at = NULL
-          WHERE id = \(id) AND status = 'queued' RETURNING id
-          """, logger: logger)
-        for try await sent in rows.decode(Int64.self) { changed.append(sent) }
-        if let kept {
+        let sent = try await Self.markSent(
+          id, whatsappID: whatsappID, attempts: attempts, on: connection, logger: logger)
+        if sent.changed { changed.append(id) }
+        if let kept = sent.whatsappID {
           changed += try await Self.applyPendingStatuses(
             whatsappID: kept, on: connection, logger: logger)
         }
@@ -94,6 +81,46 @@ extension PostgresStore: OutgoingQueue {
   }
 
   // MARK: - Inside the transaction of an attempt
+
+  /// The reply `sent` with its WhatsApp id, if still queued; says whether it changed and
+  /// which id it kept. An id already stored elsewhere would break the UNIQUE key: the send is
+  /// kept, the id dropped (status webhooks for it then match the other row, as in SQLite).
+  fileprivate static func markSent(
+    _ id: Int64, whatsappID: String?, attempts: Int, on connection: PostgresConnection,
+    logger: Logger
+  ) async throws -> (changed: Bool, whatsappID: String?) {
+    func update(_ kept: String?) async throws -> Bool {
+      let rows = try await connection.query(
+        """
+        UPDATE messages SET status = 'sent', wa_id = \(kept), errors = NULL,
+          send_attempts = \(attempts), next_attempt_at = NULL
+        WHERE id = \(id) AND status = 'queued' RETURNING id
+        """, logger: logger)
+      var changed = false
+      for try await _ in rows.decode(Int64.self) { changed = true }
+      return changed
+    }
+    guard let whatsappID else { return (try await update(nil), nil) }
+    let existing = try await connection.query(
+      "SELECT 1 FROM messages WHERE wa_id = \(whatsappID)", logger: logger)
+    var taken = false
+    for try await _ in existing.decode(Int32.self) { taken = true }
+    if !taken {
+      // The check sees committed rows only: another instance may commit that id meanwhile
+      // (an echo of the same message). The update then fails, and the savepoint lets the
+      // send be recorded without the id rather than roll it back — its job would send a
+      // message WhatsApp already has a second time.
+      try await connection.query("SAVEPOINT sent_with_id", logger: logger)
+      do {
+        let changed = try await update(whatsappID)
+        try await connection.query("RELEASE SAVEPOINT sent_with_id", logger: logger)
+        return (changed, whatsappID)
+      } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+        try await connection.query("ROLLBACK TO SAVEPOINT sent_with_id", logger: logger)
+      }
+    }
+    return (try await update(nil), nil)
+  }
 
   /// Applies the statuses that arrived before the send recorded `whatsappID` (as SQLite's
   /// `OutgoingMessages.applyPendingStatuses`); returns the message whose status they changed,

@@ -220,3 +220,33 @@ extension PostgresStore {
     return stored
   }
 }
+
+extension PostgresStore {
+  /// TEST ONLY: runs `during` while another transaction holds, uncommitted, an echo message
+  /// with `whatsappID` (as an instance whose intake stores it at that moment would); commits
+  /// it once `during` returns, and returns what `during` returned.
+  func withUncommittedEcho<Value: Sendable>(
+    whatsappID: String, conversation: String, at now: Double,
+    during: @Sendable () async throws -> Value
+  ) async throws -> Value {
+    try await transaction { connection, _ in
+      try await connection.query(
+        """
+        INSERT INTO messages (conversation_id, direction, author, text, wa_id, status, at)
+        VALUES (\(conversation), 'echo', 'agent:echo', 'Écho', \(whatsappID), 'sent', \(now))
+        """, logger: logger)
+      return try await during()
+    }
+  }
+
+  /// TEST ONLY: how many sessions of this database wait for a lock.
+  func lockWaiters() async throws -> Int {
+    let rows = try await client.query(
+      """
+      SELECT count(*) FROM pg_stat_activity
+      WHERE datname = current_database() AND wait_event_type = 'Lock'
+      """, logger: logger)
+    for try await count in rows.decode(Int64.self) { return Int(count) }
+    return 0
+  }
+}
