@@ -370,6 +370,7 @@ import Testing
           .failed("image/svg+xml is not allowed"), attempts: 1, job: jobs[1], at: 1_002))
       #expect(try await store.seededMedia(id: "m2")?.status == "failed")
       #expect(try await store.seededJob(.mediaDownload, subject: "m2") == nil)
+      try? FileManager.default.removeItem(atPath: file.directory)
     }
   }
 
@@ -388,6 +389,7 @@ import Testing
       #expect(try await store.seededMedia(id: "m1")?.status == "pending")
       #expect(try await store.recordMediaAttempt(.stored(file), attempts: 1, job: taken, at: 1_012))
       #expect(try await store.seededMedia(id: "m1")?.status == "stored")
+      try? FileManager.default.removeItem(atPath: file.directory)
     }
   }
 
