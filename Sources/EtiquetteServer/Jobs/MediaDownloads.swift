@@ -91,7 +91,14 @@ struct MediaDownloads: Sendable {
     var mimeType: String
     var size: Int
     var sha256: String
+    /// The file's name in `directory` (see `fileName`).
     var file: String
+    /// Where the worker left the file (`media.directory`): SQLite serves it from there, while
+    /// PostgreSQL copies it into the database, which every instance serves from, and removes
+    /// it.
+    var directory: String
+
+    var path: String { URL(fileURLWithPath: directory).appendingPathComponent(file).path }
   }
 
   enum Outcome: Sendable {
@@ -306,7 +313,10 @@ struct MediaDownloads: Sendable {
       let final = directory.appendingPathComponent(name)
       try? FileManager.default.removeItem(at: final)
       try FileManager.default.moveItem(at: partial, to: final)
-      return .stored(Stored(mimeType: contentType, size: size, sha256: hex, file: name))
+      return .stored(
+        Stored(
+          mimeType: contentType, size: size, sha256: hex, file: name,
+          directory: directory.path))
     } catch DownloadStop.tooBig(let size) {
       return .failed(
         "the file is larger than media.max_bytes (\(limit)): \(size) bytes or more")

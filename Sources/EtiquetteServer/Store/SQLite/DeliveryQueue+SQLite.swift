@@ -128,16 +128,11 @@ extension WebhookWorker.Delivery {
 
 extension WebhookDeliveryDocument {
   init(row: Row) {
-    func instant(_ seconds: Double) -> String {
-      Instant.formatWithMilliseconds(Date(timeIntervalSince1970: seconds))
-    }
-    let status: String = row["status"]
     self.init(
-      id: row["id"], subscription: row["subscription"], event: row["event_type"],
-      eventId: row["event_id"], conversation: row["conversation_id"], status: status,
+      id: row["id"], subscription: row["subscription"], eventType: row["event_type"],
+      eventID: row["event_id"], conversation: row["conversation_id"], status: row["status"],
       attempts: row["attempts"], lastStatus: row["last_status"], lastError: row["last_error"],
-      createdAt: instant(row["created_at"]), updatedAt: instant(row["updated_at"]),
-      nextAttemptAt: status == "pending" ? instant(row["next_attempt_at"]) : nil,
-      deliveredAt: (row["delivered_at"] as Double?).map(instant))
+      createdAt: row["created_at"], updatedAt: row["updated_at"],
+      nextAttemptAt: row["next_attempt_at"], deliveredAt: row["delivered_at"])
   }
 }

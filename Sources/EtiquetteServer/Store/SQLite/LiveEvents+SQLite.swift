@@ -52,15 +52,11 @@ extension LiveEvents {
         arguments: [messageID])
     else { return }
     let conversation: String = row["conversation_id"]
-    let errors = (row["errors"] as String?).flatMap {
-      try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8))
-    }
     let labels = ConversationService.labelIDs(
       try ConversationQueries.labels(db, id: conversation), ruleSet: rules.ruleSet)
-    let event = LiveEvent(
-      "message.status", conversation: conversation,
-      data: StatusEvent(
-        conversation: conversation, message: messageID, status: row["status"], errors: errors))
+    let event = messageStatusEvent(
+      conversation: conversation, message: messageID, status: row["status"],
+      errors: row["errors"])
     let live = hub.live
     let audience = LiveAudience.viewers(engine: rules.engine, before: labels, after: labels)
     db.afterNextTransaction { _ in live.publish([event], to: audience) }
