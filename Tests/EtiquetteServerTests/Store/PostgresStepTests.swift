@@ -439,16 +439,26 @@ struct PostgresStepInstancesTests {
         store, hub: PostgresStepTests.hub(jobs: JobBell()))
       let stored = try await postgres.storedLiveEvents()
       // One row per step to the conversation's viewers; notifications go to their member.
-      let events = stored.filter { $0.audience.hasPrefix("{\"viewers\"") }
+      let events = stored.filter {
+        if case .viewers = $0.audience { true } else { false }
+      }
       #expect(events.count == 3, "\(stored)")
       #expect(
-        stored.filter { $0.audience.hasPrefix("{\"member\"") }.allSatisfy {
+        stored.filter { if case .member = $0.audience { true } else { false } }.allSatisfy {
           $0.types == ["notification.created"]
         })
-      #expect(events.first?.audience.contains("\"before\"") == false)
+      if case .viewers(let before, _) = events.first?.audience {
+        #expect(before == nil, "a new conversation had no viewers before")
+      } else {
+        Issue.record("the first step's events go to the conversation's viewers")
+      }
       #expect(events.first?.types.first == "message.created")
       #expect(events.last?.types.contains("label.added") == true)
-      #expect(events.last?.audience.contains("Support Technique") == true)
+      if case .viewers(_, let after) = events.last?.audience {
+        #expect(after.contains("Support Technique"))
+      } else {
+        Issue.record("the last step's events go to the conversation's viewers")
+      }
     }
   }
 }

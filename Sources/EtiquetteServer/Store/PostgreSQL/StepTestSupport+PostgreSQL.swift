@@ -105,19 +105,6 @@ extension PostgresStore {
     return snapshot
   }
 
-  /// TEST ONLY: the stored live events, in `seq` order: each row's audience (JSON) and its
-  /// events' types.
-  func storedLiveEvents() async throws -> [(audience: String, types: [String])] {
-    var stored: [(audience: String, types: [String])] = []
-    for try await (audience, events) in try await client.query(
-      "SELECT audience, events FROM live_events ORDER BY seq", logger: logger
-    ).decode((String, String).self) {
-      let decoded = try JSONDecoder().decode([StoredLiveEvent].self, from: Data(events.utf8))
-      stored.append((audience, decoded.map(\.type)))
-    }
-    return stored
-  }
-
   /// TEST ONLY: how many webhooks are stored, and how many of them are not processed yet.
   func webhookCounts() async throws -> (stored: Int, pending: Int) {
     for try await counts in try await client.query(
