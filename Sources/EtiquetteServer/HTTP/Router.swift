@@ -72,3 +72,28 @@ struct MethodNotAllowedMiddleware: RouterMiddleware {
 }
 
 /// Times every request into the latency histogram, by route pattern.
+
+/// 503 with `Retry-After` when the store cannot be reached (PostgreSQL down or restarting): a
+/// client — WhatsApp's webhook delivery, a browser, an integration — learns to try again
+/// shortly, rather than a 500 that reads as a bug. Nothing was committed: a store error
+/// inside a change rolls it back whole.
+struct StoreUnavailableMiddleware: RouterMiddleware {
+  typealias Context = InboxServer.Context
+  let isUnavailable: @Sendable (any Error) -> Bool
+
+  func handle(
+    _ input: Request, context: Context,
+    next: (Request, Context) async throws -> Response
+  ) async throws -> Response {
+    do {
+      return try await next(input, context)
+    } catch  where isUnavailable(error) {
+      var response = APIError(
+        status: .serviceUnavailable, code: "store_unavailable",
+        message: "the database cannot be reached right now; try again shortly"
+      ).response
+      response.headers[.retryAfter] = "1"
+      return response
+    }
+  }
+}

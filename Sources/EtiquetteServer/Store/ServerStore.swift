@@ -21,6 +21,9 @@ protocol ServerStore: InboxStore, WebSessionStore, RuleVersionStore, StepHistory
 
   /// What the store holds, read-only, in domain terms (the server's tests, diagnostics).
   var storeInspection: any StoreInspection { get }
+
+  /// Whether `error` says the store cannot be reached now (answered 503, not 500).
+  func isUnavailable(_ error: any Error) -> Bool
 }
 
 extension SQLiteStore: ServerStore {
@@ -33,4 +36,8 @@ extension SQLiteStore: ServerStore {
   func close() async {}
 
   var storeInspection: any StoreInspection { inspection }
+
+  /// A local file is there or the server would not have started; a busy database waits
+  /// (`busyMode`) rather than failing.
+  func isUnavailable(_ error: any Error) -> Bool { false }
 }

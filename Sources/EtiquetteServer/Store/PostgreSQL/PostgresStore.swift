@@ -251,3 +251,32 @@ extension PostgresAddress.TransportSecurity {
     }
   }
 }
+
+extension PostgresStore {
+  /// The connection is gone or cannot be made (the server down, restarting, or refusing
+  /// connections: SQLSTATE classes 08 and 57), as opposed to a statement the server refused.
+  func isUnavailable(_ error: any Error) -> Bool {
+    switch error {
+    case let error as PSQLError:
+      switch error.code {
+      case .connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection:
+        return true
+      case .server:
+        let state = error.serverInfo?[.sqlState] ?? ""
+        return state.hasPrefix("08") || state.hasPrefix("57")
+      default:
+        return error.underlying.map(isUnavailable) ?? false
+      }
+    case let error as PostgresStoreError:
+      switch error {
+      case .unreachable, .connection: return true
+      case .refused(_, let state):
+        return state.map { $0.hasPrefix("08") || $0.hasPrefix("57") } ?? false
+      }
+    default:
+      // The pool's own errors (no connection could be made for a while: its circuit breaker)
+      // come from a module PostgresNIO does not re-export; they are known by their type's name.
+      return String(describing: type(of: error)) == "ConnectionPoolError"
+    }
+  }
+}
