@@ -453,6 +453,36 @@ import Testing
     }
   }
 
+  @Test func renamedLabelsAgree() async throws {
+    var rows = Self.rows
+    rows.labels.append(.init(conversation: "c6", label: "Ancien Label", reason: "not json"))
+    rows.labels.append(.init(conversation: "c9", label: "Ancien Label", reason: #"["a"]"#))
+    let held = #"["routing|when label \"\#(Self.orders)\" -> human","when|\#(Self.orders)|0"]"#
+    for index in rows.conversations.indices where rows.conversations[index].id == "c2" {
+      rows.conversations[index].heldTriggers = held
+    }
+    try await withBothStores(rows) { sqlite, postgres in
+      #expect(try await postgres.storedLabelCounts() == sqlite.storedLabelCounts())
+      let renames = [Self.orders: "Commandes", "Ancien Label": Self.sales]
+      let moved = try await sqlite.renameStoredLabels(renames)
+      #expect(try await postgres.renameStoredLabels(renames) == moved)
+      #expect(moved == [Self.orders: 3, "Ancien Label": 3])
+      #expect(try await postgres.storedLabelCounts() == sqlite.storedLabelCounts())
+      #expect(try await postgres.renameStoredLabels([:]) == [:])
+      for id in rows.conversations.map(\.id) {
+        let a = try await sqlite.conversationDetail(
+          id: id, member: "manon@exemple.fr", rules: Self.rules, mayView: { _ in true })
+        let b = try await postgres.conversationDetail(
+          id: id, member: "manon@exemple.fr", rules: Self.rules, mayView: { _ in true })
+        #expect(b == a, "\(id)")
+      }
+      let c2 = try await postgres.inspection().conversations().first { $0.id == "c2" }
+      #expect(try sqlite.inspection.conversations().first { $0.id == "c2" } == c2)
+      #expect(
+        c2?.heldTriggers == [#"routing|when label "Commandes" -> human"#, "when|Commandes|0"])
+    }
+  }
+
   @Test func historyFailuresAndInspectionAgree() async throws {
     var rows = Self.rows
     for step in 1...7 {
