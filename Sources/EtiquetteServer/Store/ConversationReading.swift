@@ -52,6 +52,10 @@ struct ConversationListDialect: Sendable {
   /// Conditions always true and always false (PostgreSQL wants booleans, not 1 and 0).
   var always: String
   var never: String
+  /// What follows a text column to compare it byte by byte, as SQLite's default `BINARY`
+  /// collation does (PostgreSQL's default follows the database's locale: `en_US` orders
+  /// "c_2" and "c-1" otherwise, and a cursor would skip or repeat rows).
+  var bytewise: String
   /// A condition on `c`: one of its notes mentions the member at `placeholder`.
   var mentions: @Sendable (_ placeholder: String) -> String
   /// The condition a search adds on `c`, with its values bound; nil when it filters nothing.
@@ -255,19 +259,21 @@ extension ConversationQueries {
         sql.sql +=
           " AND (c.updated_at < \(sql.bind(.real(cursor.updatedAt)))"
           + " OR (c.updated_at = \(sql.bind(.real(cursor.updatedAt)))"
-          + " AND c.id < \(sql.bind(cursor.id))))"
+          + " AND c.id\(dialect.bytewise) < \(sql.bind(cursor.id))))"
       case .priority:
         sql.sql +=
           " AND (c.priority_rank < \(sql.bind(.integer(cursor.rank)))"
           + " OR (c.priority_rank = \(sql.bind(.integer(cursor.rank)))"
           + " AND (c.updated_at < \(sql.bind(.real(cursor.updatedAt)))"
           + " OR (c.updated_at = \(sql.bind(.real(cursor.updatedAt)))"
-          + " AND c.id < \(sql.bind(cursor.id))))))"
+          + " AND c.id\(dialect.bytewise) < \(sql.bind(cursor.id))))))"
       }
     }
     switch query.sort {
-    case .recent: sql.sql += " ORDER BY c.updated_at DESC, c.id DESC"
-    case .priority: sql.sql += " ORDER BY c.priority_rank DESC, c.updated_at DESC, c.id DESC"
+    case .recent: sql.sql += " ORDER BY c.updated_at DESC, c.id\(dialect.bytewise) DESC"
+    case .priority:
+      sql.sql +=
+        " ORDER BY c.priority_rank DESC, c.updated_at DESC, c.id\(dialect.bytewise) DESC"
     }
     sql.sql += " LIMIT \(pageSize(query) + 1)"
     return sql

@@ -122,7 +122,7 @@ import Testing
   /// SQLite and PostgreSQL stores holding `rows`.
   func withBothStores(
     _ rows: TestInboxRows, clock: WallClock = .fixed(Date(timeIntervalSince1970: 10_000)),
-    _ body: (SQLiteStore, PostgresStore) async throws -> Void
+    icuLocale: String? = nil, _ body: (SQLiteStore, PostgresStore) async throws -> Void
   ) async throws {
     try #require(
       TestPostgres.address != nil || !TestPostgres.required, "ETIQUETTE_TEST_POSTGRES_URL unset")
@@ -131,10 +131,17 @@ import Testing
       .appendingPathComponent("etiquette-read-\(UUID().uuidString).db").path
     let sqlite = try SQLiteStore(path: path, clock: clock)
     try await sqlite.insertTestRows(rows)
-    try await StoreKind.postgres.withStore(clock: clock) { store in
-      let postgres = try #require(store as? PostgresStore)
-      try await postgres.insertTestRows(rows)
-      try await body(sqlite, postgres)
+    try await TestPostgres.withDatabase(icuLocale: icuLocale) { address in
+      let postgres = try await PostgresStore.open(
+        address, clock: clock, maximumConnections: 4, connectTimeout: TestPostgres.patience)
+      do {
+        try await postgres.insertTestRows(rows)
+        try await body(sqlite, postgres)
+      } catch {
+        await postgres.close()
+        throw error
+      }
+      await postgres.close()
     }
   }
 
@@ -227,6 +234,28 @@ import Testing
         _ = try await postgres.conversationPage(
           member: "manon@exemple.fr", query: query, rules: Self.rules)
       }
+    }
+  }
+
+  /// Ids that a locale orders otherwise than bytes (`_` and `-` ignored, case folded): the
+  /// pages follow SQLite's order, their cursors neither skip nor repeat a row.
+  @Test func pagesFollowTheBytesOfIdsWhateverTheLocale() async throws {
+    var rows = TestInboxRows()
+    for (index, id) in ["c-1", "c_2", "C3", "c2", "b-9", "B_8", "c1"].enumerated() {
+      rows.conversations.append(
+        .init(id: id, createdAt: Double(index), updatedAt: 100))
+    }
+    try await withBothStores(rows, icuLocale: "en-US") { sqlite, postgres in
+      for sort in [ConversationListQuery.Sort.recent, .priority] {
+        var query = ConversationListQuery()
+        query.limit = 1
+        query.sort = sort
+        let expected = try await allPages(sqlite, member: "manon@exemple.fr", query: query)
+        #expect(expected.joined().map(\.id) == ["c_2", "c2", "c1", "c-1", "b-9", "C3", "B_8"])
+        #expect(try await allPages(postgres, member: "manon@exemple.fr", query: query) == expected)
+      }
+      let expected = try sqlite.inspection.conversations()
+      #expect(try await postgres.inspection().conversations() == expected)
     }
   }
 

@@ -13,10 +13,11 @@ import PostgresNIO
 /// a page and its labels, or a detail and its messages, describe one moment of the store, even
 /// while other instances write.
 extension PostgresStore {
-  /// PostgreSQL's spelling of a conversation list: `$n` placeholders, booleans, a note's
+  /// PostgreSQL's spelling of a conversation list: `$n` placeholders, booleans, ids compared
+  /// byte by byte (SQLite's order whatever the database's locale), a note's
   /// mentions read with `json_array_elements_text`, the search of `Search+PostgreSQL.swift`.
   static let conversationListDialect = ConversationListDialect(
-    placeholders: .numbered, always: "TRUE", never: "FALSE",
+    placeholders: .numbered, always: "TRUE", never: "FALSE", bytewise: #" COLLATE "C""#,
     mentions: { placeholder in
       "EXISTS (SELECT 1 FROM notes n, json_array_elements_text(n.mentions::json) j(value)"
         + " WHERE n.conversation_id = c.id AND j.value = \(placeholder))"

@@ -108,7 +108,7 @@ extension PostgresStore {
       labels[conversation, default: []].append(label)
     }
     for try await (id, phone, userID, name, steps, held) in try await connection.query(
-      "SELECT id, phone, user_id, name, step_count, held_triggers FROM conversations ORDER BY id",
+      "SELECT id, phone, user_id, name, step_count, held_triggers FROM conversations ORDER BY id COLLATE \"C\"",
       logger: logger
     ).decode((String, String?, String?, String?, Int, String).self) {
       inspection.storedConversations.append(
@@ -121,7 +121,7 @@ extension PostgresStore {
     for try await (key, conversation) in try await connection.query(
       """
       SELECT k.key, k.conversation_id FROM contact_keys k
-      JOIN conversations c ON c.id = k.conversation_id ORDER BY c.created_at DESC, c.id DESC
+      JOIN conversations c ON c.id = k.conversation_id ORDER BY c.created_at DESC, c.id COLLATE "C" DESC
       """, logger: logger
     ).decode((String, String).self) {
       inspection.contactKeys[key] = conversation

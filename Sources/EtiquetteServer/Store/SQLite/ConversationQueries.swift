@@ -139,7 +139,7 @@ enum ConversationQueries {
   /// SQLite's spelling of a conversation list: `?` placeholders, the mentions of a note read
   /// with `json_each`, a search through the FTS5 table.
   static let dialect = ConversationListDialect(
-    placeholders: .questionMarks, always: "1", never: "0",
+    placeholders: .questionMarks, always: "1", never: "0", bytewise: "",
     mentions: { placeholder in
       "EXISTS (SELECT 1 FROM notes n, json_each(n.mentions) j"
         + " WHERE n.conversation_id = c.id AND j.value = \(placeholder))"
