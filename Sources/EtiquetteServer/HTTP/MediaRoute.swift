@@ -44,7 +44,7 @@ extension InboxServer {
     switch row.status {
     case "stored":
       if case .stored(let load)? = row.content {
-        return try await storedMedia(row, load: load, aac: aac)
+        return try await Self.storedMedia(row, load: load, aac: aac)
       }
       var name = ""
       if case .file(let file)? = row.content { name = file }
@@ -105,7 +105,7 @@ extension InboxServer {
 extension InboxServer {
   /// A media whose bytes the store holds: served from memory. It has no AAC rendition (ffmpeg
   /// renders files of `media.directory`): the page then plays the original.
-  fileprivate func storedMedia(
+  static func storedMedia(
     _ row: StoredMedia, load: @Sendable () async throws -> Data?, aac: Bool
   ) async throws -> Response {
     if aac { throw APIError.notFound("this media has no AAC rendition") }
