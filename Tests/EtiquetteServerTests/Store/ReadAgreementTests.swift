@@ -291,6 +291,7 @@ import Testing
       #expect(events.count == 4)
       #expect(events.allSatisfy { $0.audience == #"{"member":{"_0":"bruno@exemple.fr"}}"# })
       #expect(events.first?.events.contains("read_state.changed") == true)
+      #expect(events.allSatisfy { !$0.countsAsChange })
 
       let expected = try await sqlite.aiSuggestions(conversation: "c2", authorize: authorize)
       #expect(
@@ -368,6 +369,7 @@ import Testing
       let events = try await postgres.storedLiveEventsForTests()
       #expect(events.count == 2)
       #expect(events.last?.events.contains("notification.read") == true)
+      #expect(events.allSatisfy { $0.countsAsChange })
     }
   }
 

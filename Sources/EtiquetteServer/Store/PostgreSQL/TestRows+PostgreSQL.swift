@@ -135,14 +135,16 @@ extension PostgresStore {
 }
 
 extension PostgresStore {
-  /// TEST ONLY: the live events stored so far, oldest first: who they are for and the events,
-  /// as JSON.
-  func storedLiveEventsForTests() async throws -> [(audience: String, events: String)] {
-    var stored: [(audience: String, events: String)] = []
-    for try await (audience, events) in try await client.query(
-      "SELECT audience, events FROM live_events ORDER BY seq", logger: logger
-    ).decode((String, String).self) {
-      stored.append((audience, events))
+  /// TEST ONLY: the live events stored so far, oldest first: who they are for, the events as
+  /// JSON, and whether they count as a change of the inbox.
+  func storedLiveEventsForTests() async throws
+    -> [(audience: String, events: String, countsAsChange: Bool)]
+  {
+    var stored: [(audience: String, events: String, countsAsChange: Bool)] = []
+    for try await (audience, events, change) in try await client.query(
+      "SELECT audience, events, counts_as_change FROM live_events ORDER BY seq", logger: logger
+    ).decode((String, String, Bool).self) {
+      stored.append((audience, events, change))
     }
     return stored
   }
