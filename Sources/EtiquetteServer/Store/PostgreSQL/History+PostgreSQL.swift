@@ -83,7 +83,7 @@ extension PostgresStore {
     let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
     sql.sql = """
       SELECT seq, webhook_id, whatsapp_id, error, attempts, failed_at, resolved_at, retryable
-      FROM message_failures \(condition) ORDER BY seq DESC LIMIT \(sql.bind(.integer(filter.limit)))
+      FROM message_failures \(condition) ORDER BY seq DESC LIMIT \(sql.bind(.integer(max(0, filter.limit))))
       """
     var failures: [(key: Int64, document: FailedMessageDocument)] = []
     for try await row in try await client.query(Self.query(sql), logger: logger) {
