@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 extension InboxServer {
   func registerSendingRoutes(on r: inout RouteRecorder) {
@@ -42,7 +43,11 @@ extension InboxServer {
     let row = try await conversations.media(id: id, viewer: member)
     switch row.status {
     case "stored":
-      let name = row.file ?? ""
+      if case .stored(let load)? = row.content {
+        return try await Self.storedMedia(row, load: load, aac: aac)
+      }
+      var name = ""
+      if case .file(let file)? = row.content { name = file }
       var path = URL(fileURLWithPath: configuration.media.directory, isDirectory: true)
         .appendingPathComponent(name).path
       guard FileManager.default.fileExists(atPath: path) else {
@@ -97,13 +102,48 @@ extension InboxServer {
   }
 }
 
+extension InboxServer {
+  /// A media whose bytes the store holds: served from memory. It has no AAC rendition (ffmpeg
+  /// renders files of `media.directory`): the page then plays the original.
+  static func storedMedia(
+    _ row: StoredMedia, load: @Sendable () async throws -> Data?, aac: Bool
+  ) async throws -> Response {
+    if aac { throw APIError.notFound("this media has no AAC rendition") }
+    guard let bytes = try await load() else {
+      throw APIError(
+        status: .gone, code: "media_unavailable",
+        message: "the stored bytes of this media are missing from the store")
+    }
+    var headers: HTTPFields = [
+      .contentType: row.mimeType ?? "application/octet-stream",
+      .cacheControl: "private, max-age=86400",
+      // Served from the API's origin: browsers must not guess a more dangerous type.
+      HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+      .contentDisposition: row.kind == "document" ? "attachment" : "inline",
+      .contentLength: String(bytes.count),
+    ]
+    if let sha = row.sha256 { headers[.eTag] = "\"\(sha)\"" }
+    return Response(
+      status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+  }
+}
+
 /// What the media route reads of a `media` row.
 struct StoredMedia: Sendable {
+  /// Where a downloaded media's bytes are.
+  enum Content: Sendable {
+    /// A file of `media.directory`, by name (SQLite: `media.file`).
+    case file(String)
+    /// In the store itself (PostgreSQL's `media_chunks`, which every instance reads), loaded
+    /// when served; nil when the store has none.
+    case stored(@Sendable () async throws -> Data?)
+  }
+
   var status: String
   var mimeType: String?
   var size: Int?
   var sha256: String?
-  var file: String?
+  var content: Content?
   var error: String?
   var kind: String
 }

@@ -4,8 +4,8 @@ import Foundation
 /// figure is an SQL aggregate of the store, so a period of three months costs one pass over
 /// its rows, never the rows loaded into the server.
 ///
-/// SQLite implements it (`Statistics+SQLite.swift`); PostgreSQL will once it serves
-/// conversations (issue 15) — with `percentile_cont`, which gives the same reply times.
+/// Both stores implement it (`Statistics+SQLite.swift`, `Statistics+PostgreSQL.swift`), with
+/// the same interpolation of the reply times, so they give the same figures.
 protocol InboxStatistics: Sendable {
   func dailyStatistics(_ days: StatisticsDays) async throws -> DailyStatistics
 }

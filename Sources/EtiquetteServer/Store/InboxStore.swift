@@ -4,7 +4,8 @@ import Foundation
 // The storage interface: what the services, the HTTP handlers and the workers need from a
 // store, and nothing of how it stores it. `SQLiteStore` (Store/SQLite, the only folder that
 // knows GRDB and SQLite's SQL) implements it; `PostgresStore` (Store/PostgreSQL, the only
-// folder that knows PostgresNIO) implements members and the job queue so far (issue 15).
+// folder that knows PostgresNIO) implements members, the job queue and the read side so far
+// (issue 15: conversation lists and details, notifications, sessions, statistics, history).
 //
 // Two rules every implementation keeps, because the services rely on them:
 // - a method that changes a conversation runs its engine step between a load and a save in one

@@ -12,8 +12,8 @@ struct StoredStep: Sendable, Hashable {
 }
 
 /// The steps of stored conversations in the order they happened: what the console's impact
-/// replay reads (issue 17). Only the SQLite store implements it for now: the PostgreSQL store
-/// does not serve conversations yet.
+/// replay reads (issue 17). Both stores implement it; PostgreSQL pages by
+/// `step_inputs.seq` where SQLite pages by rowid.
 protocol StepHistory: Sendable {
   /// How many steps happened in `[from, to)`.
   func stepCount(from: Date, to: Date) async throws -> Int

@@ -83,10 +83,10 @@ enum TestPostgres {
 
   /// A database of its own for `body` (created, then dropped whatever `body` does).
   static func withDatabase<Value: Sendable>(
-    _ body: (PostgresAddress) async throws -> Value
+    icuLocale: String? = nil, _ body: (PostgresAddress) async throws -> Value
   ) async throws -> Value {
     let server = try #require(address, "\(variable) is not set")
-    let database = try await PostgresStore.createTestDatabase(on: server)
+    let database = try await PostgresStore.createTestDatabase(on: server, icuLocale: icuLocale)
     do {
       let value = try await body(database)
       try await PostgresStore.dropTestDatabase(database, administration: server)

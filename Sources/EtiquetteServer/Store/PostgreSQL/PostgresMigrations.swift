@@ -87,6 +87,8 @@ extension PostgresStore {
     // The inbox: conversations, intake, queues, sessions, live events
     // (`InboxTables+PostgreSQL.swift`).
     inboxMigration,
+    // `seq` orders where SQLite reads by rowid (`History+PostgreSQL.swift`).
+    readOrderMigration,
   ]
 
   /// The key of the session advisory lock held while migrating ("ETQM"): instances starting

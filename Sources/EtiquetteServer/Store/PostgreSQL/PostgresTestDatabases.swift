@@ -8,18 +8,29 @@ import PostgresNIO
 
 extension PostgresStore {
   /// TEST ONLY: a new empty database on the server `address` points at (whose own database is
-  /// only used to connect); returns the address of the new database.
-  static func createTestDatabase(on address: PostgresAddress) async throws -> PostgresAddress {
+  /// only used to connect); returns the address of the new database. `icuLocale` (letters and
+  /// `-` only, e.g. `en-US`) orders its text by that locale, as a production database may.
+  static func createTestDatabase(on address: PostgresAddress, icuLocale: String? = nil)
+    async throws -> PostgresAddress
+  {
     var created = address
     created.database =
       "etq_test_"
       + UUID().uuidString.replacingOccurrences(of: "-", with: "")
       .lowercased()
     let name = created.database
+    var locale = ""
+    if let icuLocale, !icuLocale.isEmpty,
+      icuLocale.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "-") })
+    {
+      locale = " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '\(icuLocale)'"
+    }
+    let options = locale
     try await withAdministration(address) { connection, logger in
-      // A name cannot be a bind parameter; it is ours, made of [a-z0-9_] only.
+      // A name cannot be a bind parameter; it is ours, made of [a-z0-9_] only (and the
+      // locale of letters and dashes).
       try await connection.query(
-        PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)\(options)"), logger: logger)
     }
     return created
   }

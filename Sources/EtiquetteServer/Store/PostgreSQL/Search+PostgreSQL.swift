@@ -44,11 +44,19 @@ extension PostgresStore {
   /// The condition a conversation list adds for a search (`c` the conversations' alias), and
   /// its bound query; nil when the search has no word (it then filters nothing, as in SQLite).
   static func searchCondition(_ text: String) -> PostgresQuery? {
+    var sql = BoundSQL(.numbered)
+    guard let condition = searchCondition(text, into: &sql) else { return nil }
+    sql.sql = condition
+    return query(sql)
+  }
+
+  /// The same condition, its query bound into a statement being built (a conversation list's).
+  static func searchCondition(_ text: String, into sql: inout BoundSQL) -> String? {
     switch SearchWords.query(text) {
     case .everything: nil
     case .nothing: "FALSE"
     case .words(let query):
-      "c.id IN (SELECT conversation_id FROM search WHERE words @@ \(query)::tsquery)"
+      "c.id IN (SELECT conversation_id FROM search WHERE words @@ \(sql.bind(query))::tsquery)"
     }
   }
 

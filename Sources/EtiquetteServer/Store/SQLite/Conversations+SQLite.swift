@@ -179,36 +179,14 @@ extension SQLiteStore {
             WHERE label = ?1
             """, arguments: [old, new])
       }
-      // Held triggers are named by their label and their clause's text (`TriggerNames`), which
-      // may name the label too (`routing|when label "Old" -> human`): renamed with it, so that a
-      // trigger that held before the rename does not fire again after it.
-      let prefixes = renames.flatMap { old, new in
-        [("when|\(old)|", "when|\(new)|"), ("remove when|\(old)|", "remove when|\(new)|")]
-      }
-      let references = renames.map { old, new in ("label \"\(old)\"", "label \"\(new)\"") }
       for row in try Row.fetchAll(
         db, sql: "SELECT id, held_triggers FROM conversations WHERE held_triggers != '[]'")
       {
-        let text: String = row["held_triggers"]
-        guard let names = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else {
-          continue
-        }
-        let renamed = names.map { name in
-          var name = name
-          for (old, new) in prefixes where name.hasPrefix(old) {
-            name = new + name.dropFirst(old.count)
-          }
-          for (old, new) in references where name.contains(old) {
-            name = name.replacingOccurrences(of: old, with: new)
-          }
-          return name
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard renamed != names, let data = try? encoder.encode(renamed.sorted()) else { continue }
+        guard let renamed = StoredLabelRenames.heldTriggers(row["held_triggers"], renames: renames)
+        else { continue }
         try db.execute(
           sql: "UPDATE conversations SET held_triggers = ? WHERE id = ?",
-          arguments: [String(decoding: data, as: UTF8.self), row["id"] as String])
+          arguments: [renamed, row["id"] as String])
       }
       return moved
     }

@@ -31,9 +31,8 @@ extension LiveEvents {
   static func readStateChanged(
     conversation: String, member: String, unreadCount: Int, in db: Database, hub: IntegrationHub
   ) {
-    let event = LiveEvent(
-      "read_state.changed", conversation: conversation,
-      data: ReadStateEvent(conversation: conversation, member: member, unreadCount: unreadCount))
+    let event = readStateEvent(
+      conversation: conversation, member: member, unreadCount: unreadCount)
     let live = hub.live
     db.afterNextTransaction { _ in
       live.publish([event], to: .member(member), countsAsChange: false)

@@ -104,7 +104,8 @@ extension SQLiteStore {
       }
       return StoredMedia(
         status: row["status"], mimeType: row["mime_type"], size: row["size"],
-        sha256: row["sha256"], file: row["file"], error: row["error"], kind: row["kind"])
+        sha256: row["sha256"], content: (row["file"] as String?).map(StoredMedia.Content.file),
+        error: row["error"], kind: row["kind"])
     }
   }
 }
