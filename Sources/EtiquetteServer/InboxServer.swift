@@ -72,12 +72,8 @@ public struct InboxServer: Sendable {
       let rules = try loadRules(configuration)
       let store = try await PostgresStore.open(address, clock: clock, logger: logger)
       do {
-        guard let servable = store as Any as? any ServerStore else {
-          throw ConfigurationError(ServerConfiguration.postgresNotServable(address))
-        }
         return try InboxServer(
-          configuration: configuration, rules: rules, store: servable, clock: clock,
-          logger: logger)
+          configuration: configuration, rules: rules, store: store, clock: clock, logger: logger)
       } catch {
         await store.close()
         throw error

@@ -513,9 +513,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       problems.append("public_url must be an http or https URL, got \"\(publicURL)\"")
     }
     do {
-      if case .postgres(let address) = try databaseLocation() {
-        problems.append(Self.postgresNotServable(address))
-      }
+      _ = try databaseLocation()
     } catch {
       problems.append(error.description)
     }
@@ -559,15 +557,6 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
   public func databaseLocation() throws(DatabaseLocationError) -> DatabaseLocation {
     let environment = databasePassword.map { ["ETIQUETTE_DB_PASSWORD": $0] } ?? [:]
     return try DatabaseLocation(databasePath, environment: environment)
-  }
-
-  // The PostgreSQL store implements members and the job queue so far (issue 15); serving on it
-  // would fail on the first webhook, so the server refuses to start rather than half-work.
-  static func postgresNotServable(_ address: PostgresAddress) -> String {
-    "db: the server cannot run on PostgreSQL yet (\(address)): its PostgreSQL store has "
-      + "members, invitations and the job queue, not yet conversations, webhook intake, search, "
-      + "deliveries, sending, media, the AI connector, notifications, live events nor web "
-      + "sessions (issue 15); serve on an SQLite file, `etiquette member` works on both"
   }
 
   /// `webhooks[0].secret` for a decoding path.

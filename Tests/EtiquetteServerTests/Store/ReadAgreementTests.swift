@@ -254,7 +254,7 @@ import Testing
         #expect(expected.joined().map(\.id) == ["c_2", "c2", "c1", "c-1", "b-9", "C3", "B_8"])
         #expect(try await allPages(postgres, member: "manon@exemple.fr", query: query) == expected)
       }
-      let expected = try sqlite.inspection.conversations()
+      let expected = try await sqlite.inspection.conversations()
       #expect(try await postgres.inspection().conversations() == expected)
     }
   }
@@ -508,7 +508,7 @@ import Testing
         #expect(b == a, "\(id)")
       }
       let c2 = try await postgres.inspection().conversations().first { $0.id == "c2" }
-      #expect(try sqlite.inspection.conversations().first { $0.id == "c2" } == c2)
+      #expect(try await sqlite.inspection.conversations().first { $0.id == "c2" } == c2)
       #expect(
         c2?.heldTriggers == [#"routing|when label "Commandes" -> human"#, "when|Commandes|0"])
     }
@@ -560,23 +560,23 @@ import Testing
 
       let a = sqlite.inspection
       let b = try await postgres.inspection()
-      #expect(try b.counts() == a.counts())
-      #expect(try b.conversations() == a.conversations())
-      #expect(try b.messages() == a.messages())
-      #expect(try b.messages(inConversation: "c2") == a.messages(inConversation: "c2"))
-      #expect(try b.decisions() == a.decisions())
-      #expect(try b.notifications() == a.notifications())
-      #expect(try b.deliveries() == a.deliveries())
-      #expect(try b.aiRequests() == a.aiRequests())
-      #expect(try b.messageFailures() == a.messageFailures())
-      #expect(try b.webhooks() == a.webhooks())
+      #expect(try await b.counts() == a.counts())
+      #expect(try await b.conversations() == a.conversations())
+      #expect(try await b.messages() == a.messages())
+      #expect(try await b.messages(inConversation: "c2") == a.messages(inConversation: "c2"))
+      #expect(try await b.decisions() == a.decisions())
+      #expect(try await b.notifications() == a.notifications())
+      #expect(try await b.deliveries() == a.deliveries())
+      #expect(try await b.aiRequests() == a.aiRequests())
+      #expect(try await b.messageFailures() == a.messageFailures())
+      #expect(try await b.webhooks() == a.webhooks())
       for phone in ["+33600000001", "33600000001", "+1555"] {
-        #expect(try b.conversationID(forPhone: phone) == a.conversationID(forPhone: phone))
+        #expect(try await b.conversationID(forPhone: phone) == a.conversationID(forPhone: phone))
       }
-      var media = try a.media(id: "m1")
+      var media = try await a.media(id: "m1")
       media?.file = nil
       #expect(try b.media(id: "m1") == media)
-      #expect(try b.media(id: "m2") == a.media(id: "m2"))
+      #expect(try await b.media(id: "m2") == a.media(id: "m2"))
     }
   }
 }

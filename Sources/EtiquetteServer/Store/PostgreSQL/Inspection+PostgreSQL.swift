@@ -10,13 +10,16 @@ import PostgresNIO
 /// (`PostgresStore.inspection()`); it is meant for test-sized and diagnostic reads, not for
 /// a large inbox.
 struct PostgresInspection: StoreInspection {
-  /// `conversation(id:rules:)` needs the engine's conversation as the write path loads it,
-  /// which this snapshot does not rebuild.
+  /// `conversation(id:rules:)` loads the engine's conversation as the write path does, from
+  /// the store the snapshot was taken of.
   struct Unavailable: Error, CustomStringConvertible {
     var description: String {
-      "the PostgreSQL inspection does not load engine conversations (the write path does)"
+      "this PostgreSQL inspection was made without its store: it cannot load a conversation"
     }
   }
+
+  /// The store the snapshot was taken of.
+  var store: PostgresStore?
 
   var storeCounts = StoreCounts()
   var storedConversations: [InspectedConversation] = []
@@ -41,8 +44,12 @@ struct PostgresInspection: StoreInspection {
     return keys.lazy.compactMap { contactKeys[$0] }.first
   }
 
-  func conversation(id: String, rules: LoadedRules) throws -> Conversation? {
-    throw Unavailable()
+  /// Loaded now, as the next step would load it (not from the snapshot).
+  func conversation(id: String, rules: LoadedRules) async throws -> Conversation? {
+    guard let store else { throw Unavailable() }
+    return try await store.stepTransaction { writes in
+      try await PostgresStore.load(writes, id: id, rules: rules)?.conversation
+    }
   }
 
   func messages(inConversation conversation: String?) throws -> [InspectedMessage] {
@@ -65,10 +72,59 @@ extension PostgresStore {
   /// What this store holds now, read in one snapshot (for tests and diagnostics).
   func inspection() async throws -> PostgresInspection {
     let logger = logger
-    return try await readSnapshot { connection in
+    var snapshot = try await readSnapshot { connection in
       try await Self.inspect(connection, logger: logger)
     }
+    snapshot.store = self
+    return snapshot
   }
+
+  /// An inspection whose every answer is read when asked (a new snapshot each time): what the
+  /// server's tests look at while the server runs.
+  var storeInspection: any StoreInspection { CurrentInspection(store: self) }
+}
+
+/// Each answer from a snapshot taken when it is asked for.
+struct CurrentInspection: StoreInspection {
+  let store: PostgresStore
+
+  func counts() async throws -> StoreCounts { try await store.inspection().counts() }
+  func conversations() async throws -> [InspectedConversation] {
+    try await store.inspection().conversations()
+  }
+  func conversationID(forPhone phone: String) async throws -> String? {
+    try await store.inspection().conversationID(forPhone: phone)
+  }
+  func conversation(id: String, rules: LoadedRules) async throws -> Conversation? {
+    try await store.inspection().conversation(id: id, rules: rules)
+  }
+  func messages(inConversation conversation: String?) async throws -> [InspectedMessage] {
+    try await store.inspection().messages(inConversation: conversation)
+  }
+  func decisions(inConversation conversation: String?) async throws -> [InspectedDecision] {
+    try await store.inspection().decisions(inConversation: conversation)
+  }
+  func notifications() async throws -> [InspectedNotification] {
+    try await store.inspection().notifications()
+  }
+  func deliveries() async throws -> [InspectedDelivery] {
+    try await store.inspection().deliveries()
+  }
+  func media(id: String) async throws -> InspectedMedia? {
+    try await store.inspection().media(id: id)
+  }
+  func aiRequests() async throws -> [InspectedAIRequest] {
+    try await store.inspection().aiRequests()
+  }
+  func messageFailures() async throws -> [InspectedMessageFailure] {
+    try await store.inspection().messageFailures()
+  }
+  func webhooks() async throws -> [InspectedWebhook] {
+    try await store.inspection().webhooks()
+  }
+}
+
+extension PostgresStore {
 
   private static func count(_ connection: PostgresConnection, _ sql: String, logger: Logger)
     async throws -> Int

@@ -26,6 +26,12 @@ extension PostgresStore {
     guard !renames.isEmpty else { return [:] }
     let logger = logger
     return try await transaction { connection, _ in
+      // Under the intake's lock: the intake updates many conversations in one transaction,
+      // and so does a rename; two such transactions locking rows in different orders could
+      // deadlock. (A member's step holds one conversation and waits for nothing the rename
+      // holds.)
+      try await connection.query(
+        "SELECT pg_advisory_xact_lock(\(Self.intakeLock))", logger: logger)
       var moved: [String: Int] = [:]
       for (old, new) in renames.sorted(by: { $0.key < $1.key }) {
         // A conversation that carries both names keeps the new one (and its reason).
