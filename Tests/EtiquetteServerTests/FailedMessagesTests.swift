@@ -13,7 +13,7 @@ import Testing
 
   @Test func managersSeeEachFailedMessageWithItsReasonUntilItIsApplied() async throws {
     let harness = try await ServerHarness()
-    try await harness.server.sqlite.injectMessageInsertFault(whatsappID: "wamid.bad")
+    try await harness.server.faults.injectMessageInsertFault(whatsappID: "wamid.bad")
     let body = IntakeIsolationTests.body([
       ("wamid.good", "33650000021", .string("1764064800")),
       ("wamid.bad", "33650000022", .string("1764064801")),
@@ -41,7 +41,7 @@ import Testing
     }
 
     // The fix, then the retry at the next start: the failure is resolved, no longer open.
-    try await harness.server.sqlite.removeInjectedFaults()
+    try await harness.server.faults.removeInjectedFaults()
     try await harness.server.recoverPendingWebhooks()
     try await harness.test { client in
       let (_, open) = try await ServerHarness.send(
@@ -58,7 +58,7 @@ import Testing
   @Test func pagesFollowTheCursor() async throws {
     let harness = try await ServerHarness()
     for index in 0..<3 {
-      try await harness.server.sqlite.injectMessageInsertFault(whatsappID: "wamid.f\(index)")
+      try await harness.server.faults.injectMessageInsertFault(whatsappID: "wamid.f\(index)")
       let body = IntakeIsolationTests.body([
         ("wamid.f\(index)", "3365000003\(index)", .string("1764064800"))
       ])
@@ -66,7 +66,7 @@ import Testing
         try await ServerHarness.post(client, webhook: body)
       }
       #expect(status == .ok)
-      try await harness.server.sqlite.removeInjectedFaults()
+      try await harness.server.faults.removeInjectedFaults()
     }
     try await harness.test { client in
       var seen: [String] = []

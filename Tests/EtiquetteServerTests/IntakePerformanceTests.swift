@@ -34,7 +34,10 @@ import Testing
     #expect(counts.searchedMessages == 60)
   }
 
-  @Test func cachedConversationIsExactlyWhatTheStoreReloads() async throws {
+  @Test(
+    .enabled(
+      if: TestStore.kind == .sqlite, "SQLite's conversation cache (PostgreSQL reloads every step)"))
+  func cachedConversationIsExactlyWhatTheStoreReloads() async throws {
     let harness = try await ServerHarness()
     let texts = ["Bonjour", "J'ai réservé le créneau", "ma commande CMD-123456", "merci"]
     try await harness.test { client in

@@ -76,7 +76,7 @@ import Testing
     try await harness.test { client in
       let id = try await APITests.converse(harness, client, phone: "33650000072", text: "quibble")
       _ = try await APITests.converse(harness, client, phone: "33650000072", text: "quibble fini")
-      try await harness.server.sqlite.storeHeldTriggers(
+      try await harness.server.faults.storeHeldTriggers(
         ["add|Essai Ordre|1", "remove|Essai Ordre|0"], conversation: id)
       // A new rule-set version, so that no cached state hides the stored one.
       try (complete + Self.label + "\n# reloaded\n").write(

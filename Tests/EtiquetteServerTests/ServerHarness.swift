@@ -255,7 +255,24 @@ enum TestStore {
   }
 }
 
+/// What tests do to a store besides using it, on either store: faults, rows from the past.
+protocol TestFaults: Sendable {
+  func injectMessageInsertFault(whatsappID: String) async throws
+  func removeInjectedFaults() async throws
+  func backdateDelivery(seq: Int64, status: String, updatedAt: Double) async throws
+  func storeHeldTriggers(_ names: [String], conversation id: String) async throws
+}
+
+extension SQLiteStore: TestFaults {}
+extension PostgresStore: TestFaults {}
+
 extension InboxServer {
+  /// The store's test hooks, whichever it is.
+  var faults: any TestFaults {
+    guard let store = store as? any TestFaults else { fatalError("no test hooks on this store") }
+    return store
+  }
+
   /// The SQLite store behind the storage interface, for tests that inject faults or read a
   /// diagnostic of SQLite itself.
   var sqlite: SQLiteStore {

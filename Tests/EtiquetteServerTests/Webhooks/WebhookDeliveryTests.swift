@@ -211,7 +211,7 @@ import Testing
       ("pending", now - 90 * 86_400),
     ]
     for (seq, (status, updated)) in zip(seqs, rows) {
-      try await h.server.sqlite.backdateDelivery(seq: seq, status: status, updatedAt: updated)
+      try await h.server.faults.backdateDelivery(seq: seq, status: status, updatedAt: updated)
     }
     func sweep(at now: Double) async throws -> Int {
       try await h.server.store.sweepDeliveries(

@@ -7,10 +7,8 @@ import PostgresNIO
 /// instances: every statement that must not run twice says so in SQL (unique keys with
 /// `ON CONFLICT`, `FOR UPDATE SKIP LOCKED` claims, leases checked in the `WHERE` clause).
 ///
-/// This folder is the only code that imports PostgresNIO, and holds every PostgreSQL statement.
-/// It implements members, invitations and the job queue so far (issue 15): the server refuses
-/// to serve on it until the rest of the storage interface is here
-/// (`ServerConfiguration.postgresNotServable`).
+/// This folder is the only code that imports PostgresNIO, and holds every PostgreSQL statement;
+/// it implements the whole storage interface (`ServerStore+PostgreSQL.swift`).
 public final class PostgresStore: Sendable {
   let client: PostgresClient
   /// Runs the connection pool, and the listener that rings `bell` for other instances' jobs.

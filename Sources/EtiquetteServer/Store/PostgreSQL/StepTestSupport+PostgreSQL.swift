@@ -186,3 +186,21 @@ extension PostgresStore {
       "DROP TRIGGER IF EXISTS injected_decision_fault ON decisions", logger: logger)
   }
 }
+
+extension PostgresStore {
+  /// TEST ONLY: gives the delivery `seq` a status and the instant it last changed, as if it
+  /// had been finished long ago (see `SQLiteStore.backdateDelivery`).
+  func backdateDelivery(seq: Int64, status: String, updatedAt: Double) async throws {
+    try await client.query(
+      "UPDATE webhook_deliveries SET status = \(status), updated_at = \(updatedAt) WHERE seq = \(seq)",
+      logger: logger)
+  }
+
+  /// TEST ONLY: stores `names` as the conversation's held triggers, as an older version wrote
+  /// them (see `SQLiteStore.storeHeldTriggers`).
+  func storeHeldTriggers(_ names: [String], conversation id: String) async throws {
+    let text = String(decoding: try JSONEncoder().encode(names), as: UTF8.self)
+    try await client.query(
+      "UPDATE conversations SET held_triggers = \(text) WHERE id = \(id)", logger: logger)
+  }
+}
