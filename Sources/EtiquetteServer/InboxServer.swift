@@ -70,7 +70,9 @@ public struct InboxServer: Sendable {
     case .postgres(let address):
       // The rules first: a rule error does not need a database connection to be reported.
       let rules = try loadRules(configuration)
-      let store = try await PostgresStore.open(address, clock: clock, logger: logger)
+      let store = try await PostgresStore.open(
+        address, clock: clock, maximumConnections: configuration.databasePoolSize,
+        connectTimeout: configuration.databaseConnectTimeout, logger: logger)
       do {
         return try InboxServer(
           configuration: configuration, rules: rules, store: store, clock: clock, logger: logger)

@@ -44,6 +44,13 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
   /// until one closes. nil: the file-descriptor limit less a reserve for the database and
   /// outbound calls, at most 4,096 (`effectiveMaxConnections`).
   public var maxConnections: Int?
+  /// PostgreSQL: the connections this instance opens to the database at most (its pool),
+  /// besides one that listens for the other instances' news. N instances open N × this: keep
+  /// it under the server's `max_connections`. Unused with SQLite.
+  public var databasePoolSize = 10
+  /// PostgreSQL: how long a connection attempt may take at start (not in the file: the tests,
+  /// which start hundreds of servers on two cores, wait longer).
+  var databaseConnectTimeout: Duration = .seconds(10)
   /// How often the rules directory is checked for changes; nil turns polling off.
   public var rulesPollInterval: Double? = 2
   /// The address clients reach this server at (`https://inbox.example.fr`): attachment URLs in
@@ -316,6 +323,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     var maxBodyBytes: Int?
     var idleTimeoutSeconds: Double?
     var maxConnections: Int?
+    var dbPoolSize: Int?
     var rulesPollSeconds: Double?
     var publicURL: String?
     var webhooks: [WebhookSubscription]?
@@ -336,6 +344,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       case maxBodyBytes = "max_body_bytes"
       case idleTimeoutSeconds = "idle_timeout_seconds"
       case maxConnections = "max_connections"
+      case dbPoolSize = "db_pool_size"
       case rulesPollSeconds = "rules_poll_seconds"
       case publicURL = "public_url"
       case webhooks
@@ -381,6 +390,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     if let v = document.maxBodyBytes { maxBodyBytes = v }
     if let v = document.idleTimeoutSeconds { idleTimeout = v }
     if let v = document.maxConnections { maxConnections = v }
+    if let v = document.dbPoolSize { databasePoolSize = v }
     if let v = document.rulesPollSeconds { rulesPollInterval = v > 0 ? v : nil }
     if let v = document.publicURL { publicURL = v }
     if let v = document.webhooks { webhooks = v }
@@ -503,6 +513,9 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
       if ai.retryBackoff < 0 { problems.append("ai.retry_backoff_seconds must be ≥ 0") }
     }
     if let smtp { problems += Self.problems(of: smtp) }
+    if !(2...1_000).contains(databasePoolSize) {
+      problems.append("db_pool_size must be between 2 and 1000, got \(databasePoolSize)")
+    }
     if let maxConnections, !(1...1_000_000).contains(maxConnections) {
       problems.append("max_connections must be between 1 and 1000000, got \(maxConnections)")
     }

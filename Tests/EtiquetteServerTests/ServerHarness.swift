@@ -53,6 +53,10 @@ struct ServerHarness {
     configuration.rulesPollInterval = nil
     configure(&configuration)
     configuration.databasePath = try await TestStore.database(for: configuration.databasePath)
+    // Hundreds of servers at once on one PostgreSQL server: a few connections each (one
+    // listens), and the patience of a loaded machine.
+    configuration.databasePoolSize = 3
+    configuration.databaseConnectTimeout = TestPostgres.patience
     server = try await InboxServer.open(configuration: configuration, clock: clock)
     closer = StoreCloser(server)
     for member in Self.members { tokens[member] = try await server.store.addMember(member) }

@@ -15,13 +15,50 @@ extension PostgresStore {
   /// How long published events are kept, for streams that resume after a reconnect.
   static let liveEventRetention: Double = 3_600
 
-  /// Starts relaying live events and following the served rules; both stop when the store
-  /// closes.
+  /// Starts relaying live events and following the served rules, on the news the store's
+  /// listener hears; both stop when the store closes.
   func serve(_ instance: ServedInstance) {
     let relay = LiveRelay(
       store: self, live: instance.live, rules: instance.rules, logger: instance.logger)
-    tasks.add(Task { await relay.run() })
-    tasks.add(Task { await self.followServedRules(instance) })
+    let follower = RulesFollower(store: self, instance: instance)
+    news.connect(live: { relay.run.trigger() }, rules: { follower.run.trigger() })
+    // What was committed since the store opened, and the rules recorded before this start.
+    relay.run.trigger()
+    follower.run.trigger()
+  }
+}
+
+/// A body run again whenever triggered, never twice at once: triggers that arrive while it
+/// runs make one more run (a burst of `NOTIFY`s is one catch-up, not a pile of tasks).
+final class CoalescedRun: @unchecked Sendable {
+  // Guards `running` and `again`.
+  private let lock = NSLock()
+  private var running = false
+  private var again = false
+  private let body: @Sendable () async -> Void
+
+  init(_ body: @escaping @Sendable () async -> Void) { self.body = body }
+
+  func trigger() {
+    let start = lock.withLock {
+      if running {
+        again = true
+        return false
+      }
+      running = true
+      return true
+    }
+    guard start else { return }
+    Task {
+      repeat {
+        lock.withLock { again = false }
+        await body()
+      } while lock.withLock {
+        if again { return true }
+        running = false
+        return false
+      }
+    }
   }
 }
 
@@ -31,57 +68,39 @@ private final class LiveRelay: Sendable {
   let live: LiveStream
   let rules: RuleHolder
   let logger: Logger
-  /// Serialises catch-ups (a notification arriving while one runs queues behind it) and guards
-  /// `last`, so events are published once each and in order.
-  private let turn = AsyncTurn()
+  let last: LastSeq
+  /// Catch-ups one at a time, so events are published once each and in order.
+  let run: CoalescedRun
 
   init(store: PostgresStore, live: LiveStream, rules: RuleHolder, logger: Logger) {
     self.store = store
     self.live = live
     self.rules = rules
     self.logger = logger
-  }
-
-  func run() async {
     // Events committed before the store opened are not replayed to streams that did not
-    // exist; every later one is, however late this listener starts.
-    let first = store.liveEventsBefore
-    await turn.run { _ in first }
-    while !Task.isCancelled {
+    // exist; every later one is, however late this relay starts.
+    let last = LastSeq(store.liveEventsBefore)
+    self.last = last
+    run = CoalescedRun { [store, live, rules, logger] in
       do {
-        try await store.client.withConnection { connection in
-          try await connection.listen(on: PostgresStore.liveChannel) { notifications in
-            // Rows committed while nobody listened (start, a reconnect) are read now.
-            try await catchUp()
-            for try await _ in notifications { try await catchUp() }
+        while true {
+          let rows = try await store.liveEvents(after: last.value, limit: 500)
+          for row in rows {
+            last.value = row.seq
+            Self.publish(row, live: live, rules: rules)
           }
+          if rows.count < 500 { break }
         }
       } catch {
-        if Task.isCancelled { return }
-        logger.warning(
-          "live events: listening again after \(PostgresStoreError.readable(error))")
-        try? await Task.sleep(for: .seconds(1))
+        // The next notification, or the listener's catch-up after it reconnects, tries again.
+        logger.warning("live events: \(PostgresStoreError.readable(error))")
       }
     }
   }
 
-  /// Publishes every row after the last one published, in `seq` order.
-  private func catchUp() async throws {
-    try await turn.run { last in
-      var last = last
-      while true {
-        let rows = try await store.liveEvents(after: last, limit: 500)
-        for row in rows {
-          last = row.seq
-          publish(row)
-        }
-        if rows.count < 500 { break }
-      }
-      return last
-    }
-  }
-
-  private func publish(_ row: PostgresStore.LiveEventRow) {
+  private static func publish(
+    _ row: PostgresStore.LiveEventRow, live: LiveStream, rules: RuleHolder
+  ) {
     let loaded = rules.current
     let audience: LiveAudience =
       switch row.audience {
@@ -96,24 +115,14 @@ private final class LiveRelay: Sendable {
   }
 }
 
-/// One async task at a time runs its body with the relay's last `seq`, which the body returns
-/// updated.
-private actor AsyncTurn {
-  private var last: Int64 = 0
-  private var busy = false
-  private var waiting: [CheckedContinuation<Void, Never>] = []
-
-  func run(_ body: @Sendable (Int64) async throws -> Int64) async rethrows {
-    // An actor is re-entrant across `await`: the turn is taken explicitly.
-    while busy {
-      await withCheckedContinuation { waiting.append($0) }
-    }
-    busy = true
-    defer {
-      busy = false
-      if !waiting.isEmpty { waiting.removeFirst().resume() }
-    }
-    last = try await body(last)
+/// The relay's last published `seq` (read and written by its one run at a time).
+final class LastSeq: @unchecked Sendable {
+  private let lock = NSLock()
+  private var seq: Int64
+  init(_ seq: Int64) { self.seq = seq }
+  var value: Int64 {
+    get { lock.withLock { seq } }
+    set { lock.withLock { seq = newValue } }
   }
 }
 

@@ -21,6 +21,8 @@ public final class PostgresStore: Sendable {
   /// How many times the job listener started listening: 1 once open, one more after each
   /// lost connection.
   let listens: ListenCount
+  /// The other instances' live events and served rules, as they are announced.
+  let news: StoreNews
   /// What the store runs for a server (`serve`: the live-event relay), cancelled by `close`.
   let tasks = StoreTasks()
   /// The last live event committed when the store opened: the relay publishes every later one
@@ -32,8 +34,9 @@ public final class PostgresStore: Sendable {
 
   private init(
     client: PostgresClient, running: Task<Void, Never>, bell: JobBell, clock: WallClock,
-    logger: Logger, listens: ListenCount, liveEventsBefore: Int64
+    logger: Logger, listens: ListenCount, news: StoreNews, liveEventsBefore: Int64
   ) {
+    self.news = news
     self.liveEventsBefore = liveEventsBefore
     self.listens = listens
     self.client = client
@@ -86,13 +89,14 @@ public final class PostgresStore: Sendable {
     }
     let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
     let bell = JobBell()
+    let news = StoreNews()
     let (listening, listeningContinuation) = AsyncStream.makeStream(of: Void.self)
     let listens = ListenCount()
     let running = Task {
       await withDiscardingTaskGroup { group in
         group.addTask { await client.run() }
         group.addTask {
-          await Self.listen(client: client, bell: bell, logger: logger) {
+          await Self.listen(client: client, bell: bell, news: news, logger: logger) {
             listens.increment()
             listeningContinuation.yield()
           }
@@ -101,7 +105,7 @@ public final class PostgresStore: Sendable {
     }
     let store = PostgresStore(
       client: client, running: running, bell: bell, clock: clock, logger: logger,
-      listens: listens, liveEventsBefore: liveEventsBefore)
+      listens: listens, news: news, liveEventsBefore: liveEventsBefore)
     do {
       // Jobs another instance commits from now on ring this instance's bell.
       try await Self.withTimeout(connectTimeout, address: address) {
@@ -116,6 +120,7 @@ public final class PostgresStore: Sendable {
 
   /// Closes the connections (and ends the listener); the store is unusable afterwards.
   public func close() async {
+    news.connect(live: {}, rules: {})
     await tasks.cancelAll()
     running.cancel()
     await running.value
@@ -125,25 +130,59 @@ public final class PostgresStore: Sendable {
 
   /// Rings `bell` on every job `NOTIFY` of any instance, from one pooled connection kept for
   /// it; listens again after a lost connection. `ready` is called each time the `LISTEN` holds.
+  /// Listens, on one pooled connection kept for it, to every channel of news from the other
+  /// instances: jobs (rings `bell`), live events and served rules (`news`, which `serve`
+  /// connects to the relay and the rules follower); listens again after a lost connection.
+  /// `ready` is called each time the `LISTEN`s hold.
   private static func listen(
-    client: PostgresClient, bell: JobBell, logger: Logger, ready: @escaping @Sendable () -> Void
+    client: PostgresClient, bell: JobBell, news: StoreNews, logger: Logger,
+    ready: @escaping @Sendable () -> Void
   ) async {
     while !Task.isCancelled {
       do {
         try await client.withConnection { connection in
-          try await connection.listen(on: jobChannel) { notifications in
-            // Work committed while nobody listened (a reconnect) is found by the workers'
-            // polling fallback (`nextJobDue`); ringing every kind wakes them to look now.
-            bell.ring(Set(JobKind.allCases))
-            ready()
-            for try await notification in notifications {
-              if let kind = JobKind(rawValue: notification.payload) { bell.ring([kind]) }
+          try await withThrowingTaskGroup(of: Void.self) { group in
+            let listening = ListenCount()
+            // Each channel's consumer says when its `LISTEN` holds; `ready` once all three do.
+            func held() {
+              listening.increment()
+              guard listening.value == 3 else { return }
+              // What was committed while nobody listened (the start, a reconnect): the
+              // workers look for due jobs now (their polling would find them later), the
+              // relay and the rules follower catch up.
+              bell.ring(Set(JobKind.allCases))
+              news.liveArrived()
+              news.rulesArrived()
+              ready()
             }
+            group.addTask {
+              try await connection.listen(on: jobChannel) { notifications in
+                held()
+                for try await notification in notifications {
+                  if let kind = JobKind(rawValue: notification.payload) { bell.ring([kind]) }
+                }
+              }
+            }
+            group.addTask {
+              try await connection.listen(on: liveChannel) { notifications in
+                held()
+                for try await _ in notifications { news.liveArrived() }
+              }
+            }
+            group.addTask {
+              try await connection.listen(on: rulesChannel) { notifications in
+                held()
+                for try await _ in notifications { news.rulesArrived() }
+              }
+            }
+            // One channel's end (a lost connection) ends them all, to listen again.
+            try await group.next()
+            group.cancelAll()
           }
         }
       } catch {
         if Task.isCancelled { return }
-        logger.warning("job notifications: listening again after \(error)")
+        logger.warning("notifications: listening again after \(PostgresStoreError.readable(error))")
         try? await Task.sleep(for: .seconds(1))
       }
     }
@@ -167,6 +206,24 @@ public final class PostgresStore: Sendable {
       }
     }
   }
+}
+
+/// What the listener hears besides jobs, passed on to whoever `serve` connected.
+final class StoreNews: @unchecked Sendable {
+  // Guards the handlers.
+  private let lock = NSLock()
+  private var live: (@Sendable () -> Void)?
+  private var rules: (@Sendable () -> Void)?
+
+  func connect(live: @escaping @Sendable () -> Void, rules: @escaping @Sendable () -> Void) {
+    lock.withLock {
+      self.live = live
+      self.rules = rules
+    }
+  }
+
+  func liveArrived() { lock.withLock { live }?() }
+  func rulesArrived() { lock.withLock { rules }?() }
 }
 
 /// Tasks a store runs for its server, ended when it closes.

@@ -43,28 +43,7 @@ extension PostgresStore {
     return nil
   }
 
-  /// Listens for recorded rules until the store closes; looks again after a lost connection.
-  func followServedRules(_ instance: ServedInstance) async {
-    let logger = instance.logger
-    while !Task.isCancelled {
-      do {
-        try await client.withConnection { connection in
-          try await connection.listen(on: Self.rulesChannel) { notifications in
-            // What was recorded while nobody listened (the start, a reconnect) first.
-            try await follow(instance, atStart: true)
-            for try await _ in notifications { try await follow(instance, atStart: false) }
-          }
-        }
-      } catch {
-        if Task.isCancelled { return }
-        logger.warning(
-          "served rules: listening again after \(PostgresStoreError.readable(error))")
-        try? await Task.sleep(for: .seconds(1))
-      }
-    }
-  }
-
-  private func follow(_ instance: ServedInstance, atStart: Bool) async throws {
+  fileprivate func follow(_ instance: ServedInstance, atStart: Bool) async throws {
     let own = try instance.files()
     guard let recorded = try await servedRules() else {
       if atStart { try await rulesServed(own) }
@@ -77,5 +56,34 @@ extension PostgresStore {
       )
     }
     await instance.adopt(recorded)
+  }
+}
+
+/// Adopts the rules recorded by another instance whenever the listener hears of them (and once
+/// at start).
+final class RulesFollower: Sendable {
+  let run: CoalescedRun
+
+  init(store: PostgresStore, instance: ServedInstance) {
+    let started = Started()
+    run = CoalescedRun {
+      do {
+        try await store.follow(instance, atStart: started.first())
+      } catch {
+        instance.logger.warning("served rules: \(PostgresStoreError.readable(error))")
+      }
+    }
+  }
+
+  /// True the first time it is asked.
+  private final class Started: @unchecked Sendable {
+    private let lock = NSLock()
+    private var asked = false
+    func first() -> Bool {
+      lock.withLock {
+        defer { asked = true }
+        return !asked
+      }
+    }
   }
 }
