@@ -161,7 +161,7 @@ public struct InboxServer: Sendable {
     let reloads = reloads
     store.serve(
       ServedInstance(
-        live: hub.live, rules: rules, logger: logger, files: { try drafts.served() },
+        live: hub.live, rules: rules, logger: logger, files: { drafts.served() },
         adopt: { served in
           do {
             guard try drafts.adopt(served) else { return }

@@ -29,7 +29,7 @@ import Testing
     let secret = try #require(vector["app_secret"]?.stringValue)
     var configuration = harness.server.configuration
     configuration.whatsappAppSecret = secret
-    let server = try InboxServer(
+    let server = try await InboxServer.open(
       configuration: configuration, clock: .starting(at: TestClock.start))
     let body = Array(try #require(vector["body"]?.stringValue).utf8)
     var fields = HTTPFields()

@@ -44,7 +44,8 @@ extension InboxServer {
     switch row.status {
     case "stored":
       if case .stored(let load)? = row.content {
-        return try await Self.storedMedia(row, load: load, aac: aac)
+        return try await Self.storedMedia(
+          row, load: load, aac: aac, cache: configuration.media.directory)
       }
       var name = ""
       if case .file(let file)? = row.content { name = file }
@@ -103,12 +104,44 @@ extension InboxServer {
 }
 
 extension InboxServer {
-  /// A media whose bytes the store holds: served from memory. It has no AAC rendition (ffmpeg
-  /// renders files of `media.directory`): the page then plays the original.
+  /// A media whose bytes the store holds (PostgreSQL): served from memory. Its AAC rendition
+  /// is made from a copy of the bytes in this instance's `cache` directory, named by their
+  /// SHA-256 (so a voice note is rendered once per instance, whoever downloaded it), and kept
+  /// there beside the copy.
   static func storedMedia(
-    _ row: StoredMedia, load: @Sendable () async throws -> Data?, aac: Bool
+    _ row: StoredMedia, load: @Sendable () async throws -> Data?, aac: Bool, cache: String
   ) async throws -> Response {
-    if aac { throw APIError.notFound("this media has no AAC rendition") }
+    if aac {
+      guard row.kind == "audio", row.mimeType?.hasPrefix("audio/ogg") == true,
+        let sha = row.sha256, sha.allSatisfy(\.isHexDigit)
+      else { throw APIError.notFound("this media has no AAC rendition") }
+      let folder = URL(fileURLWithPath: cache, isDirectory: true)
+        .appendingPathComponent("renditions", isDirectory: true)
+      let source = folder.appendingPathComponent(sha + ".ogg").path
+      if !FileManager.default.fileExists(atPath: source + ".m4a") {
+        guard let bytes = try await load() else {
+          throw APIError(
+            status: .gone, code: "media_unavailable",
+            message: "the stored bytes of this media are missing from the store")
+        }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try bytes.write(to: URL(fileURLWithPath: source), options: .atomic)
+      }
+      let rendition: String
+      do {
+        rendition = try await VoiceNoteRendition.installed.rendition(of: source)
+      } catch {
+        throw APIError.notFound("no AAC rendition of this voice note: \(error)")
+      }
+      let body = try Data(contentsOf: URL(fileURLWithPath: rendition))
+      return Response(
+        status: .ok,
+        headers: [
+          .contentType: "audio/mp4", .cacheControl: "private, max-age=86400",
+          HTTPField.Name("X-Content-Type-Options")!: "nosniff", .contentDisposition: "inline",
+          .contentLength: String(body.count),
+        ], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
     guard let bytes = try await load() else {
       throw APIError(
         status: .gone, code: "media_unavailable",

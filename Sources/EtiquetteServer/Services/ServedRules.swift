@@ -33,8 +33,8 @@ struct ServedInstance: Sendable {
   var live: LiveStream
   var rules: RuleHolder
   var logger: Logger
-  /// The files this instance serves now (read from its rules directory).
-  var files: @Sendable () throws -> ServedRuleFiles
+  /// The files of the rule set this instance serves now.
+  var files: @Sendable () -> ServedRuleFiles
   /// Makes this instance serve `files`: written into its rules directory, then reloaded.
   var adopt: @Sendable (ServedRuleFiles) async -> Void
 }
@@ -56,8 +56,14 @@ extension RuleDraftService {
     }
   }
 
-  /// The rule files on disk, as served.
-  func served() throws -> ServedRuleFiles { ServedRuleFiles(files: try tree()) }
+  /// The files of the rule set being served, as it was loaded (not the files on disk now,
+  /// which may hold edits not reloaded yet).
+  func served() -> ServedRuleFiles {
+    ServedRuleFiles(
+      files: rules.current.sources.files.map { file in
+        PublishedFile(name: relative(file.path), text: String(decoding: file.bytes, as: UTF8.self))
+      })
+  }
 
   /// Puts `served` on disk in place of the current files; false when they were already there.
   func adopt(_ served: ServedRuleFiles) throws -> Bool {

@@ -44,7 +44,7 @@ extension PostgresStore {
   }
 
   fileprivate func follow(_ instance: ServedInstance, atStart: Bool) async throws {
-    let own = try instance.files()
+    let own = instance.files()
     guard let recorded = try await servedRules() else {
       if atStart { try await rulesServed(own) }
       return
