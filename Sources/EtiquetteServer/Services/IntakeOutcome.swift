@@ -1,3 +1,4 @@
+import EtiquetteEngine
 import Foundation
 
 /// What processing one webhook body did, on any store: messages applied, messages that failed
@@ -24,6 +25,40 @@ struct IntakeOutcome: Sendable {
         webhook \(webhook): \(timestampsReplaced) message(s) with an unusable \
         timestamp took the receive time
         """)
+    }
+  }
+}
+
+extension WhatsAppPayload.InboundMessage {
+  /// The engine step of this customer message: its contact as the payload names it, and its
+  /// media attachment pointing at the server's own media route (`mediaBase` + id) rather than
+  /// at Meta's placeholder. The same in every store.
+  func step(mediaBase: String) -> Step {
+    let update = ContactUpdate(
+      id: contact.userID, phone: ConversationRecords.normalizePhone(contact.phone),
+      name: contact.name)
+    var message = self.message
+    if let media {
+      let placeholder = WhatsAppPayload.placeholderURL(mediaID: media.id)
+      message.attachments = message.attachments.map { attachment in
+        guard attachment.url == placeholder else { return attachment }
+        var attachment = attachment
+        attachment.url = mediaBase + MediaDownloads.pathComponent(media.id)
+        return attachment
+      }
+    }
+    return Step(.message(message), at: at, contact: update)
+  }
+}
+
+extension AIConnector {
+  /// What the AI is asked after a decision — a reply at the version it names, or a suggestion
+  /// at the conversation's version — or nil when nothing is asked. The same in every store.
+  static func request(for decision: Decision) -> (kind: String, version: Int)? {
+    switch decision.ai {
+    case .none: nil
+    case .reply(let version): ("reply", version)
+    case .suggest: ("suggest", decision.version)
     }
   }
 }

@@ -19,26 +19,7 @@ import Testing
   static func config(
     directory: String, name: String, database: String, receiverPort: Int
   ) throws -> String {
-    let config: JSONValue = .object([
-      "rules": .string(ServerHarness.fixtures.appendingPathComponent("rules").path),
-      "db": .string(database),
-      "host": .string("127.0.0.1"),
-      "port": .number(0),
-      "whatsapp_app_secret": .string(ServerHarness.secret),
-      "rules_poll_seconds": .number(0),
-      "webhooks": .array([
-        .object([
-          "name": .string("zap"),
-          "url": .string("http://127.0.0.1:\(receiverPort)/hook"),
-          "secret": .string(Crash.secret),
-          "events": .array([.string("message.received")]),
-        ])
-      ]),
-      "webhook_delivery": .object([
-        "max_attempts": .number(1000), "initial_backoff_seconds": .number(0.05),
-        "max_backoff_seconds": .number(0.2), "timeout_seconds": .number(5),
-      ]),
-    ])
+    let config = Crash.config(database: database, receiverPort: receiverPort)
     let path = directory + "/\(name).json"
     try JSONLine.encode(config).write(toFile: path, atomically: true, encoding: .utf8)
     return path

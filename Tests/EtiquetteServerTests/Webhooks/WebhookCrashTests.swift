@@ -31,6 +31,31 @@ import Testing
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
   }()
 
+  /// A server on the test rules and `database`, on port 0 (the system picks a free one), with
+  /// one subscription of `message.received` to the receiver, retried quickly and long.
+  static func config(database: String, receiverPort: Int) -> JSONValue {
+    .object([
+      "rules": .string(ServerHarness.fixtures.appendingPathComponent("rules").path),
+      "db": .string(database),
+      "host": .string("127.0.0.1"),
+      "port": .number(0),
+      "whatsapp_app_secret": .string(ServerHarness.secret),
+      "rules_poll_seconds": .number(0),
+      "webhooks": .array([
+        .object([
+          "name": .string("zap"),
+          "url": .string("http://127.0.0.1:\(receiverPort)/hook"),
+          "secret": .string(secret),
+          "events": .array([.string("message.received")]),
+        ])
+      ]),
+      "webhook_delivery": .object([
+        "max_attempts": .number(1000), "initial_backoff_seconds": .number(0.05),
+        "max_backoff_seconds": .number(0.2), "timeout_seconds": .number(5),
+      ]),
+    ])
+  }
+
   /// Starts receiver.py and returns it with its port.
   static func startReceiver(log: String, delay: Double, holdAfter: Int = -1, gate: String = "")
     throws -> (Process, Int)
@@ -137,26 +162,7 @@ import Testing
       log: receiverLog, delay: 0, holdAfter: 2, gate: gate)
     // SIGKILL: the test process may ignore SIGTERM, and its children inherit that.
     defer { kill(receiver.processIdentifier, SIGKILL) }
-    let config: JSONValue = .object([
-      "rules": .string(ServerHarness.fixtures.appendingPathComponent("rules").path),
-      "db": .string(dir + "/etiquette.db"),
-      "host": .string("127.0.0.1"),
-      "port": .number(0),
-      "whatsapp_app_secret": .string(ServerHarness.secret),
-      "rules_poll_seconds": .number(0),
-      "webhooks": .array([
-        .object([
-          "name": .string("zap"),
-          "url": .string("http://127.0.0.1:\(receiverPort)/hook"),
-          "secret": .string(Self.secret),
-          "events": .array([.string("message.received")]),
-        ])
-      ]),
-      "webhook_delivery": .object([
-        "max_attempts": .number(1000), "initial_backoff_seconds": .number(0.05),
-        "max_backoff_seconds": .number(0.2), "timeout_seconds": .number(5),
-      ]),
-    ])
+    let config = Self.config(database: dir + "/etiquette.db", receiverPort: receiverPort)
     let configPath = dir + "/config.json"
     try JSONLine.encode(config).write(toFile: configPath, atomically: true, encoding: .utf8)
 

@@ -235,20 +235,7 @@ extension PostgresStore {
     let id = try await findOrCreate(
       writes, phone: m.contact.phone, userID: m.contact.userID, name: m.contact.name,
       rules: rules, at: m.at)
-    let update = ContactUpdate(
-      id: m.contact.userID, phone: ConversationRecords.normalizePhone(m.contact.phone),
-      name: m.contact.name)
-    var message = m.message
-    if let media = m.media {
-      let placeholder = WhatsAppPayload.placeholderURL(mediaID: media.id)
-      message.attachments = message.attachments.map { attachment in
-        guard attachment.url == placeholder else { return attachment }
-        var attachment = attachment
-        attachment.url = mediaBase + MediaDownloads.pathComponent(media.id)
-        return attachment
-      }
-    }
-    let step = Step(.message(message), at: m.at, contact: update)
+    let step = m.step(mediaBase: mediaBase)
     _ = try await apply(
       step, to: id, writes, rules: rules,
       extras: EntryExtras(

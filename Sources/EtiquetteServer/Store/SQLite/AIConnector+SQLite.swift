@@ -13,17 +13,7 @@ extension AIConnector {
   static func enqueue(_ effects: StepEffects, in db: Database, hub: IntegrationHub) throws {
     let endpoint = hub.configuration.ai != nil
     guard endpoint || !hub.configuration.aiAgents.isEmpty else { return }
-    let kind: String
-    let version: Int
-    switch effects.decision.ai {
-    case .none: return
-    case .reply(let v):
-      kind = "reply"
-      version = v
-    case .suggest:
-      kind = "suggest"
-      version = effects.decision.version
-    }
+    guard let (kind, version) = AIConnector.request(for: effects.decision) else { return }
     let now = hub.clock.seconds
     let id = try Int64.fetchOne(
       db.cachedStatement(

@@ -209,20 +209,7 @@ extension SQLiteStore {
     let id = try ConversationRecords.findOrCreate(
       db, phone: m.contact.phone, userID: m.contact.userID, name: m.contact.name,
       rules: rules, at: m.at)
-    let update = ContactUpdate(
-      id: m.contact.userID, phone: ConversationRecords.normalizePhone(m.contact.phone),
-      name: m.contact.name)
-    var message = m.message
-    if let media = m.media {
-      let placeholder = WhatsAppPayload.placeholderURL(mediaID: media.id)
-      message.attachments = message.attachments.map { attachment in
-        guard attachment.url == placeholder else { return attachment }
-        var attachment = attachment
-        attachment.url = mediaBase + MediaDownloads.pathComponent(media.id)
-        return attachment
-      }
-    }
-    let step = Step(.message(message), at: m.at, contact: update)
+    let step = m.step(mediaBase: mediaBase)
     _ = try ConversationRecords.apply(
       step, to: id, in: db, rules: rules,
       extras: EntryExtras(
