@@ -41,6 +41,11 @@ def set_editor(browser, text):
     browser.execute_script(
         "const e = document.querySelector('.CodeMirror').CodeMirror; e.setValue(arguments[0]);"
         "e.scrollIntoView({ line: e.lastLine(), ch: 0 });", text)
+    # The check of this text redraws the diagnostics above « Essayer »: a click during that
+    # redraw lands where the button was. Wait for the page to settle on this text.
+    wait(browser).until(lambda b: b.execute_script(
+        "const e = document.querySelector('.CodeMirror').CodeMirror;"
+        "return e.checkedText === e.getValue();"))
 
 
 def try_message(browser, text):

@@ -107,6 +107,8 @@ if (CodeMirror && form && area) {
           summarize(document);
           showDiagnostics(document);
           window.document.body.dataset.checked = String(document.diagnostics.length);
+          // The text this answer is for: a check still in flight for older text says so.
+          editor.checkedText = text;
           update(annotations(document));
         }).catch(() => update([]));
       },
