@@ -43,74 +43,106 @@ import Testing
     return allowed ? success : .forbidden
   }
 
-  @Test func everyEndpointAgreesWithEngineCan() async throws {
-    let harness = try await ServerHarness()
-    let engine = harness.server.rules.current.engine
-    try await harness.test { client in
-      var checks = 0
-      // Conversations from every shared fixture payload…
-      for file in [
-        "callback_button.json", "callback_selection.json", "message.json",
-        "system.json", "edited_message.json", "deleted_message.json",
-      ] {
-        for (_, payload) in try ServerHarness.fixture(file) {
-          _ = try await ServerHarness.post(client, webhook: ServerHarness.encode(payload))
-        }
-      }
-      // …and one per example message, each with a contact name to search for.
-      for (index, text) in Self.exampleMessages.enumerated() {
-        let body = ServerHarness.textWebhook(
-          from: "3370000\(String(format: "%04d", index))", id: "wamid.example.\(index)",
-          text: text, name: "Contact\(index)x")
-        _ = try await ServerHarness.post(client, webhook: body)
-      }
-      let rows = try await harness.inspect.conversations()
-      let ids = rows.map(\.id)
-      #expect(ids.count >= Self.exampleMessages.count + 2)
-      var labelSets: [Set<LabelID>] = []
-      for id in ids { labelSets.append(try await conversation(harness, id).labelSet) }
-      #expect(Set(labelSets).count >= 4, "the conversations should cover several label sets")
+  /// On PostgreSQL, also two instances on one database: webhooks and writes alternate
+  /// between them, and every answer still agrees with the engine, whichever instance gives it.
+  static let instanceCounts = TestStore.kind == .postgres ? [1, 2] : [1]
 
-      for member in ServerHarness.members {
-        let headers = harness.auth(member)
-        let listed = Set(
-          try await harness.list(client, as: member, query: "?limit=200").compactMap {
-            $0["id"]?.stringValue
-          })
-        for row in rows {
-          let id = row.id
-          var c = try await conversation(harness, id)
-          let view = engine.can(member, .view, c).allowed
-          #expect(listed.contains(id) == view, "list \(member) \(id)")
-          let get = try await status(client, .get, "/v1/conversations/\(id)", headers)
-          #expect(get == (view ? .ok : .notFound), "get \(member) \(id)")
-          if let name = row.name, name.hasPrefix("Contact") {
-            let found = try await harness.list(client, as: member, query: "?q=\(name)")
-            #expect(found.contains { $0["id"]?.stringValue == id } == view, "search \(member)")
-          }
-          // Writes: the expectation is recomputed before each one, since they change labels.
-          let actions: [(HTTPRequest.Method, String, String?, AccessLevel, HTTPResponse.Status)] = [
-            (.post, "notes", #"{"text":"note"}"#, .view, .ok),
-            (.post, "messages", #"{"text":"réponse"}"#, .reply, .created),
-            (.post, "labels", #"{"label":"Demandes de Vente"}"#, .reply, .ok),
-            (.delete, "labels/Demandes%20de%20Vente", nil, .reply, .ok),
-            (.post, "handoff", #"{"action":"take_over"}"#, .reply, .ok),
-            (.post, "handoff", #"{"action":"transfer_to_ai"}"#, .reply, .ok),
-          ]
-          for (method, path, json, level, success) in actions {
-            c = try await conversation(harness, id)
-            let want = Self.expected(
-              view: engine.can(member, .view, c).allowed,
-              allowed: engine.can(member, level, c).allowed, success: success)
-            let got = try await status(
-              client, method, "/v1/conversations/\(id)/\(path)", headers, json)
-            #expect(got == want, "\(method) \(path) \(member) \(id) labels \(c.labelSet)")
-            checks += 1
-          }
+  @Test(arguments: instanceCounts)
+  func everyEndpointAgreesWithEngineCan(instances: Int) async throws {
+    let harness = try await ServerHarness()
+    // The second instance opens the first one's database; its tokens are the valid ones
+    // (adding a member again gives them a new token).
+    let servers =
+      instances == 2
+      ? [
+        harness,
+        try await ServerHarness(
+          databasePath: harness.directory.appendingPathComponent("etiquette.db").path),
+      ] : [harness]
+    let tokens = servers[servers.count - 1]
+    let engine = harness.server.rules.current.engine
+    try await harness.test { first in
+      try await servers[servers.count - 1].test { last in
+        try await agree(
+          clients: instances == 2 ? [first, last] : [first], harness: harness, tokens: tokens,
+          engine: engine)
+      }
+    }
+  }
+
+  /// Request `n` goes to `clients[n % clients.count]`.
+  func agree(
+    clients: [any TestClientProtocol], harness: ServerHarness, tokens: ServerHarness,
+    engine: Engine
+  ) async throws {
+    var requests = 0
+    func client() -> any TestClientProtocol {
+      requests += 1
+      return clients[requests % clients.count]
+    }
+    var checks = 0
+    // Conversations from every shared fixture payload…
+    for file in [
+      "callback_button.json", "callback_selection.json", "message.json",
+      "system.json", "edited_message.json", "deleted_message.json",
+    ] {
+      for (_, payload) in try ServerHarness.fixture(file) {
+        _ = try await ServerHarness.post(client(), webhook: ServerHarness.encode(payload))
+      }
+    }
+    // …and one per example message, each with a contact name to search for.
+    for (index, text) in Self.exampleMessages.enumerated() {
+      let body = ServerHarness.textWebhook(
+        from: "3370000\(String(format: "%04d", index))", id: "wamid.example.\(index)",
+        text: text, name: "Contact\(index)x")
+      _ = try await ServerHarness.post(client(), webhook: body)
+    }
+    let rows = try await harness.inspect.conversations()
+    let ids = rows.map(\.id)
+    #expect(ids.count >= Self.exampleMessages.count + 2)
+    var labelSets: [Set<LabelID>] = []
+    for id in ids { labelSets.append(try await conversation(harness, id).labelSet) }
+    #expect(Set(labelSets).count >= 4, "the conversations should cover several label sets")
+
+    for member in ServerHarness.members {
+      let headers = tokens.auth(member)
+      let listed = Set(
+        try await tokens.list(client(), as: member, query: "?limit=200").compactMap {
+          $0["id"]?.stringValue
+        })
+      for row in rows {
+        let id = row.id
+        var c = try await conversation(harness, id)
+        let view = engine.can(member, .view, c).allowed
+        #expect(listed.contains(id) == view, "list \(member) \(id)")
+        let get = try await status(client(), .get, "/v1/conversations/\(id)", headers)
+        #expect(get == (view ? .ok : .notFound), "get \(member) \(id)")
+        if let name = row.name, name.hasPrefix("Contact") {
+          let found = try await tokens.list(client(), as: member, query: "?q=\(name)")
+          #expect(found.contains { $0["id"]?.stringValue == id } == view, "search \(member)")
+        }
+        // Writes: the expectation is recomputed before each one, since they change labels.
+        let actions: [(HTTPRequest.Method, String, String?, AccessLevel, HTTPResponse.Status)] = [
+          (.post, "notes", #"{"text":"note"}"#, .view, .ok),
+          (.post, "messages", #"{"text":"réponse"}"#, .reply, .created),
+          (.post, "labels", #"{"label":"Demandes de Vente"}"#, .reply, .ok),
+          (.delete, "labels/Demandes%20de%20Vente", nil, .reply, .ok),
+          (.post, "handoff", #"{"action":"take_over"}"#, .reply, .ok),
+          (.post, "handoff", #"{"action":"transfer_to_ai"}"#, .reply, .ok),
+        ]
+        for (method, path, json, level, success) in actions {
+          c = try await conversation(harness, id)
+          let want = Self.expected(
+            view: engine.can(member, .view, c).allowed,
+            allowed: engine.can(member, level, c).allowed, success: success)
+          let got = try await status(
+            client(), method, "/v1/conversations/\(id)/\(path)", headers, json)
+          #expect(got == want, "\(method) \(path) \(member) \(id) labels \(c.labelSet)")
+          checks += 1
         }
       }
-      #expect(checks == ServerHarness.members.count * 6 * rows.count)
     }
+    #expect(checks == ServerHarness.members.count * 6 * rows.count)
   }
 }
 
