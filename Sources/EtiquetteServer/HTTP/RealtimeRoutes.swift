@@ -34,6 +34,10 @@ extension InboxServer {
     headers[.cacheControl] = "no-cache"
     // nginx buffers responses by default, which would hold events back.
     if let name = HTTPField.Name("X-Accel-Buffering") { headers[name] = "no" }
+    // `Last-Event-ID`: a client reconnecting (to this instance or another) says the last
+    // event it received; what it missed is replayed before the live events.
+    let resumeAfter = HTTPField.Name("Last-Event-ID").flatMap { request.headers[$0] }.flatMap(
+      LiveEventID.parse)
     // Registered before the response, so the limit is checked before a 200 goes out.
     let id: UInt64
     let frames: AsyncStream<String>
@@ -44,15 +48,33 @@ extension InboxServer {
         status: .tooManyRequests, code: "too_many_streams",
         message: "\(member) already has \(error.limit) live streams open; close one first")
     }
+    // Read after subscribing: an event published in between is in both, and sent once.
+    var backlog: [(id: UInt64, frame: String)]?
+    if let resumeAfter {
+      do {
+        backlog = live.backlog(after: resumeAfter, for: member)
+        if backlog == nil {
+          backlog = try await store.liveBacklog(
+            after: resumeAfter, for: member, rules: rules.current)
+        }
+      } catch {
+        live.unsubscribe(id)
+        throw error
+      }
+    }
+    let ready = StreamReady(member: member, resumed: resumeAfter.map { _ in backlog != nil })
     return Response(
       status: .ok, headers: headers,
-      body: ResponseBody { writer in
+      body: ResponseBody { [backlog] writer in
         defer { live.unsubscribe(id) }
         logger.debug("live stream: \(member) connected")
         try await writer.write(
-          ByteBuffer(
-            string: "retry: 2000\nevent: ready\ndata: \(JSONLine.encode(["member": member]))\n\n"
-          ))
+          ByteBuffer(string: "retry: 2000\nevent: ready\ndata: \(JSONLine.encode(ready))\n\n"))
+        var written = resumeAfter ?? 0
+        for (eventID, frame) in backlog ?? [] {
+          try await writer.write(ByteBuffer(string: frame))
+          written = eventID
+        }
         // A stream never ends on its own: a graceful shutdown ends it, so it does not hold the
         // server up.
         try await withGracefulShutdownHandler {
@@ -61,14 +83,26 @@ extension InboxServer {
               logger.info("live stream: \(member) lost access (revoked or removed from the rules)")
               break
             }
-            try await writer.write(ByteBuffer(string: frame))
             live.delivered(frame.utf8.count, to: id)
+            if let eventID = LiveEvent.id(of: frame) {
+              // Replayed already, or older than where the client resumed.
+              guard eventID > written else { continue }
+              written = eventID
+            }
+            try await writer.write(ByteBuffer(string: frame))
           }
         } onGracefulShutdown: {
           live.unsubscribe(id)
         }
         try await writer.finish(nil)
       })
+  }
+
+  /// The first frame of a stream: who it is for, and with `Last-Event-ID` whether what was
+  /// missed follows (false: too old or unknown — the client reloads what it shows).
+  struct StreamReady: Encodable {
+    var member: String
+    var resumed: Bool?
   }
 
   /// `GET /v1/conversations/{id}/suggestions`: the AI's drafts, newest first (view access).

@@ -42,7 +42,9 @@ public final class IntegrationHub: Sendable {
     self.logger = logger
     self.metrics = metrics
     http = HTTPClient.shared
-    live = LiveStream()
+    // One process numbers its changes from the clock's milliseconds: above any id a client
+    // kept from an earlier run, so `Last-Event-ID` never resumes across a restart by mistake.
+    live = LiveStream(after: UInt64(max(0, clock.seconds * 1_000)))
   }
 
 }

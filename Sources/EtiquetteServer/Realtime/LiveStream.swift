@@ -20,6 +20,35 @@ struct LiveEvent: Sendable, Hashable {
   func frame(id: UInt64) -> String {
     "id: \(id)\nevent: \(type)\ndata: \(data)\n\n"
   }
+
+  /// The id of an event frame (nil for a comment: a keep-alive).
+  static func id(of frame: String) -> UInt64? {
+    guard frame.hasPrefix("id: "), let end = frame.firstIndex(of: "\n") else { return nil }
+    return UInt64(frame[frame.index(frame.startIndex, offsetBy: 4)..<end])
+  }
+}
+
+/// Where an event stands among every event published: a change's events share its position
+/// (PostgreSQL: the `seq` of its `live_events` row, the same on every instance), and an
+/// event's SSE id is `position × 1000 + its index` in the change — global, increasing, and
+/// what `Last-Event-ID` names when a client resumes on any instance.
+enum LiveEventID {
+  /// Events one position holds at most; a change with more takes several positions.
+  static let perPosition = 1_000
+
+  static func make(position: UInt64, index: Int) -> UInt64 {
+    position * UInt64(perPosition) + UInt64(index)
+  }
+
+  static func position(of id: UInt64) -> UInt64 { id / UInt64(perPosition) }
+
+  /// `Last-Event-ID` as sent back by a client: a number, or nothing usable.
+  static func parse(_ text: String?) -> UInt64? {
+    guard let text, !text.isEmpty, text.count <= 20, text.allSatisfy(\.isASCII) else {
+      return nil
+    }
+    return UInt64(text)
+  }
 }
 
 /// Who may receive a published event.
@@ -52,11 +81,19 @@ final class LiveStream: @unchecked Sendable {
     var limit: Int
   }
 
+  /// Held while a change is published (taken before `lock`, never inside it).
+  private let publishing = NSLock()
   // Guards every stored property below.
   private let lock = NSLock()
   private var subscribers: [UInt64: Subscriber] = [:]
   private var nextSubscriber: UInt64 = 0
-  private var lastEventID: UInt64 = 0
+  /// The last position published (`LiveEventID`).
+  private var position: UInt64
+  /// The changes published lately, for streams that resume (`backlog`): complete for every
+  /// position above `floor`.
+  private var history: [Published] = []
+  private var historyBytes = 0
+  private var floor: UInt64
   /// Committed changes published so far, whether or not anyone listened (`changeMark`).
   private var changes: UInt64 = 0
   /// Tells this process's marks from another's (a restart, another instance).
@@ -67,7 +104,26 @@ final class LiveStream: @unchecked Sendable {
   private var streamLimit = 8
   private let logger = Logger(label: "etiquette.live")
 
-  init() {}
+  /// A change as published: what `backlog` replays to a member who missed it.
+  struct Published {
+    var position: UInt64
+    var events: [LiveEvent]
+    var audience: LiveAudience
+    var bytes: Int
+  }
+
+  /// Changes kept for resuming streams, and their bytes at most.
+  static let historyLimit = 4_096
+  static let historyByteLimit = 16 << 20
+
+  /// `after`: the last position published before this stream existed — nothing at or below it
+  /// is known here. A single process numbers its own changes from there (SQLite: the clock's
+  /// milliseconds at the start, above any id of an earlier run); PostgreSQL's relay gives
+  /// every change its row's `seq` and starts after the rows stored before the store opened.
+  init(after: UInt64 = 0) {
+    position = after
+    floor = after
+  }
 
   /// How often an idle stream gets a `: keep-alive` comment (proxies close silent connections,
   /// and a write is how a vanished client is noticed).
@@ -155,31 +211,113 @@ final class LiveStream: @unchecked Sendable {
   /// A change was committed and nobody listens (the publisher skipped making its events).
   func recordChange() { lock.withLock { changes += 1 } }
 
+  /// The same, for a change whose events were never made (SQLite skips them when nobody
+  /// listens): it takes a position, and the history, which no longer holds every change,
+  /// starts after it — a stream resuming from before it is told to reload instead.
+  func recordUnpublishedChange() {
+    lock.withLock {
+      changes += 1
+      position += 1
+      floor = position
+      history = []
+      historyBytes = 0
+    }
+  }
+
   /// Publishes events to their audience, in order; called after the commit that caused them.
   /// `countsAsChange` false: a member's own read state, which their page just drew (opening a
-  /// conversation reads it) and must not make that page fetch itself again.
-  func publish(_ events: [LiveEvent], to audience: LiveAudience, countsAsChange: Bool = true) {
+  /// conversation reads it) and must not make that page fetch itself again. `position`: the
+  /// change's place among every instance's (PostgreSQL's relay); nil takes the next one here.
+  func publish(
+    _ events: [LiveEvent], to audience: LiveAudience, countsAsChange: Bool = true,
+    position given: UInt64? = nil
+  ) {
     guard !events.isEmpty else { return }
     if countsAsChange { recordChange() }
-    let targets = lock.withLock { subscribers }
+    // A position holds `perPosition` events; a longer change (never seen) takes several.
+    var remaining = events[...]
+    var next = given
+    while !remaining.isEmpty {
+      let chunk = Array(remaining.prefix(LiveEventID.perPosition))
+      remaining = remaining.dropFirst(chunk.count)
+      publish(chunk, to: audience, at: next)
+      next = next.map { $0 + 1 }
+    }
+  }
+
+  private func publish(_ events: [LiveEvent], to audience: LiveAudience, at given: UInt64?) {
+    // One change at a time from numbering to the last frame queued: two commits publishing
+    // at once would otherwise queue a later position before an earlier one, and a stream
+    // (which skips what it has passed, to resume without repeats) would lose the earlier.
+    publishing.lock()
+    defer { publishing.unlock() }
+    let bytes = events.reduce(0) { $0 + $1.data.utf8.count + 64 }
+    // INVARIANT: positions grow in publishing order (the relay publishes rows in `seq` order),
+    // so the ids a client sees increase, and the history is sorted.
+    let (position, targets): (UInt64, [UInt64: Subscriber]) = lock.withLock {
+      let position = max(given ?? (self.position + 1), self.position + 1)
+      self.position = position
+      history.append(
+        Published(position: position, events: events, audience: audience, bytes: bytes))
+      historyBytes += bytes
+      while history.count > Self.historyLimit || historyBytes > Self.historyByteLimit,
+        let oldest = history.first
+      {
+        history.removeFirst()
+        historyBytes -= oldest.bytes
+        floor = oldest.position
+      }
+      return (position, subscribers)
+    }
     guard !targets.isEmpty else { return }
     // Visibility is decided once per member, not once per connection.
-    var verdicts: [String: [LiveEvent]] = [:]
+    var frames: [String: [String]] = [:]
     for (id, subscriber) in targets.sorted(by: { $0.key < $1.key }) {
       let member = subscriber.member
-      if verdicts[member] == nil {
-        verdicts[member] = Self.events(events, for: member, audience: audience)
+      if frames[member] == nil {
+        frames[member] = Self.frames(events, at: position, for: member, audience: audience)
+          .map(\.frame)
       }
-      guard let chosen = verdicts[member], !chosen.isEmpty else { continue }
-      for event in chosen {
-        // INVARIANT: ids grow in publishing order, so a client sees them increase.
-        let eventID = lock.withLock {
-          lastEventID += 1
-          return lastEventID
-        }
-        guard send(event.frame(id: eventID), to: id) else { break }
+      guard let chosen = frames[member], !chosen.isEmpty else { continue }
+      for frame in chosen {
+        guard send(frame, to: id) else { break }
       }
     }
+  }
+
+  /// Numbers the changes from `after` on (PostgreSQL: the last `seq` stored before the store
+  /// opened); called before anything is published.
+  func numberChanges(after: UInt64) {
+    lock.withLock {
+      guard history.isEmpty else { return }
+      position = after
+      floor = after
+    }
+  }
+
+  /// What one member receives of a change at `position`: each event's id and frame.
+  static func frames(
+    _ events: [LiveEvent], at position: UInt64, for member: String, audience: LiveAudience
+  ) -> [(id: UInt64, frame: String)] {
+    Self.events(events, for: member, audience: audience).enumerated().map { index, event in
+      let id = LiveEventID.make(position: position, index: index)
+      return (id, event.frame(id: id))
+    }
+  }
+
+  /// The frames `member` missed after the event `last`, from the changes kept here; nil when
+  /// they are not all here (too old, or from another run or instance: see the store's own
+  /// backlog). Visibility is decided with the audience each change was published to.
+  func backlog(after last: UInt64, for member: String) -> [(id: UInt64, frame: String)]? {
+    let position = LiveEventID.position(of: last)
+    let kept: [Published]? = lock.withLock {
+      guard position > floor, position <= self.position else { return nil }
+      return history.filter { $0.position >= position }
+    }
+    guard let kept else { return nil }
+    return kept.flatMap {
+      Self.frames($0.events, at: $0.position, for: member, audience: $0.audience)
+    }.filter { $0.id > last }
   }
 
   /// What one member receives of a step's events.

@@ -24,6 +24,12 @@ protocol ServerStore: InboxStore, WebSessionStore, RuleVersionStore, StepHistory
 
   /// Whether `error` says the store cannot be reached now (answered 503, not 500).
   func isUnavailable(_ error: any Error) -> Bool
+
+  /// The frames `member` missed after the event `last`, for a stream resuming on this
+  /// instance when its own `LiveStream` does not hold them all (PostgreSQL: the events every
+  /// instance stored, kept an hour); nil when they are no longer all known.
+  func liveBacklog(after last: UInt64, for member: String, rules: LoadedRules) async throws
+    -> [(id: UInt64, frame: String)]?
 }
 
 extension SQLiteStore: ServerStore {
@@ -40,4 +46,9 @@ extension SQLiteStore: ServerStore {
   /// A local file is there or the server would not have started; a busy database waits
   /// (`busyMode`) rather than failing.
   func isUnavailable(_ error: any Error) -> Bool { false }
+
+  /// The process's `LiveStream` holds all there is: nothing older survives a restart.
+  func liveBacklog(after last: UInt64, for member: String, rules: LoadedRules) async throws
+    -> [(id: UInt64, frame: String)]?
+  { nil }
 }

@@ -133,6 +133,80 @@ import Testing
 
   /// A member revoked while connected (`etiquette member revoke` writes the store; the server
   /// is another process) loses the stream before the next event: no transcript reaches them.
+  /// A client that reconnects with `Last-Event-ID` gets what it missed, once, in order, then
+  /// the live events; with an id the server no longer knows it is told to reload instead.
+  @Test func aStreamResumesAfterTheLastEventItReceived() async throws {
+    let harness = try await ServerHarness()
+    let token = harness.tokens["bruno@exemple.fr"] ?? ""
+    try await harness.test(.live) { client in
+      let port = try #require(client.port)
+      // Another member stays connected throughout, as a team does.
+      let colleague = try await SSEClient.connect(
+        port: port, token: harness.tokens["dev@exemple.fr"] ?? "")
+      defer { colleague.close() }
+      let first = try await SSEClient.connect(port: port, token: token)
+      let a = try await Support.converse(harness, client, phone: "33620000011", text: "bonjour")
+      #expect(try await first.waitFor("message.created", conversation: a))
+      #expect(await first.events("ready").first?.data["resumed"] == nil, "no Last-Event-ID")
+      let last = try #require(await first.events().compactMap(\.id).last)
+      first.close()
+
+      // Missed while disconnected: the messages of two conversations bruno may view.
+      let b = try await Support.converse(harness, client, phone: "33620000012", text: "salut")
+      _ = try await Support.converse(harness, client, phone: "33620000013", text: "re")
+      let resumed = try await SSEClient.connect(
+        port: port, token: token, lastEventID: String(last))
+      defer { resumed.close() }
+      #expect(await resumed.events("ready").first?.data["resumed"] == .bool(true))
+      #expect(try await resumed.waitFor("message.created", count: 2))
+      #expect(await resumed.events("message.created", conversation: b).count == 1)
+      let replayed = await resumed.events().compactMap(\.id)
+      #expect(replayed.allSatisfy { $0 > last }, "nothing before the last event seen")
+      #expect(replayed == replayed.sorted() && Set(replayed).count == replayed.count)
+      // Then live: the next change arrives after the replayed ones.
+      let c = try await Support.converse(
+        harness, client, phone: "33620000014", text: "encore")
+      #expect(try await resumed.waitFor("message.created", conversation: c))
+      let all = await resumed.events().compactMap(\.id)
+      #expect(all == all.sorted() && Set(all).count == all.count)
+
+      // An id from before anything this server keeps, or not an id at all: reload.
+      let stale = try await SSEClient.connect(port: port, token: token, lastEventID: "7")
+      defer { stale.close() }
+      #expect(await stale.events("ready").first?.data["resumed"] == .bool(false))
+      #expect(await stale.events("message.created").isEmpty, "nothing replayed")
+      let garbage = try await SSEClient.connect(port: port, token: token, lastEventID: "x")
+      defer { garbage.close() }
+      #expect(await garbage.events("ready").first?.data["resumed"] == nil)
+    }
+  }
+
+  /// A change committed while nobody at all is connected: PostgreSQL stored its events (any
+  /// instance may be asked to replay them); SQLite never made them, so a stream resuming from
+  /// before it is told to reload rather than miss it silently.
+  @Test func aChangeNobodyHeardIsReplayedOnlyWhereItWasKept() async throws {
+    let harness = try await ServerHarness()
+    let token = harness.tokens["bruno@exemple.fr"] ?? ""
+    try await harness.test(.live) { client in
+      let port = try #require(client.port)
+      let first = try await SSEClient.connect(port: port, token: token)
+      let a = try await Support.converse(harness, client, phone: "33620000021", text: "bonjour")
+      #expect(try await first.waitFor("message.created", conversation: a))
+      let last = try #require(await first.events().compactMap(\.id).last)
+      first.close()
+      #expect(await eventually { harness.server.hub.live.subscriberCount == 0 })
+      let b = try await Support.converse(harness, client, phone: "33620000022", text: "salut")
+      let resumed = try await SSEClient.connect(
+        port: port, token: token, lastEventID: String(last))
+      defer { resumed.close() }
+      let kept = TestStore.kind == .postgres
+      #expect(await resumed.events("ready").first?.data["resumed"] == .bool(kept))
+      if kept {
+        #expect(try await resumed.waitFor("message.created", conversation: b))
+      }
+    }
+  }
+
   @Test func aRevokedMemberLosesTheStreamBeforeTheNextEvent() async throws {
     let harness = try await ServerHarness()
     try await harness.test(.live) { client in

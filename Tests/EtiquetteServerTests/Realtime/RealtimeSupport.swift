@@ -138,9 +138,12 @@ struct SSEClient: Sendable {
   let status: Int
   let contentType: String?
 
-  static func connect(port: Int, token: String) async throws -> SSEClient {
+  static func connect(port: Int, token: String, lastEventID: String? = nil) async throws
+    -> SSEClient
+  {
     var request = HTTPClientRequest(url: "http://localhost:\(port)/v1/stream")
     request.headers.add(name: "Authorization", value: "Bearer \(token)")
+    if let lastEventID { request.headers.add(name: "Last-Event-ID", value: lastEventID) }
     let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
     // The stream's body never ends: the contract checks its status and content type.
     OpenAPIContract.check(

@@ -118,6 +118,55 @@ struct PostgresSharingTests {
     }
   }
 
+  /// SSE ids are global: both instances give an event the same id, and a stream resuming
+  /// on the other instance from the last id it saw gets exactly what it missed — also from
+  /// the database, when that instance's memory no longer holds it.
+  @Test func idsAreTheSameOnEveryInstanceAndAStreamResumesOnAnother() async throws {
+    try await Self.withTwoInstances { instances in
+      let (_, onFirst) = try instances[0].live.subscribe(member: "bruno@exemple.fr")
+      let (_, onSecond) = try instances[1].live.subscribe(member: "bruno@exemple.fr")
+      func change(_ index: Int) async throws {
+        try await instances[0].store.transaction { connection, _ in
+          try await PostgresStore.storeLiveEvents(
+            [
+              LiveEvent("message.created", conversation: "c\(index)", data: ["n": index]),
+              LiveEvent("label.added", conversation: "c\(index)", data: ["n": index]),
+            ], to: .viewers(before: nil, after: []), on: connection, now: 1,
+            logger: Logger(label: "test"))
+        }
+      }
+      for index in 0..<3 { try await change(index) }
+      let first = try await Self.frames(onFirst, count: 6)
+      let second = try await Self.frames(onSecond, count: 6)
+      let ids = first.compactMap(LiveEvent.id(of:))
+      #expect(ids == second.compactMap(LiveEvent.id(of:)), "one id per event on every instance")
+      #expect(ids == ids.sorted() && Set(ids).count == 6, "increasing")
+
+      // The client saw the first change's first event, then lost its connection.
+      let seen = ids[0]
+      let missed = Array(ids.dropFirst())
+      let fromMemory = try #require(
+        instances[1].live.backlog(after: seen, for: "bruno@exemple.fr"))
+      #expect(fromMemory.map(\.id) == missed)
+      let loaded = instances[1].rules.current
+      let fromDatabase = try #require(
+        try await instances[1].store.liveBacklog(
+          after: seen, for: "bruno@exemple.fr", rules: loaded))
+      #expect(fromDatabase.map(\.id) == missed)
+      #expect(fromDatabase.map(\.frame) == Array(second.dropFirst()), "the same frames")
+      // What only one member may view is replayed to no one else.
+      let alice = try #require(
+        try await instances[1].store.liveBacklog(
+          after: seen, for: "alice@exemple.fr", rules: loaded))
+      #expect(alice.isEmpty)
+      // An id no longer (or never) kept: nothing is replayed, the client reloads.
+      #expect(
+        try await instances[1].store.liveBacklog(
+          after: 5, for: "bruno@exemple.fr", rules: loaded) == nil)
+      #expect(instances[1].live.backlog(after: 5, for: "bruno@exemple.fr") == nil)
+    }
+  }
+
   @Test func aRolledBackChangePublishesNothing() async throws {
     try await Self.withTwoInstances { instances in
       let (_, bruno) = try instances[1].live.subscribe(member: "bruno@exemple.fr")

@@ -18,6 +18,7 @@ extension PostgresStore {
   /// Starts relaying live events and following the served rules, on the news the store's
   /// listener hears; both stop when the store closes.
   func serve(_ instance: ServedInstance) {
+    instance.live.numberChanges(after: UInt64(max(0, liveEventsBefore)))
     let relay = LiveRelay(
       store: self, live: instance.live, rules: instance.rules, logger: instance.logger)
     let follower = RulesFollower(store: self, instance: instance)
@@ -101,17 +102,23 @@ private final class LiveRelay: Sendable {
   private static func publish(
     _ row: PostgresStore.LiveEventRow, live: LiveStream, rules: RuleHolder
   ) {
-    let loaded = rules.current
-    let audience: LiveAudience =
-      switch row.audience {
-      case .member(let member): .member(member)
-      case .viewers(let before, let after):
-        .viewers(
-          engine: loaded.engine,
-          before: before.map { ConversationService.labelIDs($0, ruleSet: loaded.ruleSet) },
-          after: ConversationService.labelIDs(after, ruleSet: loaded.ruleSet))
-      }
-    live.publish(row.events, to: audience, countsAsChange: row.countsAsChange)
+    live.publish(
+      row.events, to: row.audience.live(rules.current), countsAsChange: row.countsAsChange,
+      position: UInt64(row.seq))
+  }
+}
+
+extension StoredLiveAudience {
+  /// The audience with the rules this instance serves.
+  func live(_ loaded: LoadedRules) -> LiveAudience {
+    switch self {
+    case .member(let member): .member(member)
+    case .viewers(let before, let after):
+      .viewers(
+        engine: loaded.engine,
+        before: before.map { ConversationService.labelIDs($0, ruleSet: loaded.ruleSet) },
+        after: ConversationService.labelIDs(after, ruleSet: loaded.ruleSet))
+    }
   }
 }
 
@@ -127,6 +134,40 @@ final class LastSeq: @unchecked Sendable {
 }
 
 extension PostgresStore {
+  /// Rows a resuming stream may replay at most; a longer absence reloads instead.
+  static let liveBacklogLimit = 10_000
+
+  func liveBacklog(after last: UInt64, for member: String, rules: LoadedRules) async throws
+    -> [(id: UInt64, frame: String)]?
+  {
+    let position = Int64(clamping: LiveEventID.position(of: last))
+    var bounds: (Int64?, Int64?) = (nil, nil)
+    for try await row in try await client.query(
+      "SELECT MIN(seq), MAX(seq) FROM live_events", logger: logger
+    ).decode((Int64?, Int64?).self) {
+      bounds = row
+    }
+    // Complete only while the row of the last event seen is kept (older ones go first).
+    guard let oldest = bounds.0, let newest = bounds.1, oldest <= position, position <= newest
+    else { return nil }
+    var frames: [(id: UInt64, frame: String)] = []
+    var after = position - 1
+    var read = 0
+    while true {
+      let rows = try await liveEvents(after: after, limit: 500)
+      for row in rows {
+        frames += LiveStream.frames(
+          row.events, at: UInt64(row.seq), for: member, audience: row.audience.live(rules)
+        ).filter { $0.id > last }
+      }
+      read += rows.count
+      guard let newest = rows.last?.seq, rows.count == 500 else { break }
+      guard read < Self.liveBacklogLimit else { return nil }
+      after = newest
+    }
+    return frames
+  }
+
   struct LiveEventRow: Sendable {
     var seq: Int64
     var audience: StoredLiveAudience

@@ -77,18 +77,24 @@ extension PostgresStore {
   ) async throws {
     guard !events.isEmpty else { return }
     let encodedAudience = String(decoding: try JSONEncoder().encode(audience), as: UTF8.self)
-    let encodedEvents = String(
-      decoding: try JSONEncoder().encode(events.map(StoredLiveEvent.init)), as: UTF8.self)
     try await connection.query("SELECT pg_advisory_xact_lock(\(liveEventLock))", logger: logger)
-    try await connection.query(
-      """
-      WITH stored AS (
-        INSERT INTO live_events (seq, at, audience, events, counts_as_change)
-        VALUES (nextval('live_event_seq'), \(now), \(encodedAudience), \(encodedEvents),
-          \(countsAsChange))
-        RETURNING seq)
-      SELECT pg_notify(\(liveChannel), seq::text) FROM stored
-      """, logger: logger)
+    // A row's events take the ids of its `seq` (`LiveEventID`): at most `perPosition` a row.
+    var remaining = events[...]
+    while !remaining.isEmpty {
+      let chunk = remaining.prefix(LiveEventID.perPosition)
+      remaining = remaining.dropFirst(chunk.count)
+      let encodedEvents = String(
+        decoding: try JSONEncoder().encode(chunk.map(StoredLiveEvent.init)), as: UTF8.self)
+      try await connection.query(
+        """
+        WITH stored AS (
+          INSERT INTO live_events (seq, at, audience, events, counts_as_change)
+          VALUES (nextval('live_event_seq'), \(now), \(encodedAudience), \(encodedEvents),
+            \(countsAsChange))
+          RETURNING seq)
+        SELECT pg_notify(\(liveChannel), seq::text) FROM stored
+        """, logger: logger)
+    }
   }
 }
 

@@ -21,10 +21,11 @@ extension LiveEvents {
   }
 
   /// A change nobody is connected to hear is still counted, once committed, for the pages
-  /// about to connect (`LiveStream.changeMark`).
+  /// about to connect (`LiveStream.changeMark`); a stream resuming from before it is told to
+  /// reload, since its events were never made.
   static func nobodyListens(_ db: Database, hub: IntegrationHub) {
     let live = hub.live
-    db.afterNextTransaction { _ in live.recordChange() }
+    db.afterNextTransaction { _ in live.recordUnpublishedChange() }
   }
 
   /// A member marked a conversation read or unread (not a step): their own clients are told.
