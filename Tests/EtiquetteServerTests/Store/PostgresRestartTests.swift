@@ -34,22 +34,7 @@ import Testing
   /// A signed webhook to an instance: its status and `Retry-After`, or nil when the request
   /// itself failed (the patience is a loaded machine's, far above the store's own timeout).
   static func post(_ body: [UInt8], port: Int) async -> (status: Int, retryAfter: String?)? {
-    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/whatsapp")
-    request.method = .POST
-    request.headers.add(name: "Content-Type", value: "application/json")
-    request.headers.add(
-      name: "X-Hub-Signature-256",
-      value: WebhookSignature.header(body: body, secret: ServerHarness.secret))
-    request.body = .bytes(ByteBuffer(bytes: body))
-    guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(120)),
-      let answer = try? await response.body.collect(upTo: 1024 * 1024)
-    else { return nil }
-    OpenAPIContract.check(
-      .init(
-        method: "POST", uri: "/webhooks/whatsapp", status: Int(response.status.code),
-        headers: OpenAPIContract.fields(response.headers),
-        body: Array(answer.readableBytesView)))
-    return (Int(response.status.code), response.headers.first(name: "Retry-After"))
+    try? await Crash.answer(body, port: port, timeout: .seconds(120))
   }
 
   static func webhook(_ index: Int) -> (id: String, body: [UInt8]) {

@@ -123,6 +123,14 @@ import Testing
   }
 
   static func post(_ body: [UInt8], port: Int) async throws -> Int {
+    try await answer(body, port: port, timeout: .seconds(10)).status
+  }
+
+  /// A signed webhook to a server: its status and `Retry-After`, checked against the
+  /// OpenAPI document.
+  static func answer(_ body: [UInt8], port: Int, timeout: TimeAmount) async throws -> (
+    status: Int, retryAfter: String?
+  ) {
     var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/whatsapp")
     request.method = .POST
     request.headers.add(name: "Content-Type", value: "application/json")
@@ -130,14 +138,14 @@ import Testing
       name: "X-Hub-Signature-256",
       value: WebhookSignature.header(body: body, secret: ServerHarness.secret))
     request.body = .bytes(ByteBuffer(bytes: body))
-    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let response = try await HTTPClient.shared.execute(request, timeout: timeout)
     let answer = try await response.body.collect(upTo: 1024 * 1024)
     OpenAPIContract.check(
       .init(
         method: "POST", uri: "/webhooks/whatsapp", status: Int(response.status.code),
         headers: OpenAPIContract.fields(response.headers),
         body: Array(answer.readableBytesView)))
-    return Int(response.status.code)
+    return (Int(response.status.code), response.headers.first(name: "Retry-After"))
   }
 
   static func healthy(port: Int) async -> Bool {
