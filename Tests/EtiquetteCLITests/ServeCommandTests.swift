@@ -122,7 +122,13 @@ import Testing
 
     server.interrupt()
     #expect(server.process.terminationStatus == 0)
-    #expect(server.stderr.contains("stopped"), "stopping logs a line")
+    // The process has exited; its last lines may still be on their way through the pipe.
+    var stopped = server.stderr.contains("stopped")
+    for _ in 0..<400 where !stopped {
+      try? await Task.sleep(for: .milliseconds(50))
+      stopped = server.stderr.contains("stopped")
+    }
+    #expect(stopped, "stopping logs a line")
   }
 
   /// The demo goes into an empty store only: a restart on the same file adds nothing, and
