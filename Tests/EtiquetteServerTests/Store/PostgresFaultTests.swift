@@ -15,9 +15,9 @@ import Testing
 @Suite(.serialized) struct PostgresFaultTests {
   typealias Crash = WebhookCrashTests
 
-  /// The configuration of one instance: its own log, port 0 (the system picks a free one).
+  /// The configuration file of one instance (`WebhookCrashTests.config`), named `name`.
   static func config(
-    directory: String, name: String, database: String, receiverPort: Int
+    directory: String, name: String, database: String, receiverPort: Int?
   ) throws -> String {
     let config = Crash.config(database: database, receiverPort: receiverPort)
     let path = directory + "/\(name).json"

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import EtiquetteEngine
 import Foundation
 import NIOCore
@@ -15,21 +14,6 @@ import Testing
 /// half-written), and the servers recover by themselves when it is back.
 @Suite(.serialized) struct PostgresRestartTests {
   typealias Crash = WebhookCrashTests
-
-  /// One instance on `database`: the test rules, port 0, no outbound webhook.
-  static func config(directory: String, name: String, database: String) throws -> String {
-    let config: JSONValue = .object([
-      "rules": .string(ServerHarness.fixtures.appendingPathComponent("rules").path),
-      "db": .string(database),
-      "host": .string("127.0.0.1"),
-      "port": .number(0),
-      "whatsapp_app_secret": .string(ServerHarness.secret),
-      "rules_poll_seconds": .number(0),
-    ])
-    let path = directory + "/\(name).json"
-    try JSONLine.encode(config).write(toFile: path, atomically: true, encoding: .utf8)
-    return path
-  }
 
   /// A signed webhook to an instance: its status and `Retry-After`, or nil when the request
   /// itself failed (the patience is a loaded machine's, far above the store's own timeout).
@@ -62,7 +46,10 @@ import Testing
 
   func restart(_ cluster: ThrowawayCluster) async throws {
     let configs = try (0..<2).map {
-      try Self.config(directory: cluster.directory, name: "instance\($0)", database: cluster.url)
+      // No outbound webhook: nothing here receives one.
+      try PostgresFaultTests.config(
+        directory: cluster.directory, name: "instance\($0)", database: cluster.url,
+        receiverPort: nil)
     }
     let processes = ProcessBoard(count: 2)
     defer { processes.killAll() }

@@ -93,9 +93,10 @@ final class ThrowawayCluster: Sendable {
 
   /// Runs a command to its end, its output into `log` (a file of the cluster's directory).
   ///
-  /// `posix_spawn` and `waitpid`, not Foundation's `Process`: its `waitUntilExit` never saw
-  /// `runuser` end once `pg_ctl start` had left the server running (a zombie, a hung test).
-  /// The wait polls, so no cooperative thread is blocked.
+  /// `posix_spawn` and `waitpid`, not Foundation's `Process`: the server `pg_ctl start` leaves
+  /// running inherits the descriptors `Process` watches for its child's exit, so
+  /// `waitUntilExit` waited for PostgreSQL to end (a hung test; ReplTests' tmux runner met the
+  /// same). The wait polls, so no cooperative thread is blocked.
   private static func run(
     _ executable: String, _ arguments: [String], asPostgres: Bool, log: String
   ) async throws {

@@ -31,29 +31,32 @@ import Testing
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
   }()
 
-  /// A server on the test rules and `database`, on port 0 (the system picks a free one), with
-  /// one subscription of `message.received` to the receiver, retried quickly and long.
-  static func config(database: String, receiverPort: Int) -> JSONValue {
-    .object([
+  /// A server on the test rules and `database`, on port 0 (the system picks a free one); with
+  /// a receiver, one subscription of `message.received` to it, retried quickly and long.
+  static func config(database: String, receiverPort: Int?) -> JSONValue {
+    var config: [String: JSONValue] = [
       "rules": .string(ServerHarness.fixtures.appendingPathComponent("rules").path),
       "db": .string(database),
       "host": .string("127.0.0.1"),
       "port": .number(0),
       "whatsapp_app_secret": .string(ServerHarness.secret),
       "rules_poll_seconds": .number(0),
-      "webhooks": .array([
+    ]
+    if let receiverPort {
+      config["webhooks"] = .array([
         .object([
           "name": .string("zap"),
           "url": .string("http://127.0.0.1:\(receiverPort)/hook"),
           "secret": .string(secret),
           "events": .array([.string("message.received")]),
         ])
-      ]),
-      "webhook_delivery": .object([
+      ])
+      config["webhook_delivery"] = .object([
         "max_attempts": .number(1000), "initial_backoff_seconds": .number(0.05),
         "max_backoff_seconds": .number(0.2), "timeout_seconds": .number(5),
-      ]),
-    ])
+      ])
+    }
+    return .object(config)
   }
 
   /// Starts receiver.py and returns it with its port.
