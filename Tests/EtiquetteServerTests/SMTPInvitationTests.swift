@@ -326,20 +326,9 @@ struct SMTPInvitationTests {
     // A port bound but not listening: refused, and held, so no other test's server takes it
     // (a port merely "just free" once went to another test's HTTP server, which both tests
     // then failed on).
-    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    try #require(socket >= 0)
-    defer { close(socket) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
-      }
-    }
-    try #require(bound)
-    let port = Int(UInt16(bigEndian: address.sin_port))
+    let reserved = try ReservedPort()
+    defer { reserved.release() }
+    let port = reserved.port
     let harness = try await Self.harness(port: port)
     let (_, html) = try await Self.invite(harness)
     #expect(html.contains("cannot connect to 127.0.0.1:\(port)"))

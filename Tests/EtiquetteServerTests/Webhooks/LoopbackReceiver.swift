@@ -80,11 +80,24 @@ final class LoopbackReceiver: @unchecked Sendable {
         bound.continuation.yield(channel.localAddress?.port ?? 0)
         bound.continuation.finish()
       })
-    task = Task { try await app.runService(gracefulShutdownSignals: []) }
+    let task = Task {
+      // A server that cannot bind ends the stream too: `start` throws instead of waiting
+      // for a port that never comes.
+      defer { bound.continuation.finish() }
+      try await app.runService(gracefulShutdownSignals: [])
+    }
+    self.task = task
     for await value in bound.stream {
       self.port = value
-      break
+      return
     }
+    try await task.value
+    throw CouldNotListen(port: port)
+  }
+
+  struct CouldNotListen: Error, CustomStringConvertible {
+    var port: Int
+    var description: String { "the receiver could not listen on 127.0.0.1:\(port)" }
   }
 
   func stop() async {
@@ -100,26 +113,46 @@ final class LoopbackReceiver: @unchecked Sendable {
 
 /// A loopback port bound but not listening: connections to it are refused, and no other test
 /// can take it meanwhile (a port closed and reused later could be another test's server).
+///
+/// The port is chosen below the range the system hands out on its own (32768 and up for
+/// outgoing connections and port-0 binds), so once `release`d for a server to take, nothing
+/// else can have taken it in between: not another test's port-0 server, not a PostgreSQL
+/// connection's local port, and not a connection to it that the kernel made to itself (a
+/// client dialling a free port of the ephemeral range may be given that very port). A
+/// receiver that could not bind the port it was promised hung a whole CI run.
 final class ReservedPort: @unchecked Sendable {
   private var descriptor: Int32
   let port: Int
 
+  /// Above ThrowawayCluster's ports (20000–30000), below the ephemeral range.
+  static let range = 10_000..<20_000
+
   init() throws {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    self.descriptor = descriptor
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-      pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-        bind(descriptor, socketAddress, length) == 0
-          && getsockname(descriptor, socketAddress, &length) == 0
+    for _ in 0..<200 {
+      let candidate = Int.random(in: Self.range)
+      let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+      guard descriptor >= 0 else { break }
+      var address = sockaddr_in()
+      address.sin_family = sa_family_t(AF_INET)
+      address.sin_addr.s_addr = inet_addr("127.0.0.1")
+      address.sin_port = UInt16(candidate).bigEndian
+      let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+          bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+        }
       }
+      if bound {
+        self.descriptor = descriptor
+        port = candidate
+        return
+      }
+      close(descriptor)
     }
-    guard descriptor >= 0, bound else { throw CancellationError() }
-    port = Int(UInt16(bigEndian: address.sin_port))
+    throw NoFreePort()
+  }
+
+  struct NoFreePort: Error, CustomStringConvertible {
+    var description: String { "no free loopback port in \(ReservedPort.range)" }
   }
 
   /// Frees the port for the server that takes it next.

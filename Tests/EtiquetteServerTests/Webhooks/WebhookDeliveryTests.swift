@@ -105,7 +105,12 @@ import Testing
 
     let receiver = LoopbackReceiver()
     reserved.release()
-    try await receiver.start(port: port)
+    do {
+      try await receiver.start(port: port)
+    } catch {
+      await workers.stop()
+      throw error
+    }
     #expect(try await eventually { try await Self.statuses(h) == ["delivered"] })
     // At least once, always under the delivery's own key (a short timeout on a loaded machine
     // may deliver twice; the receiver's idempotency key makes that harmless).
