@@ -193,7 +193,9 @@ public struct InboxServer: Sendable {
     let router = Router(context: Context.self)
     // Counts and times every request, streamed bodies to their end (`/metrics`).
     router.add(middleware: MetricsMiddleware())
-    router.add(middleware: StoreUnavailableMiddleware(isUnavailable: store.isUnavailable))
+    router.add(
+      middleware: StoreUnavailableMiddleware(
+        isUnavailable: store.isUnavailable, isReachable: { [store] in store.isReachable }))
     router.add(middleware: MethodNotAllowedMiddleware(routes: routeDescriptions))
     var recorder = RouteRecorder(router: router)
     register(on: &recorder)

@@ -76,24 +76,36 @@ struct MethodNotAllowedMiddleware: RouterMiddleware {
 /// 503 with `Retry-After` when the store cannot be reached (PostgreSQL down or restarting): a
 /// client — WhatsApp's webhook delivery, a browser, an integration — learns to try again
 /// shortly, rather than a 500 that reads as a bug. Nothing was committed: a store error
-/// inside a change rolls it back whole.
+/// inside a change rolls it back whole. While the store is known to be down, requests are
+/// answered at once without trying it, except `/healthz` (the process is alive) and
+/// `/metrics` (an operator watches the outage there).
 struct StoreUnavailableMiddleware: RouterMiddleware {
   typealias Context = InboxServer.Context
   let isUnavailable: @Sendable (any Error) -> Bool
+  let isReachable: @Sendable () -> Bool
+
+  static let answeredWhileDown: Set<String> = ["/healthz", "/metrics"]
 
   func handle(
     _ input: Request, context: Context,
     next: (Request, Context) async throws -> Response
   ) async throws -> Response {
+    guard isReachable() || Self.answeredWhileDown.contains(input.uri.path) else {
+      return Self.unavailable
+    }
     do {
       return try await next(input, context)
     } catch  where isUnavailable(error) {
-      var response = APIError(
-        status: .serviceUnavailable, code: "store_unavailable",
-        message: "the database cannot be reached right now; try again shortly"
-      ).response
-      response.headers[.retryAfter] = "1"
-      return response
+      return Self.unavailable
     }
+  }
+
+  static var unavailable: Response {
+    var response = APIError(
+      status: .serviceUnavailable, code: "store_unavailable",
+      message: "the database cannot be reached right now; try again shortly"
+    ).response
+    response.headers[.retryAfter] = "1"
+    return response
   }
 }

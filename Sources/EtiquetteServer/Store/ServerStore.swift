@@ -25,6 +25,9 @@ protocol ServerStore: InboxStore, WebSessionStore, RuleVersionStore, StepHistory
   /// Whether `error` says the store cannot be reached now (answered 503, not 500).
   func isUnavailable(_ error: any Error) -> Bool
 
+  /// False while the store is known to be unreachable (answered 503 before trying it).
+  var isReachable: Bool { get }
+
   /// The frames `member` missed after the event `last`, for a stream resuming on this
   /// instance when its own `LiveStream` does not hold them all (PostgreSQL: the events every
   /// instance stored, kept an hour); nil when they are no longer all known.
@@ -46,6 +49,8 @@ extension SQLiteStore: ServerStore {
   /// A local file is there or the server would not have started; a busy database waits
   /// (`busyMode`) rather than failing.
   func isUnavailable(_ error: any Error) -> Bool { false }
+
+  var isReachable: Bool { true }
 
   /// The process's `LiveStream` holds all there is: nothing older survives a restart.
   func liveBacklog(after last: UInt64, for member: String, rules: LoadedRules) async throws

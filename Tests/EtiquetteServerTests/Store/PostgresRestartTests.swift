@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import EtiquetteEngine
 import Foundation
 import NIOCore
@@ -69,9 +70,19 @@ import Testing
         answer?.status == 200, "webhook \(index) before the restart: \(String(describing: answer))")
     }
 
+    // A store in this process, to watch what the instances see.
+    let address = try PostgresAddress(url: cluster.url, environment: [:])
+    let store = try await PostgresStore.open(
+      address, clock: .system, maximumConnections: 2, connectTimeout: TestPostgres.patience)
+    defer { Task { await store.close() } }
+    #expect(store.isReachable)
+
     // PostgreSQL goes down as in a crash: every request that needs it is answered 503, the
     // processes stay up.
     try await cluster.crash()
+    // The listener's connection breaks at once: from then on requests are answered 503
+    // without waiting for the pool to give up connecting.
+    #expect(await eventually(within: 120) { !store.isReachable }, "the store knows it is down")
     // At once: each waits for the store's connection attempt to give up.
     let down = await withTaskGroup(of: (Int, (status: Int, retryAfter: String?)?).self) { group in
       for index in 8..<12 {
@@ -86,9 +97,14 @@ import Testing
     for index in 0..<2 {
       #expect(processes.get(index)?.isRunning == true, "instance \(index) outlives the outage")
     }
+    // The process is alive: a health check says so (only requests that need the store get 503).
+    let health = try await HTTPClient.shared.execute(
+      HTTPClientRequest(url: "http://127.0.0.1:\(ports[0])/healthz"), timeout: .seconds(120))
+    #expect(health.status == .ok, "/healthz answers while PostgreSQL is down")
 
     // Back: each instance answers 200 again by itself (WhatsApp retries what got 503).
     try await cluster.start()
+    #expect(await eventually(within: 120) { store.isReachable }, "the store knows it is back")
     for index in 8..<12 {
       let body = Self.webhook(index).body
       let port = ports[index % 2]
@@ -102,10 +118,6 @@ import Testing
     }
 
     // Every webhook applied once, each with its whole step: no message without its decision.
-    let address = try PostgresAddress(url: cluster.url, environment: [:])
-    let store = try await PostgresStore.open(
-      address, clock: .system, maximumConnections: 2, connectTimeout: TestPostgres.patience)
-    defer { Task { await store.close() } }
     let inspect = store.storeInspection
     let expected = Set((0..<16).map { Self.webhook($0).id })
     #expect(

@@ -96,7 +96,9 @@ public final class PostgresStore: Sendable {
       await withDiscardingTaskGroup { group in
         group.addTask { await client.run() }
         group.addTask {
-          await Self.listen(client: client, bell: bell, news: news, logger: logger) {
+          await Self.listen(
+            client: client, bell: bell, news: news, logger: logger, lost: listens.lost
+          ) {
             listens.increment()
             listeningContinuation.yield()
           }
@@ -128,15 +130,13 @@ public final class PostgresStore: Sendable {
 
   // MARK: - Plumbing
 
-  /// Rings `bell` on every job `NOTIFY` of any instance, from one pooled connection kept for
-  /// it; listens again after a lost connection. `ready` is called each time the `LISTEN` holds.
   /// Listens, on one pooled connection kept for it, to every channel of news from the other
   /// instances: jobs (rings `bell`), live events and served rules (`news`, which `serve`
   /// connects to the relay and the rules follower); listens again after a lost connection.
-  /// `ready` is called each time the `LISTEN`s hold.
+  /// `ready` is called each time the `LISTEN`s hold, `lost` each time their connection ends.
   private static func listen(
     client: PostgresClient, bell: JobBell, news: StoreNews, logger: Logger,
-    ready: @escaping @Sendable () -> Void
+    lost: @escaping @Sendable () -> Void, ready: @escaping @Sendable () -> Void
   ) async {
     while !Task.isCancelled {
       do {
@@ -182,9 +182,13 @@ public final class PostgresStore: Sendable {
         }
       } catch {
         if Task.isCancelled { return }
+        lost()
         logger.warning("notifications: listening again after \(PostgresStoreError.readable(error))")
         try? await Task.sleep(for: .seconds(1))
+        continue
       }
+      // The channels ended without an error: the connection is gone all the same.
+      lost()
     }
   }
 
@@ -246,12 +250,23 @@ final class StoreTasks: @unchecked Sendable {
 
 /// A count shared by the listener's task and its readers.
 final class ListenCount: @unchecked Sendable {
-  // Guards `count`.
+  // Guards `count` and `holding`.
   private let lock = NSLock()
   private var count = 0
+  private var holding = false
 
-  func increment() { lock.withLock { count += 1 } }
+  /// The listener listens (again).
+  func increment() {
+    lock.withLock {
+      count += 1
+      holding = true
+    }
+  }
+  /// The listener's connection is gone; it holds again at the next `increment`.
+  func lost() { lock.withLock { holding = false } }
+
   var value: Int { lock.withLock { count } }
+  var isHolding: Bool { lock.withLock { holding } }
 }
 
 /// Why the PostgreSQL store failed, in words an operator can act on; never shows a password.
@@ -308,6 +323,12 @@ extension PostgresAddress.TransportSecurity {
 }
 
 extension PostgresStore {
+  /// False from the moment the listener's connection is lost (PostgreSQL down, restarting, or
+  /// the network cut) until it listens again: requests are then answered 503 at once, instead
+  /// of each waiting for the pool to give up on connecting (a minute, not configurable in this
+  /// PostgresNIO).
+  var isReachable: Bool { listens.isHolding }
+
   /// The connection is gone or cannot be made (the server down, restarting, or refusing
   /// connections: SQLSTATE classes 08 and 57), as opposed to a statement the server refused.
   func isUnavailable(_ error: any Error) -> Bool {
