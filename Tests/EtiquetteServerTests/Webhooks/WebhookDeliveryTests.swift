@@ -122,7 +122,10 @@ import Testing
 
   @Test func slowReceiverTimesOutThenSucceeds() async throws {
     // Only the first answer is slow; a loaded machine may still time out a later attempt, so
-    // the test asks for "retried after the timeout", not for an exact count.
+    // the test asks for "retried after the timeout", not for an exact count. Nor does it tie
+    // the stored count to the receiver's: a worker stalled past its lease (seen in CI, the
+    // test then took 250 s) records nothing, so the receiver may see more requests than the
+    // delivery counts attempts — at least once, under one key, by design.
     let receiver = LoopbackReceiver { index, _ in (200, index == 0 ? .seconds(4) : .zero) }
     try await receiver.start()
     let h = try await Self.harness(
@@ -131,10 +134,9 @@ import Testing
     try await Self.say(h, [("33600000002", "bonjour")])
     #expect(try await eventually { try await Self.statuses(h) == ["delivered"] })
     let row = try await Self.delivery(h)
-    let attempts = try #require(row?.attempts)
-    #expect(attempts >= 2, "the first attempt timed out")
+    #expect(try #require(row?.attempts) >= 1)
     let keys = receiver.received.map(\.key)
-    #expect(keys.count == attempts)
+    #expect(keys.count >= 2, "the first request timed out, so it was sent again")
     #expect(Set(keys).count == 1, "a retry keeps its Idempotency-Key: \(keys)")
     await workers.stop()
     await receiver.stop()
