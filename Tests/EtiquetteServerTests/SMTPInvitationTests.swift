@@ -9,10 +9,6 @@ import Testing
 
 @testable import EtiquetteServer
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// A real SMTP server on 127.0.0.1 for the tests: it greets, answers EHLO (multi-line), MAIL,
 /// RCPT, DATA and QUIT, and keeps each message as it came over the wire and un-stuffed. It
 /// can refuse every recipient, or accept connections and never say a word.

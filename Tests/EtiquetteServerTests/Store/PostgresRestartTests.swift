@@ -83,7 +83,8 @@ import Testing
     // The listener's connection breaks at once: from then on requests are answered 503
     // without waiting for the pool to give up connecting.
     #expect(await eventually(within: 120) { !store.isReachable }, "the store knows it is down")
-    // At once: each waits for the store's connection attempt to give up.
+    // Sent together: an instance whose listener saw the crash answers 503 without trying the
+    // store.
     let down = await withTaskGroup(of: (Int, (status: Int, retryAfter: String?)?).self) { group in
       for index in 8..<12 {
         group.addTask { (index, await Self.post(Self.webhook(index).body, port: ports[index % 2])) }

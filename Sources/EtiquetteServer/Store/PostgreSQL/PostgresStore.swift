@@ -248,7 +248,8 @@ final class StoreTasks: @unchecked Sendable {
   }
 }
 
-/// A count shared by the listener's task and its readers.
+/// How many times the listener started listening, and whether it listens now (`isReachable`),
+/// shared by the listener's task and its readers.
 final class ListenCount: @unchecked Sendable {
   // Guards `count` and `holding`.
   private let lock = NSLock()
