@@ -69,7 +69,7 @@ final class WebhookIntake: @unchecked Sendable {
       if batch.isEmpty { return }
       let ids: [Int64]
       do {
-        ids = try await store.storeWebhooks(batch.map(\.body))
+        ids = try await store.storeWebhooks(batch.map { ($0.body, $0.payload) })
       } catch {
         for job in batch { job.continuation.resume(throwing: error) }
         continue

@@ -37,6 +37,9 @@ public struct MemberRow: Sendable, Hashable {
 /// Raw WhatsApp webhook bodies, committed before the 200 and processed in arrival order.
 protocol WebhookInbox: Sendable {
   func storeWebhooks(_ bodies: [[UInt8]]) async throws -> [Int64]
+  /// The same, with the payloads the intake parsed (a store may keep what orders them).
+  func storeWebhooks(_ webhooks: [(body: [UInt8], payload: WhatsAppPayload?)]) async throws
+    -> [Int64]
   @discardableResult
   func processPendingWebhooks(
     rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub?,
@@ -51,6 +54,12 @@ protocol WebhookInbox: Sendable {
 }
 
 extension WebhookInbox {
+  func storeWebhooks(_ webhooks: [(body: [UInt8], payload: WhatsAppPayload?)]) async throws
+    -> [Int64]
+  {
+    try await storeWebhooks(webhooks.map(\.body))
+  }
+
   /// Every pending body parsed from the store (at start, after a crash).
   @discardableResult
   func processPendingWebhooks(rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub?)

@@ -430,6 +430,123 @@ struct PostgresStepInstancesTests {
     #expect(try await stores[0].webhookCounts().pending == 0)
   }
 
+  /// The claim's order: a webhook waits for every earlier pending one of the same customer
+  /// (by phone or user id), a webhook of two customers for both, and one of statuses alone for
+  /// nothing; once the earlier ones are processed, the later ones become claimable.
+  @Test func aWebhookWaitsOnlyForItsOwnCustomersEarlierOnes() async throws {
+    let rules = try PostgresStepTests.rules()
+    try await PostgresStepTests.withStore(.postgres) { store in
+      let postgres = try #require(store as? PostgresStore)
+      let ids = try await store.storeWebhooks([
+        PostgresStepTests.text("wamid.a1", "a1", phone: "33600000001", at: 1_764_064_800),
+        PostgresStepTests.text("wamid.b1", "b1", phone: "33600000002", at: 1_764_064_801),
+        PostgresStepTests.text("wamid.a2", "a2", phone: "33600000001", at: 1_764_064_802),
+        Self.twoCustomers(at: 1_764_064_803),
+        PostgresStepTests.text("wamid.c1", "c1", phone: "33600000003", at: 1_764_064_804),
+        Self.statusOnly(),
+        PostgresStepTests.text("wamid.b2", "b2", phone: "33600000002", at: 1_764_064_805),
+      ])
+      let (a1, b1, c1, status) = (ids[0], ids[1], ids[4], ids[5])
+      #expect(try await postgres.claimableWebhooks() == [a1, b1, c1, status])
+      try await store.processPendingWebhooks(
+        rules: rules, metrics: ServerMetrics(), hub: nil, parsed: [:])
+      #expect(try await store.webhookCounts().pending == 0)
+      #expect(try await postgres.claimableWebhooks().isEmpty)
+      // Each customer's transcript in arrival order, the two-customer webhook in both.
+      var transcripts: [String] = []
+      for id in try await store.conversationIDs() {
+        let lines = try await store.stepSnapshot(conversation: id).transcript
+        transcripts.append(
+          lines.map { $0.split(separator: "|").last.map(String.init) ?? "" }
+            .joined(separator: " "))
+      }
+      #expect(transcripts.sorted() == ["a1 a2 ab-a", "b1 ab-b b2", "c1"])
+    }
+  }
+
+  /// Many customers' webhooks stored first, then processed by two instances at once: each
+  /// customer's messages applied once, in arrival order, steps numbered without gap.
+  @Test func twoInstancesProcessABacklogInEachCustomersOrder() async throws {
+    let rules = try PostgresStepTests.rules()
+    try await PostgresInstancesTests.withInstances(2) { stores in
+      do {
+        let customers = 5
+        let count = 60
+        var bodies: [[UInt8]] = []
+        for index in 0..<count {
+          bodies.append(
+            PostgresStepTests.text(
+              "wamid.\(index)", "m\(index)", phone: "3360000000\(index % customers)",
+              at: 1_764_064_800 + index))
+        }
+        _ = try await stores[0].storeWebhooks(bodies)
+        let hub = PostgresStepTests.hub(jobs: JobBell())
+        try await withThrowingTaskGroup(of: Void.self) { group in
+          for store in stores {
+            group.addTask {
+              try await store.processPendingWebhooks(
+                rules: rules, metrics: ServerMetrics(), hub: hub, parsed: [:])
+            }
+          }
+          try await group.waitForAll()
+        }
+        #expect(try await stores[0].webhookCounts().pending == 0)
+        var transcripts: [[String]] = []
+        for id in try await stores[1].conversationIDs() {
+          let snapshot = try await stores[0].stepSnapshot(conversation: id)
+          transcripts.append(snapshot.transcript)
+          #expect(
+            snapshot.decisions.map { $0.prefix { $0 != "|" } }
+              == (1...(count / customers)).map { "\($0)" })
+        }
+        let expected = (0..<customers).map { customer in
+          stride(from: customer, to: count, by: customers).map { "in|customer|m\($0)" }
+        }
+        #expect(
+          transcripts.sorted { $0.first ?? "" < $1.first ?? "" }
+            == expected.sorted { $0.first ?? "" < $1.first ?? "" })
+      } catch {
+        throw PostgresStoreError.readable(error)
+      }
+    }
+  }
+
+  /// One webhook with a message from each of two customers (a1's and b1's phones).
+  static func twoCustomers(at time: Int) -> [UInt8] {
+    func message(_ phone: String, _ id: String, _ text: String) -> JSONValue {
+      .object([
+        "from": .string(phone), "id": .string(id), "timestamp": .string(String(time)),
+        "type": .string("text"), "text": .object(["body": .string(text)]),
+      ])
+    }
+    return ServerHarness.webhook(
+      value: .object([
+        "messaging_product": .string("whatsapp"),
+        "contacts": .array([
+          .object(["profile": .object(["name": .string("A")]), "wa_id": .string("33600000001")]),
+          .object(["profile": .object(["name": .string("B")]), "wa_id": .string("33600000002")]),
+        ]),
+        "messages": .array([
+          message("33600000001", "wamid.ab-a", "ab-a"),
+          message("33600000002", "wamid.ab-b", "ab-b"),
+        ]),
+      ]))
+  }
+
+  /// A status webhook for a message nobody sent from here.
+  static func statusOnly() -> [UInt8] {
+    ServerHarness.webhook(
+      value: .object([
+        "messaging_product": .string("whatsapp"),
+        "statuses": .array([
+          .object([
+            "id": .string("wamid.elsewhere"), "status": .string("delivered"),
+            "timestamp": .string("1764064806"), "recipient_id": .string("33600000009"),
+          ])
+        ]),
+      ]))
+  }
+
   /// A step's live events are stored for every instance, to the viewers of the conversation's
   /// labels before (none: a new conversation) and after the step.
   @Test func aStepStoresItsLiveEventsForEveryInstance() async throws {

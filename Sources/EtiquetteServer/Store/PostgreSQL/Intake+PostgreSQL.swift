@@ -3,40 +3,91 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// Raw WhatsApp webhooks on PostgreSQL: committed before the 200, then processed in arrival
-/// order by whichever instance gets there first.
+/// Raw WhatsApp webhooks on PostgreSQL: committed before the 200, then processed by several
+/// transactions at once, on every instance, each conversation's webhooks in arrival order.
 ///
-/// Order across instances comes from two transaction-level advisory locks, each held to its
-/// commit: storing takes `webhookArrivalLock` before drawing `arrival` numbers (so arrival
-/// order is commit order: no webhook can later commit with a smaller arrival than one already
-/// seen), and processing takes `intakeLock` (one instance processes pending webhooks at a time,
-/// oldest arrival first, as SQLite's single writer does). A processing transaction that dies
-/// with its instance rolls back and releases the lock: its webhooks are still pending and the
-/// next instance to process takes them — no lease to expire.
+/// Storing takes `webhookArrivalLock` before drawing `arrival` numbers, held to the commit, so
+/// arrival order is commit order: no webhook can later commit with a smaller arrival than one
+/// already seen. Each webhook also records its ordering keys: the contact keys (`phone:…`,
+/// `user:…`) of the customers it steps. A processing transaction claims, `FOR UPDATE SKIP
+/// LOCKED`, the oldest pending webhooks that no earlier pending webhook shares a key with; a
+/// later webhook of a customer whose earlier one is still pending (or being processed by
+/// another transaction, which has not committed) is not claimable until that one commits. So
+/// different customers' messages are processed at once, on the cores and instances there are,
+/// while each customer's stay in arrival order — the intake once held one lock for all, and a
+/// message cost the latency of its twenty statements for every instance together (README,
+/// "Load"). A webhook without keys (statuses alone) is ordered with nothing: a status only moves
+/// a message's ticks forward. One stored without keys (`NULL`: before this order existed) waits
+/// for every earlier webhook and holds back every later one, as the single lock did.
+///
+/// A processing transaction that dies with its instance rolls back: its webhooks are pending
+/// again and the next claim takes them — no lease to expire.
 // `messageFailures` (the failures' listing) is the read side's: once it is here too, this
 // extension declares `WebhookInbox`.
 extension PostgresStore {
   /// "ETQW": the lock under which webhooks draw their arrival numbers.
   static let webhookArrivalLock: Int64 = 0x4554_5157
-  /// "ETQI": the lock under which pending webhooks are processed.
+  /// "ETQI": taken shared by every processing transaction, exclusive by what must see the
+  /// intake stand still (a retry of failed messages, a label rename).
   static let intakeLock: Int64 = 0x4554_5149
-  /// Webhooks processed per transaction (several transactions when more are pending).
-  static let intakeBatch = 100
+  /// Webhooks claimed per transaction: small, so that a burst spreads over the transactions;
+  /// more than one, so that a transaction's commit and live-event lock serve several.
+  static let intakeClaim = 4
 
-  /// Commits raw bodies in one transaction and returns their ids, in the order given.
+  /// Each webhook's ordering keys. `NULL` for the rows stored before: they keep the order of
+  /// the single intake lock (see the type's comment).
+  static let intakeOrderMigration = Migration(
+    name: "intake-order-v1",
+    statements: ["ALTER TABLE webhooks ADD COLUMN ordering_keys TEXT[]"])
+
+  /// Which pending webhook `w` may be processed now: no earlier pending webhook shares a key
+  /// with it, and neither is without keys (see the type's comment).
+  static let claimable = """
+    w.processed_at IS NULL AND NOT EXISTS (
+      SELECT 1 FROM webhooks e
+      WHERE e.processed_at IS NULL AND e.arrival < w.arrival
+        AND (e.ordering_keys IS NULL OR w.ordering_keys IS NULL
+          OR e.ordering_keys && w.ordering_keys))
+    """
+
+  /// A webhook's ordering keys (see the type's comment), sorted.
+  static func orderingKeys(_ payload: WhatsAppPayload) -> [String] {
+    var keys = Set<String>()
+    for contact in payload.messages.map(\.contact) + payload.echoes.map(\.contact) {
+      keys.formUnion(
+        ConversationRecords.contactKeys(
+          phone: ConversationRecords.normalizePhone(contact.phone), userID: contact.userID))
+    }
+    return keys.sorted()
+  }
+
+  /// Commits raw bodies in one transaction and returns their ids, in the order given; each
+  /// body's ordering keys are read from it (a body that does not parse orders with nothing: it
+  /// fails alone when processed).
   func storeWebhooks(_ bodies: [[UInt8]]) async throws -> [Int64] {
-    guard !bodies.isEmpty else { return [] }
+    let received = Date(timeIntervalSince1970: clock.seconds)
+    return try await storeWebhooks(
+      bodies.map { ($0, try? WhatsAppPayload.parse($0, receivedAt: received)) })
+  }
+
+  /// Commits raw bodies with their parsed payloads (what the intake already has), in one
+  /// transaction; returns their ids in the order given.
+  func storeWebhooks(_ webhooks: [(body: [UInt8], payload: WhatsAppPayload?)]) async throws
+    -> [Int64]
+  {
+    guard !webhooks.isEmpty else { return [] }
     let now = clock.seconds
     return try await transaction { connection, _ in
       try await connection.query(
         "SELECT pg_advisory_xact_lock(\(Self.webhookArrivalLock))", logger: logger)
       var ids: [Int64] = []
-      // As `Data`: PostgresNIO binds a `[UInt8]` as `"char"[]`, not `bytea`.
-      for body in bodies.map({ Data($0) }) {
+      for (body, payload) in webhooks {
+        let keys = payload.map(Self.orderingKeys) ?? []
+        // As `Data`: PostgresNIO binds a `[UInt8]` as `"char"[]`, not `bytea`.
         for try await id in try await connection.query(
           """
-          INSERT INTO webhooks (arrival, received_at, body)
-          VALUES (nextval('webhook_arrivals'), \(now), \(body)) RETURNING id
+          INSERT INTO webhooks (arrival, received_at, body, ordering_keys)
+          VALUES (nextval('webhook_arrivals'), \(now), \(Data(body)), \(keys)) RETURNING id
           """, logger: logger
         ).decode(Int64.self) {
           ids.append(id)
@@ -46,72 +97,172 @@ extension PostgresStore {
     }
   }
 
-  /// Processes every pending webhook, oldest arrival first, each in a savepoint; a body that
-  /// cannot be processed is marked with its error, not retried forever. Returns how many
+  /// Processes the pending webhooks, each customer's in arrival order, in up to
+  /// `intakeTransactions` transactions at once; returns once none is claimable and every
+  /// webhook of `parsed` (the caller's, just stored) is processed — by these transactions or
+  /// another instance's, which this call waits for. Each webhook runs in a savepoint; a body
+  /// that cannot be processed is marked with its error, not retried forever. Returns how many
   /// webhooks this call processed.
   @discardableResult
   func processPendingWebhooks(
     rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub? = nil,
     parsed: [Int64: WhatsAppPayload] = [:]
   ) async throws -> Int {
+    var total = 0
+    var waiting = Array(parsed.keys)
+    var failure: (any Error)?
+    // Bounded: each round waits for what held the caller's webhooks back to commit, so a
+    // round without progress means transactions that keep failing (then the last error is
+    // thrown; the webhooks stay pending for the next call).
+    for _ in 0..<32 {
+      let (processed, error) = await processClaimable(
+        rules: rules, metrics: metrics, hub: hub, parsed: parsed)
+      total += processed
+      failure = error
+      waiting = try await pending(among: waiting)
+      guard !waiting.isEmpty else {
+        // Nothing of the caller's waits (the start's call has nothing of its own): a failed
+        // transaction is the caller's to hear of.
+        if let failure, parsed.isEmpty { throw failure }
+        return total
+      }
+      try await waitForProcessing(upTo: waiting)
+    }
+    if let failure { throw failure }
+    return total
+  }
+
+  /// Runs claiming transactions at once (at most `intakeTransactions`) until none finds a
+  /// claimable webhook; returns how many they processed, and an error if a transaction failed (a
+  /// deadlock, a lost connection: its webhooks are pending again, the others went on).
+  private func processClaimable(
+    rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub?,
+    parsed: [Int64: WhatsAppPayload]
+  ) async -> (Int, (any Error)?) {
+    // A caller's few webhooks need no more transactions than they fill; the start's call,
+    // with a backlog of unknown size, takes them all.
+    let transactions =
+      parsed.isEmpty
+      ? intakeTransactions
+      : min(intakeTransactions, (parsed.count + Self.intakeClaim - 1) / Self.intakeClaim)
+    return await withTaskGroup(of: (Int, (any Error)?).self) { group in
+      for _ in 0..<transactions {
+        group.addTask {
+          var processed = 0
+          while true {
+            do {
+              let count = try await self.processClaimed(
+                rules: rules, metrics: metrics, hub: hub, parsed: parsed)
+              processed += count
+              if count == 0 { return (processed, nil) }
+            } catch {
+              let reason = Self.failureReason(error)
+              self.logger.warning("webhook processing failed, its webhooks stay pending: \(reason)")
+              return (processed, error)
+            }
+          }
+        }
+      }
+      var total = 0
+      var failure: (any Error)?
+      for await (count, error) in group {
+        total += count
+        failure = failure ?? error
+      }
+      return (total, failure)
+    }
+  }
+
+  /// One transaction: claims up to `intakeClaim` webhooks and processes them in arrival order.
+  private func processClaimed(
+    rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub?,
+    parsed: [Int64: WhatsAppPayload]
+  ) async throws -> Int {
     let loaded = rules.current
     let clock = clock
-    var total = 0
-    while true {
-      let (count, outcomes) = try await stepTransaction {
-        writes -> (Int, [(Int64, IntakeOutcome)]) in
-        let connection = writes.connection
-        try await connection.query(
-          "SELECT pg_advisory_xact_lock(\(Self.intakeLock))", logger: writes.logger)
-        var pending: [(Int64, Double)] = []
-        for try await row in try await connection.query(
-          """
-          SELECT id, received_at FROM webhooks WHERE processed_at IS NULL
-          ORDER BY arrival LIMIT \(Self.intakeBatch)
-          """, logger: writes.logger
-        ).decode((Int64, Double).self) {
-          pending.append(row)
-        }
-        var outcomes: [(Int64, IntakeOutcome)] = []
-        for (id, receivedAt) in pending {
-          var failure: String?
-          do {
-            let outcome = try await writes.savepoint {
-              let payload: WhatsAppPayload
-              if let known = parsed[id] {
-                payload = known
-              } else {
-                var body: [UInt8] = []
-                for try await bytes in try await connection.query(
-                  "SELECT body FROM webhooks WHERE id = \(id)", logger: writes.logger
-                ).decode(Data.self) {
-                  body = Array(bytes)
-                }
-                payload = try WhatsAppPayload.parse(
-                  body, receivedAt: Date(timeIntervalSince1970: receivedAt))
+    let (count, outcomes) = try await stepTransaction {
+      writes -> (Int, [(Int64, IntakeOutcome)]) in
+      let connection = writes.connection
+      try await connection.query(
+        "SELECT pg_advisory_xact_lock_shared(\(Self.intakeLock))", logger: writes.logger)
+      var claimed: [(Int64, Double)] = []
+      for try await row in try await connection.query(
+        PostgresQuery(
+          unsafeSQL: """
+            SELECT w.id, w.received_at FROM webhooks w WHERE \(Self.claimable)
+            ORDER BY w.arrival LIMIT \(Self.intakeClaim)
+            FOR UPDATE OF w SKIP LOCKED
+            """), logger: writes.logger
+      ).decode((Int64, Double).self) {
+        claimed.append(row)
+      }
+      var outcomes: [(Int64, IntakeOutcome)] = []
+      for (id, receivedAt) in claimed {
+        var failure: String?
+        do {
+          let outcome = try await writes.savepoint {
+            let payload: WhatsAppPayload
+            if let known = parsed[id] {
+              payload = known
+            } else {
+              var body: [UInt8] = []
+              for try await bytes in try await connection.query(
+                "SELECT body FROM webhooks WHERE id = \(id)", logger: writes.logger
+              ).decode(Data.self) {
+                body = Array(bytes)
               }
-              return try await Self.processBody(
-                payload, webhook: id, writes, rules: loaded, now: clock.seconds, hub: hub)
+              payload = try WhatsAppPayload.parse(
+                body, receivedAt: Date(timeIntervalSince1970: receivedAt))
             }
-            outcomes.append((id, outcome))
-          } catch {
-            failure = Self.failureReason(error)
+            return try await Self.processBody(
+              payload, webhook: id, writes, rules: loaded, now: clock.seconds, hub: hub)
           }
-          try await connection.query(
-            """
-            UPDATE webhooks SET processed_at = \(clock.seconds), error = \(failure)
-            WHERE id = \(id)
-            """, logger: writes.logger)
+          outcomes.append((id, outcome))
+        } catch {
+          failure = Self.failureReason(error)
         }
-        return (pending.count, outcomes)
+        try await connection.query(
+          """
+          UPDATE webhooks SET processed_at = \(clock.seconds), error = \(failure)
+          WHERE id = \(id)
+          """, logger: writes.logger)
       }
-      // Counted and logged once committed (SQLite does it inside its transaction).
-      for (webhook, outcome) in outcomes {
-        metrics.record(messages: outcome.messages, decisions: outcome.messages)
-        outcome.report(webhook: webhook, metrics: metrics, hub: hub)
-      }
-      total += count
-      if count < Self.intakeBatch { return total }
+      return (claimed.count, outcomes)
+    }
+    // Counted and logged once committed (SQLite does it inside its transaction).
+    for (webhook, outcome) in outcomes {
+      metrics.record(messages: outcome.messages, decisions: outcome.messages)
+      outcome.report(webhook: webhook, metrics: metrics, hub: hub)
+    }
+    return count
+  }
+
+  /// The webhooks of `ids` not processed yet.
+  private func pending(among ids: [Int64]) async throws -> [Int64] {
+    guard !ids.isEmpty else { return [] }
+    var pending: [Int64] = []
+    for try await id in try await client.query(
+      "SELECT id FROM webhooks WHERE id = ANY(\(ids)) AND processed_at IS NULL",
+      logger: logger
+    ).decode(Int64.self) {
+      pending.append(id)
+    }
+    return pending
+  }
+
+  /// Waits until no transaction holds a pending webhook that arrived before the last of
+  /// `ids` (a share lock on each waits for its claimer's commit): what held them back has then
+  /// committed, and the next claim can take them.
+  private func waitForProcessing(upTo ids: [Int64]) async throws {
+    try await transaction { connection, _ in
+      for try await _ in try await connection.query(
+        """
+        SELECT id FROM webhooks
+        WHERE processed_at IS NULL
+          AND arrival <= (SELECT MAX(arrival) FROM webhooks WHERE id = ANY(\(ids)))
+        FOR SHARE
+        """, logger: logger
+      ).decode(Int64.self) {}
     }
   }
 
@@ -126,7 +277,8 @@ extension PostgresStore {
     let (resolved, reports) = try await stepTransaction {
       writes -> (Int, [(Int64, IntakeOutcome)]) in
       let connection = writes.connection
-      // Under the intake's lock: a retried message is ordered with the intake's.
+      // The intake's lock, exclusive: no webhook is processed meanwhile, so a retried message
+      // is ordered with the intake's.
       try await connection.query(
         "SELECT pg_advisory_xact_lock(\(Self.intakeLock))", logger: writes.logger)
       var failing: [Int64: Set<String>] = [:]

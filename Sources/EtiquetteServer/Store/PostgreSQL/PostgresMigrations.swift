@@ -89,6 +89,8 @@ extension PostgresStore {
     inboxMigration,
     // `seq` orders where SQLite reads by rowid (`History+PostgreSQL.swift`).
     readOrderMigration,
+    // Each webhook's customers, so that the intake orders per customer (`Intake+PostgreSQL`).
+    intakeOrderMigration,
   ]
 
   /// The key of the session advisory lock held while migrating ("ETQM"): instances starting

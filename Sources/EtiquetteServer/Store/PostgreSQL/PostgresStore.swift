@@ -28,14 +28,19 @@ public final class PostgresStore: Sendable {
   /// The last live event committed when the store opened: the relay publishes every later one
   /// (a change this instance makes is always later), whenever its listener starts.
   let liveEventsBefore: Int64
+  /// How many intake transactions run at once (`processPendingWebhooks`): half the pool, so
+  /// that the API, the workers and the listener keep connections while a burst is processed.
+  let intakeTransactions: Int
 
   /// The `NOTIFY` channel of the job queue; the payload is one job kind.
   static let jobChannel = "etiquette_jobs"
 
   private init(
     client: PostgresClient, running: Task<Void, Never>, bell: JobBell, clock: WallClock,
-    logger: Logger, listens: ListenCount, news: StoreNews, liveEventsBefore: Int64
+    logger: Logger, listens: ListenCount, news: StoreNews, liveEventsBefore: Int64,
+    intakeTransactions: Int
   ) {
+    self.intakeTransactions = intakeTransactions
     self.news = news
     self.liveEventsBefore = liveEventsBefore
     self.listens = listens
@@ -107,7 +112,8 @@ public final class PostgresStore: Sendable {
     }
     let store = PostgresStore(
       client: client, running: running, bell: bell, clock: clock, logger: logger,
-      listens: listens, news: news, liveEventsBefore: liveEventsBefore)
+      listens: listens, news: news, liveEventsBefore: liveEventsBefore,
+      intakeTransactions: max(1, min(8, maximumConnections / 2)))
     do {
       // Jobs another instance commits from now on ring this instance's bell.
       try await Self.withTimeout(connectTimeout, address: address) {

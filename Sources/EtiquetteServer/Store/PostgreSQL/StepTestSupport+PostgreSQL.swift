@@ -127,6 +127,19 @@ extension PostgresStore {
     return ids
   }
 
+  /// TEST ONLY: the pending webhooks a processing transaction may claim now, by arrival.
+  func claimableWebhooks() async throws -> [Int64] {
+    var ids: [Int64] = []
+    for try await id in try await client.query(
+      PostgresQuery(
+        unsafeSQL: "SELECT w.id FROM webhooks w WHERE \(Self.claimable) ORDER BY w.arrival"),
+      logger: logger
+    ).decode(Int64.self) {
+      ids.append(id)
+    }
+    return ids
+  }
+
   /// TEST ONLY: the stored messages' WhatsApp ids, and what kept failures say.
   func messageFailureErrors() async throws -> [String: String] {
     var errors: [String: String] = [:]

@@ -107,8 +107,11 @@ extension PostgresStore {
   /// a time across instances, each on the state the previous one committed (the engine's
   /// `version` and transcript order depend on it). The key is a 64-bit hash of the id.
   ///
-  /// INVARIANT: only the intake (serialised by its own lock) takes several conversation locks
-  /// in one transaction; every other transaction takes one, so they cannot deadlock.
+  /// INVARIANT: only the intake takes several conversation locks in one transaction, and its
+  /// transactions at once hold webhooks of disjoint customers (`Intake+PostgreSQL.swift`);
+  /// every other transaction takes one. Should two contact keys of one conversation still meet
+  /// in two intake transactions (a phone in one webhook, a user id alone in another),
+  /// PostgreSQL's deadlock detection rolls one back and its webhooks are claimed again.
   static func lockConversation(_ id: String, writes: StepWrites) async throws {
     try await writes.connection.query(
       "SELECT pg_advisory_xact_lock(hashtextextended(\(id), 0))", logger: writes.logger)
