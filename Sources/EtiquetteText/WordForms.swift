@@ -69,11 +69,15 @@ public enum WordForms {
 
   /// Calls `body` with the stemmed text and its offsets (as `stem(_:offsets:stemmer:known:into:)`
   /// makes them), in scratch memory: no array per message.
-  public static func withStemmed<Result>(
+  ///
+  /// Not generic: called from another module, a generic function runs unspecialised, and the
+  /// generic metadata it instantiated on every message (`swift_getGenericMetadata` under it in
+  /// `perf`) cost 3–4 % of a `forms` scan.
+  public static func withStemmed(
     _ text: UnsafeBufferPointer<UInt8>, offsets: UnsafeBufferPointer<Int>, stemmer: Stemmer,
     known: KnownStems?,
-    _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<Int>) -> Result
-  ) -> Result {
+    _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<Int>) -> Void
+  ) {
     // Room for stems a little longer than their words (they are shorter, and a word ruled out
     // becomes one byte); beyond, arrays. Small: past 1 KB the scratch is allocated.
     let capacity = text.count + 16
@@ -132,14 +136,44 @@ public enum WordForms {
           index += 1
           continue
         }
+        // One pass over the word gathers what `Stemmer.changes` and the table's probe need:
+        // whether it has a digit, and its last eight bytes (its key, `KnownStems.Key`).
         let start = index
-        while index < text.count && isWordByte(text[index]) { index += 1 }
+        var last: UInt64 = 0
+        var digits = false
+        repeat {
+          let next = text[index]
+          digits = digits || next &- 0x30 < 10
+          last = last >> 8 | UInt64(next) << 56
+          index += 1
+        } while index < text.count && isWordByte(text[index])
         let word = UnsafeBufferPointer(rebasing: text[start..<index])
+        let offset = offsets[start]
         var stemmed = word
-        if Stemmer.changes(word) {
+        if !digits && word.count > 2 && word.count <= Stemmer.maximumWordLength {
           if let tables {
-            if let known = KnownStems.stem(of: word, tables) {
-              stemmed = known
+            let key = KnownStems.Key(word, last: last)
+            let entry = KnownStems.entry(of: word, key, tables)
+            if entry != 0 && entry >> 63 == 0 {
+              // The commonest case: a known word whose stem is a prefix of it and at most
+              // four more bytes, all in its slot.
+              let kept = Int(truncatingIfNeeded: entry >> 8 & 0xFF)
+              let added = Int(truncatingIfNeeded: entry >> 16 & 0xFF)
+              guard count + kept + added <= bytes.count else { return nil }
+              for position in 0..<kept {
+                bytes[count + position] = word[position]
+                out[count + position] = offset
+              }
+              var suffix = entry >> 24
+              for position in kept..<(kept + added) {
+                bytes[count + position] = UInt8(truncatingIfNeeded: suffix)
+                out[count + position] = offset
+                suffix >>= 8
+              }
+              count += kept + added
+              continue
+            } else if entry != 0 {
+              stemmed = KnownStems.longStem(entry, of: word, tables)
             } else if tables.filters && !KnownStems.admits(word, tables) {
               stemmed = UnsafeBufferPointer(start: tables.placeholder, count: 1)
             } else {
@@ -150,7 +184,6 @@ public enum WordForms {
           }
         }
         guard count + stemmed.count <= bytes.count else { return nil }
-        let offset = offsets[start]
         for position in 0..<stemmed.count {
           bytes[count + position] = stemmed[position]
           out[count + position] = offset
@@ -267,10 +300,16 @@ public struct KnownStems: Sendable {
   /// A byte that is never in normalised text (not UTF-8), read as a word byte.
   public static let placeholder: UInt8 = 0xFF
 
-  /// The table: `slots[h]` is 0 (empty) or a fingerprint of the word's hash (high 32 bits) and
-  /// where its entry starts in `entries` (low 32), probed linearly from the hash — a word not
-  /// in the table costs one read, most often. An entry is the word's length, its stem's
-  /// length, the word, the stem: one cache line for a word that is there.
+  /// The table, probed linearly from a word's hash: slot `h` is `slots[2h]`, the word's first
+  /// eight bytes (`Key.head`; 0: the slot is empty), and `slots[2h + 1]`, its entry:
+  /// - bit 63 clear (a word of at most eight bytes whose stem is a prefix of it and at most
+  ///   four more bytes: most words): bits 0–7 the word's length, 8–15 how many of its bytes the
+  ///   stem keeps, 16–23 how many it adds, 24–55 those bytes (first in the lowest). A word
+  ///   found costs one read, of 16 bytes that never straddle a cache line: the two reads of a
+  ///   fingerprint slot and then of the word and stem elsewhere were a third of the stemming
+  ///   pass, each a cache miss.
+  /// - bit 63 set (any other word): bits 0–7 the word's length, 8–47 where its rest starts in
+  ///   `entries`: its bytes past the eighth, the stem's length, the stem.
   let slots: [UInt64]
   let entries: [UInt8]
   /// Bit `first << 8 | second` (second with y read as i): some phrase word of two letters or
@@ -283,8 +322,7 @@ public struct KnownStems: Sendable {
   /// `phrases`: the normalised spellings of the `forms` phrases (before stemming).
   public init(phrases: some Sequence<String>, stemmer: Stemmer, filtersUnknownWords: Bool) {
     var seen: Set<[UInt8]> = []
-    var entries: [UInt8] = []
-    var starts: [Int] = []
+    var known: [(word: [UInt8], stem: [UInt8])] = []
     var pairs = [UInt64](repeating: 0, count: 1 << 10)
     var singles = [UInt64](repeating: 0, count: 4)
     stemmer.withStems { stem in
@@ -303,23 +341,33 @@ public struct KnownStems: Sendable {
           guard word.withUnsafeBufferPointer(Stemmer.changes), stemmed.count <= 255 else {
             continue
           }
-          starts.append(entries.count)
-          entries += [UInt8(word.count), UInt8(stemmed.count)] + word + stemmed
+          known.append((word, stemmed))
         }
       }
     }
+    // At most half full: a word not there ends its probe at an empty slot soon.
     var capacity = 16
-    while capacity < starts.count * 2 { capacity *= 2 }
-    var slots = [UInt64](repeating: 0, count: capacity)
-    entries.withUnsafeBufferPointer { entries in
-      for start in starts {
-        let word = UnsafeBufferPointer(
-          rebasing: entries[(start + 2)..<(start + 2 + Int(entries[start]))])
-        let hash = Self.hash(word)
-        var slot = Int(truncatingIfNeeded: hash) & (capacity - 1)
-        while slots[slot] != 0 { slot = (slot + 1) & (capacity - 1) }
-        slots[slot] = Self.fingerprint(hash) | UInt64(start)
+    while capacity < known.count * 2 { capacity *= 2 }
+    var slots = [UInt64](repeating: 0, count: capacity * 2)
+    var entries: [UInt8] = []
+    for (word, stemmed) in known {
+      let key = word.withUnsafeBufferPointer { Key($0) }
+      var kept = 0
+      while kept < min(word.count, stemmed.count) && word[kept] == stemmed[kept] { kept += 1 }
+      var entry = UInt64(word.count)
+      if word.count <= 8 && stemmed.count - kept <= 4 {
+        entry |= UInt64(kept) << 8 | UInt64(stemmed.count - kept) << 16
+        for (position, byte) in stemmed[kept...].enumerated() {
+          entry |= UInt64(byte) << UInt64(24 + 8 * position)
+        }
+      } else {
+        entry |= 1 << 63 | UInt64(entries.count) << 8
+        entries += word.dropFirst(8) + [UInt8(stemmed.count)] + stemmed
       }
+      var slot = Int(truncatingIfNeeded: key.hash) & (capacity - 1)
+      while slots[2 * slot] != 0 { slot = (slot + 1) & (capacity - 1) }
+      slots[2 * slot] = key.head
+      slots[2 * slot + 1] = entry
     }
     self.slots = slots
     self.entries = entries
@@ -333,15 +381,38 @@ public struct KnownStems: Sendable {
     Int(first) << 8 | Int(second == 0x79 ? 0x69 : second)
   }
 
-  /// The high half of a slot: 32 bits of the hash, never 0.
-  @inline(__always)
-  static func fingerprint(_ hash: UInt64) -> UInt64 { (hash >> 32 | 1) << 32 }
+  /// What a word is looked up by: its first eight bytes and its last eight (little-endian,
+  /// zero past the word; `last` holds the last eight in its high bytes, as the stemming pass
+  /// shifts them in), and its hash.
+  struct Key {
+    let head: UInt64
+    let hash: UInt64
 
-  @inline(__always)
-  static func hash(_ word: UnsafeBufferPointer<UInt8>) -> UInt64 {
-    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-    for byte in word { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-    return hash ^ (hash >> 29)
+    /// `last`: the word's last (up to) eight bytes, the last one in the highest byte.
+    @inline(__always)
+    init(_ word: UnsafeBufferPointer<UInt8>, last: UInt64) {
+      var tail: UInt64 = 0
+      if word.count <= 8 {
+        // The word itself, shifted down: its first byte lowest, zero above it.
+        head = word.count == 8 ? last : last >> UInt64(64 - 8 * word.count)
+      } else {
+        var first: UInt64 = 0
+        for position in 0..<8 { first |= UInt64(word[position]) << UInt64(8 * position) }
+        head = first
+        tail = last
+      }
+      var mixed = (head &* 0x9E37_79B9_7F4A_7C15) ^ (tail &* 0xC2B2_AE3D_27D4_EB4F)
+      mixed ^= UInt64(word.count)
+      mixed ^= mixed >> 32
+      mixed = mixed &* 0xD6E8_FEB8_6659_FD93
+      hash = mixed ^ mixed >> 29
+    }
+
+    init(_ word: UnsafeBufferPointer<UInt8>) {
+      var last: UInt64 = 0
+      for byte in word { last = last >> 8 | UInt64(byte) << 56 }
+      self.init(word, last: last)
+    }
   }
 
   /// The tables, without ownership, for one message.
@@ -371,29 +442,36 @@ public struct KnownStems: Sendable {
     }
   }
 
-  /// The stem of a word of the table, or nil.
+  /// The entry of a word of the table (see `slots`), or 0.
   @inline(__always)
-  static func stem(of word: UnsafeBufferPointer<UInt8>, _ tables: Buffers)
-    -> UnsafeBufferPointer<UInt8>?
-  {
-    let mask = tables.slots.count - 1
-    let hash = Self.hash(word)
-    let fingerprint = Self.fingerprint(hash)
-    var slot = Int(truncatingIfNeeded: hash) & mask
+  static func entry(of word: UnsafeBufferPointer<UInt8>, _ key: Key, _ tables: Buffers) -> UInt64 {
+    let mask = tables.slots.count / 2 - 1
+    var slot = Int(truncatingIfNeeded: key.hash) & mask
     while true {
-      let value = tables.slots[slot]
-      if value == 0 { return nil }
-      if value & 0xFFFF_FFFF_0000_0000 == fingerprint {
-        let start = Int(truncatingIfNeeded: value & 0xFFFF_FFFF)
-        let length = Int(tables.entries[start])
-        if length == word.count && equal(tables.entries, from: start + 2, word) {
-          let stem = start + 2 + length
-          return UnsafeBufferPointer(
-            rebasing: tables.entries[stem..<(stem + Int(tables.entries[start + 1]))])
+      let head = tables.slots[2 * slot]
+      if head == 0 { return 0 }
+      let entry = tables.slots[2 * slot + 1]
+      if head == key.head && Int(truncatingIfNeeded: entry & 0xFF) == word.count {
+        // Eight bytes or fewer: the head is the whole word. Longer: the rest is in `entries`.
+        if word.count <= 8 { return entry }
+        let rest = Int(truncatingIfNeeded: entry >> 8 & 0xFF_FFFF_FFFF)
+        if equal(tables.entries, from: rest, UnsafeBufferPointer(rebasing: word[8...])) {
+          return entry
         }
       }
       slot = (slot + 1) & mask
     }
+  }
+
+  /// The stem of an entry with bit 63 set, in `entries`.
+  @inline(__always)
+  static func longStem(_ entry: UInt64, of word: UnsafeBufferPointer<UInt8>, _ tables: Buffers)
+    -> UnsafeBufferPointer<UInt8>
+  {
+    // Past the word's bytes beyond the eighth: the stem's length, then the stem.
+    let lengthAt = Int(truncatingIfNeeded: entry >> 8 & 0xFF_FFFF_FFFF) + max(word.count - 8, 0)
+    let length = Int(tables.entries[lengthAt])
+    return UnsafeBufferPointer(rebasing: tables.entries[(lengthAt + 1)..<(lengthAt + 1 + length)])
   }
 
   @inline(__always)
@@ -422,7 +500,15 @@ public struct KnownStems: Sendable {
   public func knownStem(of word: [UInt8]) -> [UInt8]? {
     guard !word.isEmpty else { return nil }
     return word.withUnsafeBufferPointer { word in
-      withBuffers { Self.stem(of: word, $0).map(Array.init) }
+      withBuffers { tables -> [UInt8]? in
+        let entry = Self.entry(of: word, Key(word), tables)
+        if entry == 0 { return nil }
+        if entry >> 63 != 0 { return Array(Self.longStem(entry, of: word, tables)) }
+        let kept = Int(truncatingIfNeeded: entry >> 8 & 0xFF)
+        let added = Int(truncatingIfNeeded: entry >> 16 & 0xFF)
+        return Array(word[..<kept])
+          + (0..<added).map { UInt8(truncatingIfNeeded: entry >> UInt64(24 + 8 * $0)) }
+      }
     }
   }
 }

@@ -148,6 +148,55 @@ import Testing
     }
   }
 
+  /// The stemming pass reads known words' stems from the table's slots (most stems are the word
+  /// cut short plus up to four bytes) or, for the others, from its entries: with every word or
+  /// every other word of the benchmark corpus and the fixtures in the table, the stemmed text
+  /// is byte for byte what stemming every word with libstemmer gives. The words are written as
+  /// lines of a text, so every word length meets the end of the text too, and words the table
+  /// lacks go to libstemmer.
+  @Test(arguments: [StemmingLanguage.french, .english])
+  func knownStemsAnswerAsLibstemmer(language: StemmingLanguage) {
+    let stemmer = Stemmer(language)
+    let extra = [
+      "abcdefgh", "abcdefghi", "abcdefgh1", "resto", "restos", "tuer", "using", "dying",
+      "skies", "happy", "happiness", "chevaux", "generalizations", "nationalement", "été",
+      "ΑΘΗΝΑ", "日本語です", String(repeating: "a", count: 64), String(repeating: "b", count: 65),
+      "q1w2e3", "aaaaaaaa", "aaaaaaaaa",
+    ].map { Normalizer.normalize($0).string }
+    let words = Self.largeVocabulary + extra
+    let text = words.joined(separator: "\n")
+    let bytes = Array(text.utf8)
+    let offsets = Array(0...bytes.count)
+    func stemmed(_ known: KnownStems?) -> [UInt8] {
+      var out = WordForms.StemmedText()
+      bytes.withUnsafeBufferPointer { bytes in
+        offsets.withUnsafeBufferPointer { offsets in
+          WordForms.stem(bytes, offsets: offsets, stemmer: stemmer, known: known, into: &out)
+        }
+      }
+      return out.bytes
+    }
+    let expected = stemmed(nil)
+    #expect(expected != bytes)
+    for share in [1, 2] {
+      let inTable = words.enumerated().filter { $0.offset % share == 0 }.map(\.element)
+      let known = KnownStems(phrases: inTable, stemmer: stemmer, filtersUnknownWords: false)
+      #expect(stemmed(known) == expected, "every \(share) word")
+      // And word by word, through the public look-up.
+      for word in inTable {
+        let bytes = Array(word.utf8)
+        guard bytes.withUnsafeBufferPointer(Stemmer.changes) else { continue }
+        #expect(known.knownStem(of: bytes) == Array(stemmer.stem(word).utf8), "\(word)")
+      }
+    }
+    // Every line, one at a time: each word alone is the whole text.
+    let known = KnownStems(phrases: words, stemmer: stemmer, filtersUnknownWords: false)
+    for word in words {
+      let alone = WordForms.stemmedPhrase(word, stemmer: stemmer, known: known)
+      #expect(alone == WordForms.stemmedPhrase(word, stemmer: stemmer), "\(word)")
+    }
+  }
+
   @Test func knownStemsRuleOutWordsNoPhraseWordStartsLike() {
     let stemmer = Stemmer(.french)
     let known = KnownStems(

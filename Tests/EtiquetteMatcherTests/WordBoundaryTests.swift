@@ -1,4 +1,5 @@
 import EtiquetteChecker
+import EtiquetteText
 import Testing
 
 @testable import EtiquetteMatcher
@@ -92,6 +93,50 @@ import Testing
     #expect(hits == [8..<26])
     let bytes = Array(message.utf8)
     #expect(String(decoding: bytes[8..<26], as: UTF8.self) == "CRÉNEAU RÉSERVÉ")
+  }
+
+  /// The span's end crosses ASCII with a mask instead of Unicode's properties: the mask must be
+  /// `Normalizer.isSeparator` on every ASCII byte.
+  @Test func asciiSeparatorMaskIsNormalizerSeparator() {
+    for byte in UInt8(0)..<0x80 {
+      #expect(
+        WordBoundary.isASCIISeparator(byte) == Normalizer.isSeparator(Unicode.Scalar(byte)),
+        "\(byte)")
+    }
+  }
+
+  /// A `forms` hit ends with a stem and its span covers the rest of the inflected word, up to
+  /// a separator or a character that vanished, never past it.
+  @Test(arguments: [
+    ("annuler", "Annulez-la", ["Annulez"]),
+    ("annuler", "j'annulerais_vite", ["annulerais"]),
+    ("annuler", "annulé/reporté", ["annulé"]),
+    ("annuler", "ANNULATIONS\t!", ["ANNULATIONS"]),
+    ("annuler", "annul\u{AD}ation prévue", ["annul\u{AD}ation"]),
+    ("annuler", "annulations\u{301}", ["annulations\u{301}"]),
+    ("annuler", "annulations\u{2011}reportées", ["annulations"]),
+  ])
+  func formsSpansCoverTheWholeInflectedWord(phrase: String, message: String, expected: [String])
+    throws
+  {
+    let ruleSet = try #require(
+      MatcherHarness.ruleSet(
+        """
+        label "L" {
+          when message contains forms "\(phrase)"
+        }
+        team "T" {
+          members ["a@exemple.fr"]
+          can reply all
+        }
+        routing {
+          default ai
+        }
+        """))
+    let scan = RuleMatcher(ruleSet).scan(message)
+    let bytes = Array(message.utf8)
+    let found = scan.allPhraseHits.map { String(decoding: bytes[$0.range], as: UTF8.self) }
+    #expect(found == expected, "\(message)")
   }
 
   @Test func unknownPhrasesAndEmptyScansHaveNoHits() throws {

@@ -16,6 +16,7 @@ import Foundation
 //                  etiquette-bench on x86-64: the matcher's flags from Package.swift)
 //   etiquette-bench [--sizes 100,5000,50000] [--current-sizes 5000] [--rounds 5]
 //     [--seconds 0.25] [--regex-setup-max 5000] [--modes-only] [--no-modes]
+//     [--profile-mode plain|forms|typos|"forms typos"]  (that mode alone, `--rounds` × `--seconds`)
 
 struct Options {
   /// Sizes measured on the French-rich corpus; the current corpus at `currentSizes`.
@@ -30,6 +31,8 @@ struct Options {
   /// Only the matching modes (issue 19), at the largest French-rich size up to 5,000.
   var modesOnly = false
   var modes = true
+  /// One matching mode alone, for a profiler (`perf record`): its rows only, no others.
+  var profileMode: String?
 
   static func parse() -> Options {
     var options = Options()
@@ -47,6 +50,14 @@ struct Options {
         options.regexSetupMaximum = Int(arguments.popFirst() ?? "") ?? 5_000
       case "--modes-only": options.modesOnly = true
       case "--no-modes": options.modes = false
+      case "--profile-mode":
+        let mode = arguments.popFirst() ?? ""
+        guard ["plain", "forms", "typos", "forms typos"].contains(mode) else {
+          print("--profile-mode: plain, forms, typos or \"forms typos\", not \"\(mode)\"")
+          exit(2)
+        }
+        options.profileMode = mode
+        options.modesOnly = true
       default:
         print("unknown argument \(argument)")
         exit(2)
@@ -506,7 +517,7 @@ if options.modes || options.modesOnly,
   )
   let modeRows: [(String, PhraseModes)] = [
     ("plain", []), ("forms", .forms), ("typos", .typos), ("forms typos", [.forms, .typos]),
-  ]
+  ].filter { options.profileMode == nil || $0.0 == options.profileMode }
   var compiles: [String: Double] = [:]
   var rows: [(String, any LabellingEngine)] = []
   for (name, modes) in modeRows {
@@ -517,6 +528,10 @@ if options.modes || options.modesOnly,
       (name, EtiquetteEngineRun(matcher: matcher, messages: corpus.messages, phraseIndex: [:])))
   }
   let rates = InterleavedRates(rows, count: corpus.messages.count, rounds: max(rounds, 5))
+  if let name = options.profileMode {
+    print("  \(name): \(format(rates.median(name))) messages/s (median of the rounds)")
+    exit(0)
+  }
   print("  mode            compile    messages/s   × plain (round by round)")
   for (name, _) in modeRows {
     print(
