@@ -106,33 +106,43 @@ extension PostgresStore {
     return labels
   }
 
+  /// The conversation as the engine steps it, read in one statement: its row, and its labels,
+  /// transcript, notes and read state as JSON beside it. Five statements before; a round trip,
+  /// not PostgreSQL's work, is what a step's reads cost (README, "Load").
   static func load(_ writes: StepWrites, id: String, rules: LoadedRules) async throws
     -> LoadedConversation?
   {
-    let connection = writes.connection
-    let logger = writes.logger
     let ruleSet = rules.ruleSet
-    var loaded: Conversation?
-    for try await row in try await connection.query(
+    var loaded: LoadedConversation?
+    for try await row in try await writes.connection.query(
       """
-      SELECT contact_id, phone, name, attributes, mode, assignee, presence, team, priority,
-        version, step_count, last_step_time, held_triggers
-      FROM conversations WHERE id = \(id)
-      """, logger: logger
+      SELECT c.contact_id, c.phone, c.name, c.attributes, c.mode, c.assignee, c.presence,
+        c.team, c.priority, c.version, c.step_count, c.last_step_time, c.held_triggers,
+        (SELECT COALESCE(json_agg(l.label), '[]') FROM conversation_labels l
+          WHERE l.conversation_id = c.id)::text,
+        (SELECT COALESCE(json_agg(json_build_array(m.direction, m.author, m.type, m.text,
+            m.attachments, m.at) ORDER BY m.seq), '[]')
+          FROM messages m WHERE m.conversation_id = c.id AND m.seq IS NOT NULL)::text,
+        (SELECT COALESCE(json_agg(json_build_array(n.author, n.text, n.at) ORDER BY n.id), '[]')
+          FROM notes n WHERE n.conversation_id = c.id)::text,
+        (SELECT COALESCE(json_object_agg(r.member, r.read_count), '{}') FROM read_state r
+          WHERE r.conversation_id = c.id)::text
+      FROM conversations c WHERE c.id = \(id)
+      """, logger: writes.logger
     ).decode(
       (
         String, String?, String?, String, String, String?, String, String?, String, Int, Int,
-        Double?, String
+        Double?, String, String, String, String, String
       ).self)
     {
       let (
         contactID, phone, name, attributesText, mode, assignee, presence, team, priority,
-        version, stepCount, lastStepTime, heldText
+        version, stepCount, lastStepTime, heldText, labelsText, messagesText, notesText,
+        readText
       ) = row
+      let decoder = JSONDecoder()
       var attributes: [String: FieldValue] = [:]
-      if let json = try? JSONDecoder().decode(
-        [String: JSONValue].self, from: Data(attributesText.utf8))
-      {
+      if let json = try? decoder.decode([String: JSONValue].self, from: Data(attributesText.utf8)) {
         attributes = json.mapValues(FieldValue.init)
       }
       let contact = Contact(id: contactID, phone: phone, name: name, attributes: attributes)
@@ -145,65 +155,81 @@ extension PostgresStore {
       c.version = version
       c.stepCount = stepCount
       c.lastStepTime = lastStepTime.map(Date.init(timeIntervalSince1970:))
-      if let names = try? JSONDecoder().decode([String].self, from: Data(heldText.utf8)) {
+      if let names = try? decoder.decode([String].self, from: Data(heldText.utf8)) {
         c.heldTriggers = Set(
           names.compactMap { ConversationRecords.trigger(named: $0, in: rules.engine) })
       }
-      loaded = c
-    }
-    guard var c = loaded else { return nil }
-    // Only the keys matter to the engine (see `ConversationRecords.load`).
-    for try await name in try await connection.query(
-      "SELECT label FROM conversation_labels WHERE conversation_id = \(id)", logger: logger
-    ).decode(String.self) {
-      if let label = ruleSet.label(named: name) ?? ruleSet.label(formerlyNamed: name) {
-        c.labels[label.id] = LabelProvenance(
-          source: .manual(member: ""), at: Date(timeIntervalSince1970: 0), step: 0)
-      }
-    }
-    for try await (direction, author, type, text, attachmentsText, at)
-      in try await connection
-      .query(
-        """
-        SELECT direction, author, type, text, attachments, at FROM messages
-        WHERE conversation_id = \(id) AND seq IS NOT NULL ORDER BY seq
-        """, logger: logger
-      ).decode((String, String, String?, String, String, Double).self)
-    {
-      let who: TranscriptAuthor =
-        switch direction {
-        case "in": .customer
-        case "event": .event(author)
-        default: .agent(author)
+      // Only the keys matter to the engine (see `ConversationRecords.load`).
+      for name in try decoder.decode([String].self, from: Data(labelsText.utf8)) {
+        if let label = ruleSet.label(named: name) ?? ruleSet.label(formerlyNamed: name) {
+          c.labels[label.id] = LabelProvenance(
+            source: .manual(member: ""), at: Date(timeIntervalSince1970: 0), step: 0)
         }
-      var attachments: [Attachment] = []
-      if let docs = try? JSONDecoder().decode(
-        [ConversationRecords.AttachmentRow].self, from: Data(attachmentsText.utf8))
-      {
-        attachments = docs.map { Attachment(url: $0.url, type: $0.type, size: $0.size) }
       }
-      c.transcript.append(
-        TranscriptEntry(
-          at: Date(timeIntervalSince1970: at), author: who,
-          type: type.flatMap(MessageType.init(rawValue:)), text: text,
-          attachments: attachments))
+      for line in try decoder.decode([StoredLine].self, from: Data(messagesText.utf8)) {
+        let who: TranscriptAuthor =
+          switch line.direction {
+          case "in": .customer
+          case "event": .event(line.author)
+          default: .agent(line.author)
+          }
+        var attachments: [Attachment] = []
+        if let docs = try? decoder.decode(
+          [ConversationRecords.AttachmentRow].self, from: Data(line.attachments.utf8))
+        {
+          attachments = docs.map { Attachment(url: $0.url, type: $0.type, size: $0.size) }
+        }
+        c.transcript.append(
+          TranscriptEntry(
+            at: Date(timeIntervalSince1970: line.at), author: who,
+            type: line.type.flatMap(MessageType.init(rawValue:)), text: line.text,
+            attachments: attachments))
+      }
+      for note in try decoder.decode([StoredNote].self, from: Data(notesText.utf8)) {
+        c.notes.append(
+          Note(at: Date(timeIntervalSince1970: note.at), author: note.author, text: note.text))
+      }
+      let readState = try decoder.decode([String: Int].self, from: Data(readText.utf8))
+      c.readState = readState
+      loaded = LoadedConversation(
+        conversation: c, transcriptCount: c.transcript.count, notesCount: c.notes.count,
+        readState: readState)
     }
-    for try await (author, text, at) in try await connection.query(
-      "SELECT author, text, at FROM notes WHERE conversation_id = \(id) ORDER BY id",
-      logger: logger
-    ).decode((String, String, Double).self) {
-      c.notes.append(Note(at: Date(timeIntervalSince1970: at), author: author, text: text))
+    return loaded
+  }
+
+  /// A transcript line as `load` reads it: `[direction, author, type, text, attachments, at]`.
+  private struct StoredLine: Decodable {
+    var direction: String
+    var author: String
+    var type: String?
+    var text: String
+    var attachments: String
+    var at: Double
+
+    init(from decoder: any Decoder) throws {
+      var fields = try decoder.unkeyedContainer()
+      direction = try fields.decode(String.self)
+      author = try fields.decode(String.self)
+      type = try fields.decodeIfPresent(String.self)
+      text = try fields.decode(String.self)
+      attachments = try fields.decode(String.self)
+      at = try fields.decode(Double.self)
     }
-    var readState: [String: Int] = [:]
-    for try await (member, count) in try await connection.query(
-      "SELECT member, read_count FROM read_state WHERE conversation_id = \(id)", logger: logger
-    ).decode((String, Int).self) {
-      readState[member] = count
+  }
+
+  /// A note as `load` reads it: `[author, text, at]`.
+  private struct StoredNote: Decodable {
+    var author: String
+    var text: String
+    var at: Double
+
+    init(from decoder: any Decoder) throws {
+      var fields = try decoder.unkeyedContainer()
+      author = try fields.decode(String.self)
+      text = try fields.decode(String.self)
+      at = try fields.decode(Double.self)
     }
-    c.readState = readState
-    return LoadedConversation(
-      conversation: c, transcriptCount: c.transcript.count, notesCount: c.notes.count,
-      readState: readState)
   }
 
   /// Applies one step and saves everything it changed, with its input and its effects, in the
