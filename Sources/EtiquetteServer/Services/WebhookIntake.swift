@@ -4,11 +4,13 @@ import Logging
 /// Group commit for webhook bodies.
 ///
 /// Requests hand their verified, parsed body to this queue and wait. One drain loop takes every
-/// body queued so far, commits them all in ONE transaction, then processes every pending webhook
-/// in one more transaction, and only then resumes the waiting requests: each 200 still goes out
-/// after its body is committed (and processed), but a burst of N webhooks costs two
-/// transactions instead of 2N, and the writer never runs concurrently with itself. Ordering is
-/// unchanged: bodies get their ids in queue order and are processed in id order.
+/// body queued so far, commits them all in ONE transaction, then has the store process the
+/// pending webhooks (SQLite: in one more transaction; PostgreSQL: in several side by side, each
+/// customer's in order, see `Intake+PostgreSQL.swift`), and only then resumes the waiting
+/// requests: each 200 goes out after its body is committed and, unless processing failed
+/// (logged; the body stays pending or is kept as failed), processed. A burst of N webhooks
+/// costs a few transactions instead of 2N, and the drain never runs concurrently with itself.
+/// Each customer's webhooks are processed in the order their bodies were committed.
 final class WebhookIntake: @unchecked Sendable {
   private struct Job {
     var body: [UInt8]

@@ -443,7 +443,7 @@ struct PostgresStepInstancesTests {
         PostgresStepTests.text("wamid.a2", "a2", phone: "33600000001", at: 1_764_064_802),
         Self.twoCustomers(at: 1_764_064_803),
         PostgresStepTests.text("wamid.c1", "c1", phone: "33600000003", at: 1_764_064_804),
-        Self.statusOnly(),
+        Self.status("wamid.elsewhere", "delivered"),
         PostgresStepTests.text("wamid.b2", "b2", phone: "33600000002", at: 1_764_064_805),
       ])
       let (a1, b1, c1, status) = (ids[0], ids[1], ids[4], ids[5])
@@ -462,6 +462,74 @@ struct PostgresStepInstancesTests {
       }
       #expect(transcripts.sorted() == ["a1 a2 ab-a", "b1 ab-b b2", "c1"])
     }
+  }
+
+  /// A customer known by phone and by user id, writing with either alone: the second webhook
+  /// waits for the first all the same. Two statuses of one message wait for each other too.
+  @Test func aCustomersWebhooksOrderByEveryKeyOfTheConversation() async throws {
+    let rules = try PostgresStepTests.rules()
+    try await PostgresStepTests.withStore(.postgres) { store in
+      let postgres = try #require(store as? PostgresStore)
+      _ = try await store.storeWebhooks([
+        Self.message(phone: "33600000001", user: "US.1", id: "wamid.both", at: 1_764_064_800)
+      ])
+      try await store.processPendingWebhooks(
+        rules: rules, metrics: ServerMetrics(), hub: nil, parsed: [:])
+      let ids = try await store.storeWebhooks([
+        Self.message(phone: nil, user: "US.1", id: "wamid.user", at: 1_764_064_801),
+        Self.message(phone: "33600000001", user: nil, id: "wamid.phone", at: 1_764_064_802),
+        Self.status("wamid.out", "delivered"),
+        Self.status("wamid.out", "read"),
+      ])
+      #expect(try await postgres.claimableWebhooks() == [ids[0], ids[2]])
+      try await store.processPendingWebhooks(
+        rules: rules, metrics: ServerMetrics(), hub: nil, parsed: [:])
+      let conversations = try await store.conversationIDs()
+      #expect(conversations.count == 1)
+      let transcript = try await store.stepSnapshot(
+        conversation: try #require(conversations.first)
+      ).transcript
+      #expect(
+        transcript.map { $0.split(separator: "|").last.map(String.init) } == [
+          "both", "user", "phone",
+        ])
+    }
+  }
+
+  /// A text message from a phone, a user id, or both.
+  static func message(phone: String?, user: String?, id: String, at time: Int) -> [UInt8] {
+    var message: [String: JSONValue] = [
+      "id": .string(id), "timestamp": .string(String(time)), "type": .string("text"),
+      "text": .object(["body": .string(String(id.dropFirst("wamid.".count)))]),
+    ]
+    var contact: [String: JSONValue] = ["profile": .object(["name": .string("Léa")])]
+    if let phone {
+      message["from"] = .string(phone)
+      contact["wa_id"] = .string(phone)
+    }
+    if let user {
+      message["from_user_id"] = .string(user)
+      contact["user_id"] = .string(user)
+    }
+    return ServerHarness.webhook(
+      value: .object([
+        "messaging_product": .string("whatsapp"), "contacts": .array([.object(contact)]),
+        "messages": .array([.object(message)]),
+      ]))
+  }
+
+  /// A status webhook for `message`.
+  static func status(_ message: String, _ status: String) -> [UInt8] {
+    ServerHarness.webhook(
+      value: .object([
+        "messaging_product": .string("whatsapp"),
+        "statuses": .array([
+          .object([
+            "id": .string(message), "status": .string(status),
+            "timestamp": .string("1764064806"), "recipient_id": .string("33600000009"),
+          ])
+        ]),
+      ]))
   }
 
   /// Many customers' webhooks stored first, then processed by two instances at once: each
@@ -529,20 +597,6 @@ struct PostgresStepInstancesTests {
         "messages": .array([
           message("33600000001", "wamid.ab-a", "ab-a"),
           message("33600000002", "wamid.ab-b", "ab-b"),
-        ]),
-      ]))
-  }
-
-  /// A status webhook for a message nobody sent from here.
-  static func statusOnly() -> [UInt8] {
-    ServerHarness.webhook(
-      value: .object([
-        "messaging_product": .string("whatsapp"),
-        "statuses": .array([
-          .object([
-            "id": .string("wamid.elsewhere"), "status": .string("delivered"),
-            "timestamp": .string("1764064806"), "recipient_id": .string("33600000009"),
-          ])
         ]),
       ]))
   }

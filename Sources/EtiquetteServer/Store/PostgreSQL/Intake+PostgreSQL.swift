@@ -16,9 +16,11 @@ import PostgresNIO
 /// different customers' messages are processed at once, on the cores and instances there are,
 /// while each customer's stay in arrival order — the intake once held one lock for all, and a
 /// message cost the latency of its twenty statements for every instance together (README,
-/// "Load"). A webhook without keys (statuses alone) is ordered with nothing: a status only moves
-/// a message's ticks forward. One stored without keys (`NULL`: before this order existed) waits
-/// for every earlier webhook and holds back every later one, as the single lock did.
+/// "Load"). A customer's keys include every key of a conversation that already owns one (a
+/// customer known by phone and by user id writes with either); a status is keyed by its
+/// message (`wamid:…`). A webhook with no key at all (a body that does not parse) is ordered
+/// with nothing. One stored without keys (`NULL`: before this order existed) waits for every
+/// earlier webhook and holds back every later one, as the single lock did.
 ///
 /// A processing transaction that dies with its instance rolls back: its webhooks are pending
 /// again and the next claim takes them — no lease to expire.
@@ -50,7 +52,10 @@ extension PostgresStore {
           OR e.ordering_keys && w.ordering_keys))
     """
 
-  /// A webhook's ordering keys (see the type's comment), sorted.
+  /// A webhook's ordering keys (see the type's comment), sorted: its customers' contact keys,
+  /// and `wamid:` and the message id of each status — two statuses of one message in two
+  /// transactions would each lock the message's row, and a pair of them crossed could
+  /// deadlock.
   static func orderingKeys(_ payload: WhatsAppPayload) -> [String] {
     var keys = Set<String>()
     for contact in payload.messages.map(\.contact) + payload.echoes.map(\.contact) {
@@ -58,7 +63,21 @@ extension PostgresStore {
         ConversationRecords.contactKeys(
           phone: ConversationRecords.normalizePhone(contact.phone), userID: contact.userID))
     }
+    keys.formUnion(payload.statuses.map { "wamid:" + $0.messageID })
     return keys.sorted()
+  }
+
+  /// Whether `error` leaves the transaction unusable or asks for it to be run again (a
+  /// deadlock, a serialization failure, a lock or statement timeout, a lost connection):
+  /// then the whole transaction rolls back and its webhooks are claimed again, rather than
+  /// kept as failed by a savepoint as a body's own fault is.
+  static func isTransient(_ error: any Error) -> Bool {
+    guard let error = error as? PSQLError else { return false }
+    if let state = error.serverInfo?[.sqlState] {
+      return ["40P01", "40001", "55P03", "57014"].contains(state)
+    }
+    return [.connectionError, .serverClosedConnection, .clientClosedConnection, .queryCancelled]
+      .contains(error.code)
   }
 
   /// Commits raw bodies in one transaction and returns their ids, in the order given; each
@@ -83,11 +102,22 @@ extension PostgresStore {
       var ids: [Int64] = []
       for (body, payload) in webhooks {
         let keys = payload.map(Self.orderingKeys) ?? []
-        // As `Data`: PostgresNIO binds a `[UInt8]` as `"char"[]`, not `bytea`.
+        // As `Data`: PostgresNIO binds a `[UInt8]` as `"char"[]`, not `bytea`. The keys are
+        // widened with every key of the conversations that already own one of them: a
+        // customer known by phone and by user id may write with either alone, and both
+        // webhooks must still order with each other. (A link this webhook itself makes is
+        // covered: it holds both keys until it is processed.)
         for try await id in try await connection.query(
           """
           INSERT INTO webhooks (arrival, received_at, body, ordering_keys)
-          VALUES (nextval('webhook_arrivals'), \(now), \(Data(body)), \(keys)) RETURNING id
+          VALUES (nextval('webhook_arrivals'), \(now), \(Data(body)), ARRAY(
+            SELECT key FROM unnest(\(keys)::text[]) AS given(key)
+            UNION
+            SELECT owned.key FROM contact_keys known
+            JOIN contact_keys owned ON owned.conversation_id = known.conversation_id
+            WHERE known.key = ANY(\(keys))
+            ORDER BY 1))
+          RETURNING id
           """, logger: logger
         ).decode(Int64.self) {
           ids.append(id)
@@ -100,7 +130,7 @@ extension PostgresStore {
   /// Processes the pending webhooks, each customer's in arrival order, in up to
   /// `intakeTransactions` transactions at once; returns once none is claimable and every
   /// webhook of `parsed` (the caller's, just stored) is processed — by these transactions or
-  /// another instance's, which this call waits for. Each webhook runs in a savepoint; a body
+  /// another instance's, whose commits this call waits for. Each webhook runs in a savepoint; a body
   /// that cannot be processed is marked with its error, not retried forever. Returns how many
   /// webhooks this call processed.
   @discardableResult
@@ -111,24 +141,30 @@ extension PostgresStore {
     var total = 0
     var waiting = Array(parsed.keys)
     var failure: (any Error)?
-    // Bounded: each round waits for what held the caller's webhooks back to commit, so a
-    // round without progress means transactions that keep failing (then the last error is
-    // thrown; the webhooks stay pending for the next call).
-    for _ in 0..<32 {
+    var failedRounds = 0
+    // A round ends with the caller's webhooks processed, or with a wait for the oldest pending
+    // webhook's transaction to commit, so each round follows progress; the bound only stops
+    // a loop nothing moves. A transient failure (a deadlock, a lost connection: its webhooks
+    // are pending again) is tried again, three times in a row at most; any other is thrown.
+    for _ in 0..<1_000 {
       let (processed, error) = await processClaimable(
         rules: rules, metrics: metrics, hub: hub, parsed: parsed)
       total += processed
       failure = error
+      failedRounds = error == nil ? 0 : failedRounds + 1
+      if let error, !Self.isTransient(error) || failedRounds > 3 { break }
       waiting = try await pending(among: waiting)
-      guard !waiting.isEmpty else {
-        // Nothing of the caller's waits (the start's call has nothing of its own): a failed
-        // transaction is the caller's to hear of.
-        if let failure, parsed.isEmpty { throw failure }
-        return total
+      if waiting.isEmpty {
+        if error == nil { break }
+        continue
       }
-      try await waitForProcessing(upTo: waiting)
+      try await waitForOldestPending()
     }
     if let failure { throw failure }
+    if !waiting.isEmpty {
+      logger.warning(
+        "webhook processing: \(waiting.count) webhook(s) still pending, left to the next call")
+    }
     return total
   }
 
@@ -219,6 +255,7 @@ extension PostgresStore {
           }
           outcomes.append((id, outcome))
         } catch {
+          if Self.isTransient(error) { throw error }
           failure = Self.failureReason(error)
         }
         try await connection.query(
@@ -250,17 +287,16 @@ extension PostgresStore {
     return pending
   }
 
-  /// Waits until no transaction holds a pending webhook that arrived before the last of
-  /// `ids` (a share lock on each waits for its claimer's commit): what held them back has then
-  /// committed, and the next claim can take them.
-  private func waitForProcessing(upTo ids: [Int64]) async throws {
+  /// Waits until the transaction holding the oldest pending webhook, if any, commits (a share
+  /// lock on that one row waits for its claimer). The oldest pending webhook is claimable by
+  /// anyone unless a transaction holds it, so after this wait something has moved. One row
+  /// only: share locks on claimable rows would make the others' `SKIP LOCKED` claims pass
+  /// them by.
+  private func waitForOldestPending() async throws {
     try await transaction { connection, _ in
       for try await _ in try await connection.query(
         """
-        SELECT id FROM webhooks
-        WHERE processed_at IS NULL
-          AND arrival <= (SELECT MAX(arrival) FROM webhooks WHERE id = ANY(\(ids)))
-        FOR SHARE
+        SELECT id FROM webhooks WHERE processed_at IS NULL ORDER BY arrival LIMIT 1 FOR SHARE
         """, logger: logger
       ).decode(Int64.self) {}
     }
@@ -349,6 +385,7 @@ extension PostgresStore {
           if m.timestampReplaced { outcome.timestampsReplaced += 1 }
         }
       } catch {
+        if isTransient(error) { throw error }
         let reason = Self.failureReason(error)
         outcome.failures.append((m.id, reason))
         try await writes.connection.query(

@@ -63,6 +63,9 @@ public final class PostgresStore: Sendable {
       host: address.host, port: address.port, username: address.user,
       password: address.password, database: address.database, tls: address.security.tls)
     configuration.options.maximumConnections = maximumConnections
+    // Floats as JSON text (a step's read, `load`) in their shortest exact form, whatever the
+    // database's or role's own setting: timestamps come back to the bit.
+    configuration.options.additionalStartupParameters = [("extra_float_digits", "1")]
     configuration.options.connectTimeout = connectTimeout
     // One connection of its own first: a refused connection, a wrong password or a missing
     // database fails here at once with the server's reason (the pool would retry quietly),

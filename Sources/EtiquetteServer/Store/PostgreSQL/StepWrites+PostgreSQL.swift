@@ -107,11 +107,13 @@ extension PostgresStore {
   /// a time across instances, each on the state the previous one committed (the engine's
   /// `version` and transcript order depend on it). The key is a 64-bit hash of the id.
   ///
-  /// INVARIANT: only the intake takes several conversation locks in one transaction, and its
-  /// transactions at once hold webhooks of disjoint customers (`Intake+PostgreSQL.swift`);
-  /// every other transaction takes one. Should two contact keys of one conversation still meet
-  /// in two intake transactions (a phone in one webhook, a user id alone in another),
-  /// PostgreSQL's deadlock detection rolls one back and its webhooks are claimed again.
+  /// INVARIANT: only the intake (and a retry of failed messages, which holds the intake's lock
+  /// alone) takes several conversation locks in one transaction, and intake transactions at
+  /// once hold webhooks whose ordering keys are disjoint — every key of a conversation, a
+  /// status's message (`Intake+PostgreSQL.swift`) — so they never wait for each other's
+  /// conversations; every other transaction takes one. Should two still deadlock (on rows
+  /// outside those keys), PostgreSQL rolls one back with 40P01, which no savepoint keeps
+  /// (`isTransient`): the whole transaction ends and its webhooks are claimed again.
   static func lockConversation(_ id: String, writes: StepWrites) async throws {
     try await writes.connection.query(
       "SELECT pg_advisory_xact_lock(hashtextextended(\(id), 0))", logger: writes.logger)
