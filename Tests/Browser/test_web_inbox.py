@@ -22,7 +22,7 @@ import urllib.request
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -139,9 +139,25 @@ def assert_clean_console(browser):
     assert problems == [], problems
 
 
+class LiveWait(WebDriverWait):
+    """Live updates swap parts of the page: an element read a moment ago may be gone. Selenium
+    calls that a stale element; Chromium, when the swap falls inside the read itself, answers
+    an inspector error instead ("Node with given id does not belong to the document", seen in
+    CI): the condition is asked again, as for a stale element."""
+
+    def until(self, method, message=""):
+        def asked_again_when_swapped(browser):
+            try:
+                return method(browser)
+            except WebDriverException as error:
+                if "does not belong to the document" in (error.msg or ""):
+                    return False
+                raise
+        return super().until(asked_again_when_swapped, message)
+
+
 def wait(browser):
-    # Live updates swap parts of the page: an element read a moment ago may be gone.
-    return WebDriverWait(browser, WAIT, ignored_exceptions=[StaleElementReferenceException])
+    return LiveWait(browser, WAIT, ignored_exceptions=[StaleElementReferenceException])
 
 
 def button(browser, text):
