@@ -87,7 +87,9 @@ lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift Benchmarks/Sources Benchmarks/Package.swift
 
 # The matcher and engine benchmark against Hyperscan (Debian's libhyperscan-dev, used
-# by the Benchmarks package only). Prints figures and ratios; it is not a test.
+# by the Benchmarks package only), the checker's, the language server's and the rule impact's,
+# then the webhook intake of the release server under `wrk` beside `wrk` on /healthz (issue 20's
+# last target). Prints figures and ratios; it is not a test.
 # BENCH_FLAGS: the matcher's build flags from Package.swift (POPCNT on x86-64), which SwiftPM
 # ignores in a dependency; without them the benchmark would time a slower matcher than ships.
 BENCH_FLAGS := $(shell [ "$$(uname -m)" = "x86_64" ] && echo "-Xswiftc -Xcc -Xswiftc -mpopcnt")
@@ -100,6 +102,9 @@ bench: deps
 	$(SWIFT) run -c release --package-path Benchmarks $(BENCH_FLAGS) etiquette-check-bench
 	$(SWIFT) run -c release --package-path Benchmarks $(BENCH_FLAGS) etiquette-lsp-bench
 	$(SWIFT) run -c release --package-path Benchmarks $(BENCH_FLAGS) etiquette-impact-bench
+	@command -v wrk >/dev/null 2>&1 || ($(SUDO) apt-get install -y -qq wrk)
+	$(SWIFT) build -c release --product etiquette
+	python3 Benchmarks/webhook-load.py --binary .build/release/etiquette --rules rules -n 40000 -c 16 --seconds 10
 
 # The VS Code extension (editors/vscode) as editors/etiquette.vsix, zipped by Python: no npm.
 .PHONY: vsix

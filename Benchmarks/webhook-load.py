@@ -22,6 +22,11 @@ signatures are generated up front into a Lua script, so signing costs the client
 the client does not compete for the cores with the server the way Python threads do.
 `--client python` is the fallback (threads with keep-alive connections).
 
+With wrk, each set-up first measures `wrk` on `/healthz` of the same servers (same clients, same
+threads, `--healthz-seconds`), the ceiling of an HTTP request on this machine, and prints the
+intake as a share of it: issue 20's target is a webhook intake (SQLite, 16 clients) at ≥ 50 % of
+that ceiling with p99 < 20 ms, printed as "met" or "NOT met".
+
 Not a test: figures depend on the machine and on its load (printed with the results).
 """
 
@@ -230,6 +235,20 @@ def run_wrk(port, bodies, clients, workdir, seconds):
     raise SystemExit("wrk gave no result:\n" + output)
 
 
+def run_healthz(port, clients, seconds):
+    """`wrk` on `/healthz`: requests/s of the cheapest route, the same connections and threads
+    as the load, on the same servers just before it."""
+    threads = max(1, min(2, clients))
+    output = subprocess.run(
+        ["wrk", "-t", str(threads), "-c", str(clients), "-d", "%ds" % seconds,
+         "http://127.0.0.1:%d/healthz" % port],
+        check=True, capture_output=True, text=True).stdout
+    for line in output.splitlines():
+        if line.startswith("Requests/sec:"):
+            return float(line.split()[1])
+    raise SystemExit("wrk on /healthz gave no rate:\n" + output)
+
+
 def wait_ready(port, process):
     for _ in range(600):
         if process.poll() is not None:
@@ -340,6 +359,7 @@ def run_configuration(args, bodies, store, instances):
     ports = [args.port + i for i in range(instances)]
     receiver = None
     config = None
+    healthz = None
     if args.subscribe:
         receiver = start_receiver()
         config = os.path.join(workdir, "config.json")
@@ -364,6 +384,8 @@ def run_configuration(args, bodies, store, instances):
             target = ports[0]
             if instances > 1:
                 balancer, target = start_balancer(ports, workdir)
+            if args.healthz_seconds > 0:
+                healthz = run_healthz(target, args.c, args.healthz_seconds)
             result = run_wrk(target, bodies, args.c, workdir, args.seconds)
         else:
             result = run_python(ports, bodies, args.c)
@@ -397,6 +419,7 @@ def run_configuration(args, bodies, store, instances):
         shutil.rmtree(workdir, ignore_errors=True)
     figures.update(result)
     figures["load"] = " ".join(load)
+    figures["healthz"] = healthz
     figures["rate"] = result["ok"] / result["seconds"] if result["seconds"] > 0 else 0.0
     # Answered 200 but not stored would be a loss; stored but not counted is a request wrk
     # abandoned at its stop (its 200 was on the way).
@@ -439,6 +462,8 @@ def main():
     parser.add_argument("--contacts", type=int, default=200, help="distinct conversations")
     parser.add_argument("--seconds", type=int, default=10, help="wrk: run at most this long")
     parser.add_argument("--port", type=int, default=18089)
+    parser.add_argument("--healthz-seconds", type=int, default=5,
+                        help="wrk: measure /healthz this long before the load (0: do not)")
     parser.add_argument("--client", choices=["wrk", "python"],
                         default="wrk" if shutil.which("wrk") else "python")
     parser.add_argument("--db", help="a postgres:// URL of a server whose role may create "
@@ -478,6 +503,9 @@ def main():
                   store, instances, figures["rate"], figures["p50_ms"], figures["p99_ms"],
                   figures["ok"], figures["errors"], figures["webhooks"], figures["stored"],
                   figures["lost"], figures["twice"], figures["pending"], figures["load"]))
+        if figures["healthz"]:
+            print("  wrk on /healthz, same servers, %d clients: %.0f requests/s; the intake is %.1f %%"
+                  " of it" % (args.c, figures["healthz"], 100 * figures["rate"] / figures["healthz"]))
         sys.stdout.flush()
         if figures["lost"] or figures["errors"] or figures["pending"] or figures["twice"]:
             failed = True
@@ -489,6 +517,14 @@ def main():
             print("| %s | %d | %.0f | %.2f | %.2f | %d | %d |" % (
                 store, instances, figures["rate"], figures["p50_ms"], figures["p99_ms"],
                 figures["lost"], figures["twice"]))
+    for store, instances, figures in rows:
+        if store == "sqlite" and figures["healthz"]:
+            share = figures["rate"] / figures["healthz"]
+            met = share >= 0.5 and figures["p99_ms"] < 20 and not figures["lost"]
+            print("issue 20: webhook intake (SQLite, %d clients) ≥ 50 %% of wrk on /healthz, p99 < 20 "
+                  "ms, nothing lost: %.0f of %.0f requests/s, %.1f %%; p99 %.1f ms; lost %d — %s" % (
+                      args.c, figures["rate"], figures["healthz"], 100 * share, figures["p99_ms"],
+                      figures["lost"], "met" if met else "NOT met"))
     if failed:
         sys.exit(1)
 

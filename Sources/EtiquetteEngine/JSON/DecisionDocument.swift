@@ -228,6 +228,13 @@ struct LocationNames {
 /// Compact, key-sorted JSON on one line.
 public enum JSONLine {
   public static func encode(_ value: some Encodable) -> String {
+    // A tree prints the same text without `Encodable`'s machinery (`JSONValue.jsonText`).
+    if let json = value as? JSONValue { return json.jsonText }
+    return foundationEncode(value)
+  }
+
+  /// Foundation's own spelling, which `jsonText` matches (`JSONTextTests`).
+  static func foundationEncode(_ value: some Encodable) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     guard let data = try? encoder.encode(value) else { return "{}" }

@@ -45,9 +45,10 @@ public enum JSONValue: Sendable, Hashable, Codable {
     }
   }
 
-  /// Parses one JSON document.
+  /// Parses one JSON document (`parse(bytes:)`).
   public static func parse(_ text: String) throws -> JSONValue {
-    try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    var text = text
+    return try text.withUTF8 { bytes in try parse(bytes: bytes) }
   }
 
   var string: String? { if case .string(let s) = self { s } else { nil } }

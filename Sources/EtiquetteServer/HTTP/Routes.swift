@@ -159,7 +159,7 @@ extension InboxServer {
 
   static func jsonObject(_ bytes: [UInt8]) throws -> [String: JSONValue] {
     guard
-      let json = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)).replacingNUL,
+      let json = try? JSONValue.parse(bytes: bytes, replacingNUL: true),
       case .object(let object) = json
     else { throw APIError.badRequest("the body must be a JSON object") }
     return object

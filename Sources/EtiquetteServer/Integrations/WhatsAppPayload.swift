@@ -82,7 +82,10 @@ public struct WhatsAppPayload: Sendable {
   {
     let json: JSONValue
     do {
-      json = try JSONDecoder().decode(JSONValue.self, from: Data(body)).replacingNUL
+      // Every NUL becomes U+FFFD before anything reads the JSON: SQLite's C interface ends a
+      // string at its first NUL, so "wamid.a\0x" and "wamid.a\0y" would be stored as one id
+      // (the second message skipped as a redelivery) and a text would be cut short.
+      json = try JSONValue.parse(bytes: body, replacingNUL: true)
     } catch {
       throw ParseError(description: "the body is not valid JSON")
     }

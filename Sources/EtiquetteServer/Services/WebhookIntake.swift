@@ -4,11 +4,11 @@ import Logging
 /// Group commit for webhook bodies.
 ///
 /// Requests hand their verified, parsed body to this queue and wait. One drain loop takes every
-/// body queued so far, commits them all in ONE transaction, then has the store process the
-/// pending webhooks (SQLite: in one more transaction; PostgreSQL: in several side by side, each
-/// customer's in order, see `Intake+PostgreSQL.swift`), and only then resumes the waiting
-/// requests: each 200 goes out after its body is committed and, unless processing failed
-/// (logged; the body stays pending or is kept as failed), processed. A burst of N webhooks
+/// body queued so far and has the store commit them all and process the pending webhooks
+/// (`receiveWebhooks`; SQLite: both in one transaction; PostgreSQL: the bodies in one, then
+/// several side by side, each customer's in order, see `Intake+PostgreSQL.swift`), and only
+/// then resumes the waiting requests: each 200 goes out after its body is committed and, unless
+/// processing failed (logged; the body stays pending or is kept as failed), processed. A burst of N webhooks
 /// costs a few transactions instead of 2N, and the drain never runs concurrently with itself.
 /// Each customer's webhooks are processed in the order their bodies were committed.
 final class WebhookIntake: @unchecked Sendable {
@@ -69,21 +69,17 @@ final class WebhookIntake: @unchecked Sendable {
         return taken
       }
       if batch.isEmpty { return }
-      let ids: [Int64]
+      let round: IntakeRound
       do {
-        ids = try await store.storeWebhooks(batch.map { ($0.body, $0.payload) })
+        round = try await store.receiveWebhooks(
+          batch.map { ($0.body, $0.payload) }, rules: rules, metrics: metrics, hub: hub)
       } catch {
         for job in batch { job.continuation.resume(throwing: error) }
         continue
       }
-      metrics.recordWebhooks(batch.count)
       // Committed: from here a crash loses nothing (pending bodies are processed at restart).
-      var parsed: [Int64: WhatsAppPayload] = [:]
-      for (id, job) in zip(ids, batch) { parsed[id] = job.payload }
-      do {
-        try await store.processPendingWebhooks(
-          rules: rules, metrics: metrics, hub: hub, parsed: parsed)
-      } catch {
+      metrics.recordWebhooks(batch.count)
+      if let error = round.processingError {
         logger.error("webhook processing failed: \(error)")
       }
       for job in batch { job.continuation.resume() }

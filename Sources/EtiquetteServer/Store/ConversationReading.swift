@@ -329,7 +329,7 @@ extension ConversationQueries {
 
   static func decode(_ text: String?) -> JSONValue? {
     guard let text else { return nil }
-    return try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    return try? JSONValue.parse(bytes: text.utf8)
   }
 
   /// The columns of a conversation's detail `detail` reads besides its summary's.

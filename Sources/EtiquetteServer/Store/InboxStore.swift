@@ -34,6 +34,13 @@ public struct MemberRow: Sendable, Hashable {
   public var revokedAt: Date?
 }
 
+/// What an intake round did: the ids of the bodies it committed and, when processing failed
+/// after the commit, why (the bodies stay pending or are kept as failed).
+struct IntakeRound: Sendable {
+  var ids: [Int64]
+  var processingError: (any Error)?
+}
+
 /// Raw WhatsApp webhook bodies, committed before the 200 and processed in arrival order.
 protocol WebhookInbox: Sendable {
   func storeWebhooks(_ bodies: [[UInt8]]) async throws -> [Int64]
@@ -45,6 +52,13 @@ protocol WebhookInbox: Sendable {
     rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub?,
     parsed: [Int64: WhatsAppPayload]
   ) async throws -> Int
+  /// The intake's round: commits the bodies, then processes the pending webhooks. Throws only
+  /// when the bodies are not committed (no 200 may go out); a processing failure after the
+  /// commit is returned.
+  func receiveWebhooks(
+    _ webhooks: [(body: [UInt8], payload: WhatsAppPayload?)], rules: RuleHolder,
+    metrics: ServerMetrics, hub: IntegrationHub?
+  ) async throws -> IntakeRound
   @discardableResult
   func retryFailedMessages(rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub?)
     async throws -> Int
@@ -58,6 +72,23 @@ extension WebhookInbox {
     -> [Int64]
   {
     try await storeWebhooks(webhooks.map(\.body))
+  }
+
+  /// Two steps: the bodies committed in one transaction, then processed (PostgreSQL: in
+  /// several transactions side by side, see `Intake+PostgreSQL.swift`).
+  func receiveWebhooks(
+    _ webhooks: [(body: [UInt8], payload: WhatsAppPayload?)], rules: RuleHolder,
+    metrics: ServerMetrics, hub: IntegrationHub?
+  ) async throws -> IntakeRound {
+    let ids = try await storeWebhooks(webhooks)
+    var parsed: [Int64: WhatsAppPayload] = [:]
+    for (id, webhook) in zip(ids, webhooks) { parsed[id] = webhook.payload }
+    do {
+      try await processPendingWebhooks(rules: rules, metrics: metrics, hub: hub, parsed: parsed)
+      return IntakeRound(ids: ids, processingError: nil)
+    } catch {
+      return IntakeRound(ids: ids, processingError: error)
+    }
   }
 
   /// Every pending body parsed from the store (at start, after a crash).

@@ -31,7 +31,7 @@ extension LiveEvents {
     conversation: String, message: Int64, status: String?, errors: String?
   ) -> LiveEvent {
     let decoded = errors.flatMap {
-      try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8))
+      try? JSONValue.parse(bytes: $0.utf8)
     }
     return LiveEvent(
       "message.status", conversation: conversation,

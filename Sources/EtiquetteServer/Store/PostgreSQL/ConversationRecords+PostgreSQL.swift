@@ -142,7 +142,7 @@ extension PostgresStore {
       ) = row
       let decoder = JSONDecoder()
       var attributes: [String: FieldValue] = [:]
-      if let json = try? decoder.decode([String: JSONValue].self, from: Data(attributesText.utf8)) {
+      if case .object(let json)? = try? JSONValue.parse(bytes: attributesText.utf8) {
         attributes = json.mapValues(FieldValue.init)
       }
       let contact = Contact(id: contactID, phone: phone, name: name, attributes: attributes)

@@ -429,7 +429,7 @@ extension PostgresStore {
       step, to: id, writes, rules: rules,
       extras: EntryExtras(
         whatsappID: m.id, wireType: m.wireType, contextID: m.contextID,
-        raw: JSONLine.encode(m.raw)), hub: hub)
+        raw: m.raw.jsonText), hub: hub)
     if let media = m.media {
       try await recordMedia(media, conversation: id, whatsappID: m.id, at: now, writes, hub: hub)
     }
@@ -492,7 +492,7 @@ extension PostgresStore {
         INSERT INTO messages (conversation_id, seq, direction, author, type, wire_type, text,
           wa_id, status, at, raw)
         VALUES (\(id), NULL, 'echo', 'business', \(e.type), \(e.type), \(e.text), \(e.id),
-          'sent', \(e.at.timeIntervalSince1970), \(JSONLine.encode(e.raw)))
+          'sent', \(e.at.timeIntervalSince1970), \(e.raw.jsonText))
         ON CONFLICT (wa_id) DO NOTHING
         """, logger: writes.logger)
     }

@@ -241,7 +241,7 @@ extension PostgresStore {
     }
     guard let (conversation, status, errorsText) = found else { return }
     let errors = errorsText.flatMap {
-      try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8))
+      try? JSONValue.parse(bytes: $0.utf8)
     }
     let labels = try await storedLabels(writes, conversation: conversation) ?? []
     writes.publish(

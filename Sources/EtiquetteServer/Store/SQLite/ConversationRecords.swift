@@ -112,7 +112,7 @@ enum ConversationRecords {
     let ruleSet = rules.ruleSet
     var attributes: [String: FieldValue] = [:]
     if let text: String = row["attributes"],
-      let json = try? JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8))
+      case .object(let json)? = try? JSONValue.parse(bytes: text.utf8)
     {
       attributes = json.mapValues(FieldValue.init)
     }
@@ -293,10 +293,11 @@ enum ConversationRecords {
         WHERE id = ?
         """,
       arguments: [
-        c.contact.id, c.contact.phone, c.contact.name, json(attributes), c.mode.rawValue,
+        c.contact.id, c.contact.phone, c.contact.name, JSONValue.object(attributes).jsonText,
+        c.mode.rawValue,
         c.assignee, c.presence.rawValue, c.team.map { ruleSet[$0].name }, c.priority.rawValue,
         rank(c.priority), c.version, c.stepCount, c.lastStepTime?.timeIntervalSince1970,
-        json(held), c.transcript.count, now, c.id,
+        JSONValue.array(held.map(JSONValue.string)).jsonText, c.transcript.count, now, c.id,
       ])
     if c.contact.name != before.conversation.contact.name {
       try indexName(db, id: c.id, name: c.contact.name)
@@ -338,7 +339,8 @@ enum ConversationRecords {
           """,
         arguments: [
           c.id, offset, direction, author, entry.type?.rawValue,
-          extras.wireType ?? entry.type?.rawValue, entry.text, json(attachments),
+          extras.wireType ?? entry.type?.rawValue, entry.text,
+          attachments.isEmpty ? "[]" : json(attachments),
           extras.whatsappID, extras.contextID,
           direction == "out" ? (extras.status ?? "queued") : nil,
           entry.at.timeIntervalSince1970, extras.raw,

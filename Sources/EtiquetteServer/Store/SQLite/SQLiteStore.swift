@@ -22,6 +22,10 @@ public final class SQLiteStore: Sendable {
       // last transactions), and much faster than FULL.
       try db.execute(sql: "PRAGMA synchronous = NORMAL")
       try db.execute(sql: "PRAGMA foreign_keys = ON")
+      // Statement journals (a savepoint's: the intake runs one per webhook) in memory: on disk
+      // they cost a write system call per page the savepoint changes (seen with strace: two
+      // thirds of the writer's writes), and they are never needed after a crash.
+      try db.execute(sql: "PRAGMA temp_store = MEMORY")
     }
     configuration.busyMode = .timeout(10)
     pool = try DatabasePool(path: path, configuration: configuration)
@@ -34,14 +38,20 @@ public final class SQLiteStore: Sendable {
   /// arrived together) and returns their ids, in the order given; only then may their 200s go
   /// out.
   public func storeWebhooks(_ bodies: [[UInt8]]) async throws -> [Int64] {
-    try await pool.write { db in
-      let now = clock.seconds
-      let insert = try db.cachedStatement(
-        sql: "INSERT INTO webhooks (received_at, body) VALUES (?, ?)")
-      return try bodies.map { body in
-        try insert.execute(arguments: [now, Data(body)])
-        return db.lastInsertedRowID
-      }
+    let clock = clock
+    return try await pool.write { db in
+      try Self.insertWebhooks(bodies, in: db, now: clock.seconds)
+    }
+  }
+
+  static func insertWebhooks(_ bodies: [[UInt8]], in db: Database, now: Double) throws
+    -> [Int64]
+  {
+    let insert = try db.cachedStatement(
+      sql: "INSERT INTO webhooks (received_at, body) VALUES (?, ?)")
+    return try bodies.map { body in
+      try insert.execute(arguments: [now, Data(body)])
+      return db.lastInsertedRowID
     }
   }
 
