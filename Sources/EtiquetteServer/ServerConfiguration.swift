@@ -374,7 +374,7 @@ public struct ServerConfiguration: Sendable, CustomStringConvertible {
     } catch {
       throw ConfigurationError("\(path) is not a valid configuration (JSON object expected)")
     }
-    if let json = try? JSONDecoder().decode(JSONValue.self, from: data) {
+    if let json = try? JSONValue.parse(bytes: data) {
       let unknown = Self.unknownKeys(in: json)
       guard unknown.isEmpty else {
         throw ConfigurationError(unknown.map { "\(path): \($0)" }.joined(separator: "\n"))

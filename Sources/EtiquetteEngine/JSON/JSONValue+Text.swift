@@ -91,7 +91,7 @@ extension JSONValue {
       case 0x08: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
       case 0x0C: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
       case 0..<0x20:
-        out.append(contentsOf: Array("\\u00".utf8))
+        out.append(contentsOf: "\\u00".utf8)
         out.append(hexDigits[Int(byte >> 4)])
         out.append(hexDigits[Int(byte & 0xF)])
       default: out.append(byte)

@@ -41,7 +41,7 @@ enum AIConnector {
   static func text(ofAnswer body: ByteBuffer) -> Result<String, Failure> {
     let data = Data(body.readableBytesView)
     guard
-      let json = try? JSONDecoder().decode(JSONValue.self, from: data),
+      let json = try? JSONValue.parse(bytes: data),
       case .object(let object) = json
     else {
       let start = String(decoding: data.prefix(60), as: UTF8.self)

@@ -71,7 +71,7 @@ enum GraphAPI {
 
     /// Reads a Graph API error body; nil when the body is not one.
     static func graph(_ body: [UInt8], httpStatus: Int) -> Failure? {
-      guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body)),
+      guard let json = try? JSONValue.parse(bytes: body),
         let error = json["error"], case .object = error
       else { return nil }
       var code: Int?

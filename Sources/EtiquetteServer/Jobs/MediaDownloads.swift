@@ -217,7 +217,7 @@ struct MediaDownloads: Sendable {
               "media lookup: \(failure.code.map { "#\($0) " } ?? "")\(failure.title)"))
         }
       }
-      guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body)),
+      guard let json = try? JSONValue.parse(bytes: body),
         let url = json["url"]?.stringValue, !url.isEmpty
       else {
         return .failure(.retry("the media lookup answered without a url", retryAfter: nil))

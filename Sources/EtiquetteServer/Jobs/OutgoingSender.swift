@@ -87,7 +87,7 @@ struct OutgoingSender: Sendable {
       let (status, headers, body) = try await GraphAPI.call(
         request, token: whatsapp.accessToken, http: hub.http, timeout: whatsapp.retry.timeout)
       if (200..<300).contains(status) {
-        let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body))
+        let json = try? JSONValue.parse(bytes: body)
         return .sent(whatsappID: json?["messages"]?.arrayValue?.first?["id"]?.stringValue)
       }
       switch GraphAPI.verdict(

@@ -69,9 +69,9 @@ final class WebhookIntake: @unchecked Sendable {
         return taken
       }
       if batch.isEmpty { return }
-      let round: IntakeRound
+      let processingFailure: (any Error)?
       do {
-        round = try await store.receiveWebhooks(
+        processingFailure = try await store.receiveWebhooks(
           batch.map { ($0.body, $0.payload) }, rules: rules, metrics: metrics, hub: hub)
       } catch {
         for job in batch { job.continuation.resume(throwing: error) }
@@ -79,7 +79,7 @@ final class WebhookIntake: @unchecked Sendable {
       }
       // Committed: from here a crash loses nothing (pending bodies are processed at restart).
       metrics.recordWebhooks(batch.count)
-      if let error = round.processingError {
+      if let error = processingFailure {
         logger.error("webhook processing failed: \(error)")
       }
       for job in batch { job.continuation.resume() }

@@ -34,13 +34,6 @@ public struct MemberRow: Sendable, Hashable {
   public var revokedAt: Date?
 }
 
-/// What an intake round did: the ids of the bodies it committed and, when processing failed
-/// after the commit, why (the bodies stay pending or are kept as failed).
-struct IntakeRound: Sendable {
-  var ids: [Int64]
-  var processingError: (any Error)?
-}
-
 /// Raw WhatsApp webhook bodies, committed before the 200 and processed in arrival order.
 protocol WebhookInbox: Sendable {
   func storeWebhooks(_ bodies: [[UInt8]]) async throws -> [Int64]
@@ -53,12 +46,12 @@ protocol WebhookInbox: Sendable {
     parsed: [Int64: WhatsAppPayload]
   ) async throws -> Int
   /// The intake's round: commits the bodies, then processes the pending webhooks. Throws only
-  /// when the bodies are not committed (no 200 may go out); a processing failure after the
-  /// commit is returned.
+  /// when the bodies are not committed (no 200 may go out); returns why processing failed
+  /// after the commit, if it did (the bodies stay pending or are kept as failed).
   func receiveWebhooks(
     _ webhooks: [(body: [UInt8], payload: WhatsAppPayload?)], rules: RuleHolder,
     metrics: ServerMetrics, hub: IntegrationHub?
-  ) async throws -> IntakeRound
+  ) async throws -> (any Error)?
   @discardableResult
   func retryFailedMessages(rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub?)
     async throws -> Int
@@ -79,16 +72,22 @@ extension WebhookInbox {
   func receiveWebhooks(
     _ webhooks: [(body: [UInt8], payload: WhatsAppPayload?)], rules: RuleHolder,
     metrics: ServerMetrics, hub: IntegrationHub?
-  ) async throws -> IntakeRound {
+  ) async throws -> (any Error)? {
     let ids = try await storeWebhooks(webhooks)
-    var parsed: [Int64: WhatsAppPayload] = [:]
-    for (id, webhook) in zip(ids, webhooks) { parsed[id] = webhook.payload }
     do {
-      try await processPendingWebhooks(rules: rules, metrics: metrics, hub: hub, parsed: parsed)
-      return IntakeRound(ids: ids, processingError: nil)
+      try await processPendingWebhooks(
+        rules: rules, metrics: metrics, hub: hub, parsed: Self.parsed(webhooks, ids: ids))
+      return nil
     } catch {
-      return IntakeRound(ids: ids, processingError: error)
+      return error
     }
+  }
+
+  /// The payloads the request handlers already parsed, by the id their body was stored under.
+  static func parsed(_ webhooks: [(body: [UInt8], payload: WhatsAppPayload?)], ids: [Int64])
+    -> [Int64: WhatsAppPayload]
+  {
+    Dictionary(uniqueKeysWithValues: zip(ids, webhooks.map(\.payload))).compactMapValues { $0 }
   }
 
   /// Every pending body parsed from the store (at start, after a crash).

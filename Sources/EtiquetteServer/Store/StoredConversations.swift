@@ -58,6 +58,55 @@ extension ConversationRecords {
     var size: Int?
   }
 
+  /// The contact attributes as stored (a JSON object); none when the text cannot be read.
+  static func storedAttributes(_ text: String?) -> [String: FieldValue] {
+    guard let text, case .object(let json)? = try? JSONValue.parse(bytes: text.utf8) else {
+      return [:]
+    }
+    return json.mapValues(FieldValue.init)
+  }
+
+  /// The triggers held as stored (a JSON array of their names), in the current rules.
+  static func storedHeldTriggers(_ text: String?, engine: Engine) -> Set<TriggerID> {
+    guard let text, let names = try? JSONDecoder().decode([String].self, from: Data(text.utf8))
+    else { return [] }
+    return Set(names.compactMap { trigger(named: $0, in: engine) })
+  }
+
+  /// Puts a label stored on the conversation back on `c`. Only the keys matter to the engine;
+  /// the stored reason is what the API shows, and the placeholder below is never written back
+  /// (only the step's own changes are). A former name (`was`) not yet moved in the store — a
+  /// step that raced the reload — is its label already.
+  static func addStoredLabel(_ name: String, to c: inout Conversation, ruleSet: RuleSet) {
+    guard let label = ruleSet.label(named: name) ?? ruleSet.label(formerlyNamed: name) else {
+      return
+    }
+    c.labels[label.id] = LabelProvenance(
+      source: .manual(member: ""), at: Date(timeIntervalSince1970: 0), step: 0)
+  }
+
+  /// A stored transcript line (a `messages` row) as the engine's entry.
+  static func transcriptEntry(
+    direction: String, author: String, type: String?, text: String, attachments: String?,
+    at: Double
+  ) -> TranscriptEntry {
+    let who: TranscriptAuthor =
+      switch direction {
+      case "in": .customer
+      case "event": .event(author)
+      default: .agent(author)
+      }
+    var stored: [Attachment] = []
+    if let attachments,
+      let docs = try? JSONDecoder().decode([AttachmentRow].self, from: Data(attachments.utf8))
+    {
+      stored = docs.map { Attachment(url: $0.url, type: $0.type, size: $0.size) }
+    }
+    return TranscriptEntry(
+      at: Date(timeIntervalSince1970: at), author: who,
+      type: type.flatMap(MessageType.init(rawValue:)), text: text, attachments: stored)
+  }
+
   /// The wire name of what a member did at the step (`take_over`, `reply` …), stored with its
   /// decision; nil for any other step and for an action the rules refused.
   static func memberAction(of step: Step, _ decision: Decision) -> String? {

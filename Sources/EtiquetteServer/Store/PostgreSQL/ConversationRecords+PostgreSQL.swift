@@ -141,11 +141,9 @@ extension PostgresStore {
         readText
       ) = row
       let decoder = JSONDecoder()
-      var attributes: [String: FieldValue] = [:]
-      if case .object(let json)? = try? JSONValue.parse(bytes: attributesText.utf8) {
-        attributes = json.mapValues(FieldValue.init)
-      }
-      let contact = Contact(id: contactID, phone: phone, name: name, attributes: attributes)
+      let contact = Contact(
+        id: contactID, phone: phone, name: name,
+        attributes: ConversationRecords.storedAttributes(attributesText))
       var c = Conversation(
         id: id, contact: contact, mode: Mode(rawValue: mode) ?? ruleSet.routing.defaultMode)
       c.assignee = assignee
@@ -155,35 +153,15 @@ extension PostgresStore {
       c.version = version
       c.stepCount = stepCount
       c.lastStepTime = lastStepTime.map(Date.init(timeIntervalSince1970:))
-      if let names = try? decoder.decode([String].self, from: Data(heldText.utf8)) {
-        c.heldTriggers = Set(
-          names.compactMap { ConversationRecords.trigger(named: $0, in: rules.engine) })
-      }
-      // Only the keys matter to the engine (see `ConversationRecords.load`).
+      c.heldTriggers = ConversationRecords.storedHeldTriggers(heldText, engine: rules.engine)
       for name in try decoder.decode([String].self, from: Data(labelsText.utf8)) {
-        if let label = ruleSet.label(named: name) ?? ruleSet.label(formerlyNamed: name) {
-          c.labels[label.id] = LabelProvenance(
-            source: .manual(member: ""), at: Date(timeIntervalSince1970: 0), step: 0)
-        }
+        ConversationRecords.addStoredLabel(name, to: &c, ruleSet: ruleSet)
       }
       for line in try decoder.decode([StoredLine].self, from: Data(messagesText.utf8)) {
-        let who: TranscriptAuthor =
-          switch line.direction {
-          case "in": .customer
-          case "event": .event(line.author)
-          default: .agent(line.author)
-          }
-        var attachments: [Attachment] = []
-        if let docs = try? decoder.decode(
-          [ConversationRecords.AttachmentRow].self, from: Data(line.attachments.utf8))
-        {
-          attachments = docs.map { Attachment(url: $0.url, type: $0.type, size: $0.size) }
-        }
         c.transcript.append(
-          TranscriptEntry(
-            at: Date(timeIntervalSince1970: line.at), author: who,
-            type: line.type.flatMap(MessageType.init(rawValue:)), text: line.text,
-            attachments: attachments))
+          ConversationRecords.transcriptEntry(
+            direction: line.direction, author: line.author, type: line.type, text: line.text,
+            attachments: line.attachments, at: line.at))
       }
       for note in try decoder.decode([StoredNote].self, from: Data(notesText.utf8)) {
         c.notes.append(

@@ -110,14 +110,9 @@ enum ConversationRecords {
         readState: readState)
     }
     let ruleSet = rules.ruleSet
-    var attributes: [String: FieldValue] = [:]
-    if let text: String = row["attributes"],
-      case .object(let json)? = try? JSONValue.parse(bytes: text.utf8)
-    {
-      attributes = json.mapValues(FieldValue.init)
-    }
     let contact = Contact(
-      id: row["contact_id"], phone: row["phone"], name: row["name"], attributes: attributes)
+      id: row["contact_id"], phone: row["phone"], name: row["name"],
+      attributes: storedAttributes(row["attributes"]))
     var c = Conversation(
       id: id, contact: contact, mode: Mode(rawValue: row["mode"]) ?? ruleSet.routing.defaultMode)
     c.assignee = row["assignee"]
@@ -127,22 +122,11 @@ enum ConversationRecords {
     c.version = row["version"]
     c.stepCount = row["step_count"]
     c.lastStepTime = (row["last_step_time"] as Double?).map(Date.init(timeIntervalSince1970:))
-    if let text: String = row["held_triggers"],
-      let names = try? JSONDecoder().decode([String].self, from: Data(text.utf8))
-    {
-      c.heldTriggers = Set(names.compactMap { trigger(named: $0, in: rules.engine) })
-    }
-    // Only the keys matter to the engine; the stored reason is what the API shows, and the
-    // placeholder below is never written back (only the step's own changes are).
+    c.heldTriggers = storedHeldTriggers(row["held_triggers"], engine: rules.engine)
     for name in try String.fetchAll(
       db, sql: "SELECT label FROM conversation_labels WHERE conversation_id = ?", arguments: [id])
     {
-      // A former name (`was`) not yet moved in the store — a step that raced the reload —
-      // is its label already.
-      if let label = ruleSet.label(named: name) ?? ruleSet.label(formerlyNamed: name) {
-        c.labels[label.id] = LabelProvenance(
-          source: .manual(member: ""), at: Date(timeIntervalSince1970: 0), step: 0)
-      }
+      addStoredLabel(name, to: &c, ruleSet: ruleSet)
     }
     for m in try Row.fetchAll(
       db,
@@ -151,25 +135,10 @@ enum ConversationRecords {
         WHERE conversation_id = ? AND seq IS NOT NULL ORDER BY seq
         """, arguments: [id])
     {
-      let direction: String = m["direction"]
-      let author: String = m["author"]
-      let who: TranscriptAuthor =
-        switch direction {
-        case "in": .customer
-        case "event": .event(author)
-        default: .agent(author)
-        }
-      var attachments: [Attachment] = []
-      if let text: String = m["attachments"],
-        let docs = try? JSONDecoder().decode([AttachmentRow].self, from: Data(text.utf8))
-      {
-        attachments = docs.map { Attachment(url: $0.url, type: $0.type, size: $0.size) }
-      }
       c.transcript.append(
-        TranscriptEntry(
-          at: Date(timeIntervalSince1970: m["at"]), author: who,
-          type: (m["type"] as String?).flatMap(MessageType.init(rawValue:)), text: m["text"],
-          attachments: attachments))
+        transcriptEntry(
+          direction: m["direction"], author: m["author"], type: m["type"], text: m["text"],
+          attachments: m["attachments"], at: m["at"]))
     }
     for n in try Row.fetchAll(
       db, sql: "SELECT author, text, at FROM notes WHERE conversation_id = ? ORDER BY id",

@@ -35,20 +35,17 @@ extension SQLiteStore {
   func receiveWebhooks(
     _ webhooks: [(body: [UInt8], payload: WhatsAppPayload?)], rules: RuleHolder,
     metrics: ServerMetrics, hub: IntegrationHub?
-  ) async throws -> IntakeRound {
+  ) async throws -> (any Error)? {
     let loaded = rules.current
     let cache = conversationCache
     let clock = clock
-    let ids = try await pool.write { db in
+    try await pool.write { db in
       let ids = try Self.insertWebhooks(webhooks.map(\.body), in: db, now: clock.seconds)
-      var parsed: [Int64: WhatsAppPayload] = [:]
-      for (id, webhook) in zip(ids, webhooks) { parsed[id] = webhook.payload }
       _ = try Self.processPending(
-        in: db, parsed: parsed, rules: loaded, metrics: metrics, hub: hub, cache: cache,
-        clock: clock)
-      return ids
+        in: db, parsed: Self.parsed(webhooks, ids: ids), rules: loaded, metrics: metrics,
+        hub: hub, cache: cache, clock: clock)
     }
-    return IntakeRound(ids: ids, processingError: nil)
+    return nil
   }
 
   private static func processPending(
