@@ -634,6 +634,74 @@ struct PostgresStepInstancesTests {
   }
 }
 
+extension PostgresStepTests {
+  /// Intake rounds as the server runs them (`receiveWebhooks`, payloads parsed): on PostgreSQL,
+  /// a round's single-message webhooks of different customers are written by one batch
+  /// (`IntakeBatch+PostgreSQL.swift`) — new conversations, known ones, a redelivery, a webhook
+  /// of two messages beside them (one at a time) — and store what SQLite stores.
+  @Test(.enabled(if: TestPostgres.address != nil, "no PostgreSQL server"))
+  func intakeRoundsStoreWhatSQLiteStores() async throws {
+    let phones = (1...6).map { "3361000000\($0)" }
+    func round(_ tag: String, at start: Int) -> [[UInt8]] {
+      let texts = ["Bonjour", "Où en est ma commande CMD-123456 ?", "L'application plante"]
+      return phones.enumerated().map { index, phone in
+        Self.text(
+          "wamid.\(tag).\(index)", texts[index % texts.count], phone: phone, at: start + index)
+      }
+    }
+    let rounds = [
+      round("first", at: 1_764_064_800),
+      round("second", at: 1_764_064_900) + [
+        // A redelivery of the first round's first message.
+        Self.text("wamid.first.0", "Bonjour", phone: phones[0], at: 1_764_064_800),
+        ServerHarness.webhook(
+          value: .object([
+            "messaging_product": .string("whatsapp"),
+            "contacts": .array([
+              .object([
+                "profile": .object(["name": .string("Jo")]), "wa_id": .string("33610000099"),
+              ])
+            ]),
+            "messages": .array(
+              ["Bonjour", "Merci"].enumerated().map { index, text in
+                .object([
+                  "from": .string("33610000099"), "id": .string("wamid.two.\(index)"),
+                  "timestamp": .string(String(1_764_064_950 + index)), "type": .string("text"),
+                  "text": .object(["body": .string(text)]),
+                ])
+              }),
+          ])),
+      ],
+    ]
+    var outcomes: [[String]] = []
+    for kind in StoreKind.allCases {
+      outcomes.append(
+        try await Self.withStore(kind) { store in
+          let hub = Self.hub(jobs: JobBell())
+          for bodies in rounds {
+            let received = Date(timeIntervalSince1970: 1_764_065_000)
+            let failure = try await store.receiveWebhooks(
+              bodies.map { ($0, try WhatsAppPayload.parse($0, receivedAt: received)) },
+              rules: Self.rules(), metrics: ServerMetrics(), hub: hub)
+            #expect(failure == nil)
+          }
+          #expect(try await store.webhookCounts().pending == 0)
+          var described: [String] = []
+          for id in try await store.conversationIDs() {
+            let snapshot = try await store.stepSnapshot(conversation: id)
+            described.append("\(snapshot.replacing(conversation: id))")
+          }
+          return described.sorted()
+        })
+    }
+    #expect(outcomes[0].count == 7)
+    // Two steps each for the six customers (the redelivery applied nothing), two for the
+    // webhook of two messages.
+    #expect(outcomes[0].allSatisfy { $0.contains("2|") })
+    #expect(outcomes[0] == outcomes[1])
+  }
+}
+
 /// What these tests call on a store: the write path, and the test-only reads and faults.
 protocol StepTestedStore: Sendable {
   func storeWebhooks(_ bodies: [[UInt8]]) async throws -> [Int64]
@@ -642,6 +710,10 @@ protocol StepTestedStore: Sendable {
     rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub?,
     parsed: [Int64: WhatsAppPayload]
   ) async throws -> Int
+  func receiveWebhooks(
+    _ webhooks: [(body: [UInt8], payload: WhatsAppPayload?)], rules: RuleHolder,
+    metrics: ServerMetrics, hub: IntegrationHub?
+  ) async throws -> (any Error)?
   @discardableResult
   func retryFailedMessages(rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub?)
     async throws -> Int

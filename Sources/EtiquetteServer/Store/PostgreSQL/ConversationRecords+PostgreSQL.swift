@@ -112,31 +112,22 @@ extension PostgresStore {
   static func load(_ writes: StepWrites, id: String, rules: LoadedRules) async throws
     -> LoadedConversation?
   {
+    try await load(writes, ids: [id], rules: rules)[id]
+  }
+
+  /// Conversations as `load(_:id:rules:)` reads one, all in one statement (the intake's batch
+  /// reads every conversation it steps at once); those that do not exist are absent.
+  static func load(_ writes: StepWrites, ids: [String], rules: LoadedRules) async throws
+    -> [String: LoadedConversation]
+  {
+    guard !ids.isEmpty else { return [:] }
     let ruleSet = rules.ruleSet
-    var loaded: LoadedConversation?
-    for try await row in try await writes.connection.query(
-      """
-      SELECT c.contact_id, c.phone, c.name, c.attributes, c.mode, c.assignee, c.presence,
-        c.team, c.priority, c.version, c.step_count, c.last_step_time, c.held_triggers,
-        (SELECT COALESCE(json_agg(l.label), '[]') FROM conversation_labels l
-          WHERE l.conversation_id = c.id)::text,
-        (SELECT COALESCE(json_agg(json_build_array(m.direction, m.author, m.type, m.text,
-            m.attachments, m.at) ORDER BY m.seq), '[]')
-          FROM messages m WHERE m.conversation_id = c.id AND m.seq IS NOT NULL)::text,
-        (SELECT COALESCE(json_agg(json_build_array(n.author, n.text, n.at) ORDER BY n.id), '[]')
-          FROM notes n WHERE n.conversation_id = c.id)::text,
-        (SELECT COALESCE(json_object_agg(r.member, r.read_count), '{}') FROM read_state r
-          WHERE r.conversation_id = c.id)::text
-      FROM conversations c WHERE c.id = \(id)
-      """, logger: writes.logger
-    ).decode(
-      (
-        String, String?, String?, String, String, String?, String, String?, String, Int, Int,
-        Double?, String, String, String, String, String
-      ).self)
+    var loaded: [String: LoadedConversation] = [:]
+    for try await row in try await writes.connection.execute(
+      LoadConversationsStatement(ids: ids), logger: writes.logger)
     {
       let (
-        contactID, phone, name, attributesText, mode, assignee, presence, team, priority,
+        id, contactID, phone, name, attributesText, mode, assignee, presence, team, priority,
         version, stepCount, lastStepTime, heldText, labelsText, messagesText, notesText,
         readText
       ) = row
@@ -169,7 +160,7 @@ extension PostgresStore {
       }
       let readState = try decoder.decode([String: Int].self, from: Data(readText.utf8))
       c.readState = readState
-      loaded = LoadedConversation(
+      loaded[id] = LoadedConversation(
         conversation: c, transcriptCount: c.transcript.count, notesCount: c.notes.count,
         readState: readState)
     }
@@ -224,43 +215,15 @@ extension PostgresStore {
     let document = DecisionDocument(
       decision, conversation: after, ruleSet: rules.ruleSet, sources: rules.sources)
     let rows = try await save(
-      loaded, after: after, decision: decision, document: document, writes, rules: rules,
-      extras: extras, mentions: mentions,
-      action: ConversationRecords.memberAction(of: step, decision))
-    try await recordStepInput(
-      step, number: decision.step, before: loaded.conversation, writes, rules: rules)
+      StepRows(
+        step: step, before: loaded, after: after, decision: decision, document: document,
+        rules: rules, extras: extras, mentions: mentions), writes)
     try await recordEffects(
       StepEffects(
         before: loaded, after: after, step: step, decision: decision, document: document,
         rules: rules, mentions: mentions, messageRows: rows),
       writes, hub: hub)
     return (after, decision, document)
-  }
-
-  /// The step's input (`step_inputs`), as `StepRecords.record` writes it in SQLite.
-  static func recordStepInput(
-    _ step: Step, number: Int, before: Conversation, _ writes: StepWrites, rules: LoadedRules
-  ) async throws {
-    var contact = step.contact
-    if number == 1 {
-      var first = contact ?? ContactUpdate()
-      first.id = first.id ?? before.contact.id
-      first.phone = first.phone ?? before.contact.phone
-      first.name = first.name ?? before.contact.name
-      for (key, value) in before.contact.attributes where first.attributes[key] == nil {
-        first.attributes[key] = value
-      }
-      contact = first
-    }
-    let line = StepLine.encode(
-      step, conversation: before.id, contact: contact, ruleSet: rules.ruleSet,
-      withInstant: false)
-    try await writes.connection.query(
-      """
-      INSERT INTO step_inputs (conversation_id, step, at, line)
-      VALUES (\(before.id), \(number), \(step.at.timeIntervalSince1970), \(line))
-      ON CONFLICT (conversation_id, step) DO UPDATE SET at = excluded.at, line = excluded.line
-      """, logger: writes.logger)
   }
 
   /// Encodes as SQLite's `save` does: sorted keys, slashes as they are.
@@ -270,91 +233,68 @@ extension PostgresStore {
     return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
   }
 
-  /// Writes what the step changed; returns `messages.id` of each appended transcript line.
-  private static func save(
-    _ before: LoadedConversation, after c: Conversation, decision: Decision,
-    document: DecisionDocument, _ writes: StepWrites, rules: LoadedRules, extras: EntryExtras,
-    mentions: [String], action: String?
-  ) async throws -> [Int64] {
+  /// Writes a step's rows one statement each (the intake's batch writes several steps' rows in
+  /// one, `IntakeBatch+PostgreSQL.swift`); returns `messages.id` of each appended transcript
+  /// line.
+  static func save(_ rows: StepRows, _ writes: StepWrites) async throws -> [Int64] {
     let connection = writes.connection
     let logger = writes.logger
-    let ruleSet = rules.ruleSet
-    var rows: [Int64] = []
-    let held = c.heldTriggers.compactMap { rules.engine.triggerNames.name(of: $0) }.sorted()
-    let attributes = c.contact.attributes.mapValues(\.json)
-    // INVARIANT: saved after a step, so `lastStepTime` is that step's time (see SQLite's).
-    let now = c.lastStepTime?.timeIntervalSince1970 ?? 0
+    let c = rows.conversation
     try await connection.query(
       """
-      UPDATE conversations SET contact_id = \(c.contact.id), phone = \(c.contact.phone),
-        name = \(c.contact.name), attributes = \(storedJSON(attributes)),
-        mode = \(c.mode.rawValue), assignee = \(c.assignee), presence = \(c.presence.rawValue),
-        team = \(c.team.map { ruleSet[$0].name }), priority = \(c.priority.rawValue),
-        priority_rank = \(ConversationRecords.rank(c.priority)), version = \(c.version),
-        step_count = \(c.stepCount), last_step_time = \(c.lastStepTime?.timeIntervalSince1970),
-        held_triggers = \(storedJSON(held)), transcript_count = \(c.transcript.count),
-        updated_at = GREATEST(updated_at, \(now))
+      UPDATE conversations SET contact_id = \(c.contactID), phone = \(c.phone),
+        name = \(c.name), attributes = \(c.attributes), mode = \(c.mode),
+        assignee = \(c.assignee), presence = \(c.presence), team = \(c.team),
+        priority = \(c.priority), priority_rank = \(c.priorityRank), version = \(c.version),
+        step_count = \(c.stepCount), last_step_time = \(c.lastStepTime),
+        held_triggers = \(c.heldTriggers), transcript_count = \(c.transcriptCount),
+        updated_at = GREATEST(updated_at, \(rows.at))
       WHERE id = \(c.id)
       """, logger: logger)
-    if c.contact.name != before.conversation.contact.name {
-      try await indexName(writes, id: c.id, name: c.contact.name)
+    if rows.renamed {
+      try await indexName(writes, id: c.id, name: c.name)
     }
-    // A phone learnt later finds this conversation from then on, unless another owns it.
-    if let phone = c.contact.phone, phone != before.conversation.contact.phone {
-      _ = try await claim("phone:" + phone, for: c.id, writes)
+    if let key = rows.learntPhoneKey {
+      _ = try await claim(key, for: c.id, writes)
     }
-    // Paired with the document as SQLite's `save` does.
-    for (change, _) in zip(decision.removed, document.removed) {
+    for label in rows.removedLabels {
       try await connection.query(
-        """
-        DELETE FROM conversation_labels
-        WHERE conversation_id = \(c.id) AND label = \(ruleSet[change.label].name)
-        """, logger: logger)
+        "DELETE FROM conversation_labels WHERE conversation_id = \(c.id) AND label = \(label)",
+        logger: logger)
     }
-    for (change, reason) in zip(decision.added, document.added) {
+    for (label, reason) in rows.addedLabels {
       try await connection.query(
         """
         INSERT INTO conversation_labels (conversation_id, label, reason)
-        VALUES (\(c.id), \(ruleSet[change.label].name), \(storedJSON(reason)))
+        VALUES (\(c.id), \(label), \(reason))
         ON CONFLICT (conversation_id, label) DO UPDATE SET reason = excluded.reason
         """, logger: logger)
     }
-    for (offset, entry) in c.transcript.enumerated().dropFirst(before.transcriptCount) {
-      let (direction, author): (String, String) =
-        switch entry.author {
-        case .customer: ("in", "customer")
-        case .agent(let member): ("out", member)
-        case .event(let name): ("event", name)
-        }
-      let attachments = entry.attachments.map {
-        ConversationRecords.AttachmentRow(url: $0.url, type: $0.type, size: $0.size)
-      }
-      let status = direction == "out" ? (extras.status ?? "queued") : nil
+    var ids: [Int64] = []
+    for m in rows.messages {
       let inserted = try await connection.query(
         """
         INSERT INTO messages (conversation_id, seq, direction, author, type, wire_type, text,
           attachments, wa_id, context_id, status, at, raw)
-        VALUES (\(c.id), \(offset), \(direction), \(author), \(entry.type?.rawValue),
-          \(extras.wireType ?? entry.type?.rawValue), \(entry.text), \(storedJSON(attachments)),
-          \(extras.whatsappID), \(extras.contextID), \(status), \(entry.at.timeIntervalSince1970),
-          \(extras.raw))
+        VALUES (\(c.id), \(m.seq), \(m.direction), \(m.author), \(m.type), \(m.wireType),
+          \(m.text), \(m.attachments), \(m.whatsappID), \(m.contextID), \(m.status), \(m.at),
+          \(m.raw))
         RETURNING id
         """, logger: logger)
-      for try await id in inserted.decode(Int64.self) { rows.append(id) }
-      if !entry.text.isEmpty {
+      for try await id in inserted.decode(Int64.self) { ids.append(id) }
+      if !m.text.isEmpty {
         try await indexForSearch(
-          connection, conversation: c.id, kind: "message", text: entry.text, logger: logger)
+          connection, conversation: c.id, kind: "message", text: m.text, logger: logger)
       }
     }
-    for note in c.notes.dropFirst(before.notesCount) {
+    for note in rows.notes {
       try await connection.query(
         """
         INSERT INTO notes (conversation_id, author, text, mentions, at)
-        VALUES (\(c.id), \(note.author), \(note.text), \(storedJSON(mentions)),
-          \(note.at.timeIntervalSince1970))
+        VALUES (\(c.id), \(note.author), \(note.text), \(note.mentions), \(note.at))
         """, logger: logger)
     }
-    for (member, count) in c.readState where before.readState[member] != count {
+    for (member, count) in rows.readState {
       try await connection.query(
         """
         INSERT INTO read_state (conversation_id, member, read_count)
@@ -365,9 +305,185 @@ extension PostgresStore {
     try await connection.query(
       """
       INSERT INTO decisions (conversation_id, step, rule_set_version, document, at, action)
-      VALUES (\(c.id), \(decision.step), \(rules.version), \(storedJSON(document)), \(now),
-        \(action))
+      VALUES (\(c.id), \(rows.step), \(rows.ruleSetVersion), \(rows.document), \(rows.at),
+        \(rows.action))
       """, logger: logger)
-    return rows
+    // The step's input (`step_inputs`), as `StepRecords.record` writes it in SQLite.
+    try await connection.query(
+      """
+      INSERT INTO step_inputs (conversation_id, step, at, line)
+      VALUES (\(c.id), \(rows.step), \(rows.inputAt), \(rows.inputLine))
+      ON CONFLICT (conversation_id, step) DO UPDATE SET at = excluded.at, line = excluded.line
+      """, logger: logger)
+    return ids
+  }
+}
+
+/// `load`'s statement, prepared once per connection (every step runs it).
+private struct LoadConversationsStatement: PostgresPreparedStatement {
+  typealias Row = (
+    String, String, String?, String?, String, String, String?, String, String?, String, Int,
+    Int, Double?, String, String, String, String, String
+  )
+  var ids: [String]
+
+  static let sql = """
+    SELECT c.id, c.contact_id, c.phone, c.name, c.attributes, c.mode, c.assignee, c.presence,
+      c.team, c.priority, c.version, c.step_count, c.last_step_time, c.held_triggers,
+      (SELECT COALESCE(json_agg(l.label), '[]') FROM conversation_labels l
+        WHERE l.conversation_id = c.id)::text,
+      (SELECT COALESCE(json_agg(json_build_array(m.direction, m.author, m.type, m.text,
+          m.attachments, m.at) ORDER BY m.seq), '[]')
+        FROM messages m WHERE m.conversation_id = c.id AND m.seq IS NOT NULL)::text,
+      (SELECT COALESCE(json_agg(json_build_array(n.author, n.text, n.at) ORDER BY n.id), '[]')
+        FROM notes n WHERE n.conversation_id = c.id)::text,
+      (SELECT COALESCE(json_object_agg(r.member, r.read_count), '{}') FROM read_state r
+        WHERE r.conversation_id = c.id)::text
+    FROM conversations c WHERE c.id = ANY($1::text[])
+    """
+
+  func makeBindings() throws -> PostgresBindings {
+    var bindings = PostgresBindings(capacity: 1)
+    bindings.append(ids)
+    return bindings
+  }
+
+  func decodeRow(_ row: PostgresRow) throws -> Row {
+    try row.decode(Row.self)
+  }
+}
+
+/// Everything a step writes, as column values, computed once from the step: the rows of SQLite's
+/// `save` and `StepRecords.record`. `PostgresStore.save` writes them a statement each; the
+/// intake's batch writes many steps' in one statement.
+struct StepRows {
+  /// The conversation's row after the step.
+  struct ConversationRow {
+    var id: String
+    var contactID: String
+    var phone: String?
+    var name: String?
+    var attributes: String
+    var mode: String
+    var assignee: String?
+    var presence: String
+    var team: String?
+    var priority: String
+    var priorityRank: Int
+    var version: Int
+    var stepCount: Int
+    var lastStepTime: Double?
+    var heldTriggers: String
+    var transcriptCount: Int
+  }
+
+  /// A transcript line the step appended.
+  struct MessageRow {
+    var seq: Int
+    var direction: String
+    var author: String
+    var type: String?
+    var wireType: String?
+    var text: String
+    var attachments: String
+    var whatsappID: String?
+    var contextID: String?
+    var status: String?
+    var at: Double
+    var raw: String?
+  }
+
+  var conversation: ConversationRow
+  /// The step's time (`updated_at`, the decision's `at`).
+  var at: Double
+  /// The contact's name changed: its search entry is replaced.
+  var renamed: Bool
+  /// A phone the step taught: its key, claimed unless another conversation owns it.
+  var learntPhoneKey: String?
+  var removedLabels: [String]
+  /// Label name and stored reason (JSON).
+  var addedLabels: [(label: String, reason: String)]
+  var messages: [MessageRow]
+  var notes: [(author: String, text: String, mentions: String, at: Double)]
+  var readState: [(member: String, count: Int)]
+  var step: Int
+  var ruleSetVersion: String
+  var document: String
+  var action: String?
+  var inputAt: Double
+  var inputLine: String
+
+  init(
+    step: Step, before: LoadedConversation, after c: Conversation, decision: Decision,
+    document: DecisionDocument, rules: LoadedRules, extras: EntryExtras, mentions: [String]
+  ) {
+    let ruleSet = rules.ruleSet
+    let held = c.heldTriggers.compactMap { rules.engine.triggerNames.name(of: $0) }.sorted()
+    conversation = ConversationRow(
+      id: c.id, contactID: c.contact.id, phone: c.contact.phone, name: c.contact.name,
+      attributes: PostgresStore.storedJSON(c.contact.attributes.mapValues(\.json)),
+      mode: c.mode.rawValue, assignee: c.assignee, presence: c.presence.rawValue,
+      team: c.team.map { ruleSet[$0].name }, priority: c.priority.rawValue,
+      priorityRank: ConversationRecords.rank(c.priority), version: c.version,
+      stepCount: c.stepCount, lastStepTime: c.lastStepTime?.timeIntervalSince1970,
+      heldTriggers: PostgresStore.storedJSON(held), transcriptCount: c.transcript.count)
+    // INVARIANT: saved after a step, so `lastStepTime` is that step's time (see SQLite's).
+    at = c.lastStepTime?.timeIntervalSince1970 ?? 0
+    renamed = c.contact.name != before.conversation.contact.name
+    // A phone learnt later finds this conversation from then on, unless another owns it.
+    learntPhoneKey = c.contact.phone.flatMap {
+      $0 != before.conversation.contact.phone ? "phone:" + $0 : nil
+    }
+    // Paired with the document as SQLite's `save` does.
+    removedLabels = zip(decision.removed, document.removed).map { ruleSet[$0.0.label].name }
+    addedLabels = zip(decision.added, document.added).map {
+      (ruleSet[$0.0.label].name, PostgresStore.storedJSON($0.1))
+    }
+    messages = c.transcript.enumerated().dropFirst(before.transcriptCount).map {
+      offset, entry in
+      let (direction, author): (String, String) =
+        switch entry.author {
+        case .customer: ("in", "customer")
+        case .agent(let member): ("out", member)
+        case .event(let name): ("event", name)
+        }
+      let attachments = entry.attachments.map {
+        ConversationRecords.AttachmentRow(url: $0.url, type: $0.type, size: $0.size)
+      }
+      return MessageRow(
+        seq: offset, direction: direction, author: author, type: entry.type?.rawValue,
+        wireType: extras.wireType ?? entry.type?.rawValue, text: entry.text,
+        attachments: PostgresStore.storedJSON(attachments), whatsappID: extras.whatsappID,
+        contextID: extras.contextID,
+        status: direction == "out" ? (extras.status ?? "queued") : nil,
+        at: entry.at.timeIntervalSince1970, raw: extras.raw)
+    }
+    let mentionsText = PostgresStore.storedJSON(mentions)
+    notes = c.notes.dropFirst(before.notesCount).map {
+      ($0.author, $0.text, mentionsText, $0.at.timeIntervalSince1970)
+    }
+    readState = c.readState.filter { before.readState[$0.key] != $0.value }
+      .sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    self.step = decision.step
+    ruleSetVersion = rules.version
+    self.document = PostgresStore.storedJSON(document)
+    action = ConversationRecords.memberAction(of: step, decision)
+    // The step's input, the first with the contact as it was before (as SQLite records it).
+    var contact = step.contact
+    if decision.step == 1 {
+      var first = contact ?? ContactUpdate()
+      first.id = first.id ?? before.conversation.contact.id
+      first.phone = first.phone ?? before.conversation.contact.phone
+      first.name = first.name ?? before.conversation.contact.name
+      for (key, value) in before.conversation.contact.attributes
+      where first.attributes[key] == nil {
+        first.attributes[key] = value
+      }
+      contact = first
+    }
+    inputAt = step.at.timeIntervalSince1970
+    inputLine = StepLine.encode(
+      step, conversation: before.conversation.id, contact: contact, ruleSet: rules.ruleSet,
+      withInstant: false)
   }
 }

@@ -78,10 +78,7 @@ final class StepWrites: @unchecked Sendable {
   /// bell to ring after the commit.
   fileprivate func finish(now: Double, bell: JobBell, after: AfterCommit) async throws {
     let (changes, rung) = lock.withLock { (live, kinds) }
-    for change in changes {
-      try await PostgresStore.storeLiveEvents(
-        change.events, to: change.audience, on: connection, now: now, logger: logger)
-    }
+    try await PostgresStore.storeLiveEvents(changes, on: connection, now: now, logger: logger)
     after.ring(bell, rung)
   }
 }

@@ -75,27 +75,71 @@ extension PostgresStore {
     _ events: [LiveEvent], to audience: StoredLiveAudience, countsAsChange: Bool = true,
     on connection: PostgresConnection, now: Double, logger: Logger
   ) async throws {
-    guard !events.isEmpty else { return }
-    let encodedAudience = String(decoding: try JSONEncoder().encode(audience), as: UTF8.self)
-    try await connection.query("SELECT pg_advisory_xact_lock(\(liveEventLock))", logger: logger)
-    // A row's events take the ids of its `seq` (`LiveEventID`): at most `perPosition` a row.
-    var remaining = events[...]
-    while !remaining.isEmpty {
-      let chunk = remaining.prefix(LiveEventID.perPosition)
-      remaining = remaining.dropFirst(chunk.count)
-      let encodedEvents = String(
-        decoding: try JSONEncoder().encode(chunk.map(StoredLiveEvent.init)), as: UTF8.self)
-      try await connection.query(
-        """
-        WITH stored AS (
-          INSERT INTO live_events (seq, at, audience, events, counts_as_change)
-          VALUES (nextval('live_event_seq'), \(now), \(encodedAudience), \(encodedEvents),
-            \(countsAsChange))
-          RETURNING seq)
-        SELECT pg_notify(\(liveChannel), seq::text) FROM stored
-        """, logger: logger)
-    }
+    try await storeLiveEvents(
+      [(events, audience)], countsAsChange: countsAsChange, on: connection, now: now,
+      logger: logger)
   }
+
+  /// The live events of several changes (a transaction of several steps), each to its
+  /// audience, in one statement: rows in the order given.
+  static func storeLiveEvents(
+    _ changes: [(events: [LiveEvent], audience: StoredLiveAudience)],
+    countsAsChange: Bool = true, on connection: PostgresConnection, now: Double, logger: Logger
+  ) async throws {
+    var audiences: [String] = []
+    var rows: [String] = []
+    let encoder = JSONEncoder()
+    for (events, audience) in changes where !events.isEmpty {
+      let encodedAudience = String(decoding: try encoder.encode(audience), as: UTF8.self)
+      // A row's events take the ids of its `seq` (`LiveEventID`): at most `perPosition` a row.
+      var remaining = events[...]
+      while !remaining.isEmpty {
+        let chunk = remaining.prefix(LiveEventID.perPosition)
+        remaining = remaining.dropFirst(chunk.count)
+        audiences.append(encodedAudience)
+        rows.append(
+          String(decoding: try encoder.encode(chunk.map(StoredLiveEvent.init)), as: UTF8.self))
+      }
+    }
+    guard !rows.isEmpty else { return }
+    try await connection.query("SELECT pg_advisory_xact_lock(\(liveEventLock))", logger: logger)
+    for try await _ in try await connection.execute(
+      StoreLiveEventsStatement(
+        now: now, countsAsChange: countsAsChange, audiences: audiences, rows: rows),
+      logger: logger)
+    {}
+  }
+}
+
+/// `storeLiveEvents`' statement, prepared once per connection (every step's transaction runs
+/// it). `nextval` in the select list of a sorted query runs after the sort: seqs in row order.
+private struct StoreLiveEventsStatement: PostgresPreparedStatement {
+  typealias Row = ()
+  var now: Double
+  var countsAsChange: Bool
+  var audiences: [String]
+  var rows: [String]
+
+  static let sql = """
+    WITH stored AS (
+      INSERT INTO live_events (seq, at, audience, events, counts_as_change)
+      SELECT nextval('live_event_seq'), $1, r.audience, r.events, $2
+      FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS r(audience, events, n)
+      ORDER BY r.n
+      RETURNING seq)
+    SELECT pg_notify('\(PostgresStore.liveChannel)', seq::text) FROM stored
+    """
+
+  func makeBindings() throws -> PostgresBindings {
+    var bindings = PostgresBindings(capacity: 4)
+    bindings.append(now)
+    bindings.append(countsAsChange)
+    bindings.append(audiences)
+    bindings.append(rows)
+    return bindings
+  }
+
+  func decodeRow(_ row: PostgresRow) throws {}
 }
 
 /// A `LiveEvent` as stored in `live_events.events`.
