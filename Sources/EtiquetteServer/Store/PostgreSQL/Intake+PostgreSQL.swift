@@ -236,6 +236,19 @@ extension PostgresStore {
         ) {
           claimed.append(row)
         }
+        // Room left: whatever else is claimable, so that a webhook nobody waits for (its
+        // instance died after storing it, its round gave up) is taken by the next round on
+        // any instance, as every claim once did. Its own excluded: this transaction holds them,
+        // and `FOR UPDATE` would return them again.
+        if claimed.count < Self.intakeClaim {
+          for try await row in try await connection.execute(
+            ClaimOtherWebhooksStatement(
+              excluded: own, limit: Self.intakeClaim - claimed.count),
+            logger: writes.logger
+          ) {
+            claimed.append(row)
+          }
+        }
       } else {
         for try await row in try await connection.execute(
           ClaimWebhooksStatement(), logger: writes.logger
@@ -657,6 +670,32 @@ private struct ClaimOwnWebhooksStatement: PostgresPreparedStatement {
   func makeBindings() throws -> PostgresBindings {
     var bindings = PostgresBindings(capacity: 1)
     bindings.append(ids)
+    return bindings
+  }
+
+  func decodeRow(_ row: PostgresRow) throws -> Row {
+    try row.decode(Row.self)
+  }
+}
+
+/// The claim of a round's transaction after its own webhooks (see `processClaimed`), prepared
+/// once per connection.
+private struct ClaimOtherWebhooksStatement: PostgresPreparedStatement {
+  typealias Row = (Int64, Double)
+  var excluded: [Int64]
+  var limit: Int
+
+  static let sql = """
+    SELECT w.id, w.received_at FROM webhooks w
+    WHERE w.id <> ALL($1::int8[]) AND \(PostgresStore.claimable)
+    ORDER BY w.arrival LIMIT $2
+    FOR UPDATE OF w SKIP LOCKED
+    """
+
+  func makeBindings() throws -> PostgresBindings {
+    var bindings = PostgresBindings(capacity: 2)
+    bindings.append(excluded)
+    bindings.append(Int64(limit))
     return bindings
   }
 

@@ -67,6 +67,44 @@ extension PostgresStore {
     }
     guard !batch.isEmpty else { return [:] }
 
+    // All of it in the savepoint, the finding and loading too: whatever fails, the locks and
+    // rows go, and the webhooks go one at a time, where a failing message is kept alone.
+    do {
+      return try await writes.savepoint {
+        var (outcomes, steps) = try await prepareSteps(batch, writes, rules: rules, hub: hub)
+        let webhooks = outcomes.keys.sorted() + steps.map(\.webhook)
+        guard !webhooks.isEmpty else { return outcomes }
+        let messageRows = try await writeSteps(steps, webhooks: webhooks, now: now, writes)
+        for step in steps {
+          var effects = step.effects
+          effects.messageRows = messageRows[step.rows.conversation.id] ?? []
+          try await recordEffects(effects, writes, hub: hub)
+          if let media = step.message.media {
+            try await recordMedia(
+              media, conversation: step.rows.conversation.id, whatsappID: step.message.id,
+              at: now, writes, hub: hub)
+          }
+          var outcome = IntakeOutcome()
+          outcome.messages = 1
+          if step.message.timestampReplaced { outcome.timestampsReplaced = 1 }
+          outcomes[step.webhook] = outcome
+        }
+        return outcomes
+      }
+    } catch {
+      if isTransient(error) { throw error }
+      writes.logger.debug(
+        "intake batch rolled back, its webhooks go one at a time: \(failureReason(error))")
+      return [:]
+    }
+  }
+
+  /// The batch's conversations found, locked and loaded, and its steps applied in memory: the
+  /// outcomes of the redeliveries (nothing to apply) and the steps to write. A message whose
+  /// conversation another of the batch already steps is left out (one at a time).
+  private static func prepareSteps(
+    _ batch: [BatchMessage], _ writes: StepWrites, rules: LoadedRules, hub: IntegrationHub?
+  ) async throws -> (redeliveries: [Int64: IntakeOutcome], steps: [BatchStep]) {
     let found = try await findAndLock(batch, writes)
     var outcomes: [Int64: IntakeOutcome] = [:]
     var owners = Set<String>()
@@ -122,34 +160,7 @@ extension PostgresStore {
           webhook: item.webhook, message: m, rows: rows, effects: effects,
           createdKeys: createdKeys))
     }
-    let webhooks = outcomes.keys.sorted() + steps.map(\.webhook)
-    do {
-      try await writes.savepoint {
-        let messageRows = try await writeSteps(steps, webhooks: webhooks, now: now, writes)
-        for step in steps {
-          var effects = step.effects
-          effects.messageRows = messageRows[step.rows.conversation.id] ?? []
-          try await recordEffects(effects, writes, hub: hub)
-          if let media = step.message.media {
-            try await recordMedia(
-              media, conversation: step.rows.conversation.id, whatsappID: step.message.id,
-              at: now, writes, hub: hub)
-          }
-        }
-      }
-    } catch {
-      if isTransient(error) { throw error }
-      writes.logger.debug(
-        "intake batch rolled back, its webhooks go one at a time: \(failureReason(error))")
-      return [:]
-    }
-    for step in steps {
-      var outcome = IntakeOutcome()
-      outcome.messages = 1
-      if step.message.timestampReplaced { outcome.timestampsReplaced = 1 }
-      outcomes[step.webhook] = outcome
-    }
-    return outcomes
+    return (outcomes, steps)
   }
 
   /// For each message of the batch, in order: whether it is stored already (a redelivery), and
