@@ -702,6 +702,28 @@ extension PostgresStepTests {
   }
 }
 
+extension PostgresStepTests {
+  /// A webhook nobody waits for (stored, never processed: its instance died after the commit)
+  /// is taken by the next intake round on any instance, beside the round's own.
+  @Test(.enabled(if: TestPostgres.address != nil, "no PostgreSQL server"))
+  func aRoundAlsoTakesAWebhookNobodyWaitsFor() async throws {
+    try await Self.withStore(.postgres) { store in
+      _ = try await store.storeWebhooks([
+        Self.text("wamid.orphan", "Bonjour", phone: "33610000001", at: 1_764_064_800)
+      ])
+      #expect(try await store.webhookCounts().pending == 1)
+      let body = Self.text("wamid.round", "Merci", phone: "33610000002", at: 1_764_064_801)
+      let received = Date(timeIntervalSince1970: 1_764_065_000)
+      let failure = try await store.receiveWebhooks(
+        [(body, try WhatsAppPayload.parse(body, receivedAt: received))], rules: Self.rules(),
+        metrics: ServerMetrics(), hub: nil)
+      #expect(failure == nil)
+      #expect(try await store.webhookCounts().pending == 0)
+      #expect(try await store.conversationIDs().count == 2)
+    }
+  }
+}
+
 /// What these tests call on a store: the write path, and the test-only reads and faults.
 protocol StepTestedStore: Sendable {
   func storeWebhooks(_ bodies: [[UInt8]]) async throws -> [Int64]
