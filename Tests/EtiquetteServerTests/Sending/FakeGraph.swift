@@ -1,5 +1,6 @@
 import Crypto
 import EtiquetteEngine
+import EtiquetteTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -168,11 +169,12 @@ enum SendingSupport {
 
   /// A harness whose WhatsApp sending points at `base`, with fast retries.
   static func harness(
-    base: String, maxAttempts: Int = 5, maxBytes: Int = 1024 * 1024, timeout: Double = 60
+    base: String, maxAttempts: Int = 5, maxBytes: Int = 1024 * 1024, timeout: Double = 60,
+    clock: WallClock = .starting(at: TestClock.start)
   ) async throws -> (ServerHarness, URL) {
     let media = FileManager.default.temporaryDirectory.appendingPathComponent(
       "etiquette-media-\(UUID().uuidString)")
-    let harness = try await ServerHarness { configuration in
+    let harness = try await ServerHarness(clock: clock) { configuration in
       var whatsapp = ServerConfiguration.WhatsAppSending(
         graphBase: base + "/v21.0", phoneNumberID: phoneNumberID, accessToken: token)
       whatsapp.retry.maxAttempts = maxAttempts
