@@ -236,22 +236,15 @@ extension PostgresStore {
         ) {
           claimed.append(row)
         }
-        // Room left: whatever else is claimable, so that a webhook nobody waits for (its
-        // instance died after storing it, its round gave up) is taken by the next round on
-        // any instance, as every claim once did. Its own excluded: this transaction holds them,
-        // and `FOR UPDATE` would return them again.
-        if claimed.count < Self.intakeClaim {
-          for try await row in try await connection.execute(
-            ClaimOtherWebhooksStatement(
-              excluded: own, limit: Self.intakeClaim - claimed.count),
-            logger: writes.logger
-          ) {
-            claimed.append(row)
-          }
-        }
-      } else {
+      }
+      // Room left: whatever else is claimable, so that a webhook nobody waits for (its
+      // instance died after storing it, its round gave up) is taken by the next round on any
+      // instance, as every claim once did. A round's own excluded: this transaction holds them,
+      // and `FOR UPDATE` would return them again.
+      if claimed.count < Self.intakeClaim {
         for try await row in try await connection.execute(
-          ClaimWebhooksStatement(), logger: writes.logger
+          ClaimWebhooksStatement(excluded: own ?? [], limit: Self.intakeClaim - claimed.count),
+          logger: writes.logger
         ) {
           claimed.append(row)
         }
@@ -637,25 +630,8 @@ private struct StoreWebhooksStatement: PostgresPreparedStatement {
   }
 }
 
-/// A processing transaction's claim (see `PostgresStore.claimable`), prepared once per
-/// connection.
-private struct ClaimWebhooksStatement: PostgresPreparedStatement {
-  typealias Row = (Int64, Double)
-
-  static let sql = """
-    SELECT w.id, w.received_at FROM webhooks w WHERE \(PostgresStore.claimable)
-    ORDER BY w.arrival LIMIT \(PostgresStore.intakeClaim)
-    FOR UPDATE OF w SKIP LOCKED
-    """
-
-  func makeBindings() throws -> PostgresBindings { PostgresBindings() }
-
-  func decodeRow(_ row: PostgresRow) throws -> Row {
-    try row.decode(Row.self)
-  }
-}
-
-/// The same claim among given webhooks (a round's own), prepared once per connection.
+/// A processing transaction's claim (see `PostgresStore.claimable`) among given webhooks (a
+/// round's own), prepared once per connection.
 private struct ClaimOwnWebhooksStatement: PostgresPreparedStatement {
   typealias Row = (Int64, Double)
   var ids: [Int64]
@@ -678,9 +654,10 @@ private struct ClaimOwnWebhooksStatement: PostgresPreparedStatement {
   }
 }
 
-/// The claim of a round's transaction after its own webhooks (see `processClaimed`), prepared
-/// once per connection.
-private struct ClaimOtherWebhooksStatement: PostgresPreparedStatement {
+/// A processing transaction's claim (see `PostgresStore.claimable`) of any webhook but
+/// `excluded` (a round's own, claimed first, see `processClaimed`), prepared once per
+/// connection.
+private struct ClaimWebhooksStatement: PostgresPreparedStatement {
   typealias Row = (Int64, Double)
   var excluded: [Int64]
   var limit: Int
