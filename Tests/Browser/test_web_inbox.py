@@ -160,6 +160,16 @@ def wait(browser):
     return LiveWait(browser, WAIT, ignored_exceptions=[StaleElementReferenceException])
 
 
+def click(browser, xpath):
+    """Clicks what `xpath` finds once the page has settled: a live update may swap the element
+    between finding it and clicking it (the list refreshes on the member's own changes, seen
+    in CI as a stale element), and it is then found again."""
+    def clicked(browser):
+        browser.find_element(By.XPATH, xpath).click()
+        return True
+    wait(browser).until(clicked)
+
+
 def button(browser, text):
     return browser.find_element(By.XPATH, f"//button[normalize-space()='{text}']")
 
@@ -302,19 +312,22 @@ def test_note_search_and_mark_unread(server, alice):
         (By.XPATH, "//li[contains(@class,'note')][.//p[normalize-space()='Rappeler jeudi matin']]")))
     assert "Note interne" in alice.find_element(By.CSS_SELECTOR, "li.note").text
     button(alice, "Marquer comme non lu").click()
-    wait(alice).until(EC.url_contains("/app"))
+    # Back to the list (the conversation's own URL also contains "/app": wait for the list).
+    wait(alice).until(lambda browser: browser.find_elements(By.XPATH, "//section[@aria-label='Conversations']")
+                      and not browser.find_elements(By.CLASS_NAME, "timeline"))
     # The unread count in the tab's title.
-    assert re.match(r"^\(\d+\) Conversations", alice.title), alice.title
-    unread = alice.find_element(By.XPATH, "//nav[@aria-label='Vues']//a[starts-with(normalize-space(), 'Non lues')]")
-    unread.click()
+    wait(alice).until(lambda browser: re.match(r"^\(\d+\) Conversations", browser.title),
+                      f"title: {alice.title}")
+    click(alice, "//nav[@aria-label='Vues']//a[starts-with(normalize-space(), 'Non lues')]")
     wait(alice).until(lambda browser: "Camille Booking" in list_names(browser))
     search = alice.find_element(By.CSS_SELECTOR, "input[type=search]")
     assert field_labelled(alice, "Rechercher") == search
-    alice.find_element(By.XPATH, "//a[normalize-space()='Toutes']").click()
+    click(alice, "//a[normalize-space()='Toutes']")
+    wait(alice).until(lambda browser: "view=" not in browser.current_url)
     search = wait(alice).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "input[type=search]")))
     search.send_keys("planifié\n")
     wait(alice).until(lambda browser: list_names(browser) == {"Fanny Nouvelle"})
-    alice.find_element(By.XPATH, "//nav[@aria-label='Trier']//a[normalize-space()='Priorité']").click()
+    click(alice, "//nav[@aria-label='Trier']//a[normalize-space()='Priorité']")
     wait(alice).until(EC.url_contains("sort=priority"))
     assert "q=planifi" in alice.current_url and list_names(alice) == {"Fanny Nouvelle"}
     assert_clean_console(alice)

@@ -8,7 +8,9 @@ import HummingbirdCore
 /// connections wait in the kernel's listen backlog and are served as others close, rather than
 /// each taking a file descriptor until none is left for the database — 19,990 idle sockets once
 /// did that, and `/healthz` timed out while the server spun. Idle ones are closed after
-/// `idle_timeout_seconds`, which frees room.
+/// `idle_timeout_seconds`, which frees room. The check comes between NIO's accept loops, and
+/// one loop takes up to four connections waiting at once: a burst may pass the limit by three
+/// at most before the server stops, which the descriptors' margin (256) absorbs.
 public final class ConnectionCount: @unchecked Sendable {
   public let limit: Int
   // NSLock rather than `Mutex`: the package still supports macOS 14. Every access is under it.
