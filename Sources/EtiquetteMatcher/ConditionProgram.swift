@@ -112,7 +112,15 @@ final class ConditionProgram: Sendable {
       }
     }
     root = compile(tree)
-    self.phraseIDs = Array(Set(phraseIDs)).sorted()
+    // Sorted, each once (without a `Set`: a hash table per trigger cost more than the sort).
+    phraseIDs.sort()
+    var distinct = 0
+    for id in phraseIDs where distinct == 0 || phraseIDs[distinct - 1] != id {
+      phraseIDs[distinct] = id
+      distinct += 1
+    }
+    phraseIDs.removeSubrange(distinct...)
+    self.phraseIDs = phraseIDs
     self.patterns = patterns
     patternIDs = patterns.map(\.id)
     requiresText = Self.valueWithoutText(root) == .no

@@ -39,16 +39,6 @@ final class MatcherTables: Sendable {
   static func key(normalized: String, modes: PhraseModes) -> String {
     modes.isEmpty ? normalized : modes.keywords.joined(separator: " ") + "\u{1}" + normalized
   }
-
-  /// Index of each item by value (the first, for repeated values).
-  static func index<Item: Hashable>(_ items: [Item]) -> [Item: Int] {
-    var index: [Item: Int] = [:]
-    index.reserveCapacity(items.count)
-    for (position, item) in items.enumerated() where index[item] == nil {
-      index[item] = position
-    }
-    return index
-  }
 }
 
 /// A trie of phrase spellings and the phrase each spells.
@@ -61,29 +51,35 @@ struct PhraseKeywords: Sendable {
 
   /// `spellings`: each phrase with its spellings; each spelling becomes one keyword.
   init(_ spellings: [(phrase: Int32, spellings: [String])], interleave: Bool?) {
+    // Each keyword's first phrase, and the others of the few that several phrases spell (an
+    // array per keyword was an allocation for each of 50,000 phrases).
     var keywords: [[UInt8]] = []
     var keywordIndex: [String: Int] = [:]
-    var owners: [[Int32]] = []
+    var owner: [Int32] = []
+    var otherOwners: [Int: [Int32]] = [:]
+    let spellingCount = spellings.reduce(0) { $0 + $1.spellings.count }
+    keywords.reserveCapacity(spellingCount)
+    keywordIndex.reserveCapacity(spellingCount)
+    owner.reserveCapacity(spellingCount)
     for (phrase, list) in spellings {
       for spelling in list where !spelling.isEmpty {
-        if let existing = keywordIndex[spelling] {
-          if !owners[existing].contains(phrase) { owners[existing].append(phrase) }
+        let index = keywordIndex[spelling, default: keywords.count]
+        if index < keywords.count {
+          if owner[index] != phrase && otherOwners[index]?.contains(phrase) != true {
+            otherOwners[index, default: []].append(phrase)
+          }
         } else {
-          keywordIndex[spelling] = keywords.count
+          keywordIndex[spelling] = index
           keywords.append(Array(spelling.utf8))
-          owners.append([phrase])
+          owner.append(phrase)
         }
       }
     }
-    var keywordPhrase: [Int32] = []
+    var keywordPhrase = owner
     var shared: [[Int32]] = []
-    for list in owners {
-      if list.count == 1 {
-        keywordPhrase.append(list[0])
-      } else {
-        keywordPhrase.append(-Int32(shared.count) - 1)
-        shared.append(list)
-      }
+    for (index, others) in otherOwners.sorted(by: { $0.key < $1.key }) {
+      keywordPhrase[index] = -Int32(shared.count) - 1
+      shared.append([owner[index]] + others)
     }
     trie = PhraseTrie(keywords: keywords, interleave: interleave)
     self.keywordPhrase = keywordPhrase
@@ -252,33 +248,41 @@ public final class RuleMatcher: Sendable {
     }
 
     // Distinct phrases and patterns.
+    // Each distinct one numbered in the same pass that finds it.
     var phrases: [String] = []
-    var phraseKeys: [String] = []
     var phraseModes: [PhraseModes] = []
-    var seenPhrases: Set<String> = []
+    var phraseIndex: [String: Int] = [:]
     var patterns: [Pattern] = []
-    var seenPatterns: Set<Pattern> = []
-    for (_, condition) in triggers {
-      for atom in condition.atoms {
+    var patternIndex: [Pattern: Int] = [:]
+    let triggerAtoms = triggers.map(\.1.atoms)
+    // Room for every phrase written (growing the table rehashed it as many times as it doubled).
+    phraseIndex.reserveCapacity(
+      triggerAtoms.joined().reduce(0) { count, atom in
+        guard case .contains(_, let list) = atom.kind else { return count }
+        return count + list.count
+      })
+    for atoms in triggerAtoms {
+      for atom in atoms {
         switch atom.kind {
         case .contains(_, let list):
           for phrase in list where !phrase.normalized.isEmpty {
             let key = MatcherTables.key(of: phrase)
-            if seenPhrases.insert(key).inserted {
+            if phraseIndex[key] == nil {
+              phraseIndex[key] = phrases.count
               phrases.append(phrase.normalized)
-              phraseKeys.append(key)
               phraseModes.append(phrase.modes)
             }
           }
         case .matches(let pattern):
-          if seenPatterns.insert(pattern).inserted { patterns.append(pattern) }
+          if patternIndex[pattern] == nil {
+            patternIndex[pattern] = patterns.count
+            patterns.append(pattern)
+          }
         case .comparison, .event, .label, .mode, .during:
           break
         }
       }
     }
-    let phraseIndex = MatcherTables.index(phraseKeys)
-    let patternIndex = MatcherTables.index(patterns)
 
     // Regexes and their prefilter atoms.
     regexes = patterns.map { pattern in

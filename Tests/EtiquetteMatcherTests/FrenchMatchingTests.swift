@@ -136,6 +136,45 @@ import Testing
     #expect(evaluation.evidence.map(\.matchedText) == ["annulation", "rendez-vous"])
   }
 
+  /// Phrases that spell each other's keywords ("jai" and "j'ai" are both keywords of both)
+  /// share them: every phrase a keyword spells is found, in the order of the labels.
+  @Test func phrasesSharingSpellingsAreAllFound() throws {
+    let rules = """
+      label "A" {
+        when message contains "j'ai"
+      }
+      label "B" {
+        when message contains "jai"
+      }
+      label "C" {
+        when message contains any ["jai vu", "j'ai"]
+      }
+      label "D" {
+        when message contains "vu"
+      }
+      team "T" {
+        members ["a@exemple.fr"]
+        can reply all
+      }
+      routing {
+        default ai
+      }
+      """
+    let ruleSet = try #require(MatcherHarness.ruleSet(rules))
+    let matcher = RuleMatcher(ruleSet)
+    for message in ["jai", "J’ai", "j'ai vu", "oui jai vu"] {
+      let labels = matcher.evaluateCandidates(
+        scan: matcher.scan(message), facts: MatcherHarness.facts
+      ).compactMap { hit -> String? in
+        guard case .add(let label, _) = hit.trigger else { return nil }
+        return ruleSet[label].name
+      }
+      #expect(
+        labels == (message.hasSuffix("vu") ? ["A", "B", "C", "D"] : ["A", "B", "C"]),
+        "\(message)")
+    }
+  }
+
   @Test(arguments: [
     (
       "Annulez mon RDV", "annuler mon rendez-vous",

@@ -41,7 +41,14 @@ import Testing
     for length in [3, 5, 9, 10, 17, 260, 300] { keywords.insert(Array(long.prefix(length))) }
     let list = Array(keywords)
     let trie = PhraseTrie(keywords: list, packedBytes: packedBytes)
-    #expect(trie.stateCount > list.count)
+    // One state per distinct prefix, the empty one (the root) included.
+    var prefixes: Set<[UInt8]> = [[]]
+    for keyword in list {
+      for length in 1...keyword.count { prefixes.insert(Array(keyword.prefix(length))) }
+    }
+    #expect(trie.stateCount == prefixes.count)
+    // Path compression: a node per phrase end, branching point and 255-byte cut, not per byte.
+    #expect(trie.nodes.count < prefixes.count / 2)
     #expect(trie.childLookup == (packedBytes ? .packedBytes : .classMask))
     for _ in 0..<40 {
       // Texts made of pieces of keywords, so that walks go deep.

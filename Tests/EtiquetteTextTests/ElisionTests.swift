@@ -53,6 +53,45 @@ import Testing
     #expect(Elision.spellings(of: "prendre rendez vous") == ["prendre rendez vous"])
   }
 
+  /// The byte reading (ASCII phrases) spells every phrase as the character reading does:
+  /// every word made of a form or another start, an apostrophe or not, and up to four more
+  /// characters from a set with vowels, `h`, consonants, a capital, a digit and an apostrophe,
+  /// in phrases of one to five such words.
+  @Test func bytesAndCharactersSpellAlike() {
+    let starts = Elision.forms + ["", "x", "lor", "J", "qu'"]
+    let tails = ["", "a", "h", "e", "r", "A", "1", "'"]
+    var words: [String] = []
+    for start in starts {
+      for apostrophe in ["", "'"] {
+        for a in tails {
+          for b in tails {
+            for c in ["", "i", "s"] { words.append(start + apostrophe + a + b + c) }
+          }
+        }
+      }
+    }
+    var phrases = words
+    for (index, word) in words.enumerated() {
+      phrases.append(word + " " + words[(index * 7 + 3) % words.count])
+      phrases.append(
+        (0..<5).map { words[(index * 31 + $0 * 11) % words.count] }.joined(separator: " "))
+    }
+    phrases += ["", " ", "j'ai  reserve ", " jai"]
+    var differing: [String] = []
+    for phrase in phrases
+    where Elision.spellings(of: phrase) != Elision.spellings(ofCharacters: phrase) {
+      differing.append(phrase)
+    }
+    #expect(differing.isEmpty, "\(differing.prefix(5))")
+    #expect(words.count > 2_000)
+    #expect(phrases.contains { Elision.spellings(of: $0).count == 16 })
+  }
+
+  @Test func aPhraseThatIsNotASCIIIsReadAsCharacters() {
+    #expect(Elision.spellings(of: "j'ai реш") == ["j'ai реш", "jai реш"])
+    #expect(Elision.spellings(of: "qu'été") == ["qu'été"])
+  }
+
   @Test func atMostFourWordsAreSpeltTwice() {
     let phrase = Array(repeating: "j'ai", count: 6).joined(separator: " ")
     #expect(Elision.spellings(of: phrase).count == 16)

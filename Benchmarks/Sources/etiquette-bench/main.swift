@@ -17,6 +17,8 @@ import Foundation
 //   etiquette-bench [--sizes 100,5000,50000] [--current-sizes 5000] [--rounds 5]
 //     [--seconds 0.25] [--regex-setup-max 5000] [--modes-only] [--no-modes]
 //     [--profile-mode plain|forms|typos|"forms typos"]  (that mode alone, `--rounds` × `--seconds`)
+//     [--profile-compile N]  (the matcher of N French-rich phrases + 100 regexes compiled
+//                             `--rounds` times, each time printed: for `perf record`)
 
 struct Options {
   /// Sizes measured on the French-rich corpus; the current corpus at `currentSizes`.
@@ -33,6 +35,8 @@ struct Options {
   var modes = true
   /// One matching mode alone, for a profiler (`perf record`): its rows only, no others.
   var profileMode: String?
+  /// Only compiles, at this N, for a profiler: `rounds` compiles, each time printed.
+  var profileCompile: Int?
 
   static func parse() -> Options {
     var options = Options()
@@ -58,6 +62,12 @@ struct Options {
         }
         options.profileMode = mode
         options.modesOnly = true
+      case "--profile-compile":
+        guard let size = Int(arguments.popFirst() ?? ""), size > 0 else {
+          print("--profile-compile: a number of phrases, such as 50000")
+          exit(2)
+        }
+        options.profileCompile = size
       default:
         print("unknown argument \(argument)")
         exit(2)
@@ -205,6 +215,22 @@ struct Summary {
   var threads: (wall: Double, cpu: Double, rounds: [String])?
 }
 var summary = Summary()
+
+if let size = options.profileCompile {
+  let workload = Workload(
+    phrases: Array(french.phrasePool.prefix(size)), regexes: corpus.regexes())
+  let ruleSet = workload.ruleSetWithRouting()
+  let clock = ContinuousClock()
+  for round in 1...rounds {
+    let start = clock.now
+    let matcher = RuleMatcher(ruleSet)
+    let elapsed = seconds(clock.now - start)
+    print(
+      "compile \(round): \(format(elapsed * 1000, decimals: 1)) ms, "
+        + "\(matcher.statistics.phraseCount) phrases")
+  }
+  exit(0)
+}
 
 print("Etiquette matcher and engine benchmark — one thread unless stated; release build")
 let frenchShare = Double(french.frenchCount) / Double(french.messages.count)
