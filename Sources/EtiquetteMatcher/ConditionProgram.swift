@@ -27,9 +27,6 @@ final class ConditionProgram: Sendable {
     /// Operand ids sorted, and the operand index of each (same order).
     let sortedIDs: [Int32]
     let positions: [Int]
-    /// Each operand's phrase as written and its span, for evidence without copying `Phrase`.
-    let texts: [String]
-    let spans: [SourceSpan]
     /// Per sorted index: the operand's position, span and text together, so that evidence for
     /// a hit found by `sortedIDs` reads one place in memory instead of three tables (with big
     /// lists each table read is a cache miss).
@@ -46,8 +43,6 @@ final class ConditionProgram: Sendable {
       let order = operands.indices.sorted { (operands[$0].id, $0) < (operands[$1].id, $1) }
       sortedIDs = order.map { operands[$0].id }
       positions = order
-      texts = operands.map(\.phrase.text)
-      spans = operands.map(\.phrase.span)
       sortedOperands = order.map {
         SortedOperand(position: $0, span: operands[$0].phrase.span, text: operands[$0].phrase.text)
       }

@@ -51,37 +51,52 @@ struct PhraseKeywords: Sendable {
 
   /// `spellings`: each phrase with its spellings; each spelling becomes one keyword.
   init(_ spellings: [(phrase: Int32, spellings: [String])], interleave: Bool?) {
-    // Each keyword's first phrase, and the others of the few that several phrases spell (an
-    // array per keyword was an allocation for each of 50,000 phrases).
-    var keywords: [[UInt8]] = []
-    var keywordIndex: [String: Int] = [:]
-    var owner: [Int32] = []
-    var otherOwners: [Int: [Int32]] = [:]
-    let spellingCount = spellings.reduce(0) { $0 + $1.spellings.count }
-    keywords.reserveCapacity(spellingCount)
-    keywordIndex.reserveCapacity(spellingCount)
-    owner.reserveCapacity(spellingCount)
+    // Every spelling, sorted: equal ones are neighbours, in the order of their phrases (a
+    // dictionary of spellings cost a string hash and a probe each). A keyword per run of
+    // equal spellings; the run's first phrase owns it, and the few spelt by several phrases
+    // list the others too.
+    var entries: [UInt8] = []
+    var entryStart: [Int] = [0]
+    var entryPhrase: [Int32] = []
     for (phrase, list) in spellings {
       for spelling in list where !spelling.isEmpty {
-        let index = keywordIndex[spelling, default: keywords.count]
-        if index < keywords.count {
-          if owner[index] != phrase && otherOwners[index]?.contains(phrase) != true {
-            otherOwners[index, default: []].append(phrase)
-          }
-        } else {
-          keywordIndex[spelling] = index
-          keywords.append(Array(spelling.utf8))
-          owner.append(phrase)
-        }
+        entries.append(contentsOf: spelling.utf8)
+        entryStart.append(entries.count)
+        entryPhrase.append(phrase)
       }
     }
-    var keywordPhrase = owner
+    let sorted = SortedKeywords(
+      sorting: entries, start: entryStart, ids: entryPhrase.indices.map(Int32.init))
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(sorted.bytes.count)
+    var start: [Int] = [0]
+    var keywordPhrase: [Int32] = []
     var shared: [[Int32]] = []
-    for (index, others) in otherOwners.sorted(by: { $0.key < $1.key }) {
-      keywordPhrase[index] = -Int32(shared.count) - 1
-      shared.append([owner[index]] + others)
+    var position = 0
+    while position < sorted.count {
+      var next = position + 1
+      while next < sorted.count && sorted.equal(position, next) { next += 1 }
+      let owner = entryPhrase[Int(sorted.ids[position])]
+      var owners: [Int32]? = nil
+      for other in position + 1..<next {
+        let phrase = entryPhrase[Int(sorted.ids[other])]
+        if phrase != owner && owners?.contains(phrase) != true {
+          owners = (owners ?? [owner]) + [phrase]
+        }
+      }
+      if let owners {
+        keywordPhrase.append(-Int32(shared.count) - 1)
+        shared.append(owners)
+      } else {
+        keywordPhrase.append(owner)
+      }
+      bytes.append(contentsOf: sorted.bytes[sorted.start[position]..<sorted.start[position + 1]])
+      start.append(bytes.count)
+      position = next
     }
-    trie = PhraseTrie(keywords: keywords, interleave: interleave)
+    let keywords = SortedKeywords(
+      bytes: bytes, start: start, ids: keywordPhrase.indices.map(Int32.init))
+    trie = PhraseTrie(sorted: keywords, interleave: interleave)
     self.keywordPhrase = keywordPhrase
     self.shared = FlatLists(shared)
   }
@@ -1067,7 +1082,8 @@ public final class RuleMatcher: Sendable {
       for (position, range) in found {
         evidence.append(
           MatchEvidence(
-            atomSpan: list.spans[position], trigger: list.texts[position], range: range,
+            atomSpan: list.operands[position].phrase.span,
+            trigger: list.operands[position].phrase.text, range: range,
             in: scan.text))
       }
       return true

@@ -31,24 +31,30 @@ public enum Elision {
   /// a space followed by a combining mark, say, is no word break there).
   public static func spellings(of phrase: String) -> [String] {
     guard phrase.utf8.allSatisfy({ $0 < 0x80 }) else { return spellings(ofCharacters: phrase) }
-    var phrase = phrase
-    return phrase.withUTF8 { bytes in
-      // Each word's range, and the other spelling of the first `maximumElidedWords` that
-      // have one.
-      var words: [Range<Int>] = []
+    var text = phrase
+    let elided = text.withUTF8 { bytes -> [String]? in
+      // The other spelling of the first `maximumElidedWords` words that have one, by word
+      // ordinal (most phrases have none, and cost no allocation).
       var others: [(word: Int, bytes: [UInt8])] = []
       var start = 0
+      var ordinal = 0
       for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: " ") {
-        let word = start..<index
         if others.count < maximumElidedWords,
-          let other = otherSpelling(of: UnsafeBufferPointer(rebasing: bytes[word]))
+          let other = otherSpelling(of: UnsafeBufferPointer(rebasing: bytes[start..<index]))
         {
-          others.append((words.count, other))
+          others.append((ordinal, other))
         }
-        words.append(word)
+        ordinal += 1
         start = index + 1
       }
-      guard !others.isEmpty else { return [String(decoding: bytes, as: UTF8.self)] }
+      guard !others.isEmpty else { return nil }
+      var words: [Range<Int>] = []
+      words.reserveCapacity(ordinal)
+      start = 0
+      for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: " ") {
+        words.append(start..<index)
+        start = index + 1
+      }
       // Spelling `combination` takes the other spelling of `others[k]` when its bit
       // `others.count - 1 - k` is set: the first word varies slowest, as a prefix would.
       var spellings: [String] = []
@@ -74,6 +80,7 @@ public enum Elision {
       }
       return spellings
     }
+    return elided ?? [phrase]
   }
 
   /// `spellings(of:)` read as characters, for a phrase that is not ASCII.

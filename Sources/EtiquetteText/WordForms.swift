@@ -228,6 +228,8 @@ public enum PhraseSpellings {
   public static func spellings(
     of phrase: String, synonyms: [(written: String, meaning: String)]
   ) -> [String] {
+    // Without synonyms, the elision spellings alone (distinct, and at most 16).
+    if synonyms.isEmpty { return Elision.spellings(of: phrase) }
     var variants = [phrase]
     for (written, meaning) in synonyms where !meaning.isEmpty && !written.isEmpty {
       for variant in variants {
