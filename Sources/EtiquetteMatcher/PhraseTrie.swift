@@ -443,6 +443,15 @@ struct SortedKeywords {
 
   var count: Int { ids.count }
 
+  /// Whether keywords `i` and `j` (positions in byte order) are equal.
+  func equal(_ i: Int, _ j: Int) -> Bool {
+    bytes[start[i]..<start[i + 1]].elementsEqual(bytes[start[j]..<start[j + 1]])
+  }
+}
+
+// In an extension, so that the memberwise `init(bytes:start:ids:)` (keywords already sorted
+// and distinct) stays synthesised.
+extension SortedKeywords {
   /// `keywords` with their `ids`, sorted by bytes, equal ones in their given order. Keys are
   /// compared as their first eight bytes in one integer, then byte by byte through pointers:
   /// the generic `lexicographicallyPrecedes` on `[UInt8]` retained and released two arrays
@@ -508,16 +517,5 @@ struct SortedKeywords {
       start.append(bytes.count)
       self.ids.append(ids[index])
     }
-  }
-
-  init(bytes: [UInt8], start: [Int], ids: [Int32]) {
-    self.bytes = bytes
-    self.start = start
-    self.ids = ids
-  }
-
-  /// Whether keywords `i` and `j` (positions in byte order) are equal.
-  func equal(_ i: Int, _ j: Int) -> Bool {
-    bytes[start[i]..<start[i + 1]].elementsEqual(bytes[start[j]..<start[j + 1]])
   }
 }

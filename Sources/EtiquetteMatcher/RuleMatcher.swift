@@ -262,8 +262,7 @@ public final class RuleMatcher: Sendable {
       triggers.append((.route(index), rule.condition))
     }
 
-    // Distinct phrases and patterns.
-    // Each distinct one numbered in the same pass that finds it.
+    // Distinct phrases and patterns, each numbered in the pass that finds it.
     var phrases: [String] = []
     var phraseModes: [PhraseModes] = []
     var phraseIndex: [String: Int] = [:]

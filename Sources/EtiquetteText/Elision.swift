@@ -35,26 +35,29 @@ public enum Elision {
     let elided = text.withUTF8 { bytes -> [String]? in
       // The other spelling of the first `maximumElidedWords` words that have one, by word
       // ordinal (most phrases have none, and cost no allocation).
+      /// Each word's range, in order (words are split at every space, empty ones included).
+      func forEachWord(_ body: (Range<Int>) -> Void) {
+        var start = 0
+        for index in 0...bytes.count
+        where index == bytes.count || bytes[index] == UInt8(ascii: " ") {
+          body(start..<index)
+          start = index + 1
+        }
+      }
       var others: [(word: Int, bytes: [UInt8])] = []
-      var start = 0
       var ordinal = 0
-      for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: " ") {
+      forEachWord { word in
         if others.count < maximumElidedWords,
-          let other = otherSpelling(of: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+          let other = otherSpelling(of: UnsafeBufferPointer(rebasing: bytes[word]))
         {
           others.append((ordinal, other))
         }
         ordinal += 1
-        start = index + 1
       }
       guard !others.isEmpty else { return nil }
       var words: [Range<Int>] = []
       words.reserveCapacity(ordinal)
-      start = 0
-      for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: " ") {
-        words.append(start..<index)
-        start = index + 1
-      }
+      forEachWord { words.append($0) }
       // Spelling `combination` takes the other spelling of `others[k]` when its bit
       // `others.count - 1 - k` is set: the first word varies slowest, as a prefix would.
       var spellings: [String] = []
