@@ -277,6 +277,12 @@ extension InboxServer {
     return store
   }
 
+  /// The intake's conversation cache, whichever the store.
+  var conversationCache: ConversationCache {
+    if let store = store as? PostgresStore { return store.conversationCache }
+    return sqlite.conversationCache
+  }
+
   /// The SQLite store behind the storage interface, for tests that inject faults or read a
   /// diagnostic of SQLite itself.
   var sqlite: SQLiteStore {

@@ -116,22 +116,38 @@ extension PostgresStore {
   }
 
   /// Conversations as `load(_:id:rules:)` reads one, all in one statement (the intake's batch
-  /// reads every conversation it steps at once); those that do not exist are absent.
-  static func load(_ writes: StepWrites, ids: [String], rules: LoadedRules) async throws
-    -> [String: LoadedConversation]
-  {
+  /// reads every conversation it steps at once); those that do not exist are absent. With a
+  /// cache, a conversation whose cached state has the stored step count (compared in the
+  /// statement, under the caller's locks) is taken from it: only its read state is read.
+  static func load(
+    _ writes: StepWrites, ids: [String], rules: LoadedRules, cache: ConversationCache? = nil
+  ) async throws -> [String: LoadedConversation] {
     guard !ids.isEmpty else { return [:] }
     let ruleSet = rules.ruleSet
+    let cached = ids.map { cache?.candidate(id: $0, rulesVersion: rules.version) }
     var loaded: [String: LoadedConversation] = [:]
     for try await row in try await writes.connection.execute(
-      LoadConversationsStatement(ids: ids), logger: writes.logger)
+      LoadConversationsStatement(
+        ids: ids, knownStepCounts: cached.map { Int64($0?.stepCount ?? -1) }),
+      logger: writes.logger)
     {
       let (
-        id, contactID, phone, name, attributesText, mode, assignee, presence, team, priority,
-        version, stepCount, lastStepTime, heldText, labelsText, messagesText, notesText,
-        readText
+        ordinal, contactID, phone, name, attributesText, mode, assignee, presence, team,
+        priority, version, stepCount, lastStepTime, heldText, labelsText, messagesText,
+        notesText, readText
       ) = row
+      let id = ids[Int(ordinal) - 1]
       let decoder = JSONDecoder()
+      let readState = try decoder.decode([String: Int].self, from: Data(readText.utf8))
+      guard let labelsText, let messagesText, let notesText else {
+        // The statement left them out: the cached state is the stored one.
+        guard var c = cached[Int(ordinal) - 1] else { throw StoreError.missingConversation(id) }
+        c.readState = readState
+        loaded[id] = LoadedConversation(
+          conversation: c, transcriptCount: c.transcript.count, notesCount: c.notes.count,
+          readState: readState)
+        continue
+      }
       let contact = Contact(
         id: contactID, phone: phone, name: name,
         attributes: ConversationRecords.storedAttributes(attributesText))
@@ -158,7 +174,6 @@ extension PostgresStore {
         c.notes.append(
           Note(at: Date(timeIntervalSince1970: note.at), author: note.author, text: note.text))
       }
-      let readState = try decoder.decode([String: Int].self, from: Data(readText.utf8))
       c.readState = readState
       loaded[id] = LoadedConversation(
         conversation: c, transcriptCount: c.transcript.count, notesCount: c.notes.count,
@@ -322,29 +337,39 @@ extension PostgresStore {
 /// `load`'s statement, prepared once per connection (every step runs it).
 private struct LoadConversationsStatement: PostgresPreparedStatement {
   typealias Row = (
-    String, String, String?, String?, String, String, String?, String, String?, String, Int,
-    Int, Double?, String, String, String, String, String
+    Int64, String, String?, String?, String, String, String?, String, String?, String, Int,
+    Int, Double?, String, String?, String?, String?, String
   )
   var ids: [String]
+  /// The step count of each conversation's cached state, -1 for none: where it is the stored
+  /// one, the labels, transcript and notes are not read (NULL).
+  var knownStepCounts: [Int64]
 
+  // Rows carry the id's position in `$1` (from 1). `CASE` evaluates the subqueries of the
+  // branch taken only.
   static let sql = """
-    SELECT c.id, c.contact_id, c.phone, c.name, c.attributes, c.mode, c.assignee, c.presence,
+    SELECT k.n, c.contact_id, c.phone, c.name, c.attributes, c.mode, c.assignee, c.presence,
       c.team, c.priority, c.version, c.step_count, c.last_step_time, c.held_triggers,
-      (SELECT COALESCE(json_agg(l.label), '[]') FROM conversation_labels l
-        WHERE l.conversation_id = c.id)::text,
-      (SELECT COALESCE(json_agg(json_build_array(m.direction, m.author, m.type, m.text,
-          m.attachments, m.at) ORDER BY m.seq), '[]')
-        FROM messages m WHERE m.conversation_id = c.id AND m.seq IS NOT NULL)::text,
-      (SELECT COALESCE(json_agg(json_build_array(n.author, n.text, n.at) ORDER BY n.id), '[]')
-        FROM notes n WHERE n.conversation_id = c.id)::text,
+      CASE WHEN c.step_count = k.known THEN NULL ELSE
+        (SELECT COALESCE(json_agg(l.label), '[]') FROM conversation_labels l
+          WHERE l.conversation_id = c.id)::text END,
+      CASE WHEN c.step_count = k.known THEN NULL ELSE
+        (SELECT COALESCE(json_agg(json_build_array(m.direction, m.author, m.type, m.text,
+            m.attachments, m.at) ORDER BY m.seq), '[]')
+          FROM messages m WHERE m.conversation_id = c.id AND m.seq IS NOT NULL)::text END,
+      CASE WHEN c.step_count = k.known THEN NULL ELSE
+        (SELECT COALESCE(json_agg(json_build_array(n.author, n.text, n.at) ORDER BY n.id), '[]')
+          FROM notes n WHERE n.conversation_id = c.id)::text END,
       (SELECT COALESCE(json_object_agg(r.member, r.read_count), '{}') FROM read_state r
         WHERE r.conversation_id = c.id)::text
-    FROM conversations c WHERE c.id = ANY($1::text[])
+    FROM unnest($1::text[], $2::int8[]) WITH ORDINALITY AS k(id, known, n)
+    JOIN conversations c ON c.id = k.id
     """
 
   func makeBindings() throws -> PostgresBindings {
-    var bindings = PostgresBindings(capacity: 1)
+    var bindings = PostgresBindings(capacity: 2)
     bindings.append(ids)
+    bindings.append(knownStepCounts)
     return bindings
   }
 

@@ -108,9 +108,8 @@ extension PostgresStore {
         .jsonText
     }
     return try await transaction { connection, _ in
-      try await connection.query(
-        "SELECT pg_advisory_xact_lock(\(Self.webhookArrivalLock))", logger: logger)
-      // One statement for the whole round (`StoreWebhooksStatement`).
+      // One statement for the whole round, the arrival lock taken in it
+      // (`StoreWebhooksStatement`).
       var stored: [(arrival: Int64, id: Int64)] = []
       for try await (id, arrival) in try await connection.execute(
         StoreWebhooksStatement(now: now, bodies: bodies, keys: keys), logger: logger
@@ -148,11 +147,14 @@ extension PostgresStore {
       let (processed, error) = await processClaimable(
         rules: rules, metrics: metrics, hub: hub, parsed: parsed,
         own: attempt == 0 && !waiting.isEmpty ? waiting : nil)
-      total += processed
+      total += processed.count
       failure = error
       failedRounds = error == nil ? 0 : failedRounds + 1
       if let error, !Self.isTransient(error) || failedRounds > 3 { break }
-      waiting = try await pending(among: waiting)
+      // What these transactions committed is processed; only the rest is asked about (most
+      // rounds: nothing left, no statement).
+      waiting.removeAll(where: processed.contains)
+      if !waiting.isEmpty { waiting = try await pending(among: waiting) }
       if waiting.isEmpty {
         if error == nil { break }
         continue
@@ -168,12 +170,13 @@ extension PostgresStore {
   }
 
   /// Runs claiming transactions at once (at most `intakeTransactions`) until none finds a
-  /// claimable webhook; returns how many they processed, and an error if a transaction failed (a
-  /// deadlock, a lost connection: its webhooks are pending again, the others went on).
+  /// claimable webhook; returns the webhooks they processed (committed), and an error if a
+  /// transaction failed (a deadlock, a lost connection: its webhooks are pending again, the
+  /// others went on).
   private func processClaimable(
     rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub?,
     parsed: [Int64: WhatsAppPayload], own: [Int64]?
-  ) async -> (Int, (any Error)?) {
+  ) async -> (Set<Int64>, (any Error)?) {
     // A caller's few webhooks need no more transactions than they fill; the start's call,
     // with a backlog of unknown size, takes them all.
     let transactions =
@@ -182,15 +185,16 @@ extension PostgresStore {
       : min(
         intakeTransactions,
         ((own?.count ?? parsed.count) + Self.intakeClaim - 1) / Self.intakeClaim)
-    return await withTaskGroup(of: (Int, (any Error)?).self) { group in
+    return await withTaskGroup(of: (Set<Int64>, (any Error)?).self) { group in
       for _ in 0..<transactions {
         group.addTask {
-          var processed = 0
+          var processed = Set<Int64>()
           while true {
             do {
-              let count = try await self.processClaimed(
+              let claimed = try await self.processClaimed(
                 rules: rules, metrics: metrics, hub: hub, parsed: parsed, own: own)
-              processed += count
+              processed.formUnion(claimed)
+              let count = claimed.count
               // A round (`parsed` not empty) stops at a claim that found fewer than it could
               // take: the rest are not claimable yet, or other transactions hold them, and the
               // round waits for its own webhooks anyway (`processPendingWebhooks`), without an
@@ -206,45 +210,43 @@ extension PostgresStore {
           }
         }
       }
-      var total = 0
+      var total = Set<Int64>()
       var failure: (any Error)?
-      for await (count, error) in group {
-        total += count
+      for await (processed, error) in group {
+        total.formUnion(processed)
         failure = failure ?? error
       }
       return (total, failure)
     }
   }
 
-  /// One transaction: claims up to `intakeClaim` webhooks (among `own` when given) and
-  /// processes them in arrival order.
+  /// One transaction: claims up to `intakeClaim` webhooks (`own` first when given) and
+  /// processes them in arrival order; returns them once committed (each marked processed).
   private func processClaimed(
     rules: RuleHolder, metrics: ServerMetrics, hub: IntegrationHub?,
     parsed: [Int64: WhatsAppPayload], own: [Int64]?
-  ) async throws -> Int {
+  ) async throws -> [Int64] {
     let loaded = rules.current
     let clock = clock
-    let (count, outcomes) = try await stepTransaction {
-      writes -> (Int, [(Int64, IntakeOutcome)]) in
+    let cache = conversationCache
+    let (claimedIDs, outcomes, steppedConversations) = try await stepTransaction {
+      writes -> ([Int64], [(Int64, IntakeOutcome)], [Conversation]) in
       let connection = writes.connection
       try await connection.query(
         "SELECT pg_advisory_xact_lock_shared(\(Self.intakeLock))", logger: writes.logger)
       var claimed: [(Int64, Double)] = []
+      // With room left after the round's own, whatever else is claimable, so that a webhook
+      // nobody waits for (its instance died after storing it, its round gave up) is taken by
+      // the next round on any instance, as every claim once did.
       if let own {
         for try await row in try await connection.execute(
           ClaimOwnWebhooksStatement(ids: own), logger: writes.logger
         ) {
           claimed.append(row)
         }
-      }
-      // Room left: whatever else is claimable, so that a webhook nobody waits for (its
-      // instance died after storing it, its round gave up) is taken by the next round on any
-      // instance, as every claim once did. A round's own excluded: this transaction holds them,
-      // and `FOR UPDATE` would return them again.
-      if claimed.count < Self.intakeClaim {
+      } else {
         for try await row in try await connection.execute(
-          ClaimWebhooksStatement(excluded: own ?? [], limit: Self.intakeClaim - claimed.count),
-          logger: writes.logger
+          ClaimWebhooksStatement(limit: Self.intakeClaim), logger: writes.logger
         ) {
           claimed.append(row)
         }
@@ -265,9 +267,10 @@ extension PostgresStore {
       }
       let batched = try await Self.processBatch(
         claimed.compactMap { id, _ in (parsed[id] ?? payloads[id]).map { (id, $0) } }, writes,
-        rules: loaded, now: clock.seconds, hub: hub)
-      var outcomes: [(Int64, IntakeOutcome)] = batched.sorted { $0.key < $1.key }.map { ($0, $1) }
-      for (id, receivedAt) in claimed where batched[id] == nil {
+        rules: loaded, now: clock.seconds, hub: hub, cache: cache)
+      var outcomes: [(Int64, IntakeOutcome)] = batched.outcomes.sorted { $0.key < $1.key }
+        .map { ($0, $1) }
+      for (id, receivedAt) in claimed where batched.outcomes[id] == nil {
         var failure: String?
         do {
           let outcome = try await writes.savepoint {
@@ -298,14 +301,18 @@ extension PostgresStore {
           WHERE id = \(id)
           """, logger: writes.logger)
       }
-      return (claimed.count, outcomes)
+      return (claimed.map(\.0), outcomes, batched.conversations)
+    }
+    // Committed: these are the stored states now (until a later step, which the count shows).
+    for conversation in steppedConversations {
+      cache.store(conversation, rulesVersion: loaded.version)
     }
     // Counted and logged once committed (SQLite does it inside its transaction).
     for (webhook, outcome) in outcomes {
       metrics.record(messages: outcome.messages, decisions: outcome.messages)
       outcome.report(webhook: webhook, metrics: metrics, hub: hub)
     }
-    return count
+    return claimedIDs
   }
 
   /// The webhooks of `ids` not processed yet.
@@ -603,7 +610,11 @@ private struct StoreWebhooksStatement: PostgresPreparedStatement {
   /// Each body's ordering keys, as a JSON array.
   var keys: [String]
 
+  // The arrival lock is a materialized row every inserted row is joined with: it is taken
+  // before the first `nextval`, in the statement rather than in a round trip of its own.
   static let sql = """
+    WITH locked AS MATERIALIZED (
+      SELECT pg_advisory_xact_lock(\(PostgresStore.webhookArrivalLock))::text AS done)
     INSERT INTO webhooks (arrival, received_at, body, ordering_keys)
     SELECT nextval('webhook_arrivals'), $1, r.body, ARRAY(
         SELECT given.key FROM jsonb_array_elements_text(r.keys::jsonb) AS given(key)
@@ -612,7 +623,7 @@ private struct StoreWebhooksStatement: PostgresPreparedStatement {
         JOIN contact_keys owned ON owned.conversation_id = known.conversation_id
         WHERE known.key IN (SELECT jsonb_array_elements_text(r.keys::jsonb))
         ORDER BY 1)
-    FROM unnest($2::bytea[], $3::text[]) WITH ORDINALITY AS r(body, keys, n)
+    FROM unnest($2::bytea[], $3::text[]) WITH ORDINALITY AS r(body, keys, n), locked
     ORDER BY r.n
     RETURNING id, arrival
     """
@@ -630,17 +641,28 @@ private struct StoreWebhooksStatement: PostgresPreparedStatement {
   }
 }
 
-/// A processing transaction's claim (see `PostgresStore.claimable`) among given webhooks (a
-/// round's own), prepared once per connection.
+/// A processing transaction's claim (see `PostgresStore.claimable`) of given webhooks (a
+/// round's own) first, then, with room left, of any other (a webhook whose instance died after
+/// storing it): one statement, prepared once per connection. The others' limit reads the
+/// own claim, so the own rows are locked before the others are looked for.
 private struct ClaimOwnWebhooksStatement: PostgresPreparedStatement {
   typealias Row = (Int64, Double)
   var ids: [Int64]
 
   static let sql = """
-    SELECT w.id, w.received_at FROM webhooks w
-    WHERE w.id = ANY($1::int8[]) AND \(PostgresStore.claimable)
-    ORDER BY w.arrival LIMIT \(PostgresStore.intakeClaim)
-    FOR UPDATE OF w SKIP LOCKED
+    WITH own AS (
+      SELECT w.id, w.received_at, w.arrival FROM webhooks w
+      WHERE w.id = ANY($1::int8[]) AND \(PostgresStore.claimable)
+      ORDER BY w.arrival LIMIT \(PostgresStore.intakeClaim)
+      FOR UPDATE OF w SKIP LOCKED),
+    others AS (
+      SELECT w.id, w.received_at, w.arrival FROM webhooks w
+      WHERE w.id <> ALL($1::int8[]) AND \(PostgresStore.claimable)
+      ORDER BY w.arrival
+      LIMIT (SELECT \(PostgresStore.intakeClaim) - count(*) FROM own)
+      FOR UPDATE OF w SKIP LOCKED)
+    SELECT id, received_at FROM own
+    UNION ALL SELECT id, received_at FROM others
     """
 
   func makeBindings() throws -> PostgresBindings {
@@ -654,24 +676,22 @@ private struct ClaimOwnWebhooksStatement: PostgresPreparedStatement {
   }
 }
 
-/// A processing transaction's claim (see `PostgresStore.claimable`) of any webhook but
-/// `excluded` (a round's own, claimed first, see `processClaimed`), prepared once per
+/// A processing transaction's claim (see `PostgresStore.claimable`) of any webhook, when it
+/// has none of its own (the start's backlog, a round's later claims), prepared once per
 /// connection.
 private struct ClaimWebhooksStatement: PostgresPreparedStatement {
   typealias Row = (Int64, Double)
-  var excluded: [Int64]
   var limit: Int
 
   static let sql = """
     SELECT w.id, w.received_at FROM webhooks w
-    WHERE w.id <> ALL($1::int8[]) AND \(PostgresStore.claimable)
-    ORDER BY w.arrival LIMIT $2
+    WHERE \(PostgresStore.claimable)
+    ORDER BY w.arrival LIMIT $1
     FOR UPDATE OF w SKIP LOCKED
     """
 
   func makeBindings() throws -> PostgresBindings {
-    var bindings = PostgresBindings(capacity: 2)
-    bindings.append(excluded)
+    var bindings = PostgresBindings(capacity: 1)
     bindings.append(Int64(limit))
     return bindings
   }

@@ -38,6 +38,15 @@ extension PostgresStore {
     var effects: StepEffects
     /// The keys a new conversation claims; nil for a conversation that existed.
     var createdKeys: [String]?
+    /// The conversation after the step as `load` reads it back: cached once committed.
+    var stored: Conversation
+  }
+
+  /// What a batch did: each webhook's outcome, and the conversations its steps left, to cache
+  /// once the transaction has committed (see `ConversationCache`).
+  struct BatchResult {
+    var outcomes: [Int64: IntakeOutcome] = [:]
+    var conversations: [Conversation] = []
   }
 
   /// The batch refused a write the one-at-a-time way handles (a key another conversation took).
@@ -45,11 +54,11 @@ extension PostgresStore {
 
   /// Processes the webhooks of `claimed` the batch can take, in the caller's transaction, and
   /// marks them processed; returns their outcomes by webhook id. The others, absent from the
-  /// result, are left to the caller.
+  /// result, are left to the caller. Conversations are read from `cache` when it is current.
   static func processBatch(
     _ claimed: [(id: Int64, payload: WhatsAppPayload)], _ writes: StepWrites,
-    rules: LoadedRules, now: Double, hub: IntegrationHub?
-  ) async throws -> [Int64: IntakeOutcome] {
+    rules: LoadedRules, now: Double, hub: IntegrationHub?, cache: ConversationCache
+  ) async throws -> BatchResult {
     var batch: [BatchMessage] = []
     var keysTaken = Set<String>()
     for (id, payload) in claimed {
@@ -65,15 +74,16 @@ extension PostgresStore {
       keysTaken.formUnion(keys)
       batch.append(BatchMessage(webhook: id, message: message, keys: keys))
     }
-    guard !batch.isEmpty else { return [:] }
+    guard !batch.isEmpty else { return BatchResult() }
 
     // All of it in the savepoint, the finding and loading too: whatever fails, the locks and
     // rows go, and the webhooks go one at a time, where a failing message is kept alone.
     do {
       return try await writes.savepoint {
-        var (outcomes, steps) = try await prepareSteps(batch, writes, rules: rules, hub: hub)
+        var (outcomes, steps) = try await prepareSteps(
+          batch, writes, rules: rules, hub: hub, cache: cache)
         let webhooks = outcomes.keys.sorted() + steps.map(\.webhook)
-        guard !webhooks.isEmpty else { return outcomes }
+        guard !webhooks.isEmpty else { return BatchResult(outcomes: outcomes) }
         let messageRows = try await writeSteps(steps, webhooks: webhooks, now: now, writes)
         for step in steps {
           var effects = step.effects
@@ -89,13 +99,13 @@ extension PostgresStore {
           if step.message.timestampReplaced { outcome.timestampsReplaced = 1 }
           outcomes[step.webhook] = outcome
         }
-        return outcomes
+        return BatchResult(outcomes: outcomes, conversations: steps.map(\.stored))
       }
     } catch {
       if isTransient(error) { throw error }
       writes.logger.debug(
         "intake batch rolled back, its webhooks go one at a time: \(failureReason(error))")
-      return [:]
+      return BatchResult()
     }
   }
 
@@ -103,7 +113,8 @@ extension PostgresStore {
   /// outcomes of the redeliveries (nothing to apply) and the steps to write. A message whose
   /// conversation another of the batch already steps is left out (one at a time).
   private static func prepareSteps(
-    _ batch: [BatchMessage], _ writes: StepWrites, rules: LoadedRules, hub: IntegrationHub?
+    _ batch: [BatchMessage], _ writes: StepWrites, rules: LoadedRules, hub: IntegrationHub?,
+    cache: ConversationCache
   ) async throws -> (redeliveries: [Int64: IntakeOutcome], steps: [BatchStep]) {
     let found = try await findAndLock(batch, writes)
     var outcomes: [Int64: IntakeOutcome] = [:]
@@ -121,7 +132,7 @@ extension PostgresStore {
       }
       taken.append((item, owner))
     }
-    let loaded = try await load(writes, ids: Array(owners), rules: rules)
+    let loaded = try await load(writes, ids: Array(owners), rules: rules, cache: cache)
     let mediaBase = (hub?.configuration.baseURL ?? "") + "/v1/media/"
     var steps: [BatchStep] = []
     for (item, owner) in taken {
@@ -158,7 +169,9 @@ extension PostgresStore {
       steps.append(
         BatchStep(
           webhook: item.webhook, message: m, rows: rows, effects: effects,
-          createdKeys: createdKeys))
+          createdKeys: createdKeys,
+          stored: ConversationRecords.shapedAsStored(
+            after, before: before, ruleSet: rules.ruleSet)))
     }
     return (outcomes, steps)
   }

@@ -18,6 +18,8 @@ public final class PostgresStore: Sendable {
   let logger: Logger
   /// What every stored timestamp reads.
   public let clock: WallClock
+  /// The intake batch's conversations as its last commit left them (see `ConversationCache`).
+  let conversationCache = ConversationCache()
   /// How many times the job listener started listening: 1 once open, one more after each
   /// lost connection.
   let listens: ListenCount

@@ -102,7 +102,6 @@ extension PostgresStore {
       }
     }
     guard !rows.isEmpty else { return }
-    try await connection.query("SELECT pg_advisory_xact_lock(\(liveEventLock))", logger: logger)
     for try await _ in try await connection.execute(
       StoreLiveEventsStatement(
         now: now, countsAsChange: countsAsChange, audiences: audiences, rows: rows),
@@ -113,6 +112,8 @@ extension PostgresStore {
 
 /// `storeLiveEvents`' statement, prepared once per connection (every step's transaction runs
 /// it). `nextval` in the select list of a sorted query runs after the sort: seqs in row order.
+/// The live-event lock is a materialized row every inserted row is joined with, so it is held
+/// before the first `nextval` without a round trip of its own.
 private struct StoreLiveEventsStatement: PostgresPreparedStatement {
   typealias Row = ()
   var now: Double
@@ -121,10 +122,12 @@ private struct StoreLiveEventsStatement: PostgresPreparedStatement {
   var rows: [String]
 
   static let sql = """
-    WITH stored AS (
+    WITH locked AS MATERIALIZED (
+      SELECT pg_advisory_xact_lock(\(PostgresStore.liveEventLock))::text AS done),
+    stored AS (
       INSERT INTO live_events (seq, at, audience, events, counts_as_change)
       SELECT nextval('live_event_seq'), $1, r.audience, r.events, $2
-      FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS r(audience, events, n)
+      FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS r(audience, events, n), locked
       ORDER BY r.n
       RETURNING seq)
     SELECT pg_notify('\(PostgresStore.liveChannel)', seq::text) FROM stored

@@ -2,15 +2,18 @@ import EtiquetteEngine
 import Foundation
 
 /// The hot conversations' engine state, kept in memory so that a step does not reload the whole
-/// transcript from SQLite.
+/// transcript from the database.
 ///
-/// Only the writer uses it, and an entry is trusted only when it was saved from the same rule set
-/// (`rulesVersion`) and its `stepCount` equals the stored `step_count`: every change to a
-/// conversation's engine state is a step (`ConversationRecords.save`, which bumps `step_count`),
-/// so a step rolled back after its entry was cached, or any write this cache did not see, makes
-/// the counts disagree and the conversation is reloaded. Read state is written outside steps
-/// (`POST …/read`), so it is always reloaded, never cached. Bounded: the least recently used
-/// entries are dropped when it is full.
+/// An entry is trusted only when it was saved from the same rule set (`rulesVersion`) and its
+/// `stepCount` equals the stored `step_count`, read under the conversation's lock: every change
+/// to a conversation's engine state is a step (`ConversationRecords.save`, which bumps
+/// `step_count`), so a step rolled back after its entry was cached, or any write this cache did
+/// not see (another instance's), makes the counts disagree and the conversation is reloaded.
+/// SQLite's single writer caches a step before its commit (a rollback is caught by the count);
+/// PostgreSQL's intake only after the commit, so that an entry is always a committed state —
+/// the only one with its step count. Read state is written outside steps (`POST …/read`), so it
+/// is always reloaded, never cached. Bounded: the least recently used entries are dropped when
+/// it is full.
 final class ConversationCache: @unchecked Sendable {
   struct Entry: Sendable {
     var conversation: Conversation
@@ -40,6 +43,18 @@ final class ConversationCache: @unchecked Sendable {
         state.entries[id] = nil
         return nil
       }
+      state.clock += 1
+      entry.lastUse = state.clock
+      state.entries[id] = entry
+      return entry.conversation
+    }
+  }
+
+  /// The cached state saved from `rulesVersion`, whatever its step count: the caller compares
+  /// the count with the stored one (PostgreSQL: in the statement that loads the others).
+  func candidate(id: String, rulesVersion: String) -> Conversation? {
+    lock.withLock {
+      guard var entry = state.entries[id], entry.rulesVersion == rulesVersion else { return nil }
       state.clock += 1
       entry.lastUse = state.clock
       state.entries[id] = entry
