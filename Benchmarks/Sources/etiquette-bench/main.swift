@@ -19,6 +19,9 @@ import Foundation
 //     [--profile-mode plain|forms|typos|"forms typos"]  (that mode alone, `--rounds` × `--seconds`)
 //     [--profile-compile N]  (the matcher of N French-rich phrases + 100 regexes compiled
 //                             `--rounds` times, each time printed: for `perf record`)
+//     [--profile-step N]     (the engine-step row alone at N French-rich phrases + 100
+//                             regexes, then the matcher row alone, `--rounds` × `--seconds`
+//                             each: for `perf record`)
 
 struct Options {
   /// Sizes measured on the French-rich corpus; the current corpus at `currentSizes`.
@@ -37,6 +40,8 @@ struct Options {
   var profileMode: String?
   /// Only compiles, at this N, for a profiler: `rounds` compiles, each time printed.
   var profileCompile: Int?
+  /// Only the engine step, then the matcher, at this N, for a profiler.
+  var profileStep: Int?
 
   static func parse() -> Options {
     var options = Options()
@@ -68,6 +73,12 @@ struct Options {
           exit(2)
         }
         options.profileCompile = size
+      case "--profile-step":
+        guard let size = Int(arguments.popFirst() ?? ""), size > 0 else {
+          print("--profile-step: a number of phrases, such as 5000")
+          exit(2)
+        }
+        options.profileStep = size
       default:
         print("unknown argument \(argument)")
         exit(2)
@@ -228,6 +239,27 @@ if let size = options.profileCompile {
     print(
       "compile \(round): \(format(elapsed * 1000, decimals: 1)) ms, "
         + "\(matcher.statistics.phraseCount) phrases")
+  }
+  exit(0)
+}
+
+if let size = options.profileStep {
+  let workload = Workload(
+    phrases: Array(french.phrasePool.prefix(size)), regexes: corpus.regexes())
+  let matcher = RuleMatcher(workload.ruleSetWithRouting())
+  let runs: [(String, any LabellingEngine)] = [
+    ("engine-step", EngineStepRun(engine: Engine(matcher: matcher), messages: french.messages)),
+    (
+      "etiquette",
+      EtiquetteEngineRun(matcher: matcher, messages: french.messages, phraseIndex: [:])
+    ),
+  ]
+  for (name, run) in runs {
+    var position = 0
+    let rates = (0..<rounds).map { _ in
+      throughput(run, count: french.messages.count, from: &position)
+    }
+    print("\(name): \(rates.map { format($0) }.joined(separator: ", ")) messages/s")
   }
   exit(0)
 }

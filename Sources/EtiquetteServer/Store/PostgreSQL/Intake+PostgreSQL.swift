@@ -139,10 +139,10 @@ extension PostgresStore {
     // webhook's transaction to commit, so each round follows progress; the bound only stops
     // a loop nothing moves. A transient failure (a deadlock, a lost connection: its webhooks
     // are pending again) is tried again, three times in a row at most; any other is thrown.
-    // The first round claims the caller's own webhooks only: instances side by side then each
-    // take theirs, rather than one taking another's and the other waiting for its commit. The
-    // next rounds claim whatever is claimable, so that a webhook still pending is processed by
-    // someone whatever holds it back.
+    // The first round claims the caller's own webhooks first, others only with room left:
+    // instances side by side then each take theirs, rather than one taking another's and the
+    // other waiting for its commit. The next rounds claim whatever is claimable, so that a
+    // webhook still pending is processed by someone whatever holds it back.
     for attempt in 0..<1_000 {
       let (processed, error) = await processClaimable(
         rules: rules, metrics: metrics, hub: hub, parsed: parsed,
