@@ -86,6 +86,28 @@ import Testing
     #expect(cachedAfter == after)
   }
 
+  /// A reload may rename stored labels without a step, and a version is the rules' hash: going
+  /// back to an earlier rule set must find nothing from before. Two transactions storing out
+  /// of their commit order must leave the newer state.
+  @Test func cacheForgetsOtherRuleSetsAndKeepsTheNewerState() {
+    let cache = ConversationCache(capacity: 8)
+    var c = Conversation(id: "c1", contact: Contact(id: "k1"), mode: .ai)
+    c.stepCount = 3
+    cache.store(c, rulesVersion: "v1")
+    cache.store(Conversation(id: "c2", contact: Contact(id: "k2"), mode: .ai), rulesVersion: "v2")
+    cache.store(Conversation(id: "c3", contact: Contact(id: "k3"), mode: .ai), rulesVersion: "v1")
+    #expect(cache.candidate(id: "c1", rulesVersion: "v1") == nil)
+    #expect(cache.conversation(id: "c2", stepCount: 0, rulesVersion: "v2") == nil)
+    #expect(cache.candidate(id: "c3", rulesVersion: "v1") != nil)
+
+    var newer = c
+    newer.stepCount = 5
+    newer.assignee = "manon@exemple.fr"
+    cache.store(newer, rulesVersion: "v1")
+    cache.store(c, rulesVersion: "v1")
+    #expect(cache.candidate(id: "c1", rulesVersion: "v1") == newer)
+  }
+
   @Test func cacheStaysBounded() {
     let cache = ConversationCache(capacity: 8)
     for i in 0..<100 {

@@ -24,6 +24,8 @@ final class ConversationCache: @unchecked Sendable {
   private struct State {
     var entries: [String: Entry] = [:]
     var clock: UInt64 = 0
+    /// The rule set of the entries: a step from another one empties the cache (see `store`).
+    var rulesVersion: String?
   }
 
   let capacity: Int
@@ -63,8 +65,23 @@ final class ConversationCache: @unchecked Sendable {
   }
 
   /// Caches the state a step has just saved (already shaped as `load` would read it back).
+  ///
+  /// A state from another rule set than the entries' empties the cache first: a reload may
+  /// have renamed stored labels without a step (no step count moves), and a version is a hash
+  /// of the rules' text, so going back to an earlier rule set must not trust entries from before
+  /// the rename. An older state than the entry's (two transactions that committed in one order
+  /// and store in the other) is not kept: it would only miss.
   func store(_ conversation: Conversation, rulesVersion: String) {
     lock.withLock {
+      if state.rulesVersion != rulesVersion {
+        state.entries.removeAll()
+        state.rulesVersion = rulesVersion
+      }
+      if let entry = state.entries[conversation.id],
+        entry.conversation.stepCount > conversation.stepCount
+      {
+        return
+      }
       state.clock += 1
       state.entries[conversation.id] = Entry(
         conversation: conversation, rulesVersion: rulesVersion, lastUse: state.clock)

@@ -9,8 +9,10 @@ import PostgresNIO
 /// Conversations loaded into the engine's value type and saved after a step, in PostgreSQL:
 /// the same rows as SQLite's `ConversationRecords` (labels, teams and triggers stored by name).
 ///
-/// No conversation is cached in memory: another instance may have stepped it since, and a load
-/// is a few indexed reads inside the step's transaction, after the conversation's lock.
+/// A load is a few indexed reads inside the step's transaction, after the conversation's lock.
+/// Only the intake's batch reads through the instance's `ConversationCache`, and only a state
+/// whose step count is the stored one (another instance may have stepped it since); the other
+/// steps (an agent's action, an event, an AI reply) load the conversation whole.
 extension PostgresStore {
   /// The conversation of a contact, created (in the rules' default mode) when new.
   ///
