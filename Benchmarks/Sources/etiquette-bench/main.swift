@@ -227,9 +227,13 @@ struct Summary {
 }
 var summary = Summary()
 
+/// The first `size` French-rich phrases and the 100 regexes, as the profiling modes use them.
+func frenchWorkload(size: Int) -> Workload {
+  Workload(phrases: Array(french.phrasePool.prefix(size)), regexes: corpus.regexes())
+}
+
 if let size = options.profileCompile {
-  let workload = Workload(
-    phrases: Array(french.phrasePool.prefix(size)), regexes: corpus.regexes())
+  let workload = frenchWorkload(size: size)
   let ruleSet = workload.ruleSetWithRouting()
   let clock = ContinuousClock()
   for round in 1...rounds {
@@ -244,8 +248,7 @@ if let size = options.profileCompile {
 }
 
 if let size = options.profileStep {
-  let workload = Workload(
-    phrases: Array(french.phrasePool.prefix(size)), regexes: corpus.regexes())
+  let workload = frenchWorkload(size: size)
   let matcher = RuleMatcher(workload.ruleSetWithRouting())
   let runs: [(String, any LabellingEngine)] = [
     ("engine-step", EngineStepRun(engine: Engine(matcher: matcher), messages: french.messages)),

@@ -17,15 +17,24 @@ import Foundation
 final class ConversationCache: @unchecked Sendable {
   struct Entry: Sendable {
     var conversation: Conversation
-    var rulesVersion: String
     var lastUse: UInt64
   }
 
   private struct State {
     var entries: [String: Entry] = [:]
     var clock: UInt64 = 0
-    /// The rule set of the entries: a step from another one empties the cache (see `store`).
+    /// The rule set every entry was saved from: a step from another one empties the cache (see
+    /// `store`).
     var rulesVersion: String?
+
+    /// The entry of `id` saved from `rulesVersion`, marked as just used.
+    mutating func use(_ id: String, rulesVersion: String) -> Conversation? {
+      guard rulesVersion == self.rulesVersion, var entry = entries[id] else { return nil }
+      clock += 1
+      entry.lastUse = clock
+      entries[id] = entry
+      return entry.conversation
+    }
   }
 
   let capacity: Int
@@ -40,28 +49,20 @@ final class ConversationCache: @unchecked Sendable {
   /// The cached state when it is the stored one (same rule set, same step count).
   func conversation(id: String, stepCount: Int, rulesVersion: String) -> Conversation? {
     lock.withLock {
-      guard var entry = state.entries[id] else { return nil }
-      guard entry.rulesVersion == rulesVersion, entry.conversation.stepCount == stepCount else {
+      guard let conversation = state.use(id, rulesVersion: rulesVersion),
+        conversation.stepCount == stepCount
+      else {
         state.entries[id] = nil
         return nil
       }
-      state.clock += 1
-      entry.lastUse = state.clock
-      state.entries[id] = entry
-      return entry.conversation
+      return conversation
     }
   }
 
   /// The cached state saved from `rulesVersion`, whatever its step count: the caller compares
   /// the count with the stored one (PostgreSQL: in the statement that loads the others).
   func candidate(id: String, rulesVersion: String) -> Conversation? {
-    lock.withLock {
-      guard var entry = state.entries[id], entry.rulesVersion == rulesVersion else { return nil }
-      state.clock += 1
-      entry.lastUse = state.clock
-      state.entries[id] = entry
-      return entry.conversation
-    }
+    lock.withLock { state.use(id, rulesVersion: rulesVersion) }
   }
 
   /// Caches the state a step has just saved (already shaped as `load` would read it back).
@@ -83,8 +84,7 @@ final class ConversationCache: @unchecked Sendable {
         return
       }
       state.clock += 1
-      state.entries[conversation.id] = Entry(
-        conversation: conversation, rulesVersion: rulesVersion, lastUse: state.clock)
+      state.entries[conversation.id] = Entry(conversation: conversation, lastUse: state.clock)
       if state.entries.count > capacity {
         // Drop the older half at once, so eviction costs O(1) amortised per insertion.
         let keep = capacity / 2

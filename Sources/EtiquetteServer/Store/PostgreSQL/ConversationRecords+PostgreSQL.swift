@@ -138,12 +138,13 @@ extension PostgresStore {
         priority, version, stepCount, lastStepTime, heldText, labelsText, messagesText,
         notesText, readText
       ) = row
-      let id = ids[Int(ordinal) - 1]
+      let index = Int(ordinal) - 1
+      let id = ids[index]
       let decoder = JSONDecoder()
       let readState = try decoder.decode([String: Int].self, from: Data(readText.utf8))
       guard let labelsText, let messagesText, let notesText else {
         // The statement left them out: the cached state is the stored one.
-        guard var c = cached[Int(ordinal) - 1] else { throw StoreError.missingConversation(id) }
+        guard var c = cached[index] else { throw StoreError.missingConversation(id) }
         c.readState = readState
         loaded[id] = LoadedConversation(
           conversation: c, transcriptCount: c.transcript.count, notesCount: c.notes.count,
