@@ -318,6 +318,35 @@ import Testing
     withExtendedLifetime((a, b, c, d)) {}
   }
 
+  /// PostgreSQL's relay counts the changes nobody here listens to without reading them: the
+  /// change mark moves (a page drawn before them fetches itself again), positions go on from
+  /// the last one, the history no longer answers a resume from before them; and once a stream
+  /// has subscribed it refuses, so that the relay reads and publishes them instead.
+  @Test func changesNobodyListensToAreCountedUnlessAStreamSubscribed() async throws {
+    let bruno = "bruno@exemple.fr"
+    let live = LiveStream(after: 10)
+    let event = LiveEvent("message.created", conversation: "c1", data: ["text": "bonjour"])
+    live.publish([event], to: .member(bruno))
+    let mark = live.changeMark
+    #expect(mark.hasSuffix(":1"), "\(mark)")
+    #expect(live.backlog(after: LiveEventID.make(position: 11, index: 0), for: bruno) != nil)
+    #expect(live.recordUnpublishedChanges(3, through: 20))
+    #expect(live.changeMark.hasSuffix(":4"), "\(live.changeMark)")
+    #expect(
+      live.backlog(after: LiveEventID.make(position: 11, index: 0), for: bruno) == nil,
+      "the history does not hold positions 12 to 20")
+    let (id, frames) = try live.subscribe(member: bruno)
+    #expect(live.recordUnpublishedChanges(1, through: 21) == false)
+    #expect(live.changeMark.hasSuffix(":4"), "refused: nothing counted")
+    // Published instead: positions went on from 20.
+    live.publish([event], to: .member(bruno), position: 21)
+    #expect(live.changeMark.hasSuffix(":5"))
+    var received = frames.makeAsyncIterator()
+    let frame = try #require(await received.next())
+    #expect(LiveEvent.id(of: frame) == LiveEventID.make(position: 21, index: 0))
+    live.unsubscribe(id)
+  }
+
   @Test func hiddenIsSentOnceToMembersWhoLoseAccess() async throws {
     let rules = try await ServerHarness().server.rules.current
     let support = try #require(rules.ruleSet.label(named: "Support Technique")).id

@@ -33,6 +33,13 @@ extension PostgresStore {
   /// "ETQI": taken shared by every processing transaction, exclusive by what must see the
   /// intake stand still (a retry of failed messages, a label rename).
   static let intakeLock: Int64 = 0x4554_5149
+  /// The claims' first CTE: the intake's lock, shared, as a materialized row that the claim's
+  /// scan tests once before it starts (a one-time filter), so that it is held before any row
+  /// is read or locked — in the claim's statement rather than in a round trip of its own.
+  static let intakeLockShared = """
+    locked AS MATERIALIZED (
+      SELECT pg_advisory_xact_lock_shared(\(intakeLock))::text AS held)
+    """
   /// Webhooks claimed per transaction: a round of 16 clients in one, whose batch
   /// (`IntakeBatch+PostgreSQL.swift`), commit and live-event lock serve them all — measured
   /// faster than 8 in each of two transactions side by side (PostgreSQL's CPU, not waiting, is
@@ -107,7 +114,7 @@ extension PostgresStore {
       JSONValue.array((webhook.payload.map(Self.orderingKeys) ?? []).map(JSONValue.string))
         .jsonText
     }
-    return try await transaction { connection, _ in
+    let ids = try await transaction { connection, _ in
       // One statement for the whole round, the arrival lock taken in it
       // (`StoreWebhooksStatement`).
       var stored: [(arrival: Int64, id: Int64)] = []
@@ -118,6 +125,8 @@ extension PostgresStore {
       }
       return stored.sorted { $0.arrival < $1.arrival }.map(\.id)
     }
+    webhooksStored(ids.count)
+    return ids
   }
 
   /// Processes the pending webhooks, each customer's in arrival order, in up to
@@ -232,8 +241,7 @@ extension PostgresStore {
     let (claimedIDs, outcomes, steppedConversations) = try await stepTransaction {
       writes -> ([Int64], [(Int64, IntakeOutcome)], [Conversation]) in
       let connection = writes.connection
-      try await connection.query(
-        "SELECT pg_advisory_xact_lock_shared(\(Self.intakeLock))", logger: writes.logger)
+      // The claim takes the intake's lock, shared, before it reads a row.
       var claimed: [(Int64, Double)] = []
       // With room left after the round's own, whatever else is claimable, so that a webhook
       // nobody waits for (its instance died after storing it, its round gave up) is taken by
@@ -650,9 +658,11 @@ private struct ClaimOwnWebhooksStatement: PostgresPreparedStatement {
   var ids: [Int64]
 
   static let sql = """
-    WITH own AS (
+    WITH \(PostgresStore.intakeLockShared),
+    own AS (
       SELECT w.id, w.received_at, w.arrival FROM webhooks w
-      WHERE w.id = ANY($1::int8[]) AND \(PostgresStore.claimable)
+      WHERE (SELECT held FROM locked) IS NOT NULL
+        AND w.id = ANY($1::int8[]) AND \(PostgresStore.claimable)
       ORDER BY w.arrival LIMIT \(PostgresStore.intakeClaim)
       FOR UPDATE OF w SKIP LOCKED),
     others AS (
@@ -684,8 +694,9 @@ private struct ClaimWebhooksStatement: PostgresPreparedStatement {
   var limit: Int
 
   static let sql = """
+    WITH \(PostgresStore.intakeLockShared)
     SELECT w.id, w.received_at FROM webhooks w
-    WHERE \(PostgresStore.claimable)
+    WHERE (SELECT held FROM locked) IS NOT NULL AND \(PostgresStore.claimable)
     ORDER BY w.arrival LIMIT $1
     FOR UPDATE OF w SKIP LOCKED
     """

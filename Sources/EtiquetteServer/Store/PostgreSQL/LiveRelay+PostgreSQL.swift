@@ -84,6 +84,16 @@ private final class LiveRelay: Sendable {
     self.last = last
     run = CoalescedRun { [store, live, rules, logger] in
       do {
+        // Nobody listens here: the rows are counted, not read (`LiveStream.
+        // recordUnpublishedChanges`); someone who subscribed meanwhile gets them read.
+        if live.subscriberCount == 0 {
+          let (newest, changes) = try await store.liveEventSummary(after: last.value)
+          guard let newest else { return }
+          if live.recordUnpublishedChanges(changes, through: UInt64(newest)) {
+            last.value = newest
+            return
+          }
+        }
         while true {
           let rows = try await store.liveEvents(after: last.value, limit: 500)
           for row in rows {
@@ -200,11 +210,31 @@ extension PostgresStore {
           seq: seq, audience: audience, events: events.map(\.event),
           countsAsChange: countsAsChange))
     }
-    if let newest = found.last?.seq, newest % 1_000 == 0 {
-      // Now and then, the events older than the retention go.
-      let cutoff = clock.seconds - Self.liveEventRetention
-      try await client.query("DELETE FROM live_events WHERE at < \(cutoff)", logger: logger)
-    }
+    if let newest = found.last?.seq { try await pruneLiveEvents(after: seq, through: newest) }
     return found
+  }
+
+  /// The newest row after `seq` (nil: none) and how many of the rows after it count as
+  /// changes: what the relay records when nobody listens to this instance.
+  func liveEventSummary(after seq: Int64) async throws -> (newest: Int64?, changes: Int) {
+    var summary: (Int64?, Int64) = (nil, 0)
+    for try await row in try await client.query(
+      """
+      SELECT MAX(seq), COUNT(*) FILTER (WHERE counts_as_change) FROM live_events
+      WHERE seq > \(seq)
+      """, logger: logger
+    ).decode((Int64?, Int64).self) {
+      summary = row
+    }
+    if let newest = summary.0 { try await pruneLiveEvents(after: seq, through: newest) }
+    return (summary.0, Int(summary.1))
+  }
+
+  /// Now and then (a relay's catch-up that passes a thousandth `seq`), the events older than
+  /// the retention go.
+  private func pruneLiveEvents(after seq: Int64, through newest: Int64) async throws {
+    guard newest / 1_000 > seq / 1_000 else { return }
+    let cutoff = clock.seconds - Self.liveEventRetention
+    try await client.query("DELETE FROM live_events WHERE at < \(cutoff)", logger: logger)
   }
 }

@@ -20,6 +20,8 @@ public final class PostgresStore: Sendable {
   public let clock: WallClock
   /// The intake batch's conversations as its last commit left them (see `ConversationCache`).
   let conversationCache = ConversationCache()
+  /// When the intake last had the planner's statistics checked (`PlannerStatistics`).
+  let plannerStatistics = PlannerStatistics()
   /// How many times the job listener started listening: 1 once open, one more after each
   /// lost connection.
   let listens: ListenCount
@@ -134,6 +136,7 @@ public final class PostgresStore: Sendable {
   /// Closes the connections (and ends the listener); the store is unusable afterwards.
   public func close() async {
     news.connect(live: {}, rules: {})
+    await plannerStatistics.finish()
     await tasks.cancelAll()
     running.cancel()
     await running.value
