@@ -145,7 +145,8 @@ public struct InboxServer: Sendable {
       finished: Self.afterReload(
         store: store, rules: rules, drafts: drafts, metrics: metrics, hub: hub, logger: logger))
     intake = WebhookIntake(
-      store: store, rules: rules, metrics: metrics, hub: hub, logger: logger)
+      store: store, rules: rules, metrics: metrics, hub: hub, logger: logger,
+      gathering: store.roundGathering)
     web = WebInbox(
       signIn: SignInService(store: store, rules: rules, clock: clock),
       pages: InboxPageService(conversations: conversations, previews: store, rules: rules),
