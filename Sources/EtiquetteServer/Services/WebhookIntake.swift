@@ -51,7 +51,9 @@ final class WebhookIntake: @unchecked Sendable {
   /// Webhooks submitted and not answered yet (queued or in a round).
   private var inFlight = 0
   /// The most in flight at once in this window of rounds and in the one before: how many
-  /// webhooks the load keeps in the server ("lately").
+  /// webhooks the load keeps in the server ("lately"). Windows of rounds rather than of time,
+  /// so that how slowly a machine runs changes nothing; the price: after a burst, the next
+  /// 32 to 64 rounds may each still wait their linger for webhooks that do not come.
   private var peak = 0
   private var previousPeak = 0
   private var roundsInWindow = 0
