@@ -23,18 +23,19 @@ final class PlannerStatistics: @unchecked Sendable {
   /// about what an index does.
   static let smallestPages = 8
 
-  // Guards `stored` and `running`.
+  // Guards `webhooks` and `running`.
   private let lock = NSLock()
-  private var stored = 0
+  /// Webhooks stored since the store opened.
+  private var webhooks = 0
   /// The check under way, if any: one at a time, and `close` waits for it.
   private var running: Task<Void, Never>?
 
   /// Counts `count` stored webhooks and, when a check is due and none runs, starts `check`.
   func stored(_ count: Int, check: @escaping @Sendable () async -> Void) {
     lock.withLock {
-      let before = stored / Self.checkEvery
-      stored += count
-      guard stored / Self.checkEvery > before, running == nil else { return }
+      let before = webhooks / Self.checkEvery
+      webhooks += count
+      guard webhooks / Self.checkEvery > before, running == nil else { return }
       running = Task {
         await check()
         self.lock.withLock { self.running = nil }
