@@ -86,6 +86,10 @@ public struct Engine: Sendable {
     conversation.version == version && conversation.mode == .ai && conversation.assignee == nil
   }
 
+  /// The most room a step reserves up front in its sets and tables for what it may hold and
+  /// add (see `apply`).
+  static let stepRoom = 64
+
   /// The transcript author of the AI's replies.
   public static let aiAuthor = "ai"
 
@@ -104,14 +108,18 @@ public struct Engine: Sendable {
     if let update = step.contact { c.contact.merge(update) }
 
     var scan = TextScan.empty
+    // What the step is, read out while the kind is matched anyway (one copy of its payload).
+    var what = StepFacts.What.other
     switch step.kind {
     case .message(let message):
+      what = .message(message.type)
       c.transcript.append(
         TranscriptEntry(
           at: step.at, author: .customer, type: message.type,
           text: message.scannedText ?? "", attachments: message.attachments))
       if let text = message.scannedText { scan = matcher.scan(text) }
     case .event(let event):
+      what = .event(name: event.name)
       c.transcript.append(
         TranscriptEntry(at: step.at, author: .event(event.name), type: nil, text: event.name))
     case .agent(let member, let action):
@@ -130,19 +138,29 @@ public struct Engine: Sendable {
     }
 
     var held = Set<TriggerID>()
-    // The facts of the step, built once: only the labels change as the labels are evaluated.
-    var facts = StepFacts(
-      ruleSet: ruleSet, step: step, contact: c.contact, mode: c.mode, labels: c.labelSet)
     let routedNow: Bool
     switch selection {
     case .indexed(let index):
       var stops = StepStops()
       index.collect(
-        into: &stops, scan: scan, matcher: matcher, step: step, ruleSet: ruleSet, mode: c.mode,
-        labels: c.labels.keys)
+        into: &stops, scan: scan, matcher: matcher, at: step.at, what: what, ruleSet: ruleSet,
+        mode: c.mode, labels: c.labels.keys)
+      // Room, up front, for about what the step can hold and add: a set that grows mid-step
+      // rehashes every member (SipHash each), which cost more than the rest of a step in which
+      // a few labels fire.
+      // Capped: a rule set whose triggers hold without text sends every label to every step,
+      // and most of those hold nothing; past the cap, growth is amortised anyway.
+      let chosen = min(stops.labels.count + stops.routes.count, Self.stepRoom)
+      if chosen > 0 { held.reserveCapacity(c.heldTriggers.count + chosen) }
+      var labels = Set<LabelID>(
+        minimumCapacity: c.labels.count + min(stops.labels.count, Self.stepRoom))
+      for label in c.labels.keys { labels.insert(label) }
+      // The facts of the step, built once: only the labels change as labels are evaluated.
+      var facts = StepFacts(
+        ruleSet: ruleSet, step: step, contact: c.contact, mode: c.mode, labels: labels)
       evaluateLabels(
-        step, index: index, stops: &stops, scan: scan, facts: &facts, conversation: &c,
-        held: &held, decision: &decision)
+        step, eventName: what.eventName, index: index, stops: &stops, scan: scan,
+        facts: &facts, conversation: &c, held: &held, decision: &decision)
       routedNow = evaluateRouting(
         step, routes: stops.sortedRoutes(), isFirstStep: isFirstStep, conversation: &c,
         held: &held, decision: &decision
@@ -150,12 +168,15 @@ public struct Engine: Sendable {
         matcher.evaluate(trigger, scan: scan, facts: { facts.holds($0) })
       }
     case .everyTriggerByReference(let reference):
+      var facts = StepFacts(
+        ruleSet: ruleSet, step: step, contact: c.contact, mode: c.mode, labels: c.labelSet)
       let scanned: String? = if case .message(let m) = step.kind { m.scannedText } else { nil }
       var text = reference.textEvaluator(text: scanned)
       var stops = StepStops()
       stops.labels = ruleSet.labelEvaluationOrder.indices.map { Int32($0) }
       evaluateLabels(
-        step, stops: &stops, facts: &facts, conversation: &c, held: &held, decision: &decision
+        step, eventName: what.eventName, stops: &stops, facts: &facts, conversation: &c,
+        held: &held, decision: &decision
       ) { trigger, condition, facts in
         text.evaluate(condition, facts: { facts.holds($0) })
       }
@@ -170,7 +191,8 @@ public struct Engine: Sendable {
     c.heldTriggers = held
 
     if Control(c) != control { c.version += 1 }
-    decideAIAndNotifications(step, routedToHuman: routedNow, conversation: c, decision: &decision)
+    decideAIAndNotifications(
+      isMessage: what.isMessage, routedToHuman: routedNow, conversation: c, decision: &decision)
 
     decision.version = c.version
     decision.mode = c.mode
@@ -251,6 +273,9 @@ public struct Engine: Sendable {
     held.insert(trigger)
     guard !previous.contains(trigger) else { return nil }
     let evidence = evaluation.evidence
+    // Room for a few at the first: most steps that fire a trigger fire several (the label's
+    // and the routing rules on it), and an array grown one by one reallocates at each doubling.
+    if decision.fired.isEmpty { decision.fired.reserveCapacity(4) }
     decision.fired.append(FiredTrigger(trigger: trigger, evidence: evidence))
     return evidence
   }
@@ -258,14 +283,15 @@ public struct Engine: Sendable {
   /// The labels the index chose, in evaluation order; a label added on the way files the
   /// triggers that depend on it.
   private func evaluateLabels(
-    _ step: Step, index: TriggerIndex, stops: inout StepStops, scan: TextScan,
-    facts: inout StepFacts, conversation c: inout Conversation, held: inout Set<TriggerID>,
-    decision: inout Decision
+    _ step: Step, eventName: String?, index: TriggerIndex, stops: inout StepStops,
+    scan: TextScan, facts: inout StepFacts, conversation c: inout Conversation,
+    held: inout Set<TriggerID>, decision: inout Decision
   ) {
     // A trigger the index did not choose is false at this step, so skipping it leaves `held`
     // exactly as evaluating it would; one it chose is evaluated in full, candidate or not.
     evaluateLabels(
-      step, stops: &stops, facts: &facts, conversation: &c, held: &held, decision: &decision,
+      step, eventName: eventName, stops: &stops, facts: &facts, conversation: &c, held: &held,
+      decision: &decision,
       added: { label, position, stops, next in
         index.labelAdded(label, at: position, into: &stops, from: next)
       }
@@ -277,39 +303,43 @@ public struct Engine: Sendable {
   /// Evaluates the labels at `stops.labels` (positions in `labelEvaluationOrder`, sorted; more
   /// may be inserted after the current one by `added`) with `evaluation`.
   private func evaluateLabels(
-    _ step: Step, stops: inout StepStops, facts: inout StepFacts,
+    _ step: Step, eventName: String?, stops: inout StepStops, facts: inout StepFacts,
     conversation c: inout Conversation, held: inout Set<TriggerID>, decision: inout Decision,
     added: (LabelID, Int32, inout StepStops, Int) -> Void = { _, _, _, _ in },
     evaluation: (TriggerID, ConditionTree, StepFacts) -> ConditionEvaluation
   ) {
-    let eventName: String? = if case .event(let e) = step.kind { e.name } else { nil }
     let order = ruleSet.labelEvaluationOrder
     // INVARIANT: a label's triggers see the labels it depends on as already updated for this
     // step, because the checker's order puts every label after its dependencies.
     var next = 0
+    var reservedLabels = false
     while next < stops.labels.count {
       let position = stops.labels[next]
       next += 1
       let id = order[Int(position)]
-      let definition = ruleSet[id]
+      // The trigger arrays, not the `LabelDefinition` nor each `LabelTrigger`: a copy of
+      // either retains and releases every string and array in it, and most triggers a step
+      // evaluates do not fire.
+      let addTriggers = ruleSet.labels[id.rawValue].addTriggers
+      let removeTriggers = ruleSet.labels[id.rawValue].removeTriggers
       var add: (TriggerID, LabelTrigger, [MatchEvidence])?
       var remove: (TriggerID, LabelTrigger, [MatchEvidence])?
-      for (index, trigger) in definition.addTriggers.enumerated() {
+      for index in addTriggers.indices {
         let tid = TriggerID.add(id, index)
         if let ev = record(
-          tid, evaluation(tid, trigger.condition, facts), previous: c.heldTriggers, held: &held,
-          decision: &decision), add == nil
+          tid, evaluation(tid, addTriggers[index].condition, facts), previous: c.heldTriggers,
+          held: &held, decision: &decision), add == nil
         {
-          add = (tid, trigger, ev)
+          add = (tid, addTriggers[index], ev)
         }
       }
-      for (index, trigger) in definition.removeTriggers.enumerated() {
+      for index in removeTriggers.indices {
         let tid = TriggerID.remove(id, index)
         if let ev = record(
-          tid, evaluation(tid, trigger.condition, facts), previous: c.heldTriggers, held: &held,
-          decision: &decision), remove == nil
+          tid, evaluation(tid, removeTriggers[index].condition, facts),
+          previous: c.heldTriggers, held: &held, decision: &decision), remove == nil
         {
-          remove = (tid, trigger, ev)
+          remove = (tid, removeTriggers[index], ev)
         }
       }
       // Remove wins over add in the same step.
@@ -325,6 +355,15 @@ public struct Engine: Sendable {
         let reason = LabelProvenance(
           source: .trigger(tid, clause: trigger.span, evidence: ev, event: eventName),
           at: step.at, step: c.stepCount)
+        if !reservedLabels {
+          // The first label added copies the conversation's table (it is shared with the
+          // caller's conversation): copy it once with room for the labels still to come, and
+          // make room in the decision for them too (an array grows by reallocating).
+          reservedLabels = true
+          let toCome = min(stops.labels.count - next + 1, Self.stepRoom)
+          c.labels.reserveCapacity(c.labels.count + toCome)
+          decision.added.reserveCapacity(toCome)
+        }
         c.labels[id] = reason
         facts.labels.insert(id)
         decision.added.append(LabelChange(label: id, reason: reason))
@@ -376,9 +415,9 @@ public struct Engine: Sendable {
   }
 
   private func decideAIAndNotifications(
-    _ step: Step, routedToHuman: Bool, conversation c: Conversation, decision: inout Decision
+    isMessage: Bool, routedToHuman: Bool, conversation c: Conversation,
+    decision: inout Decision
   ) {
-    let isMessage: Bool = if case .message = step.kind { true } else { false }
     if isMessage {
       switch c.mode {
       case .ai:

@@ -5,19 +5,37 @@ import Foundation
 /// Answers the atoms that are not about the message text, for one step of one conversation.
 /// Public so that `etiquette repl`'s `:why` explains atoms with the engine's own answers.
 public struct StepFacts {
-  let ruleSet: RuleSet
-  let step: Step
+  /// Only the two tables the atoms look up, not the whole rule set: a copy of `RuleSet` is a
+  /// retain and a release of each of its dozen arrays, at every step.
+  let hours: [HoursDefinition]
+  let events: [EventDefinition]
+  let at: Date
+  let kind: Step.Kind
   let contact: Contact
   let mode: Mode
   /// The labels as they are at this point of the step's evaluation.
   var labels: Set<LabelID>
 
   public init(ruleSet: RuleSet, step: Step, contact: Contact, mode: Mode, labels: Set<LabelID>) {
-    self.ruleSet = ruleSet
-    self.step = step
+    hours = ruleSet.hours
+    events = ruleSet.events
+    at = step.at
+    kind = step.kind
     self.contact = contact
     self.mode = mode
     self.labels = labels
+  }
+
+  /// What the step is, as far as the trigger index and the label reasons ask: read out of
+  /// `Step.Kind` once (`Engine.apply`), since each match on the kind that binds its payload
+  /// copies it (a retain and a release of every string in a message).
+  enum What {
+    case message(MessageType)
+    case event(name: String)
+    case other
+
+    var eventName: String? { if case .event(let name) = self { name } else { nil } }
+    var isMessage: Bool { if case .message = self { true } else { false } }
   }
 
   public func holds(_ atom: ConditionAtom) -> Bool {
@@ -27,10 +45,10 @@ public struct StepFacts {
       return false
     case .label(let id): return labels.contains(id)
     case .mode(let wanted): return mode == wanted
-    case .during(let id): return HoursClock.isOpen(ruleSet[id], at: step.at)
+    case .during(let id): return HoursClock.isOpen(hours[id.rawValue], at: at)
     case .event(let id):
-      guard case .event(let event) = step.kind else { return false }
-      return event.name == ruleSet[id].name
+      guard case .event(let event) = kind else { return false }
+      return event.name == events[id.rawValue].name
     case .comparison(let field, let op, let expected):
       guard let actual = value(of: field) else { return false }
       return FieldComparison.holds(actual, op, expected)
@@ -43,7 +61,7 @@ public struct StepFacts {
   private func value(of field: FieldReference) -> FieldValue? {
     switch field {
     case .message(let messageField):
-      guard case .message(let message) = step.kind else { return nil }
+      guard case .message(let message) = kind else { return nil }
       switch messageField {
       case .type: return .string(message.type.rawValue)
       case .text: return .string(message.type == .text ? message.text ?? "" : "")
@@ -54,8 +72,8 @@ public struct StepFacts {
       let value = contact.attributes[name]
       return value == .null ? nil : value
     case .event(let name, _, let events):
-      guard case .event(let event) = step.kind else { return nil }
-      if !events.isEmpty, !events.contains(where: { ruleSet[$0].name == event.name }) {
+      guard case .event(let event) = kind else { return nil }
+      if !events.isEmpty, !events.contains(where: { self.events[$0.rawValue].name == event.name }) {
         return nil
       }
       let value = event.fields[name]

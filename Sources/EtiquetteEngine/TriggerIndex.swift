@@ -1,6 +1,7 @@
 import EtiquetteChecker
 import EtiquetteMatcher
 import EtiquetteSyntax
+import Foundation
 
 /// Every trigger of a rule set filed under the facts of a step that can make it true, so that a
 /// step evaluates the triggers that may hold on it and not the others (issue 20): a step on
@@ -269,8 +270,9 @@ extension TriggerIndex {
   /// those the matcher reports for the text, those evaluated always, and those under a key
   /// true of the step (`mode` and `labels` as the step's label evaluation starts).
   func collect(
-    into stops: inout StepStops, scan: TextScan, matcher: RuleMatcher, step: Step,
-    ruleSet: RuleSet, mode: Mode, labels: Dictionary<LabelID, LabelProvenance>.Keys
+    into stops: inout StepStops, scan: TextScan, matcher: RuleMatcher, at instant: Date,
+    what: StepFacts.What, ruleSet: RuleSet, mode: Mode,
+    labels: Dictionary<LabelID, LabelProvenance>.Keys
   ) {
     for ordinal in always { stops.add(stop[Int(ordinal)]) }
     matcher.forEachTextCandidate(of: scan) { stops.add(stop[$0]) }
@@ -279,19 +281,19 @@ extension TriggerIndex {
       byLabel.forEach(of: label.rawValue) { stops.add(stop[Int($0)]) }
     }
     for hours in indexedHours {
-      let lists = HoursClock.isOpen(ruleSet.hours[hours], at: step.at) ? byOpenHours : byClosedHours
+      let lists = HoursClock.isOpen(ruleSet.hours[hours], at: instant) ? byOpenHours : byClosedHours
       lists.forEach(of: hours) { stops.add(stop[Int($0)]) }
     }
-    switch step.kind {
-    case .message(let message):
+    switch what {
+    case .message(let type):
       for ordinal in anyMessage { stops.add(stop[Int(ordinal)]) }
-      byMessageType.forEach(of: Self.number(of: message.type)) { stops.add(stop[Int($0)]) }
-    case .event(let event):
+      byMessageType.forEach(of: Self.number(of: type)) { stops.add(stop[Int($0)]) }
+    case .event(let name):
       for ordinal in anyEvent { stops.add(stop[Int(ordinal)]) }
-      if let list = eventList[event.name] {
+      if let list = eventList[name] {
         byEventList.forEach(of: list) { stops.add(stop[Int($0)]) }
       }
-    case .agent, .tick, .aiReply:
+    case .other:
       break
     }
     stops.labels.sort()
