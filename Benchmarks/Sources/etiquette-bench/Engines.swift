@@ -62,21 +62,6 @@ protocol LabellingEngine {
   func phraseMatches(_ index: Int) -> [Int]
 }
 
-/// Only the normalisation both sides time (`Normalizer.withNormalized`, as the
-/// hyperscan-literal row calls it): the part of a message's cost that no search can take back,
-/// so the targets can say how much of their budget it leaves.
-struct NormaliseOnlyRun: LabellingEngine {
-  let messages: [String]
-
-  func label(_ index: Int) -> Int {
-    var count = 0
-    Normalizer.withNormalized(messages[index]) { bytes, _ in count = bytes.count }
-    return count
-  }
-
-  func phraseMatches(_ index: Int) -> [Int] { [] }
-}
-
 /// Etiquette: scan, then evaluate the triggers the scan made candidates.
 struct EtiquetteEngineRun: LabellingEngine {
   let matcher: RuleMatcher
@@ -300,7 +285,9 @@ struct ScanOnlyRun: LabellingEngine {
   func phraseMatches(_ index: Int) -> [Int] { [] }
 }
 
-/// The normaliser alone.
+/// The normaliser alone, as the hyperscan-literal row calls it (`Normalizer.withNormalized`):
+/// the part of a message's cost that both sides pay and no search can take back, so the targets
+/// can say how much of their budget it leaves.
 struct NormalizeOnlyRun: LabellingEngine {
   let messages: [String]
   func label(_ index: Int) -> Int {

@@ -352,7 +352,7 @@ func table(corpusName: String, messages: [String], pool: [String], size: Int) {
   ]
   if let literal { rows.append(("hyperscan-literal", literal)) }
   if let regex { rows.append(("hyperscan-regex", regex)) }
-  rows.append(("normalise-only", NormaliseOnlyRun(messages: messages)))
+  rows.append(("normalise-only", NormalizeOnlyRun(messages: messages)))
   let rates = InterleavedRates(rows, count: messages.count, rounds: rounds)
 
   let automaton = matcher.statistics.automatonBytes
