@@ -98,8 +98,14 @@ public struct Engine: Sendable {
   /// Applies one step: the step's own effect (a message joins the transcript, an agent's action
   /// is carried out), then every label trigger in dependency order, then routing, then what the
   /// AI should do and who is notified.
-  public func apply(_ step: Step, to conversation: Conversation) -> (Conversation, Decision) {
-    var c = conversation
+  ///
+  /// `conversation` is consumed: a caller that hands over the only reference to its transcript
+  /// (the server's intake) has the step's lines appended in place, where a shared transcript
+  /// is copied whole first — a cost that grows with the conversation.
+  public func apply(_ step: Step, to conversation: consuming Conversation) -> (
+    Conversation, Decision
+  ) {
+    var c = consume conversation
     let isFirstStep = c.stepCount == 0
     c.stepCount += 1
     c.lastStepTime = step.at

@@ -84,6 +84,30 @@ import Testing
     let cachedAfter = try #require(
       cache.conversation(id: id, stepCount: after.stepCount, rulesVersion: rules.version))
     #expect(cachedAfter == after)
+
+    // An agent's reply at an instant finer than the store keeps (a `Date` counted from 2001, as
+    // `Date()` gives, loses its last bit through the stored seconds since 1970): the step's own
+    // line takes the stored form of its time in the cache (the engine appended it in place,
+    // without copying the earlier lines), so the cache still equals a reload, and the next
+    // message's step starts from it.
+    _ = try await harness.server.store.applyStep(to: id, rules: rules, hub: nil) { _ in
+      (
+        Step(
+          .agent(member: "manon@exemple.fr", action: .reply("Je regarde tout de suite")),
+          at: Date(timeIntervalSinceReferenceDate: Double(at) - 978_307_200 + 11.000_000_1)), []
+      )
+    }
+    try await harness.test { client in try await post(client, 12, "d'accord") }
+    let replied = try #require(try await harness.inspect.conversation(id: id, rules: rules))
+    #expect(replied.transcript.count == texts.count + 3)
+    #expect(replied.transcript.map(\.text).suffix(2) == ["Je regarde tout de suite", "d'accord"])
+    let cachedReplied = try #require(
+      cache.conversation(id: id, stepCount: replied.stepCount, rulesVersion: rules.version))
+    // Read state is never cached (a reply marks it; `load` reads it at every step).
+    #expect(replied.readState == ["manon@exemple.fr": texts.count + 2])
+    var withoutReadState = replied
+    withoutReadState.readState = [:]
+    #expect(cachedReplied == withoutReadState)
   }
 
   /// A reload may rename stored labels without a step, and a version is the rules' hash: going

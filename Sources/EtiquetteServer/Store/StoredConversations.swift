@@ -21,6 +21,9 @@ struct EntryExtras: Sendable {
 
 /// A conversation as loaded for one step, with the counts that tell what the step appended.
 struct LoadedConversation {
+  /// The state before a step. Once `ConversationRecords.apply` has handed its transcript to the
+  /// engine the transcript is empty here: read `transcriptCount`, and the lines from the state
+  /// after the step.
   var conversation: Conversation
   var transcriptCount: Int
   var notesCount: Int

@@ -467,8 +467,9 @@ struct StepRows {
     addedLabels = zip(decision.added, document.added).map {
       (ruleSet[$0.0.label].name, PostgresStore.storedJSON($0.1))
     }
-    messages = c.transcript.enumerated().dropFirst(before.transcriptCount).map {
-      offset, entry in
+    // By index: `enumerated().dropFirst(n)` walks (and copies) the n earlier lines first.
+    messages = c.transcript.indices.dropFirst(before.transcriptCount).map { offset in
+      let entry = c.transcript[offset]
       let (direction, author): (String, String) =
         switch entry.author {
         case .customer: ("in", "customer")
