@@ -35,8 +35,9 @@ import Testing
     #expect(checks.value == 3)
   }
 
-  /// On PostgreSQL: a generic plan prepared while `webhooks` was nearly empty scans it whole
-  /// whatever its size, until the check analyzes the grown table; then it reads the index.
+  /// On PostgreSQL: a generic plan prepared while `webhooks` was nearly empty scans it whole;
+  /// the planner's statistics stay the young table's as it grows, until the check analyzes it;
+  /// then the plan reads the index.
   @Test(.enabled(if: TestPostgres.address != nil))
   func aStatementPreparedOnAYoungTableUsesItsIndexOnceTheTableHasGrown() async throws {
     let clock = WallClock.fixed(TestClock.officeHours)
@@ -69,14 +70,29 @@ import Testing
           }
           return lines.joined(separator: "\n")
         }
+        func rowsPlannerKnows() async throws -> Double {
+          var rows: [Double] = []
+          for try await value in try await connection.query(
+            "SELECT reltuples::float8 FROM pg_class WHERE oid = 'webhooks'::regclass",
+            logger: store.logger
+          ).decode(Double.self) {
+            rows.append(value)
+          }
+          return rows.first ?? -1
+        }
         #expect(try await plan().contains("Seq Scan on webhooks"))
-        // Grown in rounds under a thousand (no check of the intake's own meanwhile).
+        // Grown in rounds under a thousand (no check of the intake's own meanwhile). The
+        // planner's statistics are still the young table's — what a plan made now is made
+        // from. Whether this connection still holds its first plan is not asserted: the server
+        // replans everything when its cache-invalidation queue overflows, which the other
+        // tests' databases, created and dropped alongside, can cause (it failed in CI so).
         for round in 0..<9 {
           _ = try await store.storeWebhooks((0..<100).map { body(1_000 + round * 100 + $0) })
         }
-        #expect(try await plan().contains("Seq Scan on webhooks"))
+        #expect(try await rowsPlannerKnows() < 100)
         let analyzed = try await store.refreshPlannerStatistics()
         #expect(analyzed.contains("webhooks"))
+        #expect(try await rowsPlannerKnows() >= 900)
         let indexed = try await plan()
         #expect(indexed.contains("Index Scan using webhooks_pkey"), "\(indexed)")
       }
