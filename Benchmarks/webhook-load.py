@@ -425,7 +425,6 @@ def run_configuration(args, bodies, store, instances):
     figures.update(result)
     figures["load"] = " ".join(load)
     figures["healthz"] = healthz
-    figures.setdefault("ceiling", None)
     figures["rate"] = result["ok"] / result["seconds"] if result["seconds"] > 0 else 0.0
     # Answered 200 but not stored would be a loss; stored but not counted is a request wrk
     # abandoned at its stop (its 200 was on the way).

@@ -160,7 +160,7 @@ public struct Engine: Sendable {
       if chosen > 0 { held.reserveCapacity(c.heldTriggers.count + chosen) }
       var labels = Set<LabelID>(
         minimumCapacity: c.labels.count + min(stops.labels.count, Self.stepRoom))
-      for label in c.labels.keys { labels.insert(label) }
+      labels.formUnion(c.labels.keys)
       // The facts of the step, built once: only the labels change as labels are evaluated.
       var facts = StepFacts(
         ruleSet: ruleSet, step: step, contact: c.contact, mode: c.mode, labels: labels)

@@ -79,12 +79,7 @@ enum LiveEvents {
     var events: [LiveEvent] = []
     let appended = after.transcript.dropFirst(effects.before.transcriptCount)
     for (entry, row) in zip(appended, effects.messageRows) {
-      let (direction, author): (String, String) =
-        switch entry.author {
-        case .customer: ("in", "customer")
-        case .agent(let member): ("out", member)
-        case .event(let name): ("event", name)
-        }
+      let (direction, author) = ConversationRecords.storedAuthor(entry.author)
       events.append(
         LiveEvent(
           "message.created", conversation: id,

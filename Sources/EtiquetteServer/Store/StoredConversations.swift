@@ -88,6 +88,16 @@ extension ConversationRecords {
       source: .manual(member: ""), at: Date(timeIntervalSince1970: 0), step: 0)
   }
 
+  /// The `messages` row's `direction` and `author` of a transcript line's author (the
+  /// inverse of `transcriptEntry`'s reading).
+  static func storedAuthor(_ author: TranscriptAuthor) -> (direction: String, author: String) {
+    switch author {
+    case .customer: ("in", "customer")
+    case .agent(let member): ("out", member)
+    case .event(let name): ("event", name)
+    }
+  }
+
   /// A stored transcript line (a `messages` row) as the engine's entry.
   static func transcriptEntry(
     direction: String, author: String, type: String?, text: String, attachments: String?,

@@ -470,12 +470,7 @@ struct StepRows {
     // By index: `enumerated().dropFirst(n)` walks (and copies) the n earlier lines first.
     messages = c.transcript.indices.dropFirst(before.transcriptCount).map { offset in
       let entry = c.transcript[offset]
-      let (direction, author): (String, String) =
-        switch entry.author {
-        case .customer: ("in", "customer")
-        case .agent(let member): ("out", member)
-        case .event(let name): ("event", name)
-        }
+      let (direction, author) = ConversationRecords.storedAuthor(entry.author)
       let attachments = entry.attachments.map {
         ConversationRecords.AttachmentRow(url: $0.url, type: $0.type, size: $0.size)
       }

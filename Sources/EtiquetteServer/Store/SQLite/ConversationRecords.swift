@@ -302,12 +302,7 @@ enum ConversationRecords {
     // By index: `enumerated().dropFirst(n)` walks (and copies) the n earlier lines first.
     for offset in c.transcript.indices.dropFirst(before.transcriptCount) {
       let entry = c.transcript[offset]
-      let (direction, author): (String, String) =
-        switch entry.author {
-        case .customer: ("in", "customer")
-        case .agent(let member): ("out", member)
-        case .event(let name): ("event", name)
-        }
+      let (direction, author) = storedAuthor(entry.author)
       let attachments = entry.attachments.map {
         AttachmentRow(url: $0.url, type: $0.type, size: $0.size)
       }
